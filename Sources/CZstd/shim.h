@@ -1,0 +1,4 @@
+#ifndef FIELDSYNC_CZSTD_SHIM_H
+#define FIELDSYNC_CZSTD_SHIM_H
+#include <zstd.h>
+#endif

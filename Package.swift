@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "FieldNode", dependencies: ["FieldModel", "FieldWire", "FieldStore"], swiftSettings: strict),
         .executableTarget(
             name: "fieldsync",
-            dependencies: ["FieldClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FieldClient", "FieldModel", "FieldStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -56,7 +56,14 @@ let package = Package(
         ),
         .testTarget(name: "FieldModelTests", dependencies: ["FieldModel"], swiftSettings: strict),
         .testTarget(name: "FieldWireTests", dependencies: ["FieldWire"], swiftSettings: strict),
-        .testTarget(name: "FieldClientTests", dependencies: ["FieldClient"], swiftSettings: strict),
+        .testTarget(name: "FieldStoreTests", dependencies: ["FieldStore", "FieldModel", "FieldWire"], swiftSettings: strict),
+        .testTarget(name: "FieldClientTests", dependencies: ["FieldClient", "FieldStore", "FieldModel"], swiftSettings: strict),
+        // Drives the real `fieldsync` binary in temporary homes.
+        .testTarget(
+            name: "FieldsyncCLITests",
+            dependencies: ["fieldsync", "FieldClient", "FieldStore", "FieldModel"],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

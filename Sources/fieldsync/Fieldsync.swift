@@ -1,21 +1,19 @@
 import ArgumentParser
-import FieldClient
 
 @main
 struct Fieldsync: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldsync",
         abstract: "The field engineer's offline replica of their tickets.",
-        subcommands: [Demo.self]
+        discussion: """
+            Everything works with no signal: records go into a local replica and are synced later.
+            Start with `fieldsync init --engineer E17`, then `fieldsync tickets` and `fieldsync show TICKET`.
+            The replica lives in --home, else $FIELDSYNC_HOME, else ~/.fieldsync.
+            """,
+        subcommands: [
+            Init.self, Tickets.self, Show.self, Accept.self, Depart.self, Arrive.self, Pause.self, Resume.self,
+            NoteCommand.self, SetField.self, Part.self, Photo.self, Sign.self, Verify.self, Complete.self,
+            Conflicts.self, Resolve.self, TicketCommand.self, Demo.self,
+        ]
     )
-}
-
-extension Fieldsync {
-    struct Demo: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Walk through two replicas editing one ticket offline, then merging.",
-            discussion: "Example:\n  fieldsync demo"
-        )
-        func run() { print(ModelDemo.run()) }
-    }
 }

@@ -74,15 +74,26 @@ public enum LifecycleKind: UInt8, Hashable, Sendable, CaseIterable, CustomString
 }
 
 /// Where an engineer was: WGS84 degrees and the fix's accuracy in metres.
+///
+/// Degrees are kept to 1e-7 (about 1 cm) and accuracy to 0.1 m, rounded when the
+/// position is made, so every replica holds exactly the value the wire carries as an
+/// integer (Protocol/SPEC.md) and no replica keeps extra digits the others lack.
 public struct Position: Hashable, Sendable {
+    public static let degreeScale = 10_000_000.0
+    public static let accuracyScale = 10.0
+
     public let latitude: Double
     public let longitude: Double
     public let accuracyMetres: Double?
 
     public init(latitude: Double, longitude: Double, accuracyMetres: Double? = nil) {
-        self.latitude = latitude
-        self.longitude = longitude
-        self.accuracyMetres = accuracyMetres
+        self.latitude = Self.round(latitude, Self.degreeScale)
+        self.longitude = Self.round(longitude, Self.degreeScale)
+        self.accuracyMetres = accuracyMetres.map { Self.round($0, Self.accuracyScale) }
+    }
+
+    private static func round(_ v: Double, _ scale: Double) -> Double {
+        v.isFinite && abs(v) < 1e9 ? (v * scale).rounded() / scale : v
     }
 
     public var isValid: Bool {

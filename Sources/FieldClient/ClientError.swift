@@ -1,0 +1,19 @@
+/// Why a `fieldsync` command could not do what was asked: one line that says what to do.
+public struct ClientError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case badArgument = "bad-argument"
+        case unknownTicket = "unknown-ticket"
+        case unknownLine = "unknown-line"
+        case noSignature = "no-signature"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

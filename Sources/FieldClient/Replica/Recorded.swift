@@ -1,0 +1,31 @@
+import FieldModel
+
+/// What a command recorded: the ticket, the ops, and the ticket's status after.
+public struct Recorded: Sendable, Codable {
+    public let ticket: String
+    public let ops: [String]
+    public let status: String
+    /// For `part add`: the new line's id; for `photo`/`sign`: the blob's SHA-256.
+    public var line: String?
+    public var sha256: String?
+    public var bytes: UInt64?
+    /// For `sign`: the exact work summary text the customer signed, and its SHA-256.
+    public var summary: String?
+    public var summarySHA256: String?
+
+    init(_ ticket: Ticket, _ ops: [Op]) {
+        self.ticket = ticket.id.rawValue
+        self.ops = ops.map(\.id.description)
+        self.status = ticket.status.rawValue
+    }
+}
+
+/// Whether one signature still matches the ticket's current work summary.
+public struct SignatureCheck: Sendable, Codable {
+    public let signer: String
+    public let signedAt: String
+    public let attachment: String
+    public let matches: Bool
+    /// What changed since signing, in words (empty when it matches).
+    public let changes: [String]
+}

@@ -1,0 +1,91 @@
+import FieldModel
+import Foundation
+
+/// Content-addressed blobs (photos, signatures) in a folder: `ab/abcdef…` by SHA-256.
+///
+/// A blob is streamed into a temporary file while it is hashed, fsynced, then renamed
+/// into place and the folder fsynced, so a blob that is visible is whole and durable.
+/// The same bytes are stored once.
+public struct BlobFolder: Sendable {
+    public let root: String
+    static let chunkSize = 1 << 20
+
+    public init(root: String) { self.root = root }
+
+    public func path(for digest: Digest) -> String {
+        let hex = digest.hex
+        return "\(root)/\(hex.prefix(2))/\(hex)"
+    }
+
+    public func contains(_ digest: Digest) -> Bool { FileManager.default.fileExists(atPath: path(for: digest)) }
+
+    /// Copies the file at `source` in; returns its digest and size.
+    public func store(fileAt source: String) throws(StoreError) -> (digest: Digest, size: UInt64) {
+        guard let input = FileHandle(forReadingAtPath: source) else {
+            throw StoreError(.unreadableFile, "cannot read \(source): check the path and that you may read it")
+        }
+        defer { try? input.close() }
+        return try ingest { write in
+            while true {
+                let chunk: Data
+                do { chunk = try input.read(upToCount: Self.chunkSize) ?? Data() } catch {
+                    throw StoreError(.unreadableFile, "cannot read \(source): \(error.localizedDescription)")
+                }
+                if chunk.isEmpty { break }
+                try write(chunk)
+            }
+        }
+    }
+
+    /// Streams bytes from `produce` into a new blob; `produce` calls its argument with
+    /// each chunk.
+    func ingest(_ produce: ((Data) throws -> Void) throws -> Void) throws(StoreError) -> (digest: Digest, size: UInt64) {
+        let tmpDir = "\(root)/tmp"
+        let tmp = "\(tmpDir)/\(UUID().uuidString)"
+        do {
+            try FileManager.default.createDirectory(atPath: tmpDir, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
+                throw StoreError(.io, "cannot write in \(tmpDir): check free space and permissions")
+            }
+            let out = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))
+            var hasher = SHA256()
+            var size: UInt64 = 0
+            do {
+                try produce { chunk in
+                    hasher.update(chunk)
+                    size += UInt64(chunk.count)
+                    try out.write(contentsOf: chunk)
+                }
+                try out.synchronize()
+                try out.close()
+            } catch {
+                try? out.close()
+                throw error
+            }
+            let digest = hasher.finalize()
+            let final = path(for: digest)
+            let dir = (final as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            if FileManager.default.fileExists(atPath: final) {
+                try FileManager.default.removeItem(atPath: tmp)
+            } else {
+                guard rename(tmp, final) == 0 else { throw StoreError(.io, "cannot move a blob into \(dir): errno \(errno)") }
+                Self.syncDirectory(dir)
+            }
+            return (digest, size)
+        } catch let error as StoreError {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw StoreError(.io, "cannot store a blob in \(root): \(error.localizedDescription)", underlying: error)
+        }
+    }
+
+    static func syncDirectory(_ dir: String) {
+        let fd = open(dir, O_RDONLY)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}

@@ -1,0 +1,19 @@
+import GRDB
+
+/// Small facts about the replica, in the `meta` table.
+enum Meta {
+    static let replica = "replica"
+    static let engineer = "engineer"
+    static let nextCounter = "next_counter"
+    static let clockWall = "clock_wall"
+    static let clockLogical = "clock_logical"
+    static let clockOffset = "clock_offset_ms"
+
+    static func get(_ key: String, _ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    static func set(_ key: String, _ value: String, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+    }
+}

@@ -1,0 +1,81 @@
+import FieldModel
+import FieldWire
+import Foundation
+import GRDB
+
+/// One local change in progress: read tickets, record ops. Everything recorded is
+/// committed together when the edit's closure returns, or not at all if it throws.
+public struct LocalEdit {
+    let db: Database
+    let now: UInt64
+    var maker: OpMaker
+    var loaded: [TicketID: Ticket] = [:]
+    public private(set) var made: [Op] = []
+
+    /// The ticket as it stands, including ops recorded earlier in this edit.
+    public mutating func ticket(_ id: TicketID) throws -> Ticket {
+        if let t = loaded[id] { return t }
+        let ops = try OpRows.ops(of: id, db)
+        guard !ops.isEmpty else {
+            throw StoreError(.unknownTicket, "no ticket \(id) on this replica: `fieldsync tickets` lists the ones you have")
+        }
+        var t = Ticket(id: id)
+        for op in ops { t.apply(op) }
+        loaded[id] = t
+        return t
+    }
+
+    /// Records an op on `id`; throws (and so records nothing) if the op is not valid.
+    @discardableResult
+    public mutating func record(_ body: OpBody, on id: TicketID) throws -> Op {
+        _ = try ticket(id)
+        let op = maker.make(body, on: id, now: now)
+        try add(op)
+        return op
+    }
+
+    /// Creates a ticket on this replica.
+    @discardableResult
+    public mutating func createTicket(_ created: TicketCreated) throws -> Op {
+        let op = maker.createTicket(created, now: now)
+        loaded[op.subject] = Ticket(id: op.subject)
+        try add(op)
+        return op
+    }
+
+    private mutating func add(_ op: Op) throws {
+        do { try op.validate() } catch { throw StoreError.invalid(error) }
+        _ = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db)
+        loaded[op.subject]!.apply(op)
+        made.append(op)
+    }
+}
+
+extension ReplicaStore {
+    /// Runs `body` as one transaction at time `now` (Unix ms, device clock corrected by
+    /// the last measured offset): the ops it records, the tickets they change and the
+    /// replica's counter and clock are committed together.
+    public func edit<T>(now: UInt64, _ body: (inout LocalEdit) throws -> T) throws(StoreError) -> (T, [Op]) {
+        try write { db in
+            var edit = LocalEdit(db: db, now: now, maker: try Self.loadMaker(identity.replica, db))
+            let result = try body(&edit)
+            for id in Set(edit.made.map(\.subject)) { try TicketRows.save(edit.loaded[id]!, db) }
+            try Self.saveMaker(edit.maker, db)
+            return (result, edit.made)
+        }
+    }
+
+    static func loadMaker(_ replica: ReplicaID, _ db: Database) throws -> OpMaker {
+        let next = UInt64(try Meta.get(Meta.nextCounter, db) ?? "1") ?? 1
+        let wall = UInt64(try Meta.get(Meta.clockWall, db) ?? "0") ?? 0
+        let logical = UInt32(try Meta.get(Meta.clockLogical, db) ?? "0") ?? 0
+        let clock = HybridClock(replica: replica, last: Timestamp(wallMillis: wall, logical: logical, replica: replica))
+        return OpMaker(clock: clock, nextCounter: next)
+    }
+
+    static func saveMaker(_ maker: OpMaker, _ db: Database) throws {
+        try Meta.set(Meta.nextCounter, String(maker.nextCounter), db)
+        try Meta.set(Meta.clockWall, String(maker.clock.last.wallMillis), db)
+        try Meta.set(Meta.clockLogical, String(maker.clock.last.logical), db)
+    }
+}

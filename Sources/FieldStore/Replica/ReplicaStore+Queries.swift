@@ -1,0 +1,50 @@
+import FieldModel
+import GRDB
+
+extension ReplicaStore {
+    /// The ticket with `id`, derived from its ops; nil if this replica has none.
+    public func ticket(_ id: TicketID) throws(StoreError) -> Ticket? {
+        let ops = try read { db in try OpRows.ops(of: id, db) }
+        guard !ops.isEmpty else { return nil }
+        var t = Ticket(id: id)
+        for op in ops { t.apply(op) }
+        return t
+    }
+
+    /// Every op of ticket `id` in the order this replica stored them.
+    public func ops(of id: TicketID) throws(StoreError) -> [Op] {
+        try read { db in try OpRows.ops(of: id, db) }
+    }
+
+    /// The ticket list, optionally only one status, most recently changed first.
+    public func tickets(status: TicketStatus? = nil) throws(StoreError) -> [TicketSummary] {
+        try read { db in
+            let rows =
+                if let status {
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM tickets WHERE status = ? ORDER BY updated_wall DESC, id",
+                        arguments: [status.rawValue])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM tickets ORDER BY updated_wall DESC, id")
+                }
+            return rows.map(TicketRows.summary)
+        }
+    }
+
+    /// Tickets with at least one open conflict.
+    public func ticketsWithConflicts() throws(StoreError) -> [Ticket] {
+        let ids = try read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM tickets WHERE conflicts > 0 ORDER BY id")
+        }
+        var out: [Ticket] = []
+        for raw in ids {
+            if let id = EntityID(raw), let t = try ticket(id) { out.append(t) }
+        }
+        return out
+    }
+
+    /// How many ops the replica holds.
+    public func opCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ops") ?? 0 }
+    }
+}

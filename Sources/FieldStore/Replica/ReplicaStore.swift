@@ -1,0 +1,123 @@
+import FieldModel
+import FieldWire
+import Foundation
+import GRDB
+
+/// A replica on disk: the op log and the materialised tickets, in one SQLite file (WAL).
+///
+/// Every change runs in one transaction: a crash leaves the replica as it was before the
+/// change or after it, never between. Thread-safe: GRDB's `DatabaseQueue` serialises
+/// access.
+///
+/// ```swift
+/// let store = try ReplicaStore.create(at: path, replica: ReplicaID("e17-ab12")!, engineer: "E17")
+/// try store.edit(now: nowMillis) { edit in
+///     let t = try edit.ticket(id)
+///     try edit.record(t.step(.arrived, at: nowMillis, position: p), on: id)
+/// }
+/// ```
+public final class ReplicaStore: Sendable {
+    let db: DatabaseQueue
+    public let path: String
+    public let identity: ReplicaIdentity
+
+    /// The env variable a crash test sets to kill the process inside a write transaction.
+    public static let crashTestVariable = "FIELDSYNC_TEST_CRASH"
+
+    private init(db: DatabaseQueue, path: String, identity: ReplicaIdentity) {
+        self.db = db
+        self.path = path
+        self.identity = identity
+    }
+
+    /// Creates a new replica file at `path`; refuses if one is there.
+    public static func create(at path: String, replica: ReplicaID, engineer: String) throws(StoreError) -> ReplicaStore {
+        if FileManager.default.fileExists(atPath: path) {
+            throw StoreError(.alreadyInitialised, "a replica already exists at \(path); use it, or choose another home")
+        }
+        let queue = try connect(path)
+        let identity = ReplicaIdentity(replica: replica, engineer: engineer)
+        try guarded(path) {
+            try queue.write { db in
+                try Meta.set(Meta.replica, replica.rawValue, db)
+                try Meta.set(Meta.engineer, engineer, db)
+                try Meta.set(Meta.nextCounter, "1", db)
+            }
+        }
+        return ReplicaStore(db: queue, path: path, identity: identity)
+    }
+
+    /// Opens the replica at `path`.
+    public static func open(at path: String) throws(StoreError) -> ReplicaStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(.notInitialised, "no replica at \(path): run `fieldsync init --engineer ID` first")
+        }
+        let queue = try connect(path)
+        let identity = try guarded(path) {
+            try queue.read { db -> ReplicaIdentity? in
+                guard let raw = try Meta.get(Meta.replica, db), let replica = ReplicaID(raw),
+                    let engineer = try Meta.get(Meta.engineer, db)
+                else { return nil }
+                return ReplicaIdentity(replica: replica, engineer: engineer)
+            }
+        }
+        guard let identity else {
+            throw StoreError(.damaged, "\(path) is not a FieldSync replica (no identity): restore it from a backup or init a new home")
+        }
+        return ReplicaStore(db: queue, path: path, identity: identity)
+    }
+
+    private static func connect(_ path: String) throws(StoreError) -> DatabaseQueue {
+        try guarded(path) {
+            var config = Configuration()
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+            }
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try ReplicaSchema.migrator.migrate(queue)
+            return queue
+        }
+    }
+
+    /// Runs `body`, turning database errors into store errors that say what to do.
+    static func guarded<T>(_ path: String, _ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError
+            where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT
+        {
+            throw StoreError(
+                .damaged, "the replica at \(path) is damaged or not a FieldSync replica: restore it from a backup, or move it aside and run `fieldsync init` again",
+                underlying: error)
+        } catch let error as DatabaseError {
+            throw StoreError(.database, "the replica at \(path) could not be used: \(error.message ?? "\(error.resultCode)")", underlying: error)
+        } catch {
+            throw StoreError(.io, "the replica at \(path) could not be used: \(error)", underlying: error)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        try Self.guarded(path) { try db.read(body) }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        try Self.guarded(path) {
+            try db.write { db in
+                let result = try body(db)
+                if ProcessInfo.processInfo.environment[Self.crashTestVariable] == "inside-transaction" {
+                    // Test hook: die the hard way with the transaction's work done but not committed.
+                    kill(getpid(), SIGKILL)
+                }
+                return result
+            }
+        }
+    }
+}
+
+/// Who this replica is: its id and the engineer it belongs to.
+public struct ReplicaIdentity: Sendable, Hashable {
+    public let replica: ReplicaID
+    public let engineer: String
+}

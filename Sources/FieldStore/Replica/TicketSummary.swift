@@ -1,0 +1,42 @@
+import FieldModel
+
+/// One row of the ticket list: what `fieldsync tickets` shows without loading ops.
+public struct TicketSummary: Sendable, Hashable, Codable {
+    public let id: String
+    public let status: String
+    public let assignee: String
+    public let customer: String
+    public let site: String
+    public let deviceModel: String
+    public let priority: String
+    public let conflicts: Int
+    public let updatedAt: UInt64
+    public let digest: String
+
+    init(_ t: Ticket) {
+        id = t.id.rawValue
+        status = t.status.rawValue
+        assignee = t.value(Field.assignee) ?? ""
+        customer = t.value(Field.customer) ?? ""
+        site = t.value(Field.site) ?? ""
+        deviceModel = t.value(Field.deviceModel) ?? ""
+        priority = t.value(Field.priority) ?? ""
+        conflicts = t.conflicts.count
+        updatedAt = t.timeline.last?.stamp.wallMillis ?? 0
+        digest = t.digest.hex
+    }
+
+    init(id: String, status: String, assignee: String, customer: String, site: String, deviceModel: String,
+         priority: String, conflicts: Int, updatedAt: UInt64, digest: String) {
+        self.id = id
+        self.status = status
+        self.assignee = assignee
+        self.customer = customer
+        self.site = site
+        self.deviceModel = deviceModel
+        self.priority = priority
+        self.conflicts = conflicts
+        self.updatedAt = updatedAt
+        self.digest = digest
+    }
+}

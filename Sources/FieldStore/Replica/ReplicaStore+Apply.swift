@@ -21,30 +21,40 @@ extension ReplicaStore {
         for op in ops {
             do { try op.validate() } catch { throw StoreError.invalid(error) }
         }
-        return try write { db in
+        let (result, tickets) = try write { db in
             var result = ApplyResult()
             var maker = try Self.loadMaker(identity.replica, db)
+            // Tickets and the log position each is derived up to, mutated in place.
             var tickets: [TicketID: Ticket] = [:]
+            var seqs: [TicketID: Int64] = [:]
+            var changed: Set<TicketID> = []
             for op in ops where op.body.isTicketOp && tickets[op.subject] == nil {
-                var t = Ticket(id: op.subject)
-                for old in try OpRows.ops(of: op.subject, db) { t.apply(old) }
-                tickets[op.subject] = t
+                let entry = try current(op.subject, db)
+                tickets[op.subject] = entry?.ticket ?? Ticket(id: op.subject)
+                seqs[op.subject] = entry?.seq ?? 0
             }
             for op in ops {
-                if try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db) {
+                if let seq = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db) {
                     result.inserted += 1
-                    if op.body.isTicketOp { tickets[op.subject]!.apply(op) }
+                    if op.body.isTicketOp {
+                        tickets[op.subject]!.apply(op)
+                        seqs[op.subject] = seq
+                        changed.insert(op.subject)
+                    }
                     maker.observe(op.stamp, now: now)
                 } else {
                     result.duplicates += 1
                 }
             }
-            for t in tickets.values {
-                try TicketRows.save(t, db)
-                result.ticketsChanged += 1
-            }
+            for id in changed { try TicketRows.save(tickets[id]!, db) }
+            result.ticketsChanged = changed.count
             try Self.saveMaker(maker, db)
-            return result
+            let entries = tickets.reduce(into: [TicketID: TicketCache.Entry]()) { out, pair in
+                out[pair.key] = TicketCache.Entry(ticket: pair.value, seq: seqs[pair.key] ?? 0)
+            }
+            return (result, entries)
         }
+        cache.put(tickets)
+        return result
     }
 }

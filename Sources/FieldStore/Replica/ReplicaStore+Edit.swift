@@ -7,22 +7,22 @@ import GRDB
 /// committed together when the edit's closure returns, or not at all if it throws.
 public struct LocalEdit {
     let db: Database
+    let store: ReplicaStore
     let now: UInt64
     var maker: OpMaker
     var loaded: [TicketID: Ticket] = [:]
+    var lastSeq: [TicketID: Int64] = [:]
     public private(set) var made: [Op] = []
 
     /// The ticket as it stands, including ops recorded earlier in this edit.
     public mutating func ticket(_ id: TicketID) throws -> Ticket {
         if let t = loaded[id] { return t }
-        let ops = try OpRows.ops(of: id, db)
-        guard !ops.isEmpty else {
+        guard let entry = try store.current(id, db) else {
             throw StoreError(.unknownTicket, "no ticket \(id) on this replica: `fieldsync tickets` lists the ones you have")
         }
-        var t = Ticket(id: id)
-        for op in ops { t.apply(op) }
-        loaded[id] = t
-        return t
+        loaded[id] = entry.ticket
+        lastSeq[id] = entry.seq
+        return entry.ticket
     }
 
     /// Records an op on `id`; throws (and so records nothing) if the op is not valid.
@@ -45,7 +45,7 @@ public struct LocalEdit {
 
     private mutating func add(_ op: Op) throws {
         do { try op.validate() } catch { throw StoreError.invalid(error) }
-        _ = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db)
+        if let seq = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db) { lastSeq[op.subject] = seq }
         loaded[op.subject]!.apply(op)
         made.append(op)
     }
@@ -56,13 +56,17 @@ extension ReplicaStore {
     /// the last measured offset): the ops it records, the tickets they change and the
     /// replica's counter and clock are committed together.
     public func edit<T>(now: UInt64, _ body: (inout LocalEdit) throws -> T) throws(StoreError) -> (T, [Op]) {
-        try write { db in
-            var edit = LocalEdit(db: db, now: now, maker: try Self.loadMaker(identity.replica, db))
+        let (result, edit) = try write { db in
+            var edit = LocalEdit(db: db, store: self, now: now, maker: try Self.loadMaker(identity.replica, db))
             let result = try body(&edit)
             for id in Set(edit.made.map(\.subject)) { try TicketRows.save(edit.loaded[id]!, db) }
             try Self.saveMaker(edit.maker, db)
-            return (result, edit.made)
+            return (result, edit)
         }
+        var committed: [TicketID: TicketCache.Entry] = [:]
+        for (id, ticket) in edit.loaded { committed[id] = TicketCache.Entry(ticket: ticket, seq: edit.lastSeq[id] ?? 0) }
+        cache.put(committed)
+        return (result, edit.made)
     }
 
     static func loadMaker(_ replica: ReplicaID, _ db: Database) throws -> OpMaker {

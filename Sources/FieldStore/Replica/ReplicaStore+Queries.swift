@@ -4,16 +4,14 @@ import GRDB
 extension ReplicaStore {
     /// The ticket with `id`, derived from its ops; nil if this replica has none.
     public func ticket(_ id: TicketID) throws(StoreError) -> Ticket? {
-        let ops = try read { db in try OpRows.ops(of: id, db) }
-        guard !ops.isEmpty else { return nil }
-        var t = Ticket(id: id)
-        for op in ops { t.apply(op) }
-        return t
+        guard let entry = try read({ db in try current(id, db) }) else { return nil }
+        cache.put([id: entry])
+        return entry.ticket
     }
 
     /// Every op of ticket `id` in the order this replica stored them.
     public func ops(of id: TicketID) throws(StoreError) -> [Op] {
-        try read { db in try OpRows.ops(of: id, db) }
+        try read { db in try OpRows.ops(of: id, db).ops }
     }
 
     /// The ticket list, optionally only one status, most recently changed first.

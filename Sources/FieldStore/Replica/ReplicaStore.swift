@@ -18,6 +18,7 @@ import GRDB
 /// ```
 public final class ReplicaStore: Sendable {
     let db: DatabaseQueue
+    let cache = TicketCache()
     public let path: String
     public let identity: ReplicaIdentity
 
@@ -113,6 +114,19 @@ public final class ReplicaStore: Sendable {
                 return result
             }
         }
+    }
+}
+
+extension ReplicaStore {
+    /// The ticket as stored now, from the cache brought up to date with any ops stored
+    /// after it, or derived from the log; nil if no op of `id` is stored.
+    func current(_ id: TicketID, _ db: Database) throws -> TicketCache.Entry? {
+        let cached = cache.get(id)
+        let (ops, lastSeq) = try OpRows.ops(of: id, after: cached?.seq ?? 0, db)
+        guard cached != nil || !ops.isEmpty else { return nil }
+        var ticket = cached?.ticket ?? Ticket(id: id)
+        for op in ops { ticket.apply(op) }
+        return TicketCache.Entry(ticket: ticket, seq: lastSeq)
     }
 }
 

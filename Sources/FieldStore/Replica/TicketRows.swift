@@ -5,12 +5,13 @@ import GRDB
 enum TicketRows {
     static func save(_ t: Ticket, _ db: Database) throws {
         let s = TicketSummary(t)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO tickets
                 (id, status, assignee, customer, site, device_model, priority, conflicts, updated_wall, digest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 s.id, s.status, s.assignee, s.customer, s.site, s.deviceModel, s.priority, s.conflicts,
                 Int64(bitPattern: s.updatedAt), s.digest,

@@ -30,6 +30,8 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]
         ),
         .target(name: "FieldModel", swiftSettings: strict),
+        // Seeded generators and fixtures shared by the test targets and benchmarks.
+        .target(name: "FieldTestSupport", dependencies: ["FieldModel", "FieldWire"], swiftSettings: strict),
         .target(name: "FieldWire", dependencies: ["FieldModel", "CZstd"], swiftSettings: strict),
         .target(
             name: "FieldStore",
@@ -54,8 +56,8 @@ let package = Package(
             path: "Tools/BenchSources",
             swiftSettings: strict
         ),
-        .testTarget(name: "FieldModelTests", dependencies: ["FieldModel"], swiftSettings: strict),
-        .testTarget(name: "FieldWireTests", dependencies: ["FieldWire"], swiftSettings: strict),
+        .testTarget(name: "FieldModelTests", dependencies: ["FieldModel", "FieldTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FieldWireTests", dependencies: ["FieldWire", "FieldModel", "FieldTestSupport"], swiftSettings: strict),
         .testTarget(name: "FieldStoreTests", dependencies: ["FieldStore", "FieldModel", "FieldWire"], swiftSettings: strict),
         .testTarget(name: "FieldClientTests", dependencies: ["FieldClient", "FieldStore", "FieldModel"], swiftSettings: strict),
         // Drives the real `fieldsync` binary in temporary homes.

@@ -3,11 +3,11 @@ import FieldModel
 /// Several replicas editing tickets offline and syncing now and then, as in the field:
 /// each replica makes ops from what it has seen, so predecessors, timeline heads and
 /// part removals are realistic, and concurrent edits happen between syncs.
-struct FieldSimulation {
-    struct Replica {
+package struct FieldSimulation {
+    package struct Replica {
         var maker: OpMaker
-        var state = ReplicaState()
-        var seen: [Op] = []
+        package var state = ReplicaState()
+        package var seen: [Op] = []
         var seenIDs: Set<OpID> = []
         mutating func receive(_ op: Op, now: UInt64) {
             guard seenIDs.insert(op.id).inserted else { return }
@@ -17,12 +17,12 @@ struct FieldSimulation {
         }
     }
 
-    var replicas: [Replica]
-    var all: [Op] = []
+    package var replicas: [Replica]
+    package var all: [Op] = []
     var now: UInt64 = 1_763_900_000_000
     var rng: SeededRandom
 
-    init(replicaCount: Int, seed: UInt64) {
+    package init(replicaCount: Int, seed: UInt64) {
         rng = SeededRandom(seed: seed)
         replicas = (0..<replicaCount).map { i in
             Replica(maker: OpMaker(clock: HybridClock(replica: ReplicaID("r\(i)")!)))
@@ -30,7 +30,7 @@ struct FieldSimulation {
     }
 
     /// Runs `steps` random actions and returns every op made.
-    mutating func run(steps: Int) -> [Op] {
+    package mutating func run(steps: Int) -> [Op] {
         for _ in 0..<steps { step() }
         return all
     }

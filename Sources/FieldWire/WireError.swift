@@ -1,6 +1,6 @@
 /// Why bytes are not a valid FieldSync wire message (Protocol/SPEC.md, "Errors").
 public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: String, Hashable, Sendable {
+    public enum Code: String, Hashable, Sendable, CaseIterable {
         case truncated
         case badVarint = "bad-varint"
         case tooLarge = "too-large"

@@ -1,4 +1,5 @@
 import FieldModel
+import FieldTestSupport
 import Testing
 
 /// The merge laws, over random schedules: ops from 3–5 replicas that edited offline and

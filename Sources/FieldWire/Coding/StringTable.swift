@@ -2,17 +2,18 @@ import FieldModel
 
 /// Strings that repeat within one message (replica ids, subjects, part numbers,
 /// locations, field names) are sent once and then referred to by index
-/// (Protocol/SPEC.md §2.4). `nil` table means every string is written inline.
-public struct StringTable: Sendable {
+/// (Protocol/SPEC.md §2.4). A class: one table is shared by every op payload of a
+/// message while that message is encoded or decoded, never across threads.
+final class StringTable {
     private var indexByString: [String: UInt64] = [:]
     private(set) var strings: [String] = []
     /// The most strings one message may define.
-    public static let maxEntries = 1 << 20
+    static let maxEntries = 1 << 20
 
-    public init() {}
+    init() {}
 
     /// Writes `s` as a reference: `0` then the string the first time, `index + 1` after.
-    mutating func write(_ s: String, to w: inout WireWriter) {
+    func write(_ s: String, to w: inout WireWriter) {
         if let i = indexByString[s] {
             w.varint(i + 1)
         } else {
@@ -23,7 +24,7 @@ public struct StringTable: Sendable {
         }
     }
 
-    mutating func read(from r: inout WireReader, max limit: Int) throws(WireError) -> String {
+    func read(from r: inout WireReader, max limit: Int) throws(WireError) -> String {
         let ref = try r.varint()
         if ref == 0 {
             guard strings.count < Self.maxEntries else { throw WireError(.tooLarge, "string table over \(Self.maxEntries) entries") }
@@ -42,12 +43,12 @@ public struct StringTable: Sendable {
 struct StringCoder {
     var table: StringTable?
 
-    mutating func write(_ s: String, to w: inout WireWriter) {
-        if table != nil { table!.write(s, to: &w) } else { w.string(s) }
+    func write(_ s: String, to w: inout WireWriter) {
+        if let table { table.write(s, to: &w) } else { w.string(s) }
     }
 
-    mutating func read(from r: inout WireReader, max limit: Int = Op.maxTextBytes) throws(WireError) -> String {
-        if table != nil { return try table!.read(from: &r, max: limit) }
+    func read(from r: inout WireReader, max limit: Int = Op.maxTextBytes) throws(WireError) -> String {
+        if let table { return try table.read(from: &r, max: limit) }
         return try r.string(max: limit)
     }
 }

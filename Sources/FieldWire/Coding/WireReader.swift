@@ -61,6 +61,11 @@ public struct WireReader: Sendable {
         return Array(bytes[offset..<(offset + n)])
     }
 
+    public mutating func skip(_ n: Int) throws(WireError) {
+        guard n >= 0, n <= remaining else { throw WireError(.truncated, "needs \(n) bytes at byte \(offset), has \(remaining)") }
+        offset += n
+    }
+
     public mutating func blob(max limit: Int) throws(WireError) -> [UInt8] {
         let n = try count(max: limit, "byte string length")
         return try raw(n)

@@ -7,13 +7,21 @@ import FieldModel
 /// which is why kinds added later must be self-contained (SPEC §4.9).
 struct OpPayload {
     var strings: StringCoder
-    /// Ids in payloads (predecessors, lines) name replicas through the same strings.
+    /// Device times in payloads are written relative to this (the op's stamp in a
+    /// message, 0 when self-contained): they are usually within seconds of it.
+    var baseWall: UInt64 = 0
+
     init(table: StringTable?) { strings = StringCoder(table: table) }
+
+    private func time(_ t: UInt64, to w: inout WireWriter) { w.zigzag(Int64(bitPattern: t &- baseWall)) }
+    private func time(from r: inout WireReader) throws(WireError) -> UInt64 {
+        baseWall &+ UInt64(bitPattern: try r.zigzag())
+    }
 
     mutating func encode(_ body: OpBody, to w: inout WireWriter) {
         switch body {
         case .ticketCreated(let c):
-            w.varint(c.at)
+            time(c.at, to: &w)
             w.varint(UInt64(c.fields.count))
             for name in c.fields.keys.sorted() {
                 strings.write(name, to: &w)
@@ -25,7 +33,7 @@ struct OpPayload {
             opIDs(f.replaces, to: &w)
         case .lifecycle(let e):
             w.varint(UInt64(e.kind.rawValue))
-            w.varint(e.at)
+            time(e.at, to: &w)
             opIDs(e.after, to: &w)
             var flags: UInt8 = 0
             if e.assignee != nil { flags |= 1 }
@@ -43,7 +51,7 @@ struct OpPayload {
             if let r = e.reason { w.string(r) }
             if !e.replaces.isEmpty { opIDs(e.replaces, to: &w) }
         case .note(let n):
-            w.varint(n.at)
+            time(n.at, to: &w)
             w.string(n.text)
         case .partAdded(let p):
             strings.write(p.partNumber, to: &w)
@@ -61,7 +69,7 @@ struct OpPayload {
             if let s = a.signature {
                 w.byte(1)
                 w.string(s.signer)
-                w.varint(s.signedAt)
+                time(s.signedAt, to: &w)
                 w.raw(s.summarySHA256.bytes)
             } else {
                 w.byte(0)
@@ -76,7 +84,7 @@ struct OpPayload {
         let body: OpBody
         switch kind {
         case .ticketCreated:
-            let at = try r.varint()
+            let at = try time(from: &r)
             let n = try r.count(max: 256, "field count")
             var fields: [String: String] = [:]
             for _ in 0..<n {
@@ -93,7 +101,7 @@ struct OpPayload {
             guard raw <= 255, let step = LifecycleKind(rawValue: UInt8(raw)) else {
                 throw WireError(.malformed, "unknown lifecycle step \(raw)")
             }
-            let at = try r.varint()
+            let at = try time(from: &r)
             let after = try opIDs(from: &r)
             let flags = try r.byte()
             guard flags & ~0x1F == 0 else { throw WireError(.malformed, "unknown lifecycle flags \(flags)") }
@@ -114,7 +122,7 @@ struct OpPayload {
                     kind: step, at: at, after: after, assignee: assignee, replaces: replaces, position: position,
                     reason: reason))
         case .note:
-            let at = try r.varint()
+            let at = try time(from: &r)
             body = .note(Note(text: try r.string(), at: at))
         case .partAdded:
             let number = try strings.read(from: &r, max: 256)
@@ -138,7 +146,7 @@ struct OpPayload {
             case 0: break
             case 1:
                 let signer = try r.string(max: 1024)
-                let at = try r.varint()
+                let at = try time(from: &r)
                 signature = Signature(signer: signer, signedAt: at, summarySHA256: Digest(bytes: try r.raw(32))!)
             case let b: throw WireError(.malformed, "bad signature flag \(b)")
             }

@@ -1,0 +1,92 @@
+import FieldModel
+import FieldWire
+import Foundation
+
+/// The valid test vectors of Protocol/vectors/valid: each a named frame built from
+/// Swift values. `Tools/test` checks the checked-in files against the decoder; the
+/// files are (re)written only by `FIELDSYNC_WRITE_VECTORS=1 swift test --filter VectorTests`.
+package enum VectorCatalog {
+    package struct Vector {
+        package let name: String
+        package let about: String
+        package let messages: [WireMessage]
+        package let compress: Bool
+    }
+
+    static let t0: UInt64 = 1_795_424_400_000
+    static let e17 = ReplicaID("e17-1a2b")!
+    static let central = ReplicaID("central")!
+    static let ticket = EntityID("T1-central")!
+
+    static func op(_ counter: UInt64, _ body: OpBody, by replica: ReplicaID = e17, wall: UInt64 = t0, logical: UInt32 = 0) -> Op {
+        Op(id: OpID(replica: replica, counter: counter), wallMillis: wall, logical: logical, subject: ticket, body: body)
+    }
+
+    static func push(_ name: String, _ about: String, _ ops: [Op]) -> Vector {
+        Vector(name: name, about: about, messages: [.push(Push(ops: ops))], compress: false)
+    }
+
+    static let created = op(1, .ticketCreated(TicketCreated(
+        customer: "Acme Foods", site: "Plant 3", asset: "CH-0192", deviceModel: "Chiller X2", category: "repair",
+        fault: "Compressor trips on high pressure", priority: "high", assignee: "E17", at: t0)), by: central)
+    static let h1 = SHA256.hash(Array("photo".utf8))
+    static let h2 = SHA256.hash(Array("summary".utf8))
+
+    package static let all: [Vector] = {
+        var v: [Vector] = [
+            Vector(name: "hello-minimal", about: "hello from a new device that holds nothing", messages: [.hello(Hello(replica: e17, clock: t0))], compress: false),
+            Vector(name: "hello-with-vector", about: "hello with what the sender holds of two replicas, one at a 64-bit counter",
+                   messages: [.hello(Hello(replica: e17, have: VersionVector([central: 42, e17: UInt64.max]), clock: t0))], compress: false),
+            push("push-empty", "a push of no ops", []),
+            push("op-ticket-created", "a ticket created at central", [created]),
+            push("op-field-set", "a priority write replacing the value written by the creation", [
+                op(2, .fieldSet(FieldWrite(field: Field.priority, value: "urgent", replaces: [created.id])), wall: t0 + 60_000)]),
+            push("op-lifecycle-assigned", "a reassignment: timeline step and assignee write", [
+                op(3, .lifecycle(LifecycleEvent(kind: .assigned, at: t0, after: [created.id], assignee: "E21", replaces: [created.id])), by: central)]),
+            push("op-lifecycle-arrived", "arrival with position and accuracy, device time 2 s before the stamp", [
+                op(4, .lifecycle(LifecycleEvent(kind: .arrived, at: t0 - 2_000, after: [created.id], position: Position(latitude: 52.5163, longitude: -0.1278, accuracyMetres: 8.5))))]),
+            push("op-lifecycle-cancelled", "a cancellation with a reason", [
+                op(5, .lifecycle(LifecycleEvent(kind: .cancelled, at: t0, after: [created.id], reason: "customer called")), by: central)]),
+            push("op-note-unicode", "a note in Chinese with an emoji", [op(6, .note(Note(text: "冷凝风扇卡死，已更换 🔧", at: t0)))]),
+            push("op-part-added", "1.5 m of cable from the van", [
+                op(7, .partAdded(PartLine(partNumber: "CABLE-3G15", quantity: Quantity(thousandths: 1500), unit: "m", location: "van:E17")))]),
+            push("op-part-removed", "removal of the line added by 7@e17-1a2b", [op(8, .partRemoved(PartRemoval(line: OpID(replica: e17, counter: 7))))]),
+            push("op-attachment-photo", "a photo by content hash", [
+                op(9, .attachmentAdded(Attachment(kind: .photo, sha256: h1, byteSize: 2_345_678, mediaType: "image/jpeg", caption: "nameplate")))]),
+            push("op-attachment-signature", "a signature over a work summary hash", [
+                op(10, .attachmentAdded(Attachment(kind: .signature, sha256: h1, byteSize: 912, mediaType: "image/png", caption: "",
+                                                   signature: Signature(signer: "Jane Doe", signedAt: t0, summarySHA256: h2))))]),
+            push("op-unknown-kind", "an op of kind 77 from a newer version: payload kept byte for byte", [
+                op(11, .unknown(UnknownOp(kind: OpKind(rawValue: 77), payload: [0xDE, 0xAD, 0xBE, 0xEF])))]),
+            push("op-counter-64bit", "an op with the largest counter", [op(UInt64.max, .note(Note(text: "last", at: t0)))]),
+            push("op-note-max-size", "a note of exactly 65,536 bytes, the longest string allowed", [
+                op(12, .note(Note(text: String(repeating: "a", count: Op.maxTextBytes), at: t0)))]),
+            push("push-deltas-and-table", "three ops: the second reuses replica, subject and part number via the string table; counters and clocks as deltas", [
+                op(20, .partAdded(PartLine(partNumber: "FAN-220", quantity: Quantity(1), location: "van:E17")), wall: t0),
+                op(21, .partAdded(PartLine(partNumber: "FAN-220", quantity: Quantity(2), location: "van:E17")), wall: t0 + 1_000, logical: 1),
+                op(3, .note(Note(text: "ok", at: t0 - 5_000)), by: central, wall: t0 - 5_000)]),
+            Vector(name: "push-ack", about: "the node holds every op of two replicas up to these counters",
+                   messages: [.pushAck(PushAck(acked: VersionVector([e17: 12, central: 3])))], compress: false),
+            Vector(name: "pull-request-first", about: "a first pull: empty cursor, pages of up to 5000 ops",
+                   messages: [.pullRequest(PullRequest(cursor: [], maxOps: 5000))], compress: false),
+            Vector(name: "pull-page-empty", about: "nothing new: empty page, same cursor, no more",
+                   messages: [.pullPage(PullPage(ops: [], nextCursor: [0x01, 0x96, 0x01], more: false))], compress: false),
+            Vector(name: "pull-page-more", about: "a page with one op and more to come",
+                   messages: [.pullPage(PullPage(ops: [created], nextCursor: [0x01, 0x01], more: true))], compress: false),
+            Vector(name: "sync-request", about: "one round trip: hello, push and pull request in one frame",
+                   messages: [.hello(Hello(replica: e17, have: VersionVector([e17: 6]), clock: t0)),
+                              .push(Push(ops: [op(6, .note(Note(text: "done", at: t0)))])),
+                              .pullRequest(PullRequest(cursor: [0x01, 0x2A], maxOps: 5000))], compress: false),
+            Vector(name: "unknown-message-type", about: "a message of type 0x7e from a newer version: skipped by its length, kept as unknown",
+                   messages: [.unknown(type: 0x7E, body: [0x01, 0x02]), .pullRequest(PullRequest(cursor: [], maxOps: 10))], compress: false),
+        ]
+        for (raw, _) in ErrorCode.names.sorted(by: { $0.key < $1.key }) {
+            let code = ErrorCode(rawValue: raw)
+            v.append(Vector(name: "error-\(code)", about: "error message with code \(raw) (\(code))",
+                            messages: [.error(ErrorMessage(code: code, message: "example: \(code)"))], compress: false))
+        }
+        v.append(Vector(name: "zstd-sync-request", about: "the sync-request messages in a zstd frame (decode-only: compressed bytes may differ between zstd versions)",
+                        messages: v.first { $0.name == "sync-request" }!.messages, compress: true))
+        return v
+    }()
+}

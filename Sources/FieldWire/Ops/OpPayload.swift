@@ -23,9 +23,9 @@ struct OpPayload {
         case .ticketCreated(let c):
             time(c.at, to: &w)
             w.varint(UInt64(c.fields.count))
-            for name in c.fields.keys.sorted() {
+            for (name, value) in c.fields.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
                 strings.write(name, to: &w)
-                w.string(c.fields[name]!)
+                w.string(value)
             }
         case .fieldSet(let f):
             strings.write(f.field, to: &w)
@@ -137,7 +137,7 @@ struct OpPayload {
             guard let k = Attachment.Kind(rawValue: rawKind) else {
                 throw WireError(.malformed, "unknown attachment kind \(rawKind)")
             }
-            let hash = Digest(bytes: try r.raw(32))!
+            let hash = try digest(from: &r)
             let size = try r.varint()
             let media = try strings.read(from: &r, max: 256)
             let caption = try r.string()
@@ -147,7 +147,7 @@ struct OpPayload {
             case 1:
                 let signer = try r.string(max: 1024)
                 let at = try time(from: &r)
-                signature = Signature(signer: signer, signedAt: at, summarySHA256: Digest(bytes: try r.raw(32))!)
+                signature = Signature(signer: signer, signedAt: at, summarySHA256: try digest(from: &r))
             case let b: throw WireError(.malformed, "bad signature flag \(b)")
             }
             body = .attachmentAdded(
@@ -157,6 +157,11 @@ struct OpPayload {
         }
         guard r.isAtEnd else { throw WireError(.malformed, "\(r.remaining) unexpected bytes after a \(kind) payload") }
         return body
+    }
+
+    func digest(from r: inout WireReader) throws(WireError) -> Digest {
+        guard let d = Digest(bytes: try r.raw(32)) else { throw WireError(.truncated, "a hash needs 32 bytes") }
+        return d
     }
 
     mutating func opID(_ id: OpID, to w: inout WireWriter) {

@@ -22,6 +22,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -38,8 +46,30 @@ let package = Package(
             dependencies: ["FieldModel", "FieldWire", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
-        .target(name: "FieldClient", dependencies: ["FieldModel", "FieldWire", "FieldStore"], swiftSettings: strict),
-        .target(name: "FieldNode", dependencies: ["FieldModel", "FieldWire", "FieldStore"], swiftSettings: strict),
+        .target(
+            name: "FieldClient",
+            dependencies: [
+                "FieldModel", "FieldWire", "FieldStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FieldNode",
+            dependencies: [
+                "FieldModel", "FieldWire", "FieldStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "fieldsync",
             dependencies: ["FieldClient", "FieldModel", "FieldStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -47,7 +77,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "fieldsync-node",
-            dependencies: ["FieldNode", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "FieldNode", "FieldStore", "FieldModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

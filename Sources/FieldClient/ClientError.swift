@@ -5,6 +5,10 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         case unknownTicket = "unknown-ticket"
         case unknownLine = "unknown-line"
         case noSignature = "no-signature"
+        case notLoggedIn = "not-logged-in"
+        case nodeUnreachable = "node-unreachable"
+        case nodeRefused = "node-refused"
+        case badResponse = "bad-response"
     }
 
     public let code: Code

@@ -12,6 +12,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case invalidOp = "invalid-op"
         case conflictingOp = "conflicting-op"
         case unreadableFile = "unreadable-file"
+        case counterGap = "counter-gap"
+        case futureStamp = "future-stamp"
+        case forbidden
         case io
         case database
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Fieldsync: ParsableCommand {
+struct Fieldsync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldsync",
         abstract: "The field engineer's offline replica of their tickets.",
@@ -13,7 +13,7 @@ struct Fieldsync: ParsableCommand {
         subcommands: [
             Init.self, Tickets.self, Show.self, Accept.self, Depart.self, Arrive.self, Pause.self, Resume.self,
             NoteCommand.self, SetField.self, Part.self, Photo.self, Sign.self, Verify.self, Complete.self,
-            Conflicts.self, Resolve.self, TicketCommand.self, Demo.self,
+            Conflicts.self, Resolve.self, Login.self, Sync.self, TicketCommand.self, Demo.self,
         ]
     )
 }

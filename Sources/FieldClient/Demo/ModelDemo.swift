@@ -1,4 +1,5 @@
 import FieldModel
+import FieldStore
 
 /// A walk through the model with no network: central dispatches a ticket, the engineer's
 /// tablet goes offline, both edit the priority, the engineer works the job, then the two

@@ -68,11 +68,18 @@ public final class FieldReplica: Sendable {
 
     // MARK: Recording
 
+    func stampTime(_ deviceNow: UInt64) throws -> UInt64 {
+        let offset = try store.syncState().clockOffset
+        return UInt64(max(0, Int64(bitPattern: deviceNow) &+ offset))
+    }
+
     /// Records ops made by `make` on ticket `raw` in one transaction.
     func record(_ raw: String, _ make: (Ticket, UInt64) throws -> [OpBody]) throws -> Recorded {
         let id = try ticket(raw).id
         let now = clock()
-        let (ticket, ops) = try store.edit(now: now) { edit in
+        // Device times are recorded as the device shows them; the clock stamp uses the
+        // device clock corrected by the offset the node measured at the last sync.
+        let (ticket, ops) = try store.edit(now: try stampTime(now)) { edit in
             for body in try make(try edit.ticket(id), now) {
                 try edit.record(body, on: id)
             }
@@ -225,7 +232,7 @@ public final class FieldReplica: Sendable {
         asset: String
     ) throws -> Recorded {
         let now = clock()
-        let (ticket, ops) = try store.edit(now: now) { edit in
+        let (ticket, ops) = try store.edit(now: try stampTime(now)) { edit in
             let op = try edit.createTicket(
                 TicketCreated(
                     customer: customer, site: site, asset: asset, deviceModel: deviceModel, category: category,

@@ -15,46 +15,62 @@ public struct ApplyResult: Sendable, Hashable {
 extension ReplicaStore {
     /// Applies ops from elsewhere in one transaction: each is validated and stored once
     /// (a duplicate is ignored), every touched ticket is re-derived through the model and
-    /// its row rewritten, and the replica's clock observes their stamps.
+    /// its row rewritten, and the replica's clock observes their stamps. `alongside` runs
+    /// in the same transaction (a sync cursor, an ack), so both commit or neither does.
     @discardableResult
     public func apply(_ ops: [Op], now: UInt64) throws(StoreError) -> ApplyResult {
+        try apply(ops, now: now, alongside: nil)
+    }
+
+    func apply(
+        _ ops: [Op], now: UInt64, alongside: ((Database) throws -> Void)?
+    ) throws(StoreError) -> ApplyResult {
         for op in ops {
             do { try op.validate() } catch { throw StoreError.invalid(error) }
         }
-        let (result, tickets) = try write { db in
-            var result = ApplyResult()
-            var maker = try Self.loadMaker(identity.replica, db)
-            // Tickets and the log position each is derived up to, mutated in place.
-            var tickets: [TicketID: Ticket] = [:]
-            var seqs: [TicketID: Int64] = [:]
-            var changed: Set<TicketID> = []
-            for op in ops where op.body.isTicketOp && tickets[op.subject] == nil {
-                let entry = try current(op.subject, db)
-                tickets[op.subject] = entry?.ticket ?? Ticket(id: op.subject)
-                seqs[op.subject] = entry?.seq ?? 0
-            }
-            for op in ops {
-                if let seq = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db) {
-                    result.inserted += 1
-                    if op.body.isTicketOp {
-                        tickets[op.subject]!.apply(op)
-                        seqs[op.subject] = seq
-                        changed.insert(op.subject)
-                    }
-                    maker.observe(op.stamp, now: now)
-                } else {
-                    result.duplicates += 1
-                }
-            }
-            for id in changed { try TicketRows.save(tickets[id]!, db) }
-            result.ticketsChanged = changed.count
-            try Self.saveMaker(maker, db)
-            let entries = tickets.reduce(into: [TicketID: TicketCache.Entry]()) { out, pair in
-                out[pair.key] = TicketCache.Entry(ticket: pair.value, seq: seqs[pair.key] ?? 0)
-            }
-            return (result, entries)
+        var pending: [TicketID: TicketCache.Entry] = [:]
+        let result = try write { db in
+            let result = try applyInTransaction(ops, now: now, db, derived: &pending)
+            try alongside?(db)
+            return result
         }
-        cache.put(tickets)
+        cache.put(pending)
+        return result
+    }
+
+    /// The body of ``apply(_:now:alongside:)``, for callers already in a write
+    /// transaction. `derived` receives the tickets to cache once the transaction commits.
+    func applyInTransaction(
+        _ ops: [Op], now: UInt64, _ db: Database, derived: inout [TicketID: TicketCache.Entry]
+    ) throws -> ApplyResult {
+        var result = ApplyResult()
+        var maker = try Self.loadMaker(identity.replica, db)
+        // Tickets and the log position each is derived up to, mutated in place.
+        var tickets: [TicketID: Ticket] = [:]
+        var seqs: [TicketID: Int64] = [:]
+        var changed: Set<TicketID> = []
+        for op in ops where op.body.isTicketOp && tickets[op.subject] == nil {
+            let entry = try current(op.subject, db)
+            tickets[op.subject] = entry?.ticket ?? Ticket(id: op.subject)
+            seqs[op.subject] = entry?.seq ?? 0
+        }
+        for op in ops {
+            if let seq = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db) {
+                result.inserted += 1
+                if op.body.isTicketOp {
+                    tickets[op.subject]!.apply(op)
+                    seqs[op.subject] = seq
+                    changed.insert(op.subject)
+                }
+                maker.observe(op.stamp, now: now)
+            } else {
+                result.duplicates += 1
+            }
+        }
+        for id in changed { try TicketRows.save(tickets[id]!, seq: seqs[id] ?? 0, db) }
+        result.ticketsChanged = changed.count
+        try Self.saveMaker(maker, db)
+        for (id, ticket) in tickets { derived[id] = TicketCache.Entry(ticket: ticket, seq: seqs[id] ?? 0) }
         return result
     }
 }

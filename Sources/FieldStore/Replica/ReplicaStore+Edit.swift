@@ -59,7 +59,7 @@ extension ReplicaStore {
         let (result, edit) = try write { db in
             var edit = LocalEdit(db: db, store: self, now: now, maker: try Self.loadMaker(identity.replica, db))
             let result = try body(&edit)
-            for id in Set(edit.made.map(\.subject)) { try TicketRows.save(edit.loaded[id]!, db) }
+            for id in Set(edit.made.map(\.subject)) { try TicketRows.save(edit.loaded[id]!, seq: edit.lastSeq[id] ?? 0, db) }
             try Self.saveMaker(edit.maker, db)
             return (result, edit)
         }

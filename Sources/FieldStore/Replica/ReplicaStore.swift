@@ -6,8 +6,8 @@ import GRDB
 /// A replica on disk: the op log and the materialised tickets, in one SQLite file (WAL).
 ///
 /// Every change runs in one transaction: a crash leaves the replica as it was before the
-/// change or after it, never between. Thread-safe: GRDB's `DatabaseQueue` serialises
-/// access.
+/// change or after it, never between. Thread-safe: GRDB serialises writes (a
+/// `DatabaseQueue` for a device; a `DatabasePool` with concurrent readers for a node).
 ///
 /// ```swift
 /// let store = try ReplicaStore.create(at: path, replica: ReplicaID("e17-ab12")!, engineer: "E17")
@@ -17,7 +17,7 @@ import GRDB
 /// }
 /// ```
 public final class ReplicaStore: Sendable {
-    let db: DatabaseQueue
+    let db: any DatabaseWriter
     let cache = TicketCache()
     public let path: String
     public let identity: ReplicaIdentity
@@ -25,7 +25,7 @@ public final class ReplicaStore: Sendable {
     /// The env variable a crash test sets to kill the process inside a write transaction.
     public static let crashTestVariable = "FIELDSYNC_TEST_CRASH"
 
-    private init(db: DatabaseQueue, path: String, identity: ReplicaIdentity) {
+    private init(db: any DatabaseWriter, path: String, identity: ReplicaIdentity) {
         self.db = db
         self.path = path
         self.identity = identity
@@ -48,12 +48,13 @@ public final class ReplicaStore: Sendable {
         return ReplicaStore(db: queue, path: path, identity: identity)
     }
 
-    /// Opens the replica at `path`.
-    public static func open(at path: String) throws(StoreError) -> ReplicaStore {
+    /// Opens the replica at `path`. A node passes `concurrentReads` so pulls read in
+    /// parallel with the one writer.
+    public static func open(at path: String, concurrentReads: Bool = false) throws(StoreError) -> ReplicaStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.notInitialised, "no replica at \(path): run `fieldsync init --engineer ID` first")
         }
-        let queue = try connect(path)
+        let queue = try connect(path, concurrentReads: concurrentReads)
         let identity = try guarded(path) {
             try queue.read { db -> ReplicaIdentity? in
                 guard let raw = try Meta.get(Meta.replica, db), let replica = ReplicaID(raw),
@@ -68,15 +69,23 @@ public final class ReplicaStore: Sendable {
         return ReplicaStore(db: queue, path: path, identity: identity)
     }
 
-    private static func connect(_ path: String) throws(StoreError) -> DatabaseQueue {
+    private static func connect(_ path: String, concurrentReads: Bool = false) throws(StoreError) -> any DatabaseWriter {
         try guarded(path) {
             var config = Configuration()
-            config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+            config.busyMode = .timeout(10)
+            let writer: any DatabaseWriter
+            if concurrentReads {
+                // The pool puts the file in WAL mode itself.
+                config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                writer = try DatabasePool(path: path, configuration: config)
+            } else {
+                config.prepareDatabase { db in
+                    try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+                }
+                writer = try DatabaseQueue(path: path, configuration: config)
             }
-            let queue = try DatabaseQueue(path: path, configuration: config)
-            try ReplicaSchema.migrator.migrate(queue)
-            return queue
+            try ReplicaSchema.migrator.migrate(writer)
+            return writer
         }
     }
 

@@ -3,7 +3,14 @@ import GRDB
 
 /// Writes and reads the materialised `tickets` rows.
 enum TicketRows {
-    static func save(_ t: Ticket, _ db: Database) throws {
+    /// Rewrites the ticket's row and records, for scope, every engineer ever assigned to
+    /// it, from `seq` (the op-log position the ticket is derived up to) if new.
+    static func save(_ t: Ticket, seq: Int64, _ db: Database) throws {
+        let scope = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO ticket_scope (engineer, ticket, since_seq) VALUES (?, ?, ?)")
+        for engineer in Set(t.register(Field.assignee).writes.values.map(\.value)) where !engineer.isEmpty {
+            try scope.execute(arguments: [engineer, t.id.rawValue, seq])
+        }
         let s = TicketSummary(t)
         try db.cachedStatement(
             sql: """

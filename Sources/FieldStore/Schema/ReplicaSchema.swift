@@ -40,6 +40,58 @@ enum ReplicaSchema {
                     CREATE INDEX tickets_with_conflicts ON tickets (conflicts) WHERE conflicts > 0;
                     """)
         }
+        m.registerMigration("v2-sync") { db in
+            try db.execute(
+                sql: """
+                    -- Who may see a ticket: every engineer ever assigned to it, from the op-log
+                    -- position (seq) where they first were. Scope is a function of this table.
+                    CREATE TABLE ticket_scope (
+                        engineer TEXT NOT NULL,
+                        ticket TEXT NOT NULL,
+                        since_seq INTEGER NOT NULL,
+                        PRIMARY KEY (engineer, ticket)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX ticket_scope_by_since ON ticket_scope (engineer, since_seq);
+                    -- What this store holds of each replica: every op up to acked (contiguous),
+                    -- and which principal pushes for it.
+                    CREATE TABLE replica_progress (
+                        replica TEXT PRIMARY KEY NOT NULL,
+                        acked INTEGER NOT NULL,
+                        owner TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    -- Bearer tokens: only their SHA-256 is kept.
+                    CREATE TABLE tokens (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        sha256 TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        created_wall INTEGER NOT NULL,
+                        revoked_wall INTEGER
+                    ) WITHOUT ROWID;
+                    -- Ops refused for scope, kept for a dispatcher to see: never silently dropped.
+                    CREATE TABLE quarantine (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        received_wall INTEGER NOT NULL,
+                        principal TEXT NOT NULL,
+                        replica TEXT NOT NULL,
+                        counter INTEGER NOT NULL,
+                        wall INTEGER NOT NULL,
+                        logical INTEGER NOT NULL,
+                        subject TEXT NOT NULL,
+                        kind INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        reason TEXT NOT NULL,
+                        UNIQUE (replica, counter)
+                    );
+                    -- The clock offset measured at each device's last sync (node minus device).
+                    CREATE TABLE device_clocks (
+                        replica TEXT PRIMARY KEY NOT NULL,
+                        principal TEXT NOT NULL,
+                        offset_ms INTEGER NOT NULL,
+                        measured_wall INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 }

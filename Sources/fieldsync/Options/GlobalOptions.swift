@@ -1,5 +1,6 @@
 import ArgumentParser
 import FieldClient
+import FieldStore
 import Foundation
 
 /// Options every command takes.

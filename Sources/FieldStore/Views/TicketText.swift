@@ -27,6 +27,7 @@ public enum TicketText {
             }
             if let r = e.reason, !r.isEmpty { line += " (\(oneLine(r)))" }
             line += "   by \(e.id.replica)"
+            if let skew = clockSkewNote(at: e.at, stamp: e.stamp) { line += "  ⚠ \(skew)" }
             out.append(line)
         }
         if !ticket.notes.isEmpty {
@@ -65,6 +66,17 @@ public enum TicketText {
         return out.joined(separator: "\n")
     }
 
+    /// Device times more than this far from the op's clock stamp are flagged: 2 min.
+    public static let skewTolerance: UInt64 = 2 * 60_000
+
+    /// Says how far a device time was from the stamp (the device clock corrected by the
+    /// offset the node measured), when over ``skewTolerance``.
+    public static func clockSkewNote(at: UInt64, stamp: Timestamp) -> String? {
+        let diff = at > stamp.wallMillis ? at - stamp.wallMillis : stamp.wallMillis - at
+        guard diff > skewTolerance else { return nil }
+        return "device clock \(diff / 60_000) min \(at > stamp.wallMillis ? "fast" : "slow")"
+    }
+
     /// One line per conflict: the subject and every concurrent value, shown one first.
     public static func describe(_ conflict: Conflict) -> String {
         switch conflict {
@@ -79,7 +91,7 @@ public enum TicketText {
         }
     }
 
-    static func pad(_ s: String, _ width: Int) -> String {
+    package static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 

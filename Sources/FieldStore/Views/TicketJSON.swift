@@ -24,6 +24,8 @@ public struct TicketJSON: Codable, Sendable {
         let longitude: Double?
         let accuracyMetres: Double?
         let reason: String?
+        /// Set when the device time is more than 2 min from the op's stamp.
+        let clockSkew: String?
     }
     public struct NoteJSON: Codable, Sendable {
         let op: String
@@ -78,7 +80,8 @@ public struct TicketJSON: Codable, Sendable {
             Event(
                 op: $0.id.description, kind: $0.kind.description, at: UTCTime.iso8601(millis: $0.at), atMillis: $0.at,
                 by: $0.id.replica.rawValue, assignee: $0.assignee, latitude: $0.position?.latitude,
-                longitude: $0.position?.longitude, accuracyMetres: $0.position?.accuracyMetres, reason: $0.reason)
+                longitude: $0.position?.longitude, accuracyMetres: $0.position?.accuracyMetres, reason: $0.reason,
+                clockSkew: TicketText.clockSkewNote(at: $0.at, stamp: $0.stamp))
         }
         notes = t.notes.map {
             NoteJSON(op: $0.id.description, at: UTCTime.iso8601(millis: $0.note.at), by: $0.id.replica.rawValue, text: $0.note.text)

@@ -1,0 +1,83 @@
+import FieldModel
+import FieldStore
+import FieldWire
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import Metrics
+import NIOSSL
+import Prometheus
+
+/// Builds the node's HTTP application: `/v1/sync`, `/healthz`, `/metrics`.
+///
+/// - Parameter metrics: the registry `/metrics` prints; the executable bootstraps
+///   swift-metrics with it so counters and timers recorded anywhere appear there.
+public func buildApplication(
+    configuration: NodeConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger,
+    clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+) throws -> some ApplicationProtocol {
+    let store = try NodeData.open(configuration.dataDirectory, concurrentReads: true)
+    let sync = SyncService(store: store, pageSize: configuration.pageSize, clock: clock)
+    let router = Router(context: NodeRequestContext.self)
+    router.get("/healthz") { _, _ in "ok\n" }
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+    }
+    let api = router.group("v1").add(middleware: BearerAuthMiddleware(store: store))
+    api.post("sync") { request, context -> Response in
+        let started = DispatchTime.now().uptimeNanoseconds
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: WireLimits.maxFrameBytes)
+        } catch {
+            SyncMetrics.errors(.tooLarge)
+            return Response.frame(
+                status: .contentTooLarge,
+                Frame.encode([.error(ErrorMessage(code: .tooLarge, message: "the sync body is over \(WireLimits.maxFrameBytes) bytes: sync in smaller pages"))]))
+        }
+        guard let principal = context.principal else { return Response(status: .unauthorized) }
+        let bytes = [UInt8](buffer: body)
+        let outcome = await Task.detached { sync.handle(bytes, principal: principal) }.value
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        SyncMetrics.record(outcome, bytesIn: bytes.count, nanoseconds: elapsed)
+        logger.info(
+            "sync",
+            metadata: [
+                "replica": .string(outcome.replica), "principal": .string(principal.name),
+                "ops_in": .stringConvertible(outcome.opsIn), "ops_out": .stringConvertible(outcome.opsOut),
+                "bytes_in": .stringConvertible(bytes.count), "bytes_out": .stringConvertible(outcome.body.count),
+                "ms": .stringConvertible(elapsed / 1_000_000), "status": .stringConvertible(outcome.status),
+            ].merging(outcome.error.map { ["error": .string($0.description)] } ?? [:]) { a, _ in a })
+        return Response.frame(status: HTTPResponse.Status(code: outcome.status), outcome.body)
+    }
+    let address = BindAddress.hostname(configuration.host, port: configuration.port)
+    if let cert = configuration.tlsCertificate, let key = configuration.tlsKey {
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        return Application(
+            router: router, server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(address: address, serverName: "fieldsync-node"), logger: logger)
+    }
+    return Application(router: router, configuration: .init(address: address, serverName: "fieldsync-node"), logger: logger)
+}
+
+/// The node's sync metrics, through swift-metrics.
+enum SyncMetrics {
+    static func record(_ outcome: SyncService.Outcome, bytesIn: Int, nanoseconds: UInt64) {
+        Counter(label: "fieldsync_syncs_total").increment()
+        Counter(label: "fieldsync_ops_in_total").increment(by: outcome.opsIn)
+        Counter(label: "fieldsync_ops_out_total").increment(by: outcome.opsOut)
+        Counter(label: "fieldsync_bytes_in_total").increment(by: bytesIn)
+        Counter(label: "fieldsync_bytes_out_total").increment(by: outcome.body.count)
+        Timer(label: "fieldsync_sync_duration_seconds").recordNanoseconds(Int64(nanoseconds))
+        if let error = outcome.error { errors(error) }
+    }
+
+    static func errors(_ code: ErrorCode) {
+        Counter(label: "fieldsync_sync_errors_total", dimensions: [("code", code.description)]).increment()
+    }
+}

@@ -1,0 +1,19 @@
+/// Who is calling the node: a token's name and role.
+public struct Principal: Sendable, Hashable, Codable {
+    public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
+        case engineer, depot, dispatcher, warehouse, admin
+    }
+
+    /// For an engineer, the engineer id tickets are assigned to (e.g. `E17`).
+    public let name: String
+    public let role: Role
+
+    public init(name: String, role: Role) {
+        self.name = name
+        self.role = role
+    }
+
+    /// Sees and may change every ticket. Depots see everything until depot scopes
+    /// (their engineers) arrive with the depot relay.
+    public var seesEverything: Bool { role != .engineer }
+}

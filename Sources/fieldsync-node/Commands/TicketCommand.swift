@@ -1,0 +1,123 @@
+import ArgumentParser
+import FieldModel
+import FieldNode
+import FieldStore
+
+struct TicketCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticket", abstract: "Dispatch: create, assign, change and show tickets at central.",
+        subcommands: [Create.self, Assign.self, SetField.self, Show.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a ticket and assign it; prints its id alone.",
+            discussion: "Example:\n  fieldsync-node ticket create --data DIR --customer Acme --site \"Plant 3\" --device-model \"Chiller X2\" --category repair --fault \"Trips on high pressure\" --priority high --assign E17")
+        @OptionGroup var options: DataOptions
+        @Option var customer: String
+        @Option var site: String
+        @Option(name: .customLong("device-model")) var deviceModel: String
+        @Option var category: String
+        @Option var fault: String
+        @Option var priority = "normal"
+        @Option var asset = ""
+        @Option(help: "The engineer to assign.") var assign: String
+
+        func run() throws {
+            try reportingErrors {
+                let id = try options.admin().createTicket(
+                    customer: customer, site: site, deviceModel: deviceModel, category: category, fault: fault,
+                    priority: priority, asset: asset, assignee: assign)
+                print(options.json ? JSONOutput.string(["id": id.rawValue]) : id.rawValue)
+            }
+        }
+    }
+
+    struct Assign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Assign a ticket to an engineer.", discussion: "Example:\n  fieldsync-node ticket assign --data DIR T1-central E21")
+        @OptionGroup var options: DataOptions
+        @Argument var ticket: String
+        @Argument var engineer: String
+
+        func run() throws {
+            try reportingErrors {
+                try options.admin().assign(ticket: ticket, to: engineer)
+                print(options.json ? JSONOutput.string(["ticket": ticket, "assignee": engineer]) : "✓ \(ticket) assigned to \(engineer)")
+            }
+        }
+    }
+
+    struct SetField: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Set a field of a ticket.", discussion: "Example:\n  fieldsync-node ticket set --data DIR T1-central priority urgent")
+        @OptionGroup var options: DataOptions
+        @Argument var ticket: String
+        @Argument var field: String
+        @Argument var value: String
+
+        func run() throws {
+            try reportingErrors {
+                try options.admin().set(ticket: ticket, field: field, value: value)
+                print(options.json ? JSONOutput.string(["ticket": ticket, field: value]) : "✓ \(ticket) \(field) set")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a ticket as central holds it, with conflicts and clock flags.",
+            discussion: "Example:\n  fieldsync-node ticket show --data DIR T1-central --json")
+        @OptionGroup var options: DataOptions
+        @Argument var ticket: String
+
+        func run() throws {
+            try reportingErrors {
+                let t = try options.admin().ticket(ticket)
+                print(options.json ? JSONOutput.string(TicketJSON(t)) : TicketText.render(t))
+            }
+        }
+    }
+}
+
+struct Tickets: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List every ticket central holds.", discussion: "Example:\n  fieldsync-node tickets --data DIR")
+    @OptionGroup var options: DataOptions
+
+    func run() throws {
+        try reportingErrors {
+            let list = try options.admin().tickets()
+            print(options.json ? JSONOutput.string(list) : list.map {
+                "\($0.id)  \($0.status)  \($0.assignee)  \($0.priority)  \($0.customer) · \($0.site)\($0.conflicts > 0 ? "  ⚠ \($0.conflicts) conflict(s)" : "")"
+            }.joined(separator: "\n"))
+        }
+    }
+}
+
+struct Quarantine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ops refused for scope, kept for dispatch to review (never dropped).",
+        discussion: "Example:\n  fieldsync-node quarantine --data DIR")
+    @OptionGroup var options: DataOptions
+
+    struct Item: Encodable {
+        let op: String
+        let ticket: String
+        let kind: String
+        let principal: String
+        let reason: String
+        let receivedAt: String
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let items = try options.admin().quarantine().map {
+                Item(op: $0.op.id.description, ticket: $0.op.subject.rawValue, kind: $0.op.body.kind.description,
+                     principal: $0.principal, reason: $0.reason, receivedAt: UTCTime.iso8601(millis: $0.receivedAt))
+            }
+            print(options.json ? JSONOutput.string(items) : items.isEmpty ? "Quarantine is empty." : items.map {
+                "\($0.receivedAt)  \($0.op)  \($0.kind) on \($0.ticket) from \($0.principal): \($0.reason)"
+            }.joined(separator: "\n"))
+        }
+    }
+}

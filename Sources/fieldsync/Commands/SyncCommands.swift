@@ -1,0 +1,69 @@
+import ArgumentParser
+import FieldClient
+import FieldStore
+import Foundation
+
+struct Login: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remember the node to sync with and your token (stored readable by you only).",
+        discussion: "Example:\n  fieldsync login --node https://sync.example.com --token fs_3f…")
+
+    @Option(help: "The node's address, http(s)://HOST:PORT.") var node: String
+    @Option(help: "Your token, from dispatch.") var token: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try global.withReplica { r in
+            try NodeLink.save(home: r.home, url: node, token: token)
+            global.emit(["node": node]) { "✓ this replica now syncs with \(node); run `fieldsync sync`" }
+        }
+    }
+}
+
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Push what you recorded and pull what is new for you, in one round trip when it fits.",
+        discussion: """
+            Safe to run any time and to repeat: a resend changes nothing, and an interrupted sync
+            continues where it stopped. With no signal it says so and keeps everything local.
+            Example:
+              fieldsync sync
+              fieldsync sync --json
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        do {
+            let replica = try FieldReplica.open(home: global.fieldHome)
+            let link = try NodeLink.load(home: replica.home)
+            let waiting = try replica.store.unacknowledgedCount(after: try replica.store.syncState().acked)
+            let live = isatty(STDERR_FILENO) == 1 && !global.json
+            if live { FileHandle.standardError.write(Data("syncing with \(link.url): \(waiting) op(s) to push\n".utf8)) }
+            let report = try await SyncClient(replica: replica, link: link).sync { r in
+                guard live else { return }
+                let line = "\r↑ \(r.pushed) ops \(kb(r.bytesUp))   ↓ \(r.pulled) ops \(kb(r.bytesDown))   \(r.roundTrips) round trip(s)"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+            if live { FileHandle.standardError.write(Data("\n".utf8)) }
+            global.emit(report) {
+                var line = "✓ synced with \(report.node): pushed \(report.pushed), pulled \(report.pulled) ops (\(kb(report.bytesUp)) up, \(kb(report.bytesDown)) down) in \(report.milliseconds) ms"
+                if abs(report.clockOffsetMs) > 120_000 {
+                    line += "\n⚠ this device's clock is \(abs(report.clockOffsetMs) / 60_000) min \(report.clockOffsetMs > 0 ? "slow" : "fast"); stamps are corrected, but please set the clock"
+                }
+                return line
+            }
+            if let refused = report.refused {
+                FileHandle.standardError.write(Data("error: \(refused)\n".utf8))
+                throw ExitCode(1)
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+func kb(_ bytes: Int) -> String { bytes < 1024 ? "\(bytes) B" : "\(bytes / 1024) KB" }

@@ -67,6 +67,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -99,7 +100,13 @@ let package = Package(
         // Drives the real `fieldsync` binary in temporary homes.
         .testTarget(
             name: "FieldsyncCLITests",
-            dependencies: ["fieldsync", "FieldClient", "FieldStore", "FieldModel"],
+            dependencies: ["fieldsync", "FieldClient", "FieldStore", "FieldModel", "FieldTestSupport"],
+            swiftSettings: strict
+        ),
+        // Starts the real node on loopback and drives real `fieldsync` replicas against it.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["fieldsync", "fieldsync-node", "FieldModel", "FieldWire", "FieldStore", "FieldTestSupport"],
             swiftSettings: strict
         ),
     ],

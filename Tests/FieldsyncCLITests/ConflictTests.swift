@@ -1,3 +1,4 @@
+import FieldTestSupport
 import FieldModel
 import FieldStore
 import Foundation

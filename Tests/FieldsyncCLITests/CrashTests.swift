@@ -1,3 +1,4 @@
+import FieldTestSupport
 import Foundation
 import Testing
 

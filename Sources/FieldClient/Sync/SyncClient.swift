@@ -27,7 +27,7 @@ public struct SyncReport: Sendable, Codable {
 /// when the node cannot be reached.
 public struct SyncClient: Sendable {
     public static let pushPage = 2_000
-    public static let pullPage: UInt64 = 5_000
+    public static let pullPage: UInt64 = 2_000
 
     let replica: FieldReplica
     let link: NodeLink
@@ -105,7 +105,11 @@ public struct SyncClient: Sendable {
         request.headers.add(name: "Content-Type", value: "application/vnd.fieldsync.frame")
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            // The HTTP client retries a refused connection until the deadline, so the
+            // deadline is what a person waits when there is no signal: 15 s (room for a
+            // pull page of 2,000 ops at a slow 20 KB/s), plus time for the body at that rate.
+            let deadline = Int64(15 + min(285, body.count / 20_000))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(deadline))
             let reply = try await response.body.collect(upTo: WireLimits.maxFrameBytes)
             if response.status.code == 401 {
                 throw ClientError(.nodeRefused, "the node at \(link.url) did not accept the token: ask dispatch for a new one and `fieldsync login` again")

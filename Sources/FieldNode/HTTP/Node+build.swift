@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTLS
 import Logging
 import Metrics
+import NIOCore
 import NIOSSL
 import Prometheus
 
@@ -54,15 +55,23 @@ public func buildApplication(
         return Response.frame(status: HTTPResponse.Status(code: outcome.status), outcome.body)
     }
     let address = BindAddress.hostname(configuration.host, port: configuration.port)
+    // One line on stdout with the real port (useful with --port 0), for scripts and tests.
+    let announce: @Sendable (any Channel) async -> Void = { channel in
+        let scheme = configuration.tlsCertificate == nil ? "http" : "https"
+        let line = "fieldsync-node listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.port)\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
+    }
     if let cert = configuration.tlsCertificate, let key = configuration.tlsKey {
         let tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         return Application(
             router: router, server: try .tls(.http1(), tlsConfiguration: tls),
-            configuration: .init(address: address, serverName: "fieldsync-node"), logger: logger)
+            configuration: .init(address: address, serverName: "fieldsync-node"), onServerRunning: announce, logger: logger)
     }
-    return Application(router: router, configuration: .init(address: address, serverName: "fieldsync-node"), logger: logger)
+    return Application(
+        router: router, configuration: .init(address: address, serverName: "fieldsync-node"), onServerRunning: announce,
+        logger: logger)
 }
 
 /// The node's sync metrics, through swift-metrics.

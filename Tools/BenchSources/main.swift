@@ -21,6 +21,7 @@ do {
     switch arguments.first ?? "store" {
     case "-h", "--help", "help": print(usage)
     case "store": try StoreBench.run()
+    case "wire": try WireBench.run()
     // wire, sync, blobs: one case each, their code in a folder of its own like Store/.
     default: fail(usage, status: 2)
     }

@@ -54,7 +54,11 @@ struct RawInsert {
 
     /// Creates a fresh database in a temp directory and inserts every row; returns the
     /// seconds the insert transaction took (commit included, schema creation not).
-    func run() throws -> Double {
+    func run() throws -> Double { try run(transactions: [rows.count]) }
+
+    /// As `run()`, committing the rows in consecutive transactions of the given sizes
+    /// (one per device push, to compare with a node that commits each push).
+    func run(transactions sizes: [Int]) throws -> Double {
         let dir = try TempDirectory("raw")
         defer { dir.remove() }
         var config = Configuration()
@@ -63,11 +67,15 @@ struct RawInsert {
         try queue.write { db in try db.execute(sql: Self.schema) }
 
         let elapsed = try seconds {
-            try queue.write { db in
-                let statement = try db.cachedStatement(sql: Self.insert)
-                for r in rows {
-                    try statement.execute(arguments: [r.replica, r.counter, r.wall, r.logical, r.subject, r.kind, r.payload])
+            var start = 0
+            for size in sizes {
+                try queue.write { db in
+                    let statement = try db.cachedStatement(sql: Self.insert)
+                    for r in rows[start..<(start + size)] {
+                        try statement.execute(arguments: [r.replica, r.counter, r.wall, r.logical, r.subject, r.kind, r.payload])
+                    }
                 }
+                start += size
             }
         }
         let stored = try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ops") ?? 0 }

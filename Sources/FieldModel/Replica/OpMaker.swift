@@ -28,6 +28,12 @@ public struct OpMaker: Sendable {
         return make(.ticketCreated(created), on: id, now: now)
     }
 
+    /// Takes note of an op of this replica that came back from elsewhere (a restored
+    /// replica pulling its own history): the next counter must be past it.
+    public mutating func skip(past counter: UInt64) {
+        if counter >= nextCounter { nextCounter = counter &+ 1 }
+    }
+
     /// Takes in a stamp from another replica's op (see ``HybridClock/observe(_:now:)``).
     public mutating func observe(_ stamp: Timestamp, now: UInt64) {
         clock.observe(stamp, now: now)

@@ -63,6 +63,7 @@ extension ReplicaStore {
                     changed.insert(op.subject)
                 }
                 maker.observe(op.stamp, now: now)
+                if op.id.replica == identity.replica { maker.skip(past: op.id.counter) }
             } else {
                 result.duplicates += 1
             }

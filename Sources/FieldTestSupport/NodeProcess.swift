@@ -16,7 +16,7 @@ package final class NodeProcess: @unchecked Sendable {
         process.arguments = ["serve", "--data", data, "--host", "127.0.0.1", "--port", "0"] + extraArgs
         let out = Pipe()
         process.standardOutput = out
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
         var buffer = Data()

@@ -34,9 +34,20 @@ import Testing
     }
 
     @Test func logicalOverflowCarriesIntoWall() {
-        var clock = HybridClock(replica: r, last: Timestamp(wallMillis: 10, logical: .max, replica: r))
-        let next = clock.tick(now: 5)
-        #expect(next.wallMillis == 11 && next.logical == 0)
+        var clock = HybridClock(replica: r, last: Timestamp(wallMillis: 10_000, logical: .max, replica: r))
+        let next = clock.tick(now: 5_000)
+        #expect(next.wallMillis == 11_000 && next.logical == 0)
+    }
+
+    @Test("times are whole seconds: the clock and every op time round down")
+    func wholeSeconds() {
+        var clock = HybridClock(replica: r)
+        let a = clock.tick(now: 1_999)
+        let b = clock.tick(now: 1_001)
+        #expect(a.wallMillis == 1_000 && a.logical == 0)
+        #expect(b.wallMillis == 1_000 && b.logical == 1)
+        #expect(Note(text: "x", at: 12_345).at == 12_000)
+        #expect(LifecycleEvent(kind: .paused, at: 7_999, after: []).at == 7_000)
     }
 
     @Test func opMakerCountsFromOneAndNamesTicketsByCreatingOp() {

@@ -37,10 +37,11 @@ public struct HybridClock: Sendable {
     /// produced or observed.
     public mutating func tick(now: UInt64) -> Timestamp {
         let next: Timestamp
-        if now > last.wallMillis {
-            next = Timestamp(wallMillis: now, logical: 0, replica: replica)
+        let second = WholeSeconds.floor(now)
+        if second > last.wallMillis {
+            next = Timestamp(wallMillis: second, logical: 0, replica: replica)
         } else if last.logical == .max {
-            next = Timestamp(wallMillis: last.wallMillis + 1, logical: 0, replica: replica)
+            next = Timestamp(wallMillis: last.wallMillis + 1000, logical: 0, replica: replica)
         } else {
             next = Timestamp(wallMillis: last.wallMillis, logical: last.logical + 1, replica: replica)
         }

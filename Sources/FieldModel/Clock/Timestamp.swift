@@ -1,4 +1,4 @@
-/// A hybrid logical clock stamp: wall milliseconds since the Unix epoch, a logical
+/// A hybrid logical clock stamp: wall time (Unix ms, whole seconds), a logical
 /// counter that orders events within the same millisecond (or while the wall clock lags
 /// a time already seen), and the replica as the final tie-breaker.
 ///
@@ -10,8 +10,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public let logical: UInt32
     public let replica: ReplicaID
 
+    /// `wallMillis` is rounded down to a whole second (see ``WholeSeconds``).
     public init(wallMillis: UInt64, logical: UInt32, replica: ReplicaID) {
-        self.wallMillis = wallMillis
+        self.wallMillis = WholeSeconds.floor(wallMillis)
         self.logical = logical
         self.replica = replica
     }

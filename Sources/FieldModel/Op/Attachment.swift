@@ -38,7 +38,7 @@ public struct Signature: Hashable, Sendable {
 
     public init(signer: String, signedAt: UInt64, summarySHA256: Digest) {
         self.signer = signer
-        self.signedAt = signedAt
+        self.signedAt = WholeSeconds.floor(signedAt)
         self.summarySHA256 = summarySHA256
     }
 }

@@ -20,7 +20,7 @@ public struct LifecycleEvent: Hashable, Sendable {
         position: Position? = nil, reason: String? = nil
     ) {
         self.kind = kind
-        self.at = at
+        self.at = WholeSeconds.floor(at)
         self.after = after.sorted()
         self.assignee = assignee
         self.replaces = replaces.sorted()

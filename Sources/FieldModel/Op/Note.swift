@@ -7,6 +7,6 @@ public struct Note: Hashable, Sendable {
 
     public init(text: String, at: UInt64) {
         self.text = text
-        self.at = at
+        self.at = WholeSeconds.floor(at)
     }
 }

@@ -7,7 +7,7 @@ public struct TicketCreated: Hashable, Sendable {
 
     public init(fields: [String: String], at: UInt64) {
         self.fields = fields.filter { !$0.value.isEmpty }
-        self.at = at
+        self.at = WholeSeconds.floor(at)
     }
 
     public init(

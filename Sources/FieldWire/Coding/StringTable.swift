@@ -38,17 +38,3 @@ final class StringTable {
         return strings[Int(ref - 1)]
     }
 }
-
-/// How a payload writes strings: inline (self-contained) or through a message's table.
-struct StringCoder {
-    var table: StringTable?
-
-    func write(_ s: String, to w: inout WireWriter) {
-        if let table { table.write(s, to: &w) } else { w.string(s) }
-    }
-
-    func read(from r: inout WireReader, max limit: Int = Op.maxTextBytes) throws(WireError) -> String {
-        if let table { return try table.read(from: &r, max: limit) }
-        return try r.string(max: limit)
-    }
-}

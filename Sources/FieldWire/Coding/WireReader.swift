@@ -66,6 +66,12 @@ public struct WireReader: Sendable {
         offset += n
     }
 
+    /// 32 raw bytes of a SHA-256.
+    public mutating func digest() throws(WireError) -> Digest {
+        guard let d = Digest(bytes: try raw(32)) else { throw WireError(.truncated, "a hash needs 32 bytes") }
+        return d
+    }
+
     public mutating func blob(max limit: Int) throws(WireError) -> [UInt8] {
         let n = try count(max: limit, "byte string length")
         return try raw(n)

@@ -15,23 +15,43 @@ public enum Frame {
 
     /// Encodes messages into a frame, zstd-compressed unless `compress` is false.
     public static func encode(_ messages: [WireMessage], compress: Bool = true) -> [UInt8] {
-        let payload = encodePayload(messages)
+        let segments = payloadSegments(messages)
         var out = magic + [version, compress ? flagZstd : 0]
-        out.append(contentsOf: compress ? Zstd.compress(payload, level: compressionLevel) : payload)
+        if compress {
+            out.append(contentsOf: Zstd.compress(segments: segments, level: compressionLevel))
+        } else {
+            for segment in segments { out.append(contentsOf: segment) }
+        }
         return out
     }
 
     /// The uncompressed payload: the message count and each message.
-    public static func encodePayload(_ messages: [WireMessage]) -> [UInt8] {
-        var w = WireWriter(capacity: 1024)
-        w.varint(UInt64(messages.count))
+    public static func encodePayload(_ messages: [WireMessage]) -> [UInt8] { Array(payloadSegments(messages).joined()) }
+
+    /// The payload in segments: zstd ends a block at each boundary, so an op batch's
+    /// streams (structure, times, text, hashes) are compressed each on its own.
+    static func payloadSegments(_ messages: [WireMessage]) -> [[UInt8]] {
+        var head = WireWriter(capacity: 16)
+        head.varint(UInt64(messages.count))
+        var segments: [[UInt8]] = []
         for m in messages {
-            var body = WireWriter(capacity: 256)
-            let type = m.encodeBody(to: &body)
-            w.byte(type)
-            w.blob(body.bytes)
+            let (type, body) = m.encodeBody()
+            head.byte(type)
+            head.varint(UInt64(body.reduce(0) { $0 + $1.count }))
+            append(head.bytes, to: &segments)
+            for part in body { append(part, to: &segments) }
+            head = WireWriter(capacity: 16)
         }
-        return w.bytes
+        return segments
+    }
+
+    /// A block boundary costs a few bytes: small pieces join their neighbour.
+    static func append(_ part: [UInt8], to segments: inout [[UInt8]]) {
+        if let last = segments.last, last.count < 256 || part.count < 256 {
+            segments[segments.count - 1].append(contentsOf: part)
+        } else {
+            segments.append(part)
+        }
     }
 
     /// Decodes a frame from untrusted bytes. Never traps; every failure is a ``WireError``.
@@ -46,8 +66,7 @@ public enum Frame {
         }
         let flags = bytes[5]
         guard flags & ~flagZstd == 0 else { throw WireError(.malformed, "unknown frame flags \(flags)") }
-        let body = Array(bytes[6...])
-        let payload = flags & flagZstd != 0 ? try Zstd.decompress(body, maxSize: WireLimits.maxPayloadBytes) : body
+        let payload = flags & flagZstd != 0 ? try Zstd.decompress(bytes[6...], maxSize: WireLimits.maxPayloadBytes) : Array(bytes[6...])
         return try decodePayload(payload)
     }
 

@@ -1,38 +1,35 @@
 import FieldModel
 
 extension WireMessage {
-    /// Writes the body; returns the type code.
-    func encodeBody(to w: inout WireWriter) -> UInt8 {
+    /// The body as segments (an op batch's streams are segments of their own, so the
+    /// compressor can end a block between them), and the type code.
+    func encodeBody() -> (type: UInt8, segments: [[UInt8]]) {
+        var w = WireWriter(capacity: 64)
         switch self {
         case .hello(let h):
             w.string(h.replica.rawValue)
             w.varint(h.clock)
             Self.encode(h.have, to: &w)
-            return TypeCode.hello.rawValue
+            return (TypeCode.hello.rawValue, [w.bytes])
         case .push(let p):
-            var batch = OpBatch()
-            batch.encode(p.ops, to: &w)
-            return TypeCode.push.rawValue
+            return (TypeCode.push.rawValue, OpBatch.encode(p.ops))
         case .pushAck(let a):
             Self.encode(a.acked, to: &w)
-            return TypeCode.pushAck.rawValue
+            return (TypeCode.pushAck.rawValue, [w.bytes])
         case .pullRequest(let p):
             w.blob(p.cursor)
             w.varint(p.maxOps)
-            return TypeCode.pullRequest.rawValue
+            return (TypeCode.pullRequest.rawValue, [w.bytes])
         case .pullPage(let p):
             w.byte(p.more ? 1 : 0)
             w.blob(p.nextCursor)
-            var batch = OpBatch()
-            batch.encode(p.ops, to: &w)
-            return TypeCode.pullPage.rawValue
+            return (TypeCode.pullPage.rawValue, [w.bytes] + OpBatch.encode(p.ops))
         case .error(let e):
             w.varint(e.code.rawValue)
             w.string(e.message)
-            return TypeCode.error.rawValue
+            return (TypeCode.error.rawValue, [w.bytes])
         case .unknown(let type, let body):
-            w.raw(body)
-            return type
+            return (type, [body])
         }
     }
 
@@ -46,8 +43,7 @@ extension WireMessage {
             let clock = try r.varint()
             return .hello(Hello(replica: replica, have: try decodeVector(from: &r), clock: clock))
         case .push:
-            var batch = OpBatch()
-            return .push(Push(ops: try batch.decode(from: &r)))
+            return .push(Push(ops: try OpBatch.decode(from: &r)))
         case .pushAck:
             return .pushAck(PushAck(acked: try decodeVector(from: &r)))
         case .pullRequest:
@@ -57,8 +53,7 @@ extension WireMessage {
             let more = try r.byte()
             guard more <= 1 else { throw WireError(.malformed, "'more' flag must be 0 or 1, got \(more)") }
             let cursor = try r.blob(max: WireLimits.maxCursorBytes)
-            var batch = OpBatch()
-            return .pullPage(PullPage(ops: try batch.decode(from: &r), nextCursor: cursor, more: more == 1))
+            return .pullPage(PullPage(ops: try OpBatch.decode(from: &r), nextCursor: cursor, more: more == 1))
         case .error:
             let code = ErrorCode(rawValue: try r.varint())
             return .error(ErrorMessage(code: code, message: try r.string(max: 4096)))

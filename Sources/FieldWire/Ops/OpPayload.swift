@@ -1,192 +1,170 @@
 import FieldModel
 
-/// Encodes and decodes the payload of each op kind (Protocol/SPEC.md §4).
-///
-/// Payloads of known kinds may write strings through a message's string table; a payload
-/// of a kind this version does not know is carried as opaque bytes and forwarded as is,
-/// which is why kinds added later must be self-contained (SPEC §4.9).
-struct OpPayload {
-    var strings: StringCoder
-    /// Device times in payloads are written relative to this (the op's stamp in a
-    /// message, 0 when self-contained): they are usually within seconds of it.
-    var baseWall: UInt64 = 0
-
-    init(table: StringTable?) { strings = StringCoder(table: table) }
-
-    private func time(_ t: UInt64, to w: inout WireWriter) { w.zigzag(Int64(bitPattern: t &- baseWall)) }
-    private func time(from r: inout WireReader) throws(WireError) -> UInt64 {
-        baseWall &+ UInt64(bitPattern: try r.zigzag())
-    }
-
-    mutating func encode(_ body: OpBody, to w: inout WireWriter) {
+/// Encodes and decodes the payload of each known op kind (Protocol/SPEC.md §4), into
+/// any ``PayloadSink``: the streams of a message's op batch, or one self-contained
+/// buffer. A payload of a kind this version does not know is never decoded: its bytes
+/// are kept and forwarded as they came (SPEC §4.9).
+enum OpPayload {
+    static func encode<S: PayloadSink>(_ body: OpBody, to s: inout S) {
         switch body {
         case .ticketCreated(let c):
-            time(c.at, to: &w)
-            w.varint(UInt64(c.fields.count))
+            s.time(c.at)
+            s.uint(UInt64(c.fields.count))
             for (name, value) in c.fields.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                strings.write(name, to: &w)
-                w.string(value)
+                s.name(name)
+                s.text(value)
             }
         case .fieldSet(let f):
-            strings.write(f.field, to: &w)
-            w.string(f.value)
-            opIDs(f.replaces, to: &w)
+            s.name(f.field)
+            s.text(f.value)
+            opIDs(f.replaces, to: &s)
         case .lifecycle(let e):
-            w.varint(UInt64(e.kind.rawValue))
-            time(e.at, to: &w)
-            opIDs(e.after, to: &w)
+            s.uint(UInt64(e.kind.rawValue))
+            s.time(e.at)
+            opIDs(e.after, to: &s)
             var flags: UInt8 = 0
             if e.assignee != nil { flags |= 1 }
             if e.position != nil { flags |= 2 }
             if e.position?.accuracyMetres != nil { flags |= 4 }
             if e.reason != nil { flags |= 8 }
             if !e.replaces.isEmpty { flags |= 16 }
-            w.byte(flags)
-            if let a = e.assignee { strings.write(a, to: &w) }
+            s.byte(flags)
+            if let a = e.assignee { s.name(a) }
             if let p = e.position {
-                w.zigzag(Int64((p.latitude * Position.degreeScale).rounded()))
-                w.zigzag(Int64((p.longitude * Position.degreeScale).rounded()))
-                if let acc = p.accuracyMetres { w.varint(UInt64((acc * Position.accuracyScale).rounded())) }
+                s.sint(Int64((p.latitude * Position.degreeScale).rounded()))
+                s.sint(Int64((p.longitude * Position.degreeScale).rounded()))
+                if let acc = p.accuracyMetres { s.uint(UInt64((acc * Position.accuracyScale).rounded())) }
             }
-            if let r = e.reason { w.string(r) }
-            if !e.replaces.isEmpty { opIDs(e.replaces, to: &w) }
+            if let r = e.reason { s.text(r) }
+            if !e.replaces.isEmpty { opIDs(e.replaces, to: &s) }
         case .note(let n):
-            time(n.at, to: &w)
-            w.string(n.text)
+            s.time(n.at)
+            s.text(n.text)
         case .partAdded(let p):
-            strings.write(p.partNumber, to: &w)
-            w.zigzag(p.quantity.thousandths)
-            strings.write(p.unit, to: &w)
-            strings.write(p.location, to: &w)
+            s.name(p.partNumber)
+            s.sint(p.quantity.thousandths)
+            s.name(p.unit)
+            s.name(p.location)
         case .partRemoved(let r):
-            opID(r.line, to: &w)
+            opID(r.line, to: &s)
         case .attachmentAdded(let a):
-            w.byte(a.kind.rawValue)
-            w.raw(a.sha256.bytes)
-            w.varint(a.byteSize)
-            strings.write(a.mediaType, to: &w)
-            w.string(a.caption)
-            if let s = a.signature {
-                w.byte(1)
-                w.string(s.signer)
-                time(s.signedAt, to: &w)
-                w.raw(s.summarySHA256.bytes)
+            s.byte(a.kind.rawValue)
+            s.hash(a.sha256)
+            s.uint(a.byteSize)
+            s.name(a.mediaType)
+            s.text(a.caption)
+            if let sig = a.signature {
+                s.byte(1)
+                s.text(sig.signer)
+                s.time(sig.signedAt)
+                s.hash(sig.summarySHA256)
             } else {
-                w.byte(0)
+                s.byte(0)
             }
-        case .unknown(let u):
-            w.raw(u.payload)
+        case .unknown:
+            // Carried as bytes by the caller (OpBatch, OpPayloadCodec); never re-encoded.
+            break
         }
     }
 
-    /// Decodes a payload of `kind` that spans exactly `r`'s remaining bytes.
-    mutating func decode(kind: OpKind, from r: inout WireReader) throws(WireError) -> OpBody {
-        let body: OpBody
+    static func decode<S: PayloadSource>(kind: OpKind, from s: inout S) throws(WireError) -> OpBody {
         switch kind {
         case .ticketCreated:
-            let at = try time(from: &r)
-            let n = try r.count(max: 256, "field count")
+            let at = try s.time()
+            let n = try s.count(max: 256, "field count")
             var fields: [String: String] = [:]
             for _ in 0..<n {
-                let name = try strings.read(from: &r, max: 256)
-                fields[name] = try r.string()
+                let name = try s.name(max: 256)
+                fields[name] = try s.text()
             }
-            body = .ticketCreated(TicketCreated(fields: fields, at: at))
+            return .ticketCreated(TicketCreated(fields: fields, at: at))
         case .fieldSet:
-            let field = try strings.read(from: &r, max: 256)
-            let value = try r.string()
-            body = .fieldSet(FieldWrite(field: field, value: value, replaces: try opIDs(from: &r)))
+            let field = try s.name(max: 256)
+            let value = try s.text()
+            return .fieldSet(FieldWrite(field: field, value: value, replaces: try opIDs(from: &s)))
         case .lifecycle:
-            let raw = try r.varint()
+            let raw = try s.uint()
             guard raw <= 255, let step = LifecycleKind(rawValue: UInt8(raw)) else {
                 throw WireError(.malformed, "unknown lifecycle step \(raw)")
             }
-            let at = try time(from: &r)
-            let after = try opIDs(from: &r)
-            let flags = try r.byte()
+            let at = try s.time()
+            let after = try opIDs(from: &s)
+            let flags = try s.byte()
             guard flags & ~0x1F == 0 else { throw WireError(.malformed, "unknown lifecycle flags \(flags)") }
-            let assignee = flags & 1 != 0 ? try strings.read(from: &r, max: 256) : nil
+            guard flags & 4 == 0 || flags & 2 != 0 else { throw WireError(.malformed, "accuracy without a position") }
+            let assignee = flags & 1 != 0 ? try s.name(max: 256) : nil
             var position: Position?
             if flags & 2 != 0 {
-                let lat = Double(try r.zigzag()) / Position.degreeScale
-                let lon = Double(try r.zigzag()) / Position.degreeScale
-                let acc = flags & 4 != 0 ? Double(try r.varint()) / Position.accuracyScale : nil
+                let lat = Double(try s.sint()) / Position.degreeScale
+                let lon = Double(try s.sint()) / Position.degreeScale
+                let acc = flags & 4 != 0 ? Double(try s.uint()) / Position.accuracyScale : nil
                 position = Position(latitude: lat, longitude: lon, accuracyMetres: acc)
-            } else if flags & 4 != 0 {
-                throw WireError(.malformed, "accuracy without a position")
             }
-            let reason = flags & 8 != 0 ? try r.string() : nil
-            let replaces = flags & 16 != 0 ? try opIDs(from: &r) : []
-            body = .lifecycle(
+            let reason = flags & 8 != 0 ? try s.text() : nil
+            let replaces = flags & 16 != 0 ? try opIDs(from: &s) : []
+            if flags & 16 != 0 && replaces.isEmpty { throw WireError(.malformed, "flag 'replaces' with no ids") }
+            return .lifecycle(
                 LifecycleEvent(
                     kind: step, at: at, after: after, assignee: assignee, replaces: replaces, position: position,
                     reason: reason))
         case .note:
-            let at = try time(from: &r)
-            body = .note(Note(text: try r.string(), at: at))
+            let at = try s.time()
+            return .note(Note(text: try s.text(), at: at))
         case .partAdded:
-            let number = try strings.read(from: &r, max: 256)
-            let q = try r.zigzag()
-            let unit = try strings.read(from: &r, max: 64)
-            let location = try strings.read(from: &r, max: 256)
-            body = .partAdded(PartLine(partNumber: number, quantity: Quantity(thousandths: q), unit: unit, location: location))
+            let number = try s.name(max: 256)
+            let q = try s.sint()
+            let unit = try s.name(max: 64)
+            let location = try s.name(max: 256)
+            return .partAdded(PartLine(partNumber: number, quantity: Quantity(thousandths: q), unit: unit, location: location))
         case .partRemoved:
-            body = .partRemoved(PartRemoval(line: try opID(from: &r)))
+            return .partRemoved(PartRemoval(line: try opID(from: &s)))
         case .attachmentAdded:
-            let rawKind = try r.byte()
+            let rawKind = try s.byte()
             guard let k = Attachment.Kind(rawValue: rawKind) else {
                 throw WireError(.malformed, "unknown attachment kind \(rawKind)")
             }
-            let hash = try digest(from: &r)
-            let size = try r.varint()
-            let media = try strings.read(from: &r, max: 256)
-            let caption = try r.string()
+            let hash = try s.hash()
+            let size = try s.uint()
+            let media = try s.name(max: 256)
+            let caption = try s.text()
             var signature: Signature?
-            switch try r.byte() {
+            switch try s.byte() {
             case 0: break
             case 1:
-                let signer = try r.string(max: 1024)
-                let at = try time(from: &r)
-                signature = Signature(signer: signer, signedAt: at, summarySHA256: try digest(from: &r))
+                let signer = try s.text()
+                let at = try s.time()
+                signature = Signature(signer: signer, signedAt: at, summarySHA256: try s.hash())
             case let b: throw WireError(.malformed, "bad signature flag \(b)")
             }
-            body = .attachmentAdded(
+            return .attachmentAdded(
                 Attachment(kind: k, sha256: hash, byteSize: size, mediaType: media, caption: caption, signature: signature))
         default:
-            body = .unknown(UnknownOp(kind: kind, payload: try r.raw(r.remaining)))
+            throw WireError(.malformed, "kind \(kind.rawValue) has no payload decoder")
         }
-        guard r.isAtEnd else { throw WireError(.malformed, "\(r.remaining) unexpected bytes after a \(kind) payload") }
-        return body
     }
 
-    func digest(from r: inout WireReader) throws(WireError) -> Digest {
-        guard let d = Digest(bytes: try r.raw(32)) else { throw WireError(.truncated, "a hash needs 32 bytes") }
-        return d
+    static func opID<S: PayloadSink>(_ id: OpID, to s: inout S) {
+        s.name(id.replica.rawValue)
+        s.uint(id.counter)
     }
 
-    mutating func opID(_ id: OpID, to w: inout WireWriter) {
-        strings.write(id.replica.rawValue, to: &w)
-        w.varint(id.counter)
-    }
-
-    mutating func opID(from r: inout WireReader) throws(WireError) -> OpID {
-        let raw = try strings.read(from: &r, max: 64)
+    static func opID<S: PayloadSource>(from s: inout S) throws(WireError) -> OpID {
+        let raw = try s.name(max: 64)
         guard let replica = ReplicaID(raw) else { throw WireError(.malformed, "invalid replica id") }
-        let counter = try r.varint()
+        let counter = try s.uint()
         guard counter > 0 else { throw WireError(.malformed, "op counter 0") }
         return OpID(replica: replica, counter: counter)
     }
 
-    mutating func opIDs(_ ids: [OpID], to w: inout WireWriter) {
-        w.varint(UInt64(ids.count))
-        for id in ids { opID(id, to: &w) }
+    static func opIDs<S: PayloadSink>(_ ids: [OpID], to s: inout S) {
+        s.uint(UInt64(ids.count))
+        for id in ids { opID(id, to: &s) }
     }
 
-    mutating func opIDs(from r: inout WireReader) throws(WireError) -> [OpID] {
-        let n = try r.count(max: 4096, "id count")
+    static func opIDs<S: PayloadSource>(from s: inout S) throws(WireError) -> [OpID] {
+        let n = try s.count(max: 4096, "id count")
         var out: [OpID] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try opID(from: &r)) }
+        for _ in 0..<n { out.append(try opID(from: &s)) }
         return out
     }
 }
@@ -195,15 +173,17 @@ struct OpPayload {
 /// forwarded when its kind is unknown.
 public enum OpPayloadCodec {
     public static func encode(_ body: OpBody) -> [UInt8] {
-        var w = WireWriter(capacity: 64)
-        var coder = OpPayload(table: nil)
-        coder.encode(body, to: &w)
-        return w.bytes
+        if case .unknown(let u) = body { return u.payload }
+        var sink = InlineSink()
+        OpPayload.encode(body, to: &sink)
+        return sink.w.bytes
     }
 
     public static func decode(kind: OpKind, payload: [UInt8]) throws(WireError) -> OpBody {
-        var r = WireReader(payload)
-        var coder = OpPayload(table: nil)
-        return try coder.decode(kind: kind, from: &r)
+        guard OpKind.known.contains(kind) else { return .unknown(UnknownOp(kind: kind, payload: payload)) }
+        var source = InlineSource(r: WireReader(payload))
+        let body = try OpPayload.decode(kind: kind, from: &source)
+        guard source.r.isAtEnd else { throw WireError(.malformed, "\(source.r.remaining) unexpected bytes after a \(kind) payload") }
+        return body
     }
 }

@@ -89,7 +89,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "fieldsync-bench",
-            dependencies: ["FieldModel", "FieldWire", "FieldStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FieldModel", "FieldWire", "FieldStore", "FieldClient", "FieldNode",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tools/BenchSources",
             swiftSettings: strict
         ),

@@ -34,6 +34,7 @@ package enum VectorCatalog {
 
     package static let all: [Vector] = {
         var v: [Vector] = [
+            Vector(name: "frame-no-messages", about: "a frame with no messages (found by fuzzing: must round-trip)", messages: [], compress: false),
             Vector(name: "hello-minimal", about: "hello from a new device that holds nothing", messages: [.hello(Hello(replica: e17, clock: t0))], compress: false),
             Vector(name: "hello-with-vector", about: "hello with what the sender holds of two replicas, one at a 64-bit counter",
                    messages: [.hello(Hello(replica: e17, have: VersionVector([central: 42, e17: UInt64.max]), clock: t0))], compress: false),

@@ -66,3 +66,13 @@ import Testing
         #expect(errors > 2_000)
     }
 }
+
+@Suite struct FuzzFindingTests {
+    @Test("a frame with no messages round-trips (found by fuzzing)")
+    func emptyMessageList() throws {
+        let bytes: [UInt8] = [0x46, 0x53, 0x59, 0x4E, 0x01, 0x00, 0x00]
+        #expect(try Frame.decode(bytes).isEmpty)
+        #expect(Frame.encode([], compress: false) == bytes)
+        #expect(try Frame.decode(Frame.encode([])).isEmpty)
+    }
+}

@@ -6,6 +6,8 @@ import Foundation
 let usage = """
     usage: fieldsync-bench [SUBCOMMAND]
       store   ReplicaStore.apply rate vs. a raw GRDB insert of the same rows (the default)
+      wire    our frames' size and speed vs. Loro and Yrs on an engineer's day
+      sync    the real node: one day's sync, 200 engineers at once, ingest vs. raw insert
     """
 
 func fail(_ message: String, status: Int32) -> Never {
@@ -22,7 +24,7 @@ do {
     case "-h", "--help", "help": print(usage)
     case "store": try StoreBench.run()
     case "wire": try WireBench.run()
-    // wire, sync, blobs: one case each, their code in a folder of its own like Store/.
+    case "sync": try await SyncBench.run()
     default: fail(usage, status: 2)
     }
 } catch {

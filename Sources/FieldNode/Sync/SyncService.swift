@@ -50,10 +50,9 @@ public struct SyncService: Sendable {
         guard let hello else { return refusal(.malformed, "a sync starts with hello", replica: "?") }
         let replica = hello.replica.rawValue
         do {
-            try store.recordClockOffset(
-                replica: hello.replica, principal: principal.name,
-                offset: Int64(bitPattern: now) &- Int64(bitPattern: hello.clock), now: now)
-            let ingested = try store.ingest(push, from: principal, replica: hello.replica, now: now)
+            let ingested = try store.ingest(
+                push, from: principal, replica: hello.replica, now: now,
+                clockOffset: Int64(bitPattern: now) &- Int64(bitPattern: hello.clock))
             var reply: [WireMessage] = []
             if !ingested.quarantined.isEmpty {
                 let ids = ingested.quarantined.prefix(5).map(\.description).joined(separator: ", ")

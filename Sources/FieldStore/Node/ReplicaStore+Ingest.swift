@@ -18,8 +18,11 @@ extension ReplicaStore {
     /// Takes in a device's push in one transaction: all of it is checked first, then the
     /// new ops are stored and applied, ops outside the pusher's scope are quarantined,
     /// and what is held of each replica moves forward. On any refusal (gap, future
-    /// stamp, invalid op, replica of someone else) nothing changes.
-    public func ingest(_ ops: [Op], from pusher: Principal, replica: ReplicaID, now: UInt64) throws(StoreError) -> IngestResult {
+    /// stamp, invalid op, replica of someone else) nothing changes. `clockOffset` (node
+    /// minus device, ms, measured at this sync) is kept in the same transaction.
+    public func ingest(
+        _ ops: [Op], from pusher: Principal, replica: ReplicaID, now: UInt64, clockOffset: Int64? = nil
+    ) throws(StoreError) -> IngestResult {
         for op in ops {
             do { try op.validate() } catch { throw StoreError.invalid(error) }
             if op.stamp.wallMillis > now &+ HybridClock.maxForwardDrift {
@@ -62,8 +65,11 @@ extension ReplicaStore {
                     arguments: [replicaID.rawValue, Int64(bitPattern: next), pusher.name])
             }
             var allowed: [Op] = []
+            var inScope: [EntityID: Bool] = [:]
             for op in fresh {
-                if try Scope.allows(pusher, ticket: op.subject, db) {
+                let ok = try inScope[op.subject] ?? Scope.allows(pusher, ticket: op.subject, db)
+                inScope[op.subject] = ok
+                if ok {
                     allowed.append(op)
                 } else {
                     try db.execute(
@@ -80,6 +86,11 @@ extension ReplicaStore {
                     result.quarantined.append(op.id)
                 }
             }
+            if let clockOffset {
+                try db.cachedStatement(
+                    sql: "INSERT OR REPLACE INTO device_clocks (replica, principal, offset_ms, measured_wall) VALUES (?, ?, ?, ?)"
+                ).execute(arguments: [replica.rawValue, pusher.name, clockOffset, Int64(now)])
+            }
             let applied = try applyInTransaction(allowed, now: now, db, derived: &pending)
             result.inserted = applied.inserted
             result.duplicates += applied.duplicates
@@ -87,15 +98,6 @@ extension ReplicaStore {
         }
         cache.put(pending)
         return result
-    }
-
-    /// Records the clock offset (node minus device, ms) measured at a device's sync.
-    public func recordClockOffset(replica: ReplicaID, principal: String, offset: Int64, now: UInt64) throws(StoreError) {
-        try write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO device_clocks (replica, principal, offset_ms, measured_wall) VALUES (?, ?, ?, ?)",
-                arguments: [replica.rawValue, principal, offset, Int64(now)])
-        }
     }
 
     /// The last measured clock offset of each device (node minus device, ms).

@@ -31,16 +31,16 @@ public enum Frame {
     /// The payload in segments: zstd ends a block at each boundary, so an op batch's
     /// streams (structure, times, text, hashes) are compressed each on its own.
     static func payloadSegments(_ messages: [WireMessage]) -> [[UInt8]] {
-        var head = WireWriter(capacity: 16)
-        head.varint(UInt64(messages.count))
-        var segments: [[UInt8]] = []
+        var count = WireWriter(capacity: 4)
+        count.varint(UInt64(messages.count))
+        var segments: [[UInt8]] = [count.bytes]
         for m in messages {
             let (type, body) = m.encodeBody()
+            var head = WireWriter(capacity: 16)
             head.byte(type)
             head.varint(UInt64(body.reduce(0) { $0 + $1.count }))
             append(head.bytes, to: &segments)
             for part in body { append(part, to: &segments) }
-            head = WireWriter(capacity: 16)
         }
         return segments
     }

@@ -3,6 +3,9 @@ import FieldStore
 import FieldTestSupport
 import FieldWire
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// The real node and real replicas: dispatch, offline work, concurrent edits, syncs in
@@ -154,4 +157,34 @@ import Testing
 /// The test process's own clock, for hand-made frames.
 enum DeviceClockForTests {
     static func now() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// What operators rely on: health, metrics, token revocation, graceful stop.
+@Suite(.serialized) struct OperationsTests {
+    @Test func healthMetricsRevocationAndGracefulStop() async throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        try e17.ok("note", t, "metrics")
+        try e17.ok("sync")
+        let health = try await URLSession.shared.data(from: URL(string: field.node.url + "/healthz")!)
+        #expect(String(decoding: health.0, as: UTF8.self) == "ok\n")
+        let metrics = String(decoding: try await URLSession.shared.data(from: URL(string: field.node.url + "/metrics")!).0, as: UTF8.self)
+        for name in ["fieldsync_syncs_total 2", "fieldsync_ops_in_total 1", "fieldsync_bytes_in_total", "fieldsync_sync_duration_seconds_bucket"] {
+            #expect(metrics.contains(name), "metrics lack \(name)")
+        }
+        // The token file is the user's alone; the node's log never shows it.
+        let mode = try FileManager.default.attributesOfItem(atPath: e17.home + "/token")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
+        #expect(!field.node.log.contains(token))
+        // Revoked: the next sync is refused and says what to do.
+        let id = ((try field.node.admin("token", "list", "--json").json as? [[String: Any]]) ?? []).first { $0["name"] as? String == "E17" }?["id"] as? String
+        #expect(try field.node.admin("token", "revoke", id ?? "").status == 0)
+        let refused = try e17.run("sync")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("did not accept the token"))
+        #expect(field.node.stop() == 0)
+    }
 }

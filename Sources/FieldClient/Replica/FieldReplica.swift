@@ -61,8 +61,12 @@ public final class FieldReplica: Sendable {
         return t
     }
 
-    /// Whether each attachment's blob is on this device.
-    public func attachmentState(_ digest: Digest) -> String { blobs.contains(digest) ? "local" : "remote only" }
+    /// Where an attachment's blob is: on this device (and whether the node has it yet),
+    /// or only on the node.
+    public func attachmentState(_ digest: Digest) -> String {
+        guard blobs.contains(digest) else { return "remote only: fetch" }
+        return (try? store.isBlobConfirmed(digest)) == true ? "local" : "local, pending upload"
+    }
 
     public func conflicts() throws -> [Ticket] { try store.ticketsWithConflicts() }
 
@@ -201,29 +205,11 @@ public final class FieldReplica: Sendable {
     /// Checks every signature of the ticket against its current work summary.
     public func verify(ticket raw: String) throws -> [SignatureCheck] {
         let t = try ticket(raw)
-        let signatures = t.attachments.filter { $0.attachment.signature != nil }
-        guard !signatures.isEmpty else {
+        let checks = try store.verifySignatures(of: t.id)
+        guard !checks.isEmpty else {
             throw ClientError(.noSignature, "ticket \(t.id) has no signature to verify: `fieldsync sign` records one")
         }
-        let current = WorkSummary(ticket: t)
-        let ops = try store.ops(of: t.id)
-        return signatures.map { entry in
-            let sig = entry.attachment.signature!
-            let matches = current.sha256 == sig.summarySHA256
-            var changes: [String] = []
-            if !matches {
-                // Rebuild what was signed from the ops stamped before the signature.
-                var then = Ticket(id: t.id)
-                for op in ops where op.stamp < entry.stamp { then.apply(op) }
-                let signed = WorkSummary(ticket: then)
-                changes =
-                    signed.sha256 == sig.summarySHA256
-                    ? current.changes(since: signed) : ["the work summary changed after signing"]
-            }
-            return SignatureCheck(
-                signer: sig.signer, signedAt: UTCTime.iso8601(millis: sig.signedAt), attachment: entry.id.description,
-                matches: matches, changes: changes)
-        }
+        return checks
     }
 
     /// Creates a ticket on this replica, for trying FieldSync without a node.

@@ -20,12 +20,3 @@ public struct Recorded: Sendable, Codable {
     }
 }
 
-/// Whether one signature still matches the ticket's current work summary.
-public struct SignatureCheck: Sendable, Codable {
-    public let signer: String
-    public let signedAt: String
-    public let attachment: String
-    public let matches: Bool
-    /// What changed since signing, in words (empty when it matches).
-    public let changes: [String]
-}

@@ -1,9 +1,7 @@
-import AsyncHTTPClient
 import FieldModel
 import FieldStore
 import FieldWire
 import Foundation
-import NIOCore
 import NIOHTTP1
 
 /// How a sync went, for the summary line and `--json`.
@@ -19,6 +17,9 @@ public struct SyncReport: Sendable, Codable {
     public var clockOffsetMs: Int64 = 0
     /// Set when the node refused part of the push (kept in its quarantine).
     public var refused: String?
+    /// Photos and signatures uploaded, and their bytes sent (only what the node lacked).
+    public var blobsUploaded = 0
+    public var blobBytesUp: UInt64 = 0
 }
 
 /// Syncs a replica with its node over HTTP: each round trip pushes the ops the node has
@@ -99,28 +100,9 @@ public struct SyncClient: Sendable {
     }
 
     func post(_ body: [UInt8]) async throws -> (Int, [UInt8]) {
-        var request = HTTPClientRequest(url: link.url + "/v1/sync")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(link.token)")
-        request.headers.add(name: "Content-Type", value: "application/vnd.fieldsync.frame")
-        request.body = .bytes(ByteBuffer(bytes: body))
-        do {
-            // The HTTP client retries a refused connection until the deadline, so the
-            // deadline is what a person waits when there is no signal: 15 s (room for a
-            // pull page of 2,000 ops at a slow 20 KB/s), plus time for the body at that rate.
-            let deadline = Int64(15 + min(285, body.count / 20_000))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(deadline))
-            let reply = try await response.body.collect(upTo: WireLimits.maxFrameBytes)
-            if response.status.code == 401 {
-                throw ClientError(.nodeRefused, "the node at \(link.url) did not accept the token: ask dispatch for a new one and `fieldsync login` again")
-            }
-            return (Int(response.status.code), [UInt8](buffer: reply))
-        } catch let error as ClientError {
-            throw error
-        } catch {
-            throw ClientError(
-                .nodeUnreachable,
-                "cannot reach the node at \(link.url) (\(error)): your work is safe in this replica; sync again when you have signal")
-        }
+        let reply = try await NodeHTTP(link: link).send(
+            .POST, "/v1/sync", body: body, headers: [("Content-Type", "application/vnd.fieldsync.frame")],
+            expectBytes: WireLimits.maxFrameBytes)
+        return (reply.status, reply.body)
     }
 }

@@ -72,6 +72,14 @@ public struct NodeAdmin: Sendable {
 
     public func tickets() throws -> [TicketSummary] { try store.tickets() }
 
+    /// Checks each signature on the ticket against its work summary as central holds it.
+    public func verify(ticket raw: String) throws -> [SignatureCheck] {
+        let t = try ticket(raw)
+        let checks = try store.verifySignatures(of: t.id)
+        guard !checks.isEmpty else { throw NodeError.notFound("ticket \(t.id) has no signature to verify") }
+        return checks
+    }
+
     public func quarantine() throws -> [QuarantinedOp] { try store.quarantine() }
 
     /// Last measured clock offsets (node minus device, ms) by device replica.

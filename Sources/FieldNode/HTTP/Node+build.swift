@@ -28,6 +28,7 @@ public func buildApplication(
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
     }
     let api = router.group("v1").add(middleware: BearerAuthMiddleware(store: store))
+    BlobRoutes(store: store, blobs: FileBlobStore(root: configuration.dataDirectory)).add(to: api)
     api.post("sync") { request, context -> Response in
         let started = DispatchTime.now().uptimeNanoseconds
         let body: ByteBuffer
@@ -85,6 +86,8 @@ enum SyncMetrics {
         Timer(label: "fieldsync_sync_duration_seconds").recordNanoseconds(Int64(nanoseconds))
         if let error = outcome.error { errors(error) }
     }
+
+    static func counter(_ label: String, _ by: Int) { Counter(label: label).increment(by: by) }
 
     static func errors(_ code: ErrorCode) {
         Counter(label: "fieldsync_sync_errors_total", dimensions: [("code", code.description)]).increment()

@@ -19,6 +19,35 @@ public struct BlobFolder: Sendable {
 
     public func contains(_ digest: Digest) -> Bool { FileManager.default.fileExists(atPath: path(for: digest)) }
 
+    /// Where a download of `digest` collects its bytes until they are verified.
+    public func fetchPath(for digest: Digest) -> String { "\(root)/tmp/fetch-\(digest.hex)" }
+
+    /// Verifies a finished download and makes it a local blob; false (and discarded) if
+    /// its bytes do not hash to `digest`.
+    public func adoptFetched(_ digest: Digest) throws(StoreError) -> Bool {
+        let partial = fetchPath(for: digest)
+        guard let input = FileHandle(forReadingAtPath: partial) else { return false }
+        var hasher = SHA256()
+        do {
+            while let chunk = try input.read(upToCount: Self.chunkSize), !chunk.isEmpty { hasher.update(chunk) }
+            try input.close()
+        } catch {
+            throw StoreError(.io, "cannot read \(partial): \(error.localizedDescription)", underlying: error)
+        }
+        guard hasher.finalize() == digest else {
+            try? FileManager.default.removeItem(atPath: partial)
+            return false
+        }
+        let final = path(for: digest)
+        let dir = (final as NSString).deletingLastPathComponent
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw StoreError(.io, "cannot create \(dir)", underlying: error)
+        }
+        guard rename(partial, final) == 0 else { throw StoreError(.io, "cannot move a fetched blob into \(dir): errno \(errno)") }
+        Self.syncDirectory(dir)
+        return true
+    }
+
     /// Copies the file at `source` in; returns its digest and size.
     public func store(fileAt source: String) throws(StoreError) -> (digest: Digest, size: UInt64) {
         guard let input = FileHandle(forReadingAtPath: source) else {

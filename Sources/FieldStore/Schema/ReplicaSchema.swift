@@ -92,6 +92,22 @@ enum ReplicaSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("v3-blobs") { db in
+            try db.execute(
+                sql: """
+                    -- Which tickets refer to which blob (attachments): blob scope follows ticket scope.
+                    CREATE TABLE ticket_blobs (
+                        sha256 TEXT NOT NULL,
+                        ticket TEXT NOT NULL,
+                        PRIMARY KEY (sha256, ticket)
+                    ) WITHOUT ROWID;
+                    -- On a device: blobs the node has confirmed it holds whole.
+                    CREATE TABLE blob_uploads (
+                        sha256 TEXT PRIMARY KEY NOT NULL,
+                        confirmed_wall INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 }

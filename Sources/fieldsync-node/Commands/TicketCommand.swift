@@ -121,3 +121,25 @@ struct Quarantine: ParsableCommand {
         }
     }
 }
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check each signature on a ticket against its work summary; says what changed after signing.",
+        discussion: "Exits 1 when a signature no longer matches.\nExample:\n  fieldsync-node verify --data DIR T1-central")
+    @OptionGroup var options: DataOptions
+    @Argument var ticket: String
+
+    func run() throws {
+        var mismatch = false
+        try reportingErrors {
+            let checks = try options.admin().verify(ticket: ticket)
+            mismatch = checks.contains { !$0.matches }
+            print(options.json ? JSONOutput.string(checks) : checks.map { c in
+                c.matches
+                    ? "✓ signature of \(c.signer) (\(c.signedAt)) matches the work summary"
+                    : "✗ signature of \(c.signer) (\(c.signedAt)) does NOT match: changed after signing: " + c.changes.joined(separator: "; ")
+            }.joined(separator: "\n"))
+        }
+        if mismatch { throw ExitCode(1) }
+    }
+}

@@ -40,14 +40,25 @@ struct Sync: AsyncParsableCommand {
             let waiting = try replica.store.unacknowledgedCount(after: try replica.store.syncState().acked)
             let live = isatty(STDERR_FILENO) == 1 && !global.json
             if live { FileHandle.standardError.write(Data("syncing with \(link.url): \(waiting) op(s) to push\n".utf8)) }
-            let report = try await SyncClient(replica: replica, link: link).sync { r in
+            var report = try await SyncClient(replica: replica, link: link).sync { r in
                 guard live else { return }
                 let line = "\r↑ \(r.pushed) ops \(kb(r.bytesUp))   ↓ \(r.pulled) ops \(kb(r.bytesDown))   \(r.roundTrips) round trip(s)"
                 FileHandle.standardError.write(Data(line.utf8))
             }
             if live { FileHandle.standardError.write(Data("\n".utf8)) }
+            // Ops first (the node accepts only blobs its ops refer to), then photos.
+            let (moved, refusedBlobs) = try await BlobTransfer(replica: replica, link: link).uploadPending { p in
+                guard live else { return }
+                let rate = p.seconds > 0 ? Double(p.bytes) / p.seconds / 1_048_576 : 0
+                FileHandle.standardError.write(Data("\r↑ photos \(mb(p.bytes)) of \(mb(p.total))  \(String(format: "%.1f", rate)) MB/s ".utf8))
+            }
+            if live && moved.total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            report.blobsUploaded = moved.blobs
+            report.blobBytesUp = moved.bytes
+            if let first = refusedBlobs.first, report.refused == nil { report.refused = first }
             global.emit(report) {
                 var line = "✓ synced with \(report.node): pushed \(report.pushed), pulled \(report.pulled) ops (\(kb(report.bytesUp)) up, \(kb(report.bytesDown)) down) in \(report.milliseconds) ms"
+                if report.blobsUploaded > 0 { line += "; \(report.blobsUploaded) photo(s)/signature(s) sent, \(mb(report.blobBytesUp))" }
                 if abs(report.clockOffsetMs) > 120_000 {
                     line += "\n⚠ this device's clock is \(abs(report.clockOffsetMs) / 60_000) min \(report.clockOffsetMs > 0 ? "slow" : "fast"); stamps are corrected, but please set the clock"
                 }
@@ -67,3 +78,38 @@ struct Sync: AsyncParsableCommand {
 }
 
 func kb(_ bytes: Int) -> String { bytes < 1024 ? "\(bytes) B" : "\(bytes / 1024) KB" }
+func mb(_ bytes: UInt64) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+
+struct Fetch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Download a ticket's photos and signatures that are not on this device.",
+        discussion: "The morning sync does not fetch every photo; fetch what you need. A broken download resumes.\nExample:\n  fieldsync fetch T1-central")
+
+    @Argument(help: "The ticket id.") var ticket: String
+    @OptionGroup var global: GlobalOptions
+
+    struct Output: Encodable {
+        let ticket: String
+        let fetched: Int
+        let bytes: UInt64
+    }
+
+    func run() async throws {
+        do {
+            let replica = try FieldReplica.open(home: global.fieldHome)
+            let link = try NodeLink.load(home: replica.home)
+            let live = isatty(STDERR_FILENO) == 1 && !global.json
+            let p = try await BlobTransfer(replica: replica, link: link).fetch(ticket: ticket) { p in
+                guard live else { return }
+                FileHandle.standardError.write(Data("\r↓ \(mb(p.bytes)) of \(mb(p.total))".utf8))
+            }
+            if live && p.total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            global.emit(Output(ticket: ticket, fetched: p.blobs, bytes: p.bytes)) {
+                p.blobs == 0 ? "Every attachment of \(ticket) is already on this device." : "✓ fetched \(p.blobs) attachment(s) of \(ticket), \(mb(p.bytes))"
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

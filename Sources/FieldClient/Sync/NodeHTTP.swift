@@ -1,0 +1,81 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Requests to the node with the replica's token; network failures become one clear
+/// `nodeUnreachable` error.
+struct NodeHTTP: Sendable {
+    let link: NodeLink
+
+    struct Reply {
+        let status: Int
+        let body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+        /// The node's `{"error": {"message": …}}` text, or the raw body.
+        var message: String {
+            if let error = json["error"] as? [String: Any], let m = error["message"] as? String { return m }
+            return String(decoding: body.prefix(300), as: UTF8.self)
+        }
+    }
+
+    /// GETs `path` and appends the body to `file` as it arrives (so a broken download
+    /// keeps what came), calling `received` per chunk; returns the status.
+    func download(_ path: String, to file: FileHandle, from offset: Int, received: (Int) -> Void) async throws -> Int {
+        var request = HTTPClientRequest(url: link.url + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(link.token)")
+        if offset > 0 { request.headers.add(name: "Range", value: "bytes=\(offset)-") }
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(3600))
+            guard response.status.code == 200 || response.status.code == 206 else {
+                let body = try await response.body.collect(upTo: 1 << 16)
+                let reply = Reply(status: Int(response.status.code), body: [UInt8](buffer: body))
+                throw ClientError(.nodeRefused, reply.message)
+            }
+            if response.status.code == 200 { try file.truncate(atOffset: 0) }
+            for try await chunk in response.body {
+                try file.write(contentsOf: Data(chunk.readableBytesView))
+                received(chunk.readableBytes)
+            }
+            try file.synchronize()
+            return Int(response.status.code)
+        } catch let error as ClientError {
+            try? file.synchronize()
+            throw error
+        } catch {
+            try? file.synchronize()
+            throw ClientError(
+                .nodeUnreachable,
+                "cannot reach the node at \(link.url) (\(error)): what arrived is kept; fetch again to continue")
+        }
+    }
+
+    /// Sends a request. The HTTP client retries a refused connection until the deadline,
+    /// so the deadline is what a person waits with no signal: 15 s plus time for the body
+    /// at a slow 20 KB/s.
+    func send(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = [],
+        expectBytes: Int = 8 << 20
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: link.url + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(link.token)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let deadline = Int64(15 + min(585, ((body?.count ?? 0) + expectBytes / 8) / 20_000))
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(deadline))
+            let reply = try await response.body.collect(upTo: expectBytes)
+            if response.status.code == 401 {
+                throw ClientError(.nodeRefused, "the node at \(link.url) did not accept the token: ask dispatch for a new one and `fieldsync login` again")
+            }
+            return Reply(status: Int(response.status.code), body: [UInt8](buffer: reply))
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError(
+                .nodeUnreachable,
+                "cannot reach the node at \(link.url) (\(error)): your work is safe in this replica; sync again when you have signal")
+        }
+    }
+}

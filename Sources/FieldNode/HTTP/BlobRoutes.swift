@@ -1,0 +1,112 @@
+import FieldModel
+import FieldStore
+import Foundation
+import Hummingbird
+
+/// Blob endpoints, by SHA-256 (resumable, chunked, verified):
+///
+/// - `GET  /v1/blobs/:sha/status`      → `{"state": "complete"|"partial"|"absent", "bytes": N}`
+/// - `PUT  /v1/blobs/:sha?offset=N`    → appends the body at N (N must be what the node
+///   holds); durable (fsync) before the answer `{"bytes": held}`. A cut connection keeps
+///   what arrived, so the next upload resumes there.
+/// - `POST /v1/blobs/:sha/finish`      → verifies the SHA-256; only then is the blob
+///   visible. A mismatch is 422 and the partial data is discarded.
+/// - `GET  /v1/blobs/:sha` (`Range: bytes=N-`) → the blob, streamed.
+///
+/// Scope: a blob moves only if an op on a ticket in the caller's scope refers to it (403
+/// otherwise); a blob no op refers to is refused (409), so a node never stores bytes it
+/// cannot attribute: devices sync ops first, then blobs.
+struct BlobRoutes {
+    let store: ReplicaStore
+    let blobs: any BlobStore
+    let files = FileIO()
+
+    struct Status: ResponseEncodable {
+        let state: String
+        let bytes: UInt64
+    }
+
+    func add(to group: RouterGroup<NodeRequestContext>) {
+        group.get("blobs/:sha/status") { request, context in try await status(request, context) }
+        group.put("blobs/:sha") { request, context in try await upload(request, context) }
+        group.post("blobs/:sha/finish") { request, context in try await finish(request, context) }
+        group.get("blobs/:sha") { request, context in try await download(request, context) }
+    }
+
+    func authorised(_ context: NodeRequestContext) throws -> Digest {
+        guard let raw = context.parameters.get("sha"), let digest = Digest(hex: raw) else {
+            throw HTTPError(.badRequest, message: "a blob is named by its SHA-256: 64 hex digits")
+        }
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        switch try store.blobAccess(digest, for: principal) {
+        case .allowed: return digest
+        case .forbidden: throw HTTPError(.forbidden, message: "blob \(raw.prefix(12)) belongs to tickets not assigned to \(principal.name)")
+        case .unreferenced: throw HTTPError(.conflict, message: "no op refers to blob \(raw.prefix(12)): sync the ops that attach it first")
+        }
+    }
+
+    func status(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
+        let digest = try authorised(context)
+        switch try blobs.state(of: digest) {
+        case .complete(let size): return Status(state: "complete", bytes: size)
+        case .partial(let received): return Status(state: "partial", bytes: received)
+        case .absent: return Status(state: "absent", bytes: 0)
+        }
+    }
+
+    func upload(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
+        let digest = try authorised(context)
+        guard let offset = request.uri.queryParameters.get("offset").flatMap({ UInt64($0) }) else {
+            throw HTTPError(.badRequest, message: "say where this chunk starts: ?offset=N")
+        }
+        let appender: BlobAppender
+        do { appender = try blobs.appender(for: digest, at: offset) } catch {
+            throw HTTPError(.conflict, message: error.message)
+        }
+        do {
+            for try await buffer in request.body {
+                try appender.write(buffer.readableBytesView)
+            }
+        } catch {
+            // The link broke mid-chunk: keep what arrived, durably, for the next attempt.
+            try? appender.close()
+            throw error
+        }
+        try appender.close()
+        BlobMetrics.received(Int(appender.written - offset))
+        return Status(state: "partial", bytes: appender.written)
+    }
+
+    func finish(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
+        let digest = try authorised(context)
+        guard try blobs.finish(digest) else {
+            throw HTTPError(.unprocessableContent, message: "the uploaded bytes do not hash to \(digest.hex.prefix(12)): they were discarded; upload the blob again")
+        }
+        guard case .complete(let size) = try blobs.state(of: digest) else { throw HTTPError(.internalServerError) }
+        return Status(state: "complete", bytes: size)
+    }
+
+    func download(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let digest = try authorised(context)
+        guard let path = blobs.completePath(of: digest) else {
+            throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) yet: its device has not uploaded it")
+        }
+        var start = 0
+        if let range = request.headers[.range], range.hasPrefix("bytes="), range.hasSuffix("-"),
+            let n = Int(range.dropFirst(6).dropLast())
+        {
+            start = n
+        }
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard start <= size else { throw HTTPError(.rangeNotSatisfiable) }
+        if start == size { return Response(status: .partialContent, headers: [.contentLength: "0"]) }
+        let body = try await files.loadFile(path: path, range: start...(size - 1), context: context)
+        var headers: HTTPFields = [.contentType: "application/octet-stream", .contentLength: String(size - start)]
+        if start > 0 { headers[.contentRange] = "bytes \(start)-\(size - 1)/\(size)" }
+        return Response(status: start > 0 ? .partialContent : .ok, headers: headers, body: body)
+    }
+}
+
+enum BlobMetrics {
+    static func received(_ bytes: Int) { SyncMetrics.counter("fieldsync_blob_bytes_in_total", bytes) }
+}

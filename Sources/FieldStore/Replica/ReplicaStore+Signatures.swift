@@ -1,0 +1,40 @@
+import FieldModel
+
+/// Whether one signature still matches the ticket's current work summary.
+public struct SignatureCheck: Sendable, Codable, Hashable {
+    public let signer: String
+    public let signedAt: String
+    public let attachment: String
+    public let matches: Bool
+    /// What changed since signing, in words (empty when it matches).
+    public let changes: [String]
+}
+
+extension ReplicaStore {
+    /// Checks each signature on ticket `id` against the canonical work summary of the
+    /// ticket as it stands. When one no longer matches, the summary at signing time is
+    /// rebuilt from the ops stamped before the signature, to say what changed.
+    public func verifySignatures(of id: TicketID) throws(StoreError) -> [SignatureCheck] {
+        guard let t = try ticket(id) else { return [] }
+        let signatures = t.attachments.filter { $0.attachment.signature != nil }
+        guard !signatures.isEmpty else { return [] }
+        let current = WorkSummary(ticket: t)
+        let ops = try self.ops(of: id)
+        return signatures.compactMap { entry in
+            guard let sig = entry.attachment.signature else { return nil }
+            let matches = current.sha256 == sig.summarySHA256
+            var changes: [String] = []
+            if !matches {
+                var then = Ticket(id: id)
+                for op in ops where op.stamp < entry.stamp { then.apply(op) }
+                let signed = WorkSummary(ticket: then)
+                changes =
+                    signed.sha256 == sig.summarySHA256
+                    ? current.changes(since: signed) : ["the work summary changed after signing"]
+            }
+            return SignatureCheck(
+                signer: sig.signer, signedAt: UTCTime.iso8601(millis: sig.signedAt), attachment: entry.id.description,
+                matches: matches, changes: changes)
+        }
+    }
+}

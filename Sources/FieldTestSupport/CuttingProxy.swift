@@ -1,0 +1,396 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a `CuttingProxy` could not start.
+package struct CuttingProxyError: Error, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { "CuttingProxy: \(message)" }
+}
+
+/// Forwards 127.0.0.1:<port> to 127.0.0.1:<targetPort>, counting bytes, and cuts connections on cue.
+///
+/// `cutAfter` lists cumulative client -> target byte counts (over all connections, in
+/// order). When forwarding a chunk would make `bytesToTarget` reach or pass the next cut
+/// point, exactly the bytes up to that point are forwarded, then both sides of that
+/// connection are shut down and closed (the client side with a zero linger, so it sees a
+/// reset or EOF mid-request), the cut is counted and the next cut point applies. Other and
+/// later connections are forwarded normally until the next cut point.
+///
+/// With `seed` and an empty `cutAfter`, cut points are random instead: each one lies
+/// 100 KiB to 3 MiB of client -> target bytes after the previous one, drawn from
+/// `SeededRandom(seed:)`, so a schedule replays from its seed.
+///
+/// Plain POSIX sockets on loopback only, one accept thread and two pump threads per
+/// connection; bytes are forwarded as they arrive through 64 KiB buffers.
+package final class CuttingProxy: @unchecked Sendable {
+    // @unchecked: `port`, `url` and `core` are immutable; all mutable state lives in
+    // `Core` behind its lock.
+    package let port: Int
+    package let url: String
+    private let core: Core
+
+    package init(targetPort: Int, cutAfter: [Int] = [], seed: UInt64? = nil) throws {
+        guard (1...65_535).contains(targetPort) else {
+            throw CuttingProxyError("target port \(targetPort) is out of range")
+        }
+        let fd = try Socket.make()
+        do {
+            try Socket.bindLoopback(fd, port: 0)
+            guard listen(fd, 64) == 0 else { throw CuttingProxyError("listen: \(Socket.lastError())") }
+            port = try Socket.localPort(fd)
+        } catch {
+            _ = close(fd)
+            throw error
+        }
+        url = "http://127.0.0.1:\(port)"
+        core = Core(listenFD: fd, targetPort: targetPort, cutAfter: cutAfter, seed: seed)
+        let core = core
+        let thread = Thread { core.acceptLoop() }
+        thread.name = "CuttingProxy.accept.\(port)"
+        thread.start()
+    }
+
+    deinit { core.stop() }
+
+    /// Total bytes forwarded client -> target so far, over all connections.
+    package var bytesToTarget: Int { core.locked { $0.bytesToTarget } }
+    /// Total bytes forwarded target -> client so far, over all connections.
+    package var bytesToClient: Int { core.locked { $0.bytesToClient } }
+    /// How many connections were cut.
+    package var cuts: Int { core.locked { $0.cuts } }
+
+    /// Stops listening and shuts every connection down; returns at once, the threads
+    /// close their sockets and exit on their own. Also done in deinit.
+    package func stop() { core.stop() }
+}
+
+// MARK: - Shared state
+
+/// One proxied connection: the accepted client socket and the socket to the target.
+private final class Connection: @unchecked Sendable {
+    // @unchecked: the descriptors are immutable; `running` and `wasCut` are only touched
+    // under `Core`'s lock. The descriptors are closed only by the last pump to finish,
+    // after the connection left `Core.connections`, so no one shuts down a closed one.
+    let id: Int
+    let client: Int32
+    let target: Int32
+    var running = 2
+    var wasCut = false
+
+    init(id: Int, client: Int32, target: Int32) {
+        self.id = id
+        self.client = client
+        self.target = target
+    }
+}
+
+private final class Core: @unchecked Sendable {
+    // @unchecked: every mutable field is in `state`, read and written under `lock` only.
+    struct State {
+        var stopped = false
+        var bytesToTarget = 0
+        var bytesToClient = 0
+        var cuts = 0
+        var connections: [Int: Connection] = [:]
+        var nextID = 0
+        /// Cut points still to come (fixed schedule), next first.
+        var schedule: [Int]
+        var rng: SeededRandom?
+        var nextCut: Int?
+    }
+
+    let listenFD: Int32
+    let targetPort: Int
+    private let lock = NSLock()
+    private var state: State
+
+    static let bufferSize = 64 * 1024
+    static let randomCutRange = (100 * 1024)...(3 * 1024 * 1024)
+
+    init(listenFD: Int32, targetPort: Int, cutAfter: [Int], seed: UInt64?) {
+        self.listenFD = listenFD
+        self.targetPort = targetPort
+        var state = State(schedule: cutAfter)
+        if !cutAfter.isEmpty {
+            state.nextCut = state.schedule.removeFirst()
+        } else if let seed {
+            var rng = SeededRandom(seed: seed)
+            state.nextCut = Int.random(in: Self.randomCutRange, using: &rng)
+            state.rng = rng
+        }
+        self.state = state
+    }
+
+    func locked<T>(_ body: (inout State) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
+    }
+
+    func stop() {
+        locked { state in
+            guard !state.stopped else { return }
+            state.stopped = true
+            // Wakes the accept thread (it closes the listening socket itself) and every
+            // pump (the last one of each connection closes its sockets).
+            _ = shutdown(listenFD, Socket.shutRDWR)
+            for connection in state.connections.values {
+                _ = shutdown(connection.client, Socket.shutRDWR)
+                _ = shutdown(connection.target, Socket.shutRDWR)
+            }
+        }
+    }
+
+    // MARK: Accepting
+
+    func acceptLoop() {
+        defer { _ = close(listenFD) }
+        while !locked({ $0.stopped }) {
+            // Poll with a timeout as well, in case shutdown does not wake accept here.
+            var pfd = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, 200)
+            if locked({ $0.stopped }) { break }
+            if ready <= 0 { continue }
+            let client = Socket.accept(listenFD)
+            if client < 0 {
+                if errno != EINTR && errno != EAGAIN && errno != ECONNABORTED {
+                    usleep(10_000)  // e.g. out of descriptors: back off, stop() still works
+                }
+                continue
+            }
+            Socket.noSigPipe(client)
+            guard let target = Socket.connectLoopback(port: targetPort) else {
+                Socket.abort(client)
+                continue
+            }
+            let connection: Connection? = locked { state in
+                guard !state.stopped else { return nil }
+                state.nextID += 1
+                let connection = Connection(id: state.nextID, client: client, target: target)
+                state.connections[connection.id] = connection
+                return connection
+            }
+            guard let connection else {
+                Socket.abort(client)
+                _ = close(target)
+                break
+            }
+            for toTarget in [true, false] {
+                let thread = Thread { [self] in pump(connection, toTarget: toTarget) }
+                thread.name = "CuttingProxy.\(toTarget ? "up" : "down").\(connection.id)"
+                thread.start()
+            }
+        }
+    }
+
+    // MARK: Pumping
+
+    /// Copies one direction of `connection` until EOF, an error, a cut or stop.
+    private func pump(_ connection: Connection, toTarget: Bool) {
+        let from = toTarget ? connection.client : connection.target
+        let to = toTarget ? connection.target : connection.client
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var endedCleanly = false
+        while true {
+            let received = recv(from, buffer, Self.bufferSize, 0)
+            if received < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if received == 0 {
+                endedCleanly = true
+                break
+            }
+            if toTarget {
+                let (allowed, cut) = reserve(received, for: connection)
+                let sent = Socket.sendAll(to, buffer, allowed)
+                if sent < allowed {
+                    locked { $0.bytesToTarget -= allowed - sent }
+                    break
+                }
+                if cut {
+                    // Abrupt: the client gets a reset on close, the target an EOF after
+                    // exactly the bytes up to the cut point.
+                    Socket.zeroLinger(connection.client)
+                    break
+                }
+            } else {
+                let sent = Socket.sendAll(to, buffer, received)
+                locked { $0.bytesToClient += sent }
+                if sent < received { break }
+            }
+        }
+        finish(connection, to: to, endedCleanly: endedCleanly)
+    }
+
+    /// Claims up to `count` client -> target bytes; says whether this chunk reaches the
+    /// next cut point (then `allowed` stops exactly there and the connection is cut).
+    private func reserve(_ count: Int, for connection: Connection) -> (allowed: Int, cut: Bool) {
+        locked { state in
+            guard let next = state.nextCut, state.bytesToTarget + count >= next else {
+                state.bytesToTarget += count
+                return (count, false)
+            }
+            let allowed = max(0, next - state.bytesToTarget)
+            state.bytesToTarget += allowed
+            state.cuts += 1
+            connection.wasCut = true
+            if !state.schedule.isEmpty {
+                state.nextCut = state.schedule.removeFirst()
+            } else if var rng = state.rng {
+                state.nextCut = next + Int.random(in: Self.randomCutRange, using: &rng)
+                state.rng = rng
+            } else {
+                state.nextCut = nil
+            }
+            return (allowed, true)
+        }
+    }
+
+    /// Ends one direction; the last pump of a connection closes both sockets.
+    private func finish(_ connection: Connection, to: Int32, endedCleanly: Bool) {
+        let wasCut = locked { _ in connection.wasCut }
+        if endedCleanly && !wasCut {
+            _ = shutdown(to, Socket.shutWR)  // pass the half-close on; the other way may go on
+        } else {
+            _ = shutdown(connection.client, Socket.shutRDWR)
+            _ = shutdown(connection.target, Socket.shutRDWR)
+        }
+        let last = locked { state in
+            connection.running -= 1
+            guard connection.running == 0 else { return false }
+            state.connections[connection.id] = nil
+            return true
+        }
+        if last {
+            _ = close(connection.client)
+            _ = close(connection.target)
+        }
+    }
+}
+
+// MARK: - POSIX helpers
+
+private enum Socket {
+    #if canImport(Glibc)
+    static let streamType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+    static let shutRDWR = Int32(SHUT_RDWR)
+    static let shutWR = Int32(SHUT_WR)
+    static let sendFlags = Int32(MSG_NOSIGNAL)
+    #else
+    static let streamType = SOCK_STREAM
+    static let shutRDWR = SHUT_RDWR
+    static let shutWR = SHUT_WR
+    static let sendFlags: Int32 = 0
+    #endif
+
+    static func lastError() -> String { String(cString: strerror(errno)) }
+
+    /// A new TCP socket, close-on-exec so spawned processes do not keep it open.
+    static func make() throws -> Int32 {
+        let fd = socket(AF_INET, streamType, 0)
+        guard fd >= 0 else { throw CuttingProxyError("socket: \(lastError())") }
+        #if !canImport(Glibc)
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        #endif
+        noSigPipe(fd)
+        return fd
+    }
+
+    static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        #if !canImport(Glibc)
+        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+        #endif
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
+        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
+        return address
+    }
+
+    static func bindLoopback(_ fd: Int32, port: Int) throws {
+        var address = loopback(port: port)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else { throw CuttingProxyError("bind 127.0.0.1:\(port): \(lastError())") }
+    }
+
+    static func localPort(_ fd: Int32) throws -> Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard result == 0 else { throw CuttingProxyError("getsockname: \(lastError())") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func accept(_ fd: Int32) -> Int32 {
+        #if canImport(Glibc)
+        let client = Glibc.accept(fd, nil, nil)
+        #else
+        let client = Darwin.accept(fd, nil, nil)
+        #endif
+        // accept4 is not imported; a spawn racing this line could inherit the socket.
+        if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
+        return client
+    }
+
+    /// A socket connected to 127.0.0.1:`port`, or nil.
+    static func connectLoopback(port: Int) -> Int32? {
+        guard let fd = try? make() else { return nil }
+        var address = loopback(port: port)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            _ = close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    static func noSigPipe(_ fd: Int32) {
+        #if !canImport(Glibc)
+        var on: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<Int32>.size))
+        #endif
+    }
+
+    /// Makes close send a reset instead of a FIN.
+    static func zeroLinger(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+    }
+
+    /// Resets and closes a socket no thread uses.
+    static func abort(_ fd: Int32) {
+        zeroLinger(fd)
+        _ = close(fd)
+    }
+
+    /// Sends all `count` bytes unless the socket fails; returns how many were sent.
+    static func sendAll(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        var sent = 0
+        while sent < count {
+            let n = send(fd, buffer + sent, count - sent, sendFlags)
+            if n < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            sent += n
+        }
+        return sent
+    }
+}

@@ -1,0 +1,156 @@
+import FieldModel
+import FieldTestSupport
+import FieldWire
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// Photos and signatures: resumable, content-addressed, verified, scoped.
+@Suite(.serialized) struct BlobTests {
+    static func randomFile(_ path: String, bytes: Int, seed: UInt64) throws -> Digest {
+        var rng = SeededRandom(seed: seed)
+        var data = [UInt8](repeating: 0, count: bytes)
+        for i in stride(from: 0, to: bytes, by: 8) {
+            let v = rng.next()
+            for j in 0..<min(8, bytes - i) { data[i + j] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(j))) }
+        }
+        try Data(data).write(to: URL(fileURLWithPath: path))
+        return SHA256.hash(data)
+    }
+
+    func nodeBlob(_ field: Field, _ digest: Digest) -> String { "\(field.node.data)/blobs/\(digest.hex.prefix(2))/\(digest.hex)" }
+
+    @Test("a 20 MB photo upload cut three times completes, re-sending only what the node lacked")
+    func uploadResumesAfterCuts() throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        let size = 20 << 20
+        let digest = try Self.randomFile(field.folder.path + "/photo.jpg", bytes: size, seed: 20)
+        try e17.ok("photo", t, field.folder.path + "/photo.jpg")
+        #expect(try e17.ok("show", t).stdout.contains("pending upload"))
+
+        let port = Int(field.node.url.split(separator: ":").last ?? "") ?? 0
+        let proxy = try CuttingProxy(targetPort: port, cutAfter: [3_000_000, 9_500_000, 16_000_000])
+        defer { proxy.stop() }
+        try e17.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
+        let report = try e17.ok("sync", "--json").object
+        #expect(proxy.cuts == 3)
+        #expect((report["blobsUploaded"] as? Int) == 1)
+
+        let stored = try Data(contentsOf: URL(fileURLWithPath: nodeBlob(field, digest)))
+        #expect(stored.count == size)
+        #expect(SHA256.hash(stored) == digest)
+        // Everything that crossed the link beyond the photo itself is request overhead
+        // (headers, the sync frames, status calls): a resent chunk would add ≥ 1 MB.
+        #expect(proxy.bytesToTarget >= size)
+        #expect(proxy.bytesToTarget - size < 64 * 1024, "re-sent \(proxy.bytesToTarget - size) bytes beyond the photo")
+        #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(digest.hex)"))
+        #expect(try e17.ok("show", t).stdout.contains("[local]"))
+    }
+
+    @Test("a second device attaching the same photo sends no blob bytes")
+    func sameBytesAreNeverSentTwice() throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let tablet = try field.engineer("E17")
+        try tablet.ok("sync")
+        _ = try Self.randomFile(field.folder.path + "/p.jpg", bytes: 3 << 20, seed: 3)
+        try tablet.ok("photo", t, field.folder.path + "/p.jpg")
+        try tablet.ok("sync")
+
+        let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
+        try phone.ok("init", "--engineer", "E17")
+        let port = Int(field.node.url.split(separator: ":").last ?? "") ?? 0
+        let proxy = try CuttingProxy(targetPort: port)
+        defer { proxy.stop() }
+        try phone.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
+        try phone.ok("sync")
+        try phone.ok("photo", t, field.folder.path + "/p.jpg", "--caption", "same photo, other device")
+        let before = proxy.bytesToTarget
+        let report = try phone.ok("sync", "--json").object
+        #expect((report["blobBytesUp"] as? Int) == 0)
+        #expect(proxy.bytesToTarget - before < 16 * 1024, "sent \(proxy.bytesToTarget - before) bytes")
+    }
+
+    @Test("bytes that do not match their hash are refused and nothing of them stays")
+    func corruptBlobIsRefused() async throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        let digest = try Self.randomFile(field.folder.path + "/p.jpg", bytes: 100_000, seed: 5)
+        try e17.ok("photo", t, field.folder.path + "/p.jpg")
+        // Only the op: the blob is sent by hand, with the wrong bytes.
+        try FileManager.default.removeItem(atPath: e17.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)")
+        try e17.ok("sync")
+        let token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
+        let (put, _) = try await request(field, "PUT", "/v1/blobs/\(digest.hex)?offset=0", token: token, body: Data(repeating: 0x42, count: 100_000))
+        #expect(put == 200)
+        let (finish, body) = try await request(field, "POST", "/v1/blobs/\(digest.hex)/finish", token: token)
+        #expect(finish == 422)
+        #expect(String(decoding: body, as: UTF8.self).contains("do not hash"))
+        let (status, state) = try await request(field, "GET", "/v1/blobs/\(digest.hex)/status", token: token)
+        #expect(status == 200)
+        #expect(String(decoding: state, as: UTF8.self).contains("absent"))
+        #expect(!FileManager.default.fileExists(atPath: nodeBlob(field, digest)))
+        #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(digest.hex)"))
+        let (get, _) = try await request(field, "GET", "/v1/blobs/\(digest.hex)", token: token)
+        #expect(get == 404)
+    }
+
+    @Test("another engineer's blob is 403; a blob no op refers to is refused")
+    func blobScope() async throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        let digest = try Self.randomFile(field.folder.path + "/p.jpg", bytes: 50_000, seed: 7)
+        try e17.ok("photo", t, field.folder.path + "/p.jpg")
+        try e17.ok("sync")
+        let e21 = try field.token("E21")
+        for (method, path) in [("GET", "/v1/blobs/\(digest.hex)"), ("GET", "/v1/blobs/\(digest.hex)/status"), ("PUT", "/v1/blobs/\(digest.hex)?offset=0")] {
+            let (code, _) = try await request(field, method, path, token: e21, body: method == "PUT" ? Data([1]) : nil)
+            #expect(code == 403, "\(method) \(path)")
+        }
+        let stray = SHA256.hash(Array("no op refers to me".utf8))
+        let token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
+        let (code, _) = try await request(field, "PUT", "/v1/blobs/\(stray.hex)?offset=0", token: token, body: Data([1, 2, 3]))
+        #expect(code == 409)
+        #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(stray.hex)"))
+    }
+
+    @Test("central verifies signatures and says plainly what changed after signing")
+    func nodeVerifiesSignatures() throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        try e17.ok("arrive", t, "--lat", "1", "--lon", "2")
+        let line = try e17.ok("part", "add", t, "FAN-220", "--qty", "1", "--json").object["line"] as? String ?? ""
+        try e17.ok("complete", t, "--resolution", "fan replaced")
+        _ = try Self.randomFile(field.folder.path + "/sig.png", bytes: 2_000, seed: 9)
+        try e17.ok("sign", t, "--signer", "Jane Doe", "--image", field.folder.path + "/sig.png")
+        try e17.ok("sync")
+        let ok = try field.node.admin("verify", t)
+        #expect(ok.status == 0 && ok.stdout.contains("matches"))
+        try e17.ok("part", "remove", t, line)
+        try e17.ok("sync")
+        let changed = try field.node.admin("verify", t)
+        #expect(changed.status == 1)
+        #expect(changed.stdout.contains("does NOT match"))
+        #expect(changed.stdout.contains("part removed: 1 pcs FAN-220"))
+    }
+
+    func request(_ field: Field, _ method: String, _ path: String, token: String, body: Data? = nil) async throws -> (Int, Data) {
+        var r = URLRequest(url: URL(string: field.node.url + path)!)
+        r.httpMethod = method
+        r.setValue("Bearer \(token.trimmingCharacters(in: .whitespacesAndNewlines))", forHTTPHeaderField: "Authorization")
+        r.httpBody = body
+        let (data, response) = try await URLSession.shared.data(for: r)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+}

@@ -8,6 +8,13 @@ public struct SignatureCheck: Sendable, Codable, Hashable {
     public let matches: Bool
     /// What changed since signing, in words (empty when it matches).
     public let changes: [String]
+
+    /// One line for a terminal: whether it matches and, if not, what changed.
+    public var line: String {
+        matches
+            ? "✓ signature of \(signer) (\(signedAt)) matches the work summary"
+            : "✗ signature of \(signer) (\(signedAt)) does NOT match: changed after signing: " + changes.joined(separator: "; ")
+    }
 }
 
 extension ReplicaStore {

@@ -134,11 +134,7 @@ struct Verify: ParsableCommand {
         try reportingErrors {
             let checks = try options.admin().verify(ticket: ticket)
             mismatch = checks.contains { !$0.matches }
-            print(options.json ? JSONOutput.string(checks) : checks.map { c in
-                c.matches
-                    ? "✓ signature of \(c.signer) (\(c.signedAt)) matches the work summary"
-                    : "✗ signature of \(c.signer) (\(c.signedAt)) does NOT match: changed after signing: " + c.changes.joined(separator: "; ")
-            }.joined(separator: "\n"))
+            print(options.json ? JSONOutput.string(checks) : checks.map(\.line).joined(separator: "\n"))
         }
         if mismatch { throw ExitCode(1) }
     }

@@ -58,14 +58,7 @@ struct Verify: ParsableCommand {
         try global.withReplica { r in
             let checks = try r.verify(ticket: ticket)
             mismatch = checks.contains { !$0.matches }
-            global.emit(checks) {
-                checks.map { c in
-                    c.matches
-                        ? "✓ signature of \(c.signer) (\(c.signedAt)) matches the current work summary"
-                        : "✗ signature of \(c.signer) (\(c.signedAt)) does NOT match: changed after signing: "
-                            + c.changes.joined(separator: "; ")
-                }.joined(separator: "\n")
-            }
+            global.emit(checks) { checks.map(\.line).joined(separator: "\n") }
         }
         if mismatch { throw ExitCode(1) }
     }

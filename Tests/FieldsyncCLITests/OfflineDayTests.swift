@@ -43,7 +43,7 @@ import Testing
         #expect((shown["parts"] as? [[String: Any]])?.count == 2)
         let attachments = shown["attachments"] as? [[String: Any]] ?? []
         #expect(attachments.map { $0["kind"] as? String } == ["photo", "signature"])
-        #expect(attachments.allSatisfy { $0["state"] as? String == "local" })
+        #expect(attachments.allSatisfy { $0["state"] as? String == "local, pending upload" })
 
         // The terminal view has every section.
         let text = try cli.ok("show", t).stdout

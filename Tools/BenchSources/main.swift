@@ -8,6 +8,7 @@ let usage = """
       store   ReplicaStore.apply rate vs. a raw GRDB insert of the same rows (the default)
       wire    our frames' size and speed vs. Loro and Yrs on an engineer's day
       sync    the real node: one day's sync, 200 engineers at once, ingest vs. raw insert
+      blobs   the real node: 1 MB and 50 MB blob upload/download vs. cp, node peak memory
     """
 
 func fail(_ message: String, status: Int32) -> Never {
@@ -25,6 +26,7 @@ do {
     case "store": try StoreBench.run()
     case "wire": try WireBench.run()
     case "sync": try await SyncBench.run()
+    case "blobs": try await BlobsBench.run()
     default: fail(usage, status: 2)
     }
 } catch {

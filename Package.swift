@@ -37,13 +37,16 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        // Blobs are hashed with Debian's libcrypto: the model's pure-Swift SHA-256 is fine
+        // for summaries and states, but photos are tens of MB.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "FieldModel", swiftSettings: strict),
         // Seeded generators and fixtures shared by the test targets and benchmarks.
         .target(name: "FieldTestSupport", dependencies: ["FieldModel", "FieldWire"], swiftSettings: strict),
         .target(name: "FieldWire", dependencies: ["FieldModel", "CZstd"], swiftSettings: strict),
         .target(
             name: "FieldStore",
-            dependencies: ["FieldModel", "FieldWire", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FieldModel", "FieldWire", "CCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(

@@ -1,7 +1,7 @@
 # Shared by Tools/run, Tools/test and Tools/bench: install what is missing, once.
 # Sourced, not run. Installs with apt-get (root, or sudo when available).
 
-fieldsync_apt_packages=(libsqlite3-dev libzstd-dev pkg-config)
+fieldsync_apt_packages=(libsqlite3-dev libzstd-dev libssl-dev pkg-config)
 
 fieldsync_setup() {
     local missing=()

@@ -7,7 +7,7 @@ import NIOHTTP1
 /// asks the node what it holds and sends only the rest, in 1 MB chunks the node makes
 /// durable one by one; a blob the node already has is never sent again.
 public struct BlobTransfer: Sendable {
-    public static let chunkSize = 1 << 20
+    public static let chunkSize = 8 << 20
     /// Consecutive failures of one blob before giving up (the link keeps breaking).
     static let attempts = 8
 

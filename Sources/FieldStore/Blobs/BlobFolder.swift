@@ -27,7 +27,7 @@ public struct BlobFolder: Sendable {
     public func adoptFetched(_ digest: Digest) throws(StoreError) -> Bool {
         let partial = fetchPath(for: digest)
         guard let input = FileHandle(forReadingAtPath: partial) else { return false }
-        var hasher = SHA256()
+        var hasher = BlobHasher()
         do {
             while let chunk = try input.read(upToCount: Self.chunkSize), !chunk.isEmpty { hasher.update(chunk) }
             try input.close()
@@ -77,7 +77,7 @@ public struct BlobFolder: Sendable {
                 throw StoreError(.io, "cannot write in \(tmpDir): check free space and permissions")
             }
             let out = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))
-            var hasher = SHA256()
+            var hasher = BlobHasher()
             var size: UInt64 = 0
             do {
                 try produce { chunk in

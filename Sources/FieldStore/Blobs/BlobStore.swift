@@ -122,7 +122,7 @@ public final class FileBlobStore: BlobStore {
         if case .complete = try state(of: digest) { return true }
         let path = partialPath(digest)
         guard let input = FileHandle(forReadingAtPath: path) else { return false }
-        var hasher = SHA256()
+        var hasher = BlobHasher()
         do {
             while let chunk = try input.read(upToCount: BlobFolder.chunkSize), !chunk.isEmpty { hasher.update(chunk) }
             try input.close()

@@ -88,6 +88,10 @@ import Testing
         try FileManager.default.removeItem(atPath: e17.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)")
         try e17.ok("sync")
         let token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
+        // More bytes than the op declares are refused before they fill the disk.
+        let (tooMany, _) = try await request(field, "PUT", "/v1/blobs/\(digest.hex)?offset=0", token: token, body: Data(repeating: 0x42, count: 100_001))
+        #expect(tooMany == 413)
+        #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(digest.hex)"))
         let (put, _) = try await request(field, "PUT", "/v1/blobs/\(digest.hex)?offset=0", token: token, body: Data(repeating: 0x42, count: 100_000))
         #expect(put == 200)
         let (finish, body) = try await request(field, "POST", "/v1/blobs/\(digest.hex)/finish", token: token)

@@ -33,20 +33,21 @@ struct BlobRoutes {
         group.get("blobs/:sha") { request, context in try await download(request, context) }
     }
 
-    func authorised(_ context: NodeRequestContext) throws -> Digest {
+    /// The blob named in the path, if the caller may move it, and its declared size.
+    func authorised(_ context: NodeRequestContext) throws -> (Digest, UInt64) {
         guard let raw = context.parameters.get("sha"), let digest = Digest(hex: raw) else {
             throw HTTPError(.badRequest, message: "a blob is named by its SHA-256: 64 hex digits")
         }
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         switch try store.blobAccess(digest, for: principal) {
-        case .allowed: return digest
+        case .allowed(let maxSize): return (digest, maxSize)
         case .forbidden: throw HTTPError(.forbidden, message: "blob \(raw.prefix(12)) belongs to tickets not assigned to \(principal.name)")
         case .unreferenced: throw HTTPError(.conflict, message: "no op refers to blob \(raw.prefix(12)): sync the ops that attach it first")
         }
     }
 
     func status(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
-        let digest = try authorised(context)
+        let (digest, _) = try authorised(context)
         switch try blobs.state(of: digest) {
         case .complete(let size): return Status(state: "complete", bytes: size)
         case .partial(let received): return Status(state: "partial", bytes: received)
@@ -55,7 +56,7 @@ struct BlobRoutes {
     }
 
     func upload(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
-        let digest = try authorised(context)
+        let (digest, maxSize) = try authorised(context)
         guard let offset = request.uri.queryParameters.get("offset").flatMap({ UInt64($0) }) else {
             throw HTTPError(.badRequest, message: "say where this chunk starts: ?offset=N")
         }
@@ -65,8 +66,17 @@ struct BlobRoutes {
         }
         do {
             for try await buffer in request.body {
+                // The op that attaches the blob says its size: more bytes than that cannot
+                // hash right, so they are refused before they fill the disk.
+                guard appender.written + UInt64(buffer.readableBytes) <= maxSize else {
+                    try? appender.close()
+                    _ = try? blobs.finish(digest)
+                    throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: this upload goes past that; the partial data was discarded")
+                }
                 try appender.write(buffer.readableBytesView)
             }
+        } catch let error as HTTPError {
+            throw error
         } catch {
             // The link broke mid-chunk: keep what arrived, durably, for the next attempt.
             try? appender.close()
@@ -78,7 +88,7 @@ struct BlobRoutes {
     }
 
     func finish(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
-        let digest = try authorised(context)
+        let (digest, _) = try authorised(context)
         guard try blobs.finish(digest) else {
             throw HTTPError(.unprocessableContent, message: "the uploaded bytes do not hash to \(digest.hex.prefix(12)): they were discarded; upload the blob again")
         }
@@ -87,7 +97,7 @@ struct BlobRoutes {
     }
 
     func download(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let digest = try authorised(context)
+        let (digest, _) = try authorised(context)
         guard let path = blobs.completePath(of: digest) else {
             throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) yet: its device has not uploaded it")
         }

@@ -3,7 +3,8 @@ import GRDB
 
 /// Whether a principal may move a blob, from the node's state.
 public enum BlobAccess: Sendable, Equatable {
-    case allowed
+    /// Allowed; the ops say the blob is at most this many bytes.
+    case allowed(maxSize: UInt64)
     /// No op refers to the blob: sync the ops first.
     case unreferenced
     /// Ops refer to it, but on tickets outside the principal's scope.
@@ -22,11 +23,12 @@ extension ReplicaStore {
     /// scope: an engineer moves only blobs that ops on their tickets refer to.
     public func blobAccess(_ digest: Digest, for principal: Principal) throws(StoreError) -> BlobAccess {
         try read { db in
-            let tickets = try String.fetchAll(
-                try db.cachedStatement(sql: "SELECT ticket FROM ticket_blobs WHERE sha256 = ?"), arguments: [digest.hex])
-            if tickets.isEmpty { return .unreferenced }
-            for raw in tickets {
-                if let id = EntityID(raw), try Scope.allows(principal, ticket: id, db) { return .allowed }
+            let rows = try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT ticket, size FROM ticket_blobs WHERE sha256 = ?"), arguments: [digest.hex])
+            if rows.isEmpty { return .unreferenced }
+            let maxSize = UInt64(rows.map { $0["size"] as Int64 }.max() ?? 0)
+            for row in rows {
+                if let id = EntityID(row["ticket"]), try Scope.allows(principal, ticket: id, db) { return .allowed(maxSize: maxSize) }
             }
             return .forbidden
         }

@@ -11,8 +11,10 @@ enum TicketRows {
         for engineer in Set(t.register(Field.assignee).writes.values.map(\.value)) where !engineer.isEmpty {
             try scope.execute(arguments: [engineer, t.id.rawValue, seq])
         }
-        let blobs = try db.cachedStatement(sql: "INSERT OR IGNORE INTO ticket_blobs (sha256, ticket) VALUES (?, ?)")
-        for a in t.attachments { try blobs.execute(arguments: [a.attachment.sha256.hex, t.id.rawValue]) }
+        let blobs = try db.cachedStatement(sql: "INSERT OR IGNORE INTO ticket_blobs (sha256, ticket, size) VALUES (?, ?, ?)")
+        for a in t.attachments {
+            try blobs.execute(arguments: [a.attachment.sha256.hex, t.id.rawValue, Int64(clamping: a.attachment.byteSize)])
+        }
         let s = TicketSummary(t)
         try db.cachedStatement(
             sql: """

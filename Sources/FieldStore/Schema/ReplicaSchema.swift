@@ -99,6 +99,7 @@ enum ReplicaSchema {
                     CREATE TABLE ticket_blobs (
                         sha256 TEXT NOT NULL,
                         ticket TEXT NOT NULL,
+                        size INTEGER NOT NULL,
                         PRIMARY KEY (sha256, ticket)
                     ) WITHOUT ROWID;
                     -- On a device: blobs the node has confirmed it holds whole.

@@ -137,6 +137,10 @@ import Testing
         #expect(arrival?["kind"] as? String == "arrived")
         #expect((arrival?["clockSkew"] as? String)?.contains("fast") == true)
         #expect(try field.node.admin("ticket", "show", t).stdout.contains("min fast"))
+        // The node keeps the offset it measured, per device.
+        let devices = try field.node.admin("devices", "--json").object
+        #expect(((devices.values.first as? Int) ?? 0) < -3_500_000)
+        #expect(try field.node.admin("devices").stdout.contains("min fast"))
     }
 
     @Test func noSignalKeepsEverythingLocal() throws {

@@ -73,9 +73,14 @@ public struct BlobTransfer: Sendable {
         while let chunk = try file.read(upToCount: Self.chunkSize), !chunk.isEmpty {
             let reply = try await http.send(.PUT, "\(path)?offset=\(held.bytes)", body: [UInt8](chunk))
             guard reply.status == 200, let bytes = reply.json["bytes"] as? NSNumber else {
-                if reply.status == 403 { throw ClientError(.nodeRefused, reply.message) }
-                // The node holds something else than we thought: ask again and go on from there.
-                held = try await status(digest)
+                // Only a different offset is worth another try: the node holds other than we
+                // thought, so go on from what it holds. Anything else (scope, size, an upload
+                // of the same blob under way) is the node's answer, not a reason to loop.
+                let now = try await status(digest)
+                guard reply.status == 409, !now.complete, now.bytes != held.bytes else {
+                    throw ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): \(reply.message)")
+                }
+                held = now
                 try file.seek(toOffset: held.bytes)
                 continue
             }

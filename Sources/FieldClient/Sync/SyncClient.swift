@@ -92,9 +92,9 @@ public struct SyncClient: Sendable {
             report.pulled += page.ops.count
             report.milliseconds = Int(Date().timeIntervalSince(started) * 1000)
             progress(report)
+            // Go on while the node has more for us, or we filled a push page it took.
             let morePush = ops.count == Self.pushPage && pushedNow > 0
             if !page.more && !morePush { break }
-            if pushedNow == 0 && !ops.isEmpty && !page.more { break }
         }
         return report
     }

@@ -54,9 +54,6 @@ public struct Ticket: Hashable, Sendable {
         partEntries.values.filter { !removedLines.contains($0.id) }.sorted { $0.stamp < $1.stamp }
     }
 
-    /// Ids of every part line ever added, removed or not.
-    public var allPartLineIDs: Set<OpID> { Set(partEntries.keys) }
-
     /// Attachments in clock order.
     public var attachments: [AttachmentEntry] { attachmentEntries.values.sorted { $0.stamp < $1.stamp } }
 

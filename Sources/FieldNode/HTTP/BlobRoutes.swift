@@ -2,6 +2,7 @@ import FieldModel
 import FieldStore
 import Foundation
 import Hummingbird
+import Metrics
 
 /// Blob endpoints, by SHA-256 (resumable, chunked, verified):
 ///
@@ -83,7 +84,7 @@ struct BlobRoutes {
             throw error
         }
         try appender.close()
-        BlobMetrics.received(Int(appender.written - offset))
+        Counter(label: "fieldsync_blob_bytes_in_total").increment(by: Int(appender.written - offset))
         return Status(state: "partial", bytes: appender.written)
     }
 
@@ -115,8 +116,4 @@ struct BlobRoutes {
         if start > 0 { headers[.contentRange] = "bytes \(start)-\(size - 1)/\(size)" }
         return Response(status: start > 0 ? .partialContent : .ok, headers: headers, body: body)
     }
-}
-
-enum BlobMetrics {
-    static func received(_ bytes: Int) { SyncMetrics.counter("fieldsync_blob_bytes_in_total", bytes) }
 }

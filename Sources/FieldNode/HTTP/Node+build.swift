@@ -87,8 +87,6 @@ enum SyncMetrics {
         if let error = outcome.error { errors(error) }
     }
 
-    static func counter(_ label: String, _ by: Int) { Counter(label: label).increment(by: by) }
-
     static func errors(_ code: ErrorCode) {
         Counter(label: "fieldsync_sync_errors_total", dimensions: [("code", code.description)]).increment()
     }

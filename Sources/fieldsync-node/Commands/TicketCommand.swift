@@ -139,3 +139,20 @@ struct Verify: ParsableCommand {
         if mismatch { throw ExitCode(1) }
     }
 }
+
+struct Devices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Each device's clock offset, measured at its last sync (node minus device).",
+        discussion: "Devices more than 2 minutes off are flagged.\nExample:\n  fieldsync-node devices --data DIR")
+    @OptionGroup var options: DataOptions
+
+    func run() throws {
+        try reportingErrors {
+            let offsets = try options.admin().clockOffsets().sorted { $0.key < $1.key }
+            print(options.json ? JSONOutput.string(Dictionary(uniqueKeysWithValues: offsets.map { ($0.key.rawValue, $0.value) })) : offsets.map { replica, ms in
+                let flag = abs(ms) > Int64(TicketText.skewTolerance) ? "  ⚠ clock \(abs(ms) / 60_000) min \(ms > 0 ? "slow" : "fast")" : ""
+                return "\(replica.rawValue)  offset \(ms) ms\(flag)"
+            }.joined(separator: "\n"))
+        }
+    }
+}

@@ -40,13 +40,15 @@ let package = Package(
         // Blobs are hashed with Debian's libcrypto: the model's pure-Swift SHA-256 is fine
         // for summaries and states, but photos are tens of MB.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // sync_file_range for blob writes: Glibc's Swift module leaves GNU extensions out.
+        .target(name: "CFileSync"),
         .target(name: "FieldModel", swiftSettings: strict),
         // Seeded generators and fixtures shared by the test targets and benchmarks.
         .target(name: "FieldTestSupport", dependencies: ["FieldModel", "FieldWire"], swiftSettings: strict),
         .target(name: "FieldWire", dependencies: ["FieldModel", "CZstd"], swiftSettings: strict),
         .target(
             name: "FieldStore",
-            dependencies: ["FieldModel", "FieldWire", "CCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FieldModel", "FieldWire", "CCrypto", "CFileSync", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(
@@ -64,6 +66,7 @@ let package = Package(
             dependencies: [
                 "FieldModel", "FieldWire", "FieldStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -101,7 +104,7 @@ let package = Package(
         ),
         .testTarget(name: "FieldModelTests", dependencies: ["FieldModel", "FieldTestSupport"], swiftSettings: strict),
         .testTarget(name: "FieldWireTests", dependencies: ["FieldWire", "FieldModel", "FieldTestSupport"], swiftSettings: strict),
-        .testTarget(name: "FieldStoreTests", dependencies: ["FieldStore", "FieldModel", "FieldWire"], swiftSettings: strict),
+        .testTarget(name: "FieldStoreTests", dependencies: ["FieldStore", "FieldModel", "FieldWire", "FieldTestSupport"], swiftSettings: strict),
         .testTarget(name: "FieldClientTests", dependencies: ["FieldClient", "FieldStore", "FieldModel"], swiftSettings: strict),
         // Drives the real `fieldsync` binary in temporary homes.
         .testTarget(

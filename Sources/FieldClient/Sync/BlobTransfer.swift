@@ -4,10 +4,9 @@ import Foundation
 import NIOHTTP1
 
 /// Moves photos and signatures between a replica and its node, resumably: an upload
-/// asks the node what it holds and sends only the rest, in 1 MB chunks the node makes
-/// durable one by one; a blob the node already has is never sent again.
+/// asks the node what it holds and sends only the rest, streamed from the file in chunks
+/// (sized to the link, `ChunkSizer`) the node makes durable one by one; a blob the node already has is never sent again.
 public struct BlobTransfer: Sendable {
-    public static let chunkSize = 8 << 20
     /// Consecutive failures of one blob before giving up (the link keeps breaking).
     static let attempts = 8
 
@@ -29,7 +28,7 @@ public struct BlobTransfer: Sendable {
 
     /// Uploads every local blob the node has not confirmed. Returns what moved; a blob
     /// the node refuses (another's ticket) is reported in `refused`, the rest go on.
-    public func uploadPending(progress: @Sendable (Progress) -> Void = { _ in }) async throws -> (Progress, refused: [String]) {
+    public func uploadPending(progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> (Progress, refused: [String]) {
         let started = Date()
         var p = Progress()
         var refused: [String] = []
@@ -37,14 +36,20 @@ public struct BlobTransfer: Sendable {
         p.total = pending.reduce(0) { $0 + $1.size }
         for blob in pending {
             var failures = 0
+            let before = p
             while true {
                 do {
-                    let sent = try await upload(blob.digest) { chunk in
-                        p.bytes += UInt64(chunk)
-                        p.seconds = Date().timeIntervalSince(started)
-                        progress(p)
+                    // Progress counts this blob's bytes the node holds or that are on their way.
+                    let sent = try await upload(blob.digest) { position in
+                        var now = before
+                        now.bytes += position
+                        now.seconds = Date().timeIntervalSince(started)
+                        progress(now)
                     }
-                    if sent != nil { p.blobs += 1 }
+                    if let sent {
+                        p.blobs += 1
+                        p.bytes += sent
+                    }
                     try replica.store.confirmBlob(blob.digest, now: replica.clock())
                     break
                 } catch let error as ClientError where error.code == .nodeRefused {
@@ -57,21 +62,32 @@ public struct BlobTransfer: Sendable {
                 }
             }
         }
+        p.seconds = Date().timeIntervalSince(started)
         return (p, refused)
     }
 
-    /// Uploads one blob from what the node holds; nil if the node had it all already.
-    func upload(_ digest: Digest, sent: (Int) -> Void) async throws -> UInt64? {
+    /// Uploads one blob from what the node holds; returns the bytes sent (acknowledged),
+    /// nil if the node had it all already. `sent` gets this blob's position: bytes held by
+    /// the node or handed to the link.
+    func upload(_ digest: Digest, sent: @escaping @Sendable (UInt64) -> Void) async throws -> UInt64? {
         let path = "/v1/blobs/\(digest.hex)"
         var held = try await status(digest)
         if held.complete { return nil }
-        guard let file = FileHandle(forReadingAtPath: replica.blobs.path(for: digest)) else {
+        let file = replica.blobs.path(for: digest)
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
             throw ClientError(.badArgument, "blob \(digest.hex.prefix(12)) is missing from this replica's blob folder")
         }
-        defer { try? file.close() }
-        try file.seek(toOffset: held.bytes)
-        while let chunk = try file.read(upToCount: Self.chunkSize), !chunk.isEmpty {
-            let reply = try await http.send(.PUT, "\(path)?offset=\(held.bytes)", body: [UInt8](chunk))
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ClientError(.badArgument, "cannot read \(file): errno \(errno)") }
+        let size = UInt64(info.st_size)
+        var acknowledged: UInt64 = 0
+        var sizer = ChunkSizer()
+        while held.bytes < size {
+            let chunk = FileChunks(fd: fd, offset: held.bytes, length: min(sizer.next, size - held.bytes), sent: sent)
+            let started = Date()
+            let reply = try await http.send(.PUT, "\(path)?offset=\(held.bytes)", body: chunk.body, bodyBytes: Int(chunk.length))
             guard reply.status == 200, let bytes = reply.json["bytes"] as? NSNumber else {
                 // Only a different offset is worth another try: the node holds other than we
                 // thought, so go on from what it holds. Anything else (scope, size, an upload
@@ -81,17 +97,20 @@ public struct BlobTransfer: Sendable {
                     throw ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): \(reply.message)")
                 }
                 held = now
-                try file.seek(toOffset: held.bytes)
                 continue
             }
-            sent(chunk.count)
+            guard bytes.uint64Value > held.bytes, bytes.uint64Value <= size else {
+                throw ClientError(.badResponse, "the node acknowledged byte \(bytes) of blob \(digest.hex.prefix(12)) after sending from \(held.bytes): upgrade the node or report this")
+            }
+            acknowledged += bytes.uint64Value - held.bytes
+            sizer.measured(bytes: bytes.uint64Value - held.bytes, seconds: Date().timeIntervalSince(started))
             held.bytes = bytes.uint64Value
         }
         let done = try await http.send(.POST, "\(path)/finish")
         guard done.status == 200 else {
             throw ClientError(.nodeRefused, "the node refused blob \(digest.hex.prefix(12)): \(done.message)")
         }
-        return held.bytes
+        return acknowledged
     }
 
     func status(_ digest: Digest) async throws -> (complete: Bool, bytes: UInt64) {
@@ -134,13 +153,15 @@ public struct BlobTransfer: Sendable {
         let partial = replica.blobs.fetchPath(for: digest)
         try FileManager.default.createDirectory(
             atPath: (partial as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: partial) { _ = FileManager.default.createFile(atPath: partial, contents: nil) }
-        let have = ((try? FileManager.default.attributesOfItem(atPath: partial))?[.size] as? NSNumber)?.intValue ?? 0
-        guard let out = FileHandle(forWritingAtPath: partial) else { throw ClientError(.badArgument, "cannot write \(partial)") }
-        defer { try? out.close() }
-        try out.seekToEnd()
-        _ = try await http.download("/v1/blobs/\(digest.hex)", to: out, from: have, received: received)
-        guard try replica.blobs.adoptFetched(digest) else {
+        let have = ((try? FileManager.default.attributesOfItem(atPath: partial))?[.size] as? NSNumber)?.uint64Value ?? 0
+        // Hashed beside the download (from what a broken fetch kept on), so it is verified
+        // without a second pass.
+        let follower = BlobHashFollower(path: partial)
+        follower.advance(to: have)
+        let sink = try BlobSink(path: partial, at: have, follower: follower)
+        defer { sink.close() }
+        _ = try await http.download("/v1/blobs/\(digest.hex)", to: sink, received: received)
+        guard try replica.blobs.adoptFetched(digest, follower: sink.follower) else {
             throw ClientError(.badResponse, "blob \(digest.hex.prefix(12)) from the node does not match its hash: it was discarded; fetch again")
         }
         // It came from the node, so the node holds it: never upload it back.

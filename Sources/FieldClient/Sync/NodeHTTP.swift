@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FieldStore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -19,12 +20,12 @@ struct NodeHTTP: Sendable {
         }
     }
 
-    /// GETs `path` and appends the body to `file` as it arrives (so a broken download
-    /// keeps what came), calling `received` per chunk; returns the status.
-    func download(_ path: String, to file: FileHandle, from offset: Int, received: (Int) -> Void) async throws -> Int {
+    /// GETs `path` into `sink` as it arrives (so a broken download keeps what came),
+    /// calling `received` per chunk; returns the status.
+    func download(_ path: String, to sink: BlobSink, received: (Int) -> Void) async throws -> Int {
         var request = HTTPClientRequest(url: link.url + path)
         request.headers.add(name: "Authorization", value: "Bearer \(link.token)")
-        if offset > 0 { request.headers.add(name: "Range", value: "bytes=\(offset)-") }
+        if sink.written > 0 { request.headers.add(name: "Range", value: "bytes=\(sink.written)-") }
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(3600))
             guard response.status.code == 200 || response.status.code == 206 else {
@@ -32,18 +33,20 @@ struct NodeHTTP: Sendable {
                 let reply = Reply(status: Int(response.status.code), body: [UInt8](buffer: body))
                 throw ClientError(.nodeRefused, reply.message)
             }
-            if response.status.code == 200 { try file.truncate(atOffset: 0) }
+            guard response.status.code == 206 || sink.written == 0 else {
+                throw ClientError(.badResponse, "the node sent the whole blob when asked for its rest: fetch again")
+            }
             for try await chunk in response.body {
-                try file.write(contentsOf: Data(chunk.readableBytesView))
+                try chunk.withUnsafeReadableBytes { try sink.write($0) }
                 received(chunk.readableBytes)
             }
-            try file.synchronize()
+            try sink.sync()
             return Int(response.status.code)
         } catch let error as ClientError {
-            try? file.synchronize()
+            try? sink.sync()
             throw error
         } catch {
-            try? file.synchronize()
+            try? sink.sync()
             throw ClientError(
                 .nodeUnreachable,
                 "cannot reach the node at \(link.url) (\(error)): what arrived is kept; fetch again to continue")
@@ -57,12 +60,22 @@ struct NodeHTTP: Sendable {
         _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = [],
         expectBytes: Int = 8 << 20
     ) async throws -> Reply {
+        try await send(
+            method, path, body: body.map { .bytes(ByteBuffer(bytes: $0)) }, bodyBytes: body?.count ?? 0, headers: headers,
+            expectBytes: expectBytes)
+    }
+
+    /// Sends a request whose body (of `bodyBytes` bytes) may be streamed.
+    func send(
+        _ method: HTTPMethod, _ path: String, body: HTTPClientRequest.Body?, bodyBytes: Int, headers: [(String, String)] = [],
+        expectBytes: Int = 8 << 20
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: link.url + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(link.token)")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let deadline = Int64(15 + min(585, ((body?.count ?? 0) + expectBytes / 8) / 20_000))
+        request.body = body
+        let deadline = Int64(15 + min(585, (bodyBytes + expectBytes / 8) / 20_000))
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(deadline))
             let reply = try await response.body.collect(upTo: expectBytes)
@@ -79,3 +92,4 @@ struct NodeHTTP: Sendable {
         }
     }
 }
+

@@ -67,12 +67,12 @@ public func buildApplication(
             certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         return Application(
-            router: router, server: try .tls(.http1(), tlsConfiguration: tls),
+            router: router, server: try .tls(LargeReadChannel.builder(), tlsConfiguration: tls),
             configuration: .init(address: address, serverName: "fieldsync-node"), onServerRunning: announce, logger: logger)
     }
     return Application(
-        router: router, configuration: .init(address: address, serverName: "fieldsync-node"), onServerRunning: announce,
-        logger: logger)
+        router: router, server: LargeReadChannel.builder(), configuration: .init(address: address, serverName: "fieldsync-node"),
+        onServerRunning: announce, logger: logger)
 }
 
 /// The node's sync metrics, through swift-metrics.

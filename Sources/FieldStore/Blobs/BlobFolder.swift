@@ -23,18 +23,16 @@ public struct BlobFolder: Sendable {
     public func fetchPath(for digest: Digest) -> String { "\(root)/tmp/fetch-\(digest.hex)" }
 
     /// Verifies a finished download and makes it a local blob; false (and discarded) if
-    /// its bytes do not hash to `digest`.
-    public func adoptFetched(_ digest: Digest) throws(StoreError) -> Bool {
+    /// its bytes do not hash to `digest`. `follower` is what hashed the bytes as they were
+    /// written (`BlobSink`); without it the file is read.
+    public func adoptFetched(_ digest: Digest, follower: BlobHashFollower? = nil) throws(StoreError) -> Bool {
         let partial = fetchPath(for: digest)
-        guard let input = FileHandle(forReadingAtPath: partial) else { return false }
-        var hasher = BlobHasher()
-        do {
-            while let chunk = try input.read(upToCount: Self.chunkSize), !chunk.isEmpty { hasher.update(chunk) }
-            try input.close()
-        } catch {
-            throw StoreError(.io, "cannot read \(partial): \(error.localizedDescription)", underlying: error)
+        guard let size = ((try? FileManager.default.attributesOfItem(atPath: partial))?[.size] as? NSNumber)?.uint64Value else {
+            return false
         }
-        guard hasher.finalize() == digest else {
+        var hashed = follower?.digest(upTo: size)
+        if hashed == nil { hashed = try BlobHasher(file: partial, bytes: size).digest }
+        guard hashed == digest else {
             try? FileManager.default.removeItem(atPath: partial)
             return false
         }
@@ -77,7 +75,7 @@ public struct BlobFolder: Sendable {
                 throw StoreError(.io, "cannot write in \(tmpDir): check free space and permissions")
             }
             let out = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))
-            var hasher = BlobHasher()
+            let hasher = BlobHasher()
             var size: UInt64 = 0
             do {
                 try produce { chunk in
@@ -91,7 +89,7 @@ public struct BlobFolder: Sendable {
                 try? out.close()
                 throw error
             }
-            let digest = hasher.finalize()
+            let digest = hasher.digest
             let final = path(for: digest)
             let dir = (final as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -4,26 +4,57 @@ import Foundation
 
 /// SHA-256 of blob bytes through libcrypto (several times the pure-Swift hasher's speed
 /// on photos). Produces the same digests as `FieldModel.SHA256`.
-struct BlobHasher: ~Copyable {
+public final class BlobHasher: @unchecked Sendable {
+    // Safe to send: a hasher is used by one owner at a time (a `BlobHashFollower` uses
+    // its own only on its queue; the others are local to one call).
     private let context: OpaquePointer
+    /// How many bytes went in.
+    public private(set) var bytes: UInt64 = 0
 
-    init() {
+    public init() {
         // EVP_MD_CTX_new fails only when out of memory.
         guard let ctx = EVP_MD_CTX_new() else { fatalError("libcrypto: out of memory") }
         context = ctx
         EVP_DigestInit_ex(context, EVP_sha256(), nil)
     }
 
-    mutating func update(_ bytes: some ContiguousBytes) {
-        bytes.withUnsafeBytes { raw in _ = EVP_DigestUpdate(context, raw.baseAddress, raw.count) }
+    /// A hasher that has seen the first `bytes` bytes of the file at `path` (a download
+    /// or upload resuming after a cut).
+    public convenience init(file path: String, bytes: UInt64) throws(StoreError) {
+        self.init()
+        guard bytes > 0 else { return }
+        guard let input = FileHandle(forReadingAtPath: path) else { throw StoreError(.io, "cannot read \(path)") }
+        defer { try? input.close() }
+        do {
+            while self.bytes < bytes,
+                let chunk = try input.read(upToCount: Int(min(UInt64(BlobFolder.chunkSize), bytes - self.bytes))), !chunk.isEmpty
+            {
+                update(chunk)
+            }
+        } catch {
+            throw StoreError(.io, "cannot read \(path): \(error.localizedDescription)", underlying: error)
+        }
+        guard self.bytes == bytes else { throw StoreError(.io, "\(path) holds fewer than \(bytes) bytes") }
     }
 
-    consuming func finalize() -> Digest {
+    public func update(_ bytes: some ContiguousBytes) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    public func update(_ raw: UnsafeRawBufferPointer) {
+        _ = EVP_DigestUpdate(context, raw.baseAddress, raw.count)
+        bytes += UInt64(raw.count)
+    }
+
+    /// The digest of the bytes so far; more may follow.
+    public var digest: Digest {
+        // Finalising consumes a context, so finalise a copy.
+        guard let copy = EVP_MD_CTX_new() else { fatalError("libcrypto: out of memory") }
+        defer { EVP_MD_CTX_free(copy) }
+        EVP_MD_CTX_copy_ex(copy, context)
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &out, &length)
-        EVP_MD_CTX_free(context)
-        discard self
+        EVP_DigestFinal_ex(copy, &out, &length)
         // libcrypto's SHA-256 always writes 32 bytes.
         return Digest(bytes: out)!
     }

@@ -30,32 +30,24 @@ public protocol BlobStore: Sendable {
 public final class BlobAppender: @unchecked Sendable {
     // Safe: used by one request handler at a time; `FileBlobStore` hands out at most one
     // appender per blob (its `busy` set), and `release` runs once, from `close`.
-    private let handle: FileHandle
-    private let release: @Sendable () -> Void
-    public private(set) var written: UInt64
+    private let sink: BlobSink
+    private let release: @Sendable (BlobHashFollower?) -> Void
+    public var written: UInt64 { sink.written }
 
-    init(handle: FileHandle, offset: UInt64, release: @escaping @Sendable () -> Void) {
-        self.handle = handle
-        self.written = offset
+    init(sink: BlobSink, release: @escaping @Sendable (BlobHashFollower?) -> Void) {
+        self.sink = sink
         self.release = release
     }
 
-    public func write(_ bytes: some DataProtocol) throws(StoreError) {
-        do { try handle.write(contentsOf: bytes) } catch {
-            throw StoreError(.io, "cannot write a blob chunk: \(error.localizedDescription)", underlying: error)
-        }
-        written += UInt64(bytes.count)
-    }
+    public func write(_ raw: UnsafeRawBufferPointer) throws(StoreError) { try sink.write(raw) }
 
     /// Makes what was written durable, then lets the next upload of this blob in.
     public func close() throws(StoreError) {
         defer {
-            try? handle.close()
-            release()
+            sink.close()
+            release(sink.follower)
         }
-        do { try handle.synchronize() } catch {
-            throw StoreError(.io, "cannot make a blob chunk durable: \(error.localizedDescription)", underlying: error)
-        }
+        try sink.sync()
     }
 }
 
@@ -65,6 +57,9 @@ public final class FileBlobStore: BlobStore {
     public let complete: BlobFolder
     let partialRoot: String
     private let busy = Mutex<Set<Digest>>([])
+    /// What hashes each partial blob's bytes, kept between its chunks so `finish` need
+    /// not read the blob back. Lost on restart; then the held bytes are read once.
+    private let hashes = Mutex<[Digest: BlobHashFollower]>([:])
 
     public init(root: String) {
         complete = BlobFolder(root: root + "/blobs")
@@ -88,7 +83,10 @@ public final class FileBlobStore: BlobStore {
         guard busy.withLock({ $0.insert(digest).inserted }) else {
             throw StoreError(.conflictingOp, "another upload of blob \(digest.hex.prefix(12)) is in progress: retry shortly")
         }
-        let release: @Sendable () -> Void = { [self] in _ = self.busy.withLock { $0.remove(digest) } }
+        let release: @Sendable (BlobHashFollower?) -> Void = { [self] follower in
+            hashes.withLock { $0[digest] = follower }
+            _ = busy.withLock { $0.remove(digest) }
+        }
         do {
             let held: UInt64
             switch try state(of: digest) {
@@ -101,15 +99,13 @@ public final class FileBlobStore: BlobStore {
             }
             try FileManager.default.createDirectory(atPath: partialRoot, withIntermediateDirectories: true)
             let path = partialPath(digest)
-            if held == 0 { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw StoreError(.io, "cannot open \(path) for writing") }
-            try handle.seekToEnd()
-            return BlobAppender(handle: handle, offset: held, release: release)
+            let follower = follower(of: digest, path: path, held: held)
+            return BlobAppender(sink: try BlobSink(path: path, at: held, follower: follower), release: release)
         } catch let error as StoreError {
-            release()
+            release(nil)
             throw error
         } catch {
-            release()
+            release(nil)
             throw StoreError(.io, "cannot open a partial blob: \(error.localizedDescription)", underlying: error)
         }
     }
@@ -119,17 +115,13 @@ public final class FileBlobStore: BlobStore {
             throw StoreError(.conflictingOp, "an upload of blob \(digest.hex.prefix(12)) is in progress: retry shortly")
         }
         defer { _ = busy.withLock { $0.remove(digest) } }
-        if case .complete = try state(of: digest) { return true }
+        let state = try state(of: digest)
+        guard case .partial(let held) = state else { return state != .absent }
         let path = partialPath(digest)
-        guard let input = FileHandle(forReadingAtPath: path) else { return false }
-        var hasher = BlobHasher()
-        do {
-            while let chunk = try input.read(upToCount: BlobFolder.chunkSize), !chunk.isEmpty { hasher.update(chunk) }
-            try input.close()
-        } catch {
-            throw StoreError(.io, "cannot read the partial blob: \(error.localizedDescription)", underlying: error)
+        guard let hashed = follower(of: digest, path: path, held: held).digest(upTo: held) else {
+            throw StoreError(.io, "cannot read back the partial blob \(digest.hex.prefix(12)) to verify it")
         }
-        guard hasher.finalize() == digest else {
+        guard hashed == digest else {
             try? FileManager.default.removeItem(atPath: path)
             return false
         }
@@ -141,6 +133,15 @@ public final class FileBlobStore: BlobStore {
         guard rename(path, final) == 0 else { throw StoreError(.io, "cannot move a verified blob into \(dir): errno \(errno)") }
         BlobFolder.syncDirectory(dir)
         return true
+    }
+
+    /// The follower that hashed this upload so far, if it has seen all `held` bytes;
+    /// otherwise a new one that starts reading them (after a restart, or a failed write).
+    private func follower(of digest: Digest, path: String, held: UInt64) -> BlobHashFollower {
+        if let known = hashes.withLock({ $0.removeValue(forKey: digest) }), known.announced == held { return known }
+        let follower = BlobHashFollower(path: path)
+        follower.advance(to: held)
+        return follower
     }
 
     public func completePath(of digest: Digest) -> String? {

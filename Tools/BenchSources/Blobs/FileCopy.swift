@@ -3,6 +3,12 @@ import Foundation
 /// The baselines: copying the same file on the same disk, three ways. Each returns the
 /// wall seconds of one copy and removes the copy afterwards.
 enum FileCopy {
+    /// Writes every dirty page on the machine to disk before a timed step, so each step
+    /// pays for its own writes only. Without it, an fsync in one step (ext4 commits its
+    /// journal with the data of every file written since) pays for the copy before it
+    /// that did not fsync: the step after a cp looked slow, the cp fast.
+    static func settle() { sync() }
+
     /// `/bin/cp source target` as a child process (the spawn is part of the time, as it
     /// is for anyone who types it). No fsync: the copy may still be in the page cache.
     ///

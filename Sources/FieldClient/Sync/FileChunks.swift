@@ -1,0 +1,42 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// A byte range of an open file as an HTTP request body, read in 1 MB pieces straight
+/// into the buffers the HTTP client sends (the whole range is never in memory), calling
+/// `sent` with the file position after each piece handed over, for progress.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    static let piece = 1 << 20
+
+    /// The descriptor stays open, and owned by the caller, until the request ends.
+    let fd: Int32
+    let offset: UInt64
+    let length: UInt64
+    let sent: @Sendable (UInt64) -> Void
+
+    var body: HTTPClientRequest.Body { .stream(self, length: .known(Int64(length))) }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let chunks: FileChunks
+        var position: UInt64
+
+        mutating func next() async throws -> ByteBuffer? {
+            let end = chunks.offset + chunks.length
+            guard position < end else { return nil }
+            let want = Int(Swift.min(UInt64(FileChunks.piece), end - position))
+            var buffer = ByteBufferAllocator().buffer(capacity: want)
+            let at = position
+            let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { out in
+                let n = pread(chunks.fd, out.baseAddress, want, off_t(at))
+                guard n > 0 else { throw ClientError(.badArgument, "a blob file ended or failed at byte \(at) (errno \(errno)): was it changed?") }
+                return n
+            }
+            position += UInt64(got)
+            chunks.sent(position)
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: self, position: offset) }
+}

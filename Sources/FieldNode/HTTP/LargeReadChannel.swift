@@ -1,0 +1,29 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// HTTP/1 connections that read up to 1 MB from the socket at a time instead of NIO's
+/// 64 KB. A blob upload is tens of MB: with 64 KB reads each piece costs a hop from the
+/// event loop to the handler task and back, and those hops, not the copying, bounded
+/// upload speed. Small requests still get small buffers (the allocator adapts).
+struct LargeReadChannel: ServerChildChannel {
+    static let maximumRead = 1 << 20
+
+    let base: HTTP1Channel
+
+    static func builder() -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in LargeReadChannel(base: HTTP1Channel(responder: responder)) }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
+        let reads = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: Self.maximumRead)
+        return channel.setOption(ChannelOptions.recvAllocator, value: reads).flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: HTTP1Channel.Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}

@@ -1,0 +1,66 @@
+import FieldModel
+import Foundation
+
+/// Hashes a blob file as it grows, on its own queue, reading back (from the page cache)
+/// what a `BlobSink` wrote. Hashing then runs beside the network and disk work instead
+/// of between them: on an upload it was a third of the node's time per byte.
+public final class BlobHashFollower: @unchecked Sendable {
+    // Safe to send: `hasher`, `fd`, `buffer` and `failed` are touched only on `queue`;
+    // `target` only under `lock`.
+    static let piece = 1 << 20
+
+    private let queue = DispatchQueue(label: "fieldsync.blob-hash")
+    private let lock = NSLock()
+    private let path: String
+    private let hasher = BlobHasher()
+    private var target: UInt64 = 0
+    private var fd: Int32 = -1
+    private var buffer: UnsafeMutableRawBufferPointer?
+    private var failed = false
+
+    /// Follows the file at `path` from its first byte.
+    public init(path: String) { self.path = path }
+
+    /// How far the file has been announced (hashed, or queued to be).
+    public var announced: UInt64 { lock.withLock { target } }
+
+    /// The first `end` bytes of the file are written: hash them, in the background.
+    public func advance(to end: UInt64) {
+        let grew = lock.withLock {
+            guard end > target else { return false }
+            target = end
+            return true
+        }
+        if grew { queue.async { self.catchUp(to: end) } }
+    }
+
+    /// Waits until the first `end` bytes are hashed and returns their digest; nil if the
+    /// file could not be read back (the caller reads it itself).
+    public func digest(upTo end: UInt64) -> Digest? {
+        advance(to: end)
+        return queue.sync {
+            catchUp(to: end)
+            return failed || hasher.bytes != end ? nil : hasher.digest
+        }
+    }
+
+    private func catchUp(to end: UInt64) {
+        guard !failed, hasher.bytes < end else { return }
+        if fd < 0 { fd = open(path, O_RDONLY | O_CLOEXEC) }
+        let buffer = buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: Self.piece, alignment: 16)
+        self.buffer = buffer
+        while fd >= 0, hasher.bytes < end {
+            let want = Int(min(UInt64(Self.piece), end - hasher.bytes))
+            let n = pread(fd, buffer.baseAddress, want, off_t(hasher.bytes))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        if hasher.bytes < end { failed = true }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        buffer?.deallocate()
+    }
+}

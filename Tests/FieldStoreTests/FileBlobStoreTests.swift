@@ -1,0 +1,82 @@
+import FieldModel
+import FieldStore
+import FieldTestSupport
+import Foundation
+import Testing
+
+/// The node's blob store: chunks appended at what is held, durable, verified at finish.
+@Suite struct FileBlobStoreTests {
+    static let bytes: [UInt8] = {
+        var rng = SeededRandom(seed: 14)
+        return (0..<2_500_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    }()
+    static var digest: Digest { SHA256.hash(bytes) }
+
+    func append(_ store: FileBlobStore, _ range: Range<Int>) throws {
+        let appender = try store.appender(for: Self.digest, at: UInt64(range.lowerBound))
+        try Self.bytes[range].withUnsafeBytes { try appender.write($0) }
+        try appender.close()
+    }
+
+    @Test("chunks in several uploads, then finish: the blob is complete and byte-exact")
+    func chunksThenFinish() throws {
+        let dir = try TempFolder("blobstore")
+        let store = FileBlobStore(root: dir.path)
+        #expect(try store.state(of: Self.digest) == .absent)
+        try append(store, 0..<1_000_000)
+        #expect(try store.state(of: Self.digest) == .partial(received: 1_000_000))
+        try append(store, 1_000_000..<2_500_000)
+        #expect(try store.finish(Self.digest))
+        #expect(try store.state(of: Self.digest) == .complete(size: 2_500_000))
+        let path = try #require(store.completePath(of: Self.digest))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(Self.bytes))
+    }
+
+    @Test("a node restarted mid-upload (no hash in memory) still verifies the whole blob")
+    func restartMidUpload() throws {
+        let dir = try TempFolder("blobstore-restart")
+        try append(FileBlobStore(root: dir.path), 0..<700_000)
+        let restarted = FileBlobStore(root: dir.path)
+        try append(restarted, 700_000..<2_500_000)
+        #expect(try restarted.finish(Self.digest))
+        #expect(try FileBlobStore(root: dir.path).state(of: Self.digest) == .complete(size: 2_500_000))
+    }
+
+    @Test("bytes that do not hash to the name are discarded at finish; nothing is visible")
+    func mismatchIsDiscarded() throws {
+        let dir = try TempFolder("blobstore-bad")
+        let store = FileBlobStore(root: dir.path)
+        let appender = try store.appender(for: Self.digest, at: 0)
+        var wrong = Self.bytes
+        wrong[1_234_567] ^= 1
+        try wrong.withUnsafeBytes { try appender.write($0) }
+        try appender.close()
+        #expect(try store.finish(Self.digest) == false)
+        #expect(try store.state(of: Self.digest) == .absent)
+        #expect(store.completePath(of: Self.digest) == nil)
+    }
+
+    @Test("an upload must start at what the node holds, and only one at a time")
+    func offsetsAndExclusivity() throws {
+        let dir = try TempFolder("blobstore-offsets")
+        let store = FileBlobStore(root: dir.path)
+        try append(store, 0..<1000)
+        do {
+            _ = try store.appender(for: Self.digest, at: 0)
+            Issue.record("accepted a chunk at 0 when 1000 bytes are held")
+        } catch {
+            #expect(error.code == .counterGap)
+            #expect(error.message.contains("1000"))
+        }
+        let open = try store.appender(for: Self.digest, at: 1000)
+        do {
+            _ = try store.appender(for: Self.digest, at: 1000)
+            Issue.record("two uploads of one blob at once")
+        } catch {
+            #expect(error.code == .conflictingOp)
+        }
+        try open.close()
+        try append(store, 1000..<2_500_000)
+        #expect(try store.finish(Self.digest))
+    }
+}

@@ -21,9 +21,9 @@ struct BlobRoutes {
     let store: ReplicaStore
     let blobs: any BlobStore
     let files = FileIO()
-    /// Downloads are read and sent 1 MB at a time (Hummingbird's default is 128 KB):
+    /// Downloads are read and sent 256 KB at a time (Hummingbird's default is 128 KB):
     /// fewer trips through the file thread pool for photos of tens of MB.
-    static let downloadPiece = 1 << 20
+    static let downloadPiece = 256 << 10
 
     struct Status: ResponseEncodable {
         let state: String

@@ -105,7 +105,11 @@ let package = Package(
         .testTarget(name: "FieldModelTests", dependencies: ["FieldModel", "FieldTestSupport"], swiftSettings: strict),
         .testTarget(name: "FieldWireTests", dependencies: ["FieldWire", "FieldModel", "FieldTestSupport"], swiftSettings: strict),
         .testTarget(name: "FieldStoreTests", dependencies: ["FieldStore", "FieldModel", "FieldWire", "FieldTestSupport"], swiftSettings: strict),
-        .testTarget(name: "FieldClientTests", dependencies: ["FieldClient", "FieldStore", "FieldModel"], swiftSettings: strict),
+        .testTarget(
+            name: "FieldClientTests",
+            dependencies: ["FieldClient", "FieldStore", "FieldModel", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         // Drives the real `fieldsync` binary in temporary homes.
         .testTarget(
             name: "FieldsyncCLITests",

@@ -85,9 +85,9 @@ public struct BlobTransfer: Sendable {
         var acknowledged: UInt64 = 0
         var sizer = ChunkSizer()
         while held.bytes < size {
-            let chunk = FileChunks(fd: fd, offset: held.bytes, length: min(sizer.next, size - held.bytes), sent: sent)
             let started = Date()
-            let reply = try await http.send(.PUT, "\(path)?offset=\(held.bytes)", body: chunk.body, bodyBytes: Int(chunk.length))
+            let reply = try await http.put(
+                "\(path)?offset=\(held.bytes)", file: fd, offset: held.bytes, length: min(sizer.next, size - held.bytes), sent: sent)
             guard reply.status == 200, let bytes = reply.json["bytes"] as? NSNumber else {
                 // Only a different offset is worth another try: the node holds other than we
                 // thought, so go on from what it holds. Anything else (scope, size, an upload

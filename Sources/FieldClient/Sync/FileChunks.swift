@@ -5,9 +5,9 @@ import NIOCore
 /// A byte range of an open file as an HTTP request body, read in 1 MB pieces straight
 /// into the buffers the HTTP client sends (the whole range is never in memory), calling
 /// `sent` with the file position after each piece handed over, for progress.
-struct FileChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    static let piece = 1 << 20
+package struct FileChunks: AsyncSequence, Sendable {
+    package typealias Element = ByteBuffer
+    package static let piece = 1 << 20
 
     /// The descriptor stays open, and owned by the caller, until the request ends.
     let fd: Int32
@@ -15,13 +15,20 @@ struct FileChunks: AsyncSequence, Sendable {
     let length: UInt64
     let sent: @Sendable (UInt64) -> Void
 
+    package init(fd: Int32, offset: UInt64, length: UInt64, sent: @escaping @Sendable (UInt64) -> Void) {
+        self.fd = fd
+        self.offset = offset
+        self.length = length
+        self.sent = sent
+    }
+
     var body: HTTPClientRequest.Body { .stream(self, length: .known(Int64(length))) }
 
-    struct AsyncIterator: AsyncIteratorProtocol {
+    package struct AsyncIterator: AsyncIteratorProtocol {
         let chunks: FileChunks
         var position: UInt64
 
-        mutating func next() async throws -> ByteBuffer? {
+        package mutating func next() async throws -> ByteBuffer? {
             let end = chunks.offset + chunks.length
             guard position < end else { return nil }
             let want = Int(Swift.min(UInt64(FileChunks.piece), end - position))
@@ -38,5 +45,5 @@ struct FileChunks: AsyncSequence, Sendable {
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: self, position: offset) }
+    package func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: self, position: offset) }
 }

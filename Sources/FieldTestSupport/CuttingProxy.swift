@@ -25,16 +25,22 @@ package struct CuttingProxyError: Error, CustomStringConvertible {
 /// 100 KiB to 3 MiB of client -> target bytes after the previous one, drawn from
 /// `SeededRandom(seed:)`, so a schedule replays from its seed.
 ///
+/// `counting: .toClient` counts the cut points in target -> client bytes instead (a cut
+/// download); the client then sees the connection end mid-response.
+///
 /// Plain POSIX sockets on loopback only, one accept thread and two pump threads per
 /// connection; bytes are forwarded as they arrive through 64 KiB buffers.
 package final class CuttingProxy: @unchecked Sendable {
+    /// Which way the cut points count bytes: uploads (client -> target) or downloads.
+    package enum Direction: Sendable { case toTarget, toClient }
+
     // @unchecked: `port`, `url` and `core` are immutable; all mutable state lives in
     // `Core` behind its lock.
     package let port: Int
     package let url: String
     private let core: Core
 
-    package init(targetPort: Int, cutAfter: [Int] = [], seed: UInt64? = nil) throws {
+    package init(targetPort: Int, cutAfter: [Int] = [], seed: UInt64? = nil, counting direction: Direction = .toTarget) throws {
         guard (1...65_535).contains(targetPort) else {
             throw CuttingProxyError("target port \(targetPort) is out of range")
         }
@@ -48,7 +54,7 @@ package final class CuttingProxy: @unchecked Sendable {
             throw error
         }
         url = "http://127.0.0.1:\(port)"
-        core = Core(listenFD: fd, targetPort: targetPort, cutAfter: cutAfter, seed: seed)
+        core = Core(listenFD: fd, targetPort: targetPort, cutAfter: cutAfter, seed: seed, direction: direction)
         let core = core
         let thread = Thread { core.acceptLoop() }
         thread.name = "CuttingProxy.accept.\(port)"
@@ -106,15 +112,17 @@ private final class Core: @unchecked Sendable {
 
     let listenFD: Int32
     let targetPort: Int
+    let direction: CuttingProxy.Direction
     private let lock = NSLock()
     private var state: State
 
     static let bufferSize = 64 * 1024
     static let randomCutRange = (100 * 1024)...(3 * 1024 * 1024)
 
-    init(listenFD: Int32, targetPort: Int, cutAfter: [Int], seed: UInt64?) {
+    init(listenFD: Int32, targetPort: Int, cutAfter: [Int], seed: UInt64?, direction: CuttingProxy.Direction) {
         self.listenFD = listenFD
         self.targetPort = targetPort
+        self.direction = direction
         var state = State(schedule: cutAfter)
         if !cutAfter.isEmpty {
             state.nextCut = state.schedule.removeFirst()
@@ -207,38 +215,42 @@ private final class Core: @unchecked Sendable {
                 endedCleanly = true
                 break
             }
-            if toTarget {
-                let (allowed, cut) = reserve(received, for: connection)
+            let counted: WritableKeyPath<State, Int> = toTarget ? \.bytesToTarget : \.bytesToClient
+            if toTarget == (direction == .toTarget) {
+                let (allowed, cut) = reserve(received, for: connection, counted)
                 let sent = Socket.sendAll(to, buffer, allowed)
                 if sent < allowed {
-                    locked { $0.bytesToTarget -= allowed - sent }
+                    locked { $0[keyPath: counted] -= allowed - sent }
                     break
                 }
                 if cut {
-                    // Abrupt: the client gets a reset on close, the target an EOF after
-                    // exactly the bytes up to the cut point.
-                    Socket.zeroLinger(connection.client)
+                    // Uploads: abrupt, the client gets a reset on close and the target an
+                    // EOF after exactly the bytes up to the cut point. Downloads: the client
+                    // gets an EOF after exactly those bytes (a reset would discard what
+                    // it had not read yet, so the test could not count what it kept).
+                    if toTarget { Socket.zeroLinger(connection.client) }
                     break
                 }
             } else {
                 let sent = Socket.sendAll(to, buffer, received)
-                locked { $0.bytesToClient += sent }
+                locked { $0[keyPath: counted] += sent }
                 if sent < received { break }
             }
         }
         finish(connection, to: to, endedCleanly: endedCleanly)
     }
 
-    /// Claims up to `count` client -> target bytes; says whether this chunk reaches the
-    /// next cut point (then `allowed` stops exactly there and the connection is cut).
-    private func reserve(_ count: Int, for connection: Connection) -> (allowed: Int, cut: Bool) {
+    /// Claims up to `count` bytes of the counted direction; says whether this chunk
+    /// reaches the next cut point (then `allowed` stops exactly there and the connection
+    /// is cut).
+    private func reserve(_ count: Int, for connection: Connection, _ counted: WritableKeyPath<State, Int>) -> (allowed: Int, cut: Bool) {
         locked { state in
-            guard let next = state.nextCut, state.bytesToTarget + count >= next else {
-                state.bytesToTarget += count
+            guard let next = state.nextCut, state[keyPath: counted] + count >= next else {
+                state[keyPath: counted] += count
                 return (count, false)
             }
-            let allowed = max(0, next - state.bytesToTarget)
-            state.bytesToTarget += allowed
+            let allowed = max(0, next - state[keyPath: counted])
+            state[keyPath: counted] += allowed
             state.cuts += 1
             connection.wasCut = true
             if !state.schedule.isEmpty {

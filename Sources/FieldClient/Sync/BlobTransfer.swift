@@ -7,8 +7,15 @@ import NIOHTTP1
 /// asks the node what it holds and sends only the rest, streamed from the file in chunks
 /// (sized to the link, `ChunkSizer`) the node makes durable one by one; a blob the node already has is never sent again.
 public struct BlobTransfer: Sendable {
-    /// Consecutive failures of one blob before giving up (the link keeps breaking).
+    /// Failures of one blob's transfer before giving up (the link keeps breaking).
+    ///
+    /// Each attempt starts by asking the node what it holds. No answer means no signal:
+    /// that ends the command at once, with one clear line (waiting would not help, and the
+    /// work stays safe). A transfer that breaks after the node answered is a flaky link:
+    /// the next attempt goes on from what the node (or this device) holds.
     static let attempts = 8
+    /// The most a status or finish answer may hold (a small JSON object).
+    static let answerBytes = 1 << 16
 
     /// Bytes moved so far, for progress lines.
     public struct Progress: Sendable {
@@ -38,9 +45,14 @@ public struct BlobTransfer: Sendable {
             var failures = 0
             let before = p
             while true {
+                let held: (complete: Bool, bytes: UInt64)
+                do { held = try await status(blob.digest) } catch let error as ClientError where error.code == .nodeRefused {
+                    refused.append(error.message)
+                    break
+                }
                 do {
                     // Progress counts this blob's bytes the node holds or that are on their way.
-                    let sent = try await upload(blob.digest) { position in
+                    let sent = try await upload(blob.digest, from: held) { position in
                         var now = before
                         now.bytes += position
                         now.seconds = Date().timeIntervalSince(started)
@@ -69,9 +81,11 @@ public struct BlobTransfer: Sendable {
     /// Uploads one blob from what the node holds; returns the bytes sent (acknowledged),
     /// nil if the node had it all already. `sent` gets this blob's position: bytes held by
     /// the node or handed to the link.
-    func upload(_ digest: Digest, sent: @escaping @Sendable (UInt64) -> Void) async throws -> UInt64? {
+    func upload(
+        _ digest: Digest, from known: (complete: Bool, bytes: UInt64), sent: @escaping @Sendable (UInt64) -> Void
+    ) async throws -> UInt64? {
         let path = "/v1/blobs/\(digest.hex)"
-        var held = try await status(digest)
+        var held = known
         if held.complete { return nil }
         let file = replica.blobs.path(for: digest)
         let fd = open(file, O_RDONLY | O_CLOEXEC)
@@ -106,7 +120,7 @@ public struct BlobTransfer: Sendable {
             sizer.measured(bytes: bytes.uint64Value - held.bytes, seconds: Date().timeIntervalSince(started))
             held.bytes = bytes.uint64Value
         }
-        let done = try await http.send(.POST, "\(path)/finish")
+        let done = try await http.send(.POST, "\(path)/finish", expectBytes: Self.answerBytes)
         guard done.status == 200 else {
             throw ClientError(.nodeRefused, "the node refused blob \(digest.hex.prefix(12)): \(done.message)")
         }
@@ -114,7 +128,7 @@ public struct BlobTransfer: Sendable {
     }
 
     func status(_ digest: Digest) async throws -> (complete: Bool, bytes: UInt64) {
-        let reply = try await http.send(.GET, "/v1/blobs/\(digest.hex)/status")
+        let reply = try await http.send(.GET, "/v1/blobs/\(digest.hex)/status", expectBytes: Self.answerBytes)
         guard reply.status == 200 else { throw ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): \(reply.message)") }
         return (reply.json["state"] as? String == "complete", (reply.json["bytes"] as? NSNumber)?.uint64Value ?? 0)
     }
@@ -128,15 +142,24 @@ public struct BlobTransfer: Sendable {
         let missing = Dictionary(t.attachments.map { ($0.attachment.sha256, $0.attachment.byteSize) }) { a, _ in a }
             .filter { !replica.blobs.contains($0.key) }
         p.total = missing.values.reduce(0, +)
-        for (digest, _) in missing.sorted(by: { $0.key < $1.key }) {
+        for (digest, size) in missing.sorted(by: { $0.key < $1.key }) {
             var failures = 0
+            let before = p
             while true {
+                // No answer: no signal, give up now (see `attempts`).
+                do { _ = try await status(digest) } catch let error as ClientError where error.code == .nodeUnreachable {
+                    throw ClientError(
+                        .nodeUnreachable,
+                        "cannot reach the node at \(http.link.url): what arrived is kept; run `fieldsync fetch \(raw)` again when you have signal")
+                }
                 do {
-                    try await download(digest) { n in
-                        p.bytes += UInt64(n)
-                        p.seconds = Date().timeIntervalSince(started)
-                        progress(p)
+                    let got = try await download(digest, size: size) { n in
+                        var now = before
+                        now.bytes += n
+                        now.seconds = Date().timeIntervalSince(started)
+                        progress(now)
                     }
+                    p.bytes += got
                     p.blobs += 1
                     break
                 } catch let error as ClientError where error.code == .nodeUnreachable {
@@ -149,7 +172,8 @@ public struct BlobTransfer: Sendable {
         return p
     }
 
-    func download(_ digest: Digest, received: (Int) -> Void) async throws {
+    /// Downloads one blob, from what a broken fetch kept; returns the bytes it holds.
+    func download(_ digest: Digest, size: UInt64, received: (UInt64) -> Void) async throws -> UInt64 {
         let partial = replica.blobs.fetchPath(for: digest)
         try FileManager.default.createDirectory(
             atPath: (partial as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -160,11 +184,12 @@ public struct BlobTransfer: Sendable {
         follower.advance(to: have)
         let sink = try BlobSink(path: partial, at: have, follower: follower)
         defer { sink.close() }
-        _ = try await http.download("/v1/blobs/\(digest.hex)", to: sink, received: received)
+        try await http.download("/v1/blobs/\(digest.hex)", to: sink, expected: size - min(size, have)) { n in received(have + n) }
         guard try replica.blobs.adoptFetched(digest, follower: sink.follower) else {
             throw ClientError(.badResponse, "blob \(digest.hex.prefix(12)) from the node does not match its hash: it was discarded; fetch again")
         }
         // It came from the node, so the node holds it: never upload it back.
         try replica.store.confirmBlob(digest, now: replica.clock())
+        return sink.written
     }
 }

@@ -21,27 +21,30 @@ struct NodeHTTP: Sendable {
     }
 
     /// GETs `path` into `sink` as it arrives (so a broken download keeps what came),
-    /// calling `received` per chunk; returns the status.
-    func download(_ path: String, to sink: BlobSink, received: (Int) -> Void) async throws -> Int {
+    /// from what the sink holds; `received` gets the bytes written so far. `expected` (the
+    /// bytes still to come) sets the deadline: 15 s plus time for them at 20 KB/s.
+    func download(
+        _ path: String, to sink: BlobSink, expected: UInt64, received: (UInt64) -> Void
+    ) async throws {
         var request = HTTPClientRequest(url: link.url + path)
         request.headers.add(name: "Authorization", value: "Bearer \(link.token)")
-        if sink.written > 0 { request.headers.add(name: "Range", value: "bytes=\(sink.written)-") }
+        let from = sink.written
+        if from > 0 { request.headers.add(name: "Range", value: "bytes=\(from)-") }
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(3600))
+            let deadline = Int64(15 + min(3585, expected / 20_000))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(deadline))
             guard response.status.code == 200 || response.status.code == 206 else {
                 let body = try await response.body.collect(upTo: 1 << 16)
-                let reply = Reply(status: Int(response.status.code), body: [UInt8](buffer: body))
-                throw ClientError(.nodeRefused, reply.message)
+                throw ClientError(.nodeRefused, Reply(status: Int(response.status.code), body: [UInt8](buffer: body)).message)
             }
-            guard response.status.code == 206 || sink.written == 0 else {
+            guard response.status.code == 206 || from == 0 else {
                 throw ClientError(.badResponse, "the node sent the whole blob when asked for its rest: fetch again")
             }
             for try await chunk in response.body {
                 try chunk.withUnsafeReadableBytes { try sink.write($0) }
-                received(chunk.readableBytes)
+                received(sink.written - from)
             }
             try sink.sync()
-            return Int(response.status.code)
         } catch let error as ClientError {
             try? sink.sync()
             throw error

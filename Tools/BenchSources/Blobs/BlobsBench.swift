@@ -8,7 +8,8 @@ import Foundation
 ///
 /// 1. Upload (`BlobTransfer.uploadPending`: status, chunks sized to the link each fsynced
 ///    by the node, a finish that checks the SHA-256 the node took beside the upload) and
-///    download (`BlobTransfer.fetch`: one streamed GET, fsync, SHA-256 check) of 1 MB and
+///    download (`BlobTransfer.fetch`: a status call, one streamed GET hashed beside the
+///    writes, fsync, SHA-256 check) of 1 MB and
 ///    50 MB random blobs, best of 5, beside copies of the same file on the same disk
 ///    timed in the same run. Every timed step starts with dirty pages written out
 ///    (`FileCopy.settle`), so none pays for another's writes.
@@ -254,7 +255,7 @@ enum BlobsBench {
         let downTotal = r.download[d] * 1000
         print("  \(r.megabytes) MB download, \(Format.fixed(downTotal, 1)) ms: first bytes at \(Format.fixed((down.first ?? 0) * 1000, 1)) ms,"
               + " last at \(Format.fixed(down.last * 1000, 1)) ms (\(down.calls) body chunks),"
-              + " \(Format.fixed(downTotal - down.last * 1000, 1)) ms after (fsync + SHA-256 + rename; confirm)")
+              + " \(Format.fixed(downTotal - down.last * 1000, 1)) ms after (fsync + hash check + rename; confirm)")
     }
 
     /// The pieces an upload is made of, on the same file and disk: hashing it the way the

@@ -5,8 +5,8 @@ import Foundation
 /// what a `BlobSink` wrote. Hashing then runs beside the network and disk work instead
 /// of between them: on an upload it was a third of the node's time per byte.
 public final class BlobHashFollower: @unchecked Sendable {
-    // Safe to send: `hasher`, `fd`, `buffer` and `failed` are touched only on `queue`;
-    // `target` only under `lock`.
+    // Safe to send: `hasher` and `failed` are touched only on `queue`; `target` only
+    // under `lock`.
     static let piece = 1 << 20
 
     private let queue = DispatchQueue(label: "fieldsync.blob-hash")
@@ -14,8 +14,6 @@ public final class BlobHashFollower: @unchecked Sendable {
     private let path: String
     private let hasher = BlobHasher()
     private var target: UInt64 = 0
-    private var fd: Int32 = -1
-    private var buffer: UnsafeMutableRawBufferPointer?
     private var failed = false
 
     /// Follows the file at `path` from its first byte.
@@ -46,9 +44,14 @@ public final class BlobHashFollower: @unchecked Sendable {
 
     private func catchUp(to end: UInt64) {
         guard !failed, hasher.bytes < end else { return }
-        if fd < 0 { fd = open(path, O_RDONLY | O_CLOEXEC) }
-        let buffer = buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: Self.piece, alignment: 16)
-        self.buffer = buffer
+        // The descriptor and buffer live only while there is something to read: a node
+        // keeps a follower per unfinished upload, and some are never finished.
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.piece, alignment: 16)
+        defer {
+            if fd >= 0 { close(fd) }
+            buffer.deallocate()
+        }
         while fd >= 0, hasher.bytes < end {
             let want = Int(min(UInt64(Self.piece), end - hasher.bytes))
             let n = pread(fd, buffer.baseAddress, want, off_t(hasher.bytes))
@@ -57,10 +60,5 @@ public final class BlobHashFollower: @unchecked Sendable {
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
         if hasher.bytes < end { failed = true }
-    }
-
-    deinit {
-        if fd >= 0 { close(fd) }
-        buffer?.deallocate()
     }
 }

@@ -244,12 +244,10 @@ enum BlobsBench {
         let upTotal = r.upload[u] * 1000
         let first = (up.first ?? 0) * 1000
         let last = up.last * 1000
-        let chunks = up.calls > 1
-            ? "\(up.calls) progress calls (one per MB handed to the link), \(Format.fixed((last - first) / Double(up.calls - 1), 1)) ms per later MB,"
-            : "\(up.calls) progress call,"
-        print("  \(r.megabytes) MB upload, \(Format.fixed(upTotal, 1)) ms: first MB handed to the link at \(Format.fixed(first, 1)) ms"
-              + " (pending query + status call + PUT begun), \(chunks)"
-              + " \(Format.fixed(upTotal - last, 1)) ms after the last was handed over (its transfer + fsync; finish: hash check + rename; confirm)")
+        // Over plain HTTP (sendfile) progress comes once per chunk, when the node has it.
+        print("  \(r.megabytes) MB upload, \(Format.fixed(upTotal, 1)) ms in \(up.calls) chunk(s): the first acknowledged at"
+              + " \(Format.fixed(first, 1)) ms (pending query + status call + 1 MB sent and fsynced), the last at"
+              + " \(Format.fixed(last, 1)) ms, then \(Format.fixed(upTotal - last, 1)) ms (finish: hash check + rename; confirm)")
         let d = r.best(r.download)
         let down = r.downloadMarks[d]
         let downTotal = r.download[d] * 1000

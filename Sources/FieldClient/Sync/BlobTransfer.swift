@@ -5,7 +5,8 @@ import NIOHTTP1
 
 /// Moves photos and signatures between a replica and its node, resumably: an upload
 /// asks the node what it holds and sends only the rest, streamed from the file in chunks
-/// (sized to the link, `ChunkSizer`) the node makes durable one by one; a blob the node already has is never sent again.
+/// sized to the link (`ChunkSizer`) that the node makes durable one by one; a blob the
+/// node already has is never sent again.
 public struct BlobTransfer: Sendable {
     /// Failures of one blob's transfer before giving up (the link keeps breaking).
     ///

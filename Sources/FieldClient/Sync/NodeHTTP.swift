@@ -102,7 +102,9 @@ struct NodeHTTP: Sendable {
         // NIO sends the region after the body callback's future completes, so the
         // descriptor (a duplicate: the caller keeps `fd`) is closed only once the answer
         // is in, never from the callback.
-        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: dup(fd))
+        let copy = dup(fd)
+        guard copy >= 0 else { throw ClientError(.badArgument, "cannot read a blob file to upload it: errno \(errno)") }
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
         defer { try? handle.close() }
         request.body = .stream(contentLength: Int64(length)) { writer in
             writer.write(.fileRegion(FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(offset + length))))
@@ -112,7 +114,7 @@ struct NodeHTTP: Sendable {
             let response = try await HTTPClient.shared.execute(request: request, deadline: .now() + .seconds(deadline)).get()
             return (response.status.code, response.body.map { [UInt8](buffer: $0) } ?? [])
         }
-        sent(offset + length)
+        if reply.status == 200 { sent(offset + length) }
         return reply
     }
 

@@ -44,11 +44,11 @@ package final class CuttingProxy: @unchecked Sendable {
         guard (1...65_535).contains(targetPort) else {
             throw CuttingProxyError("target port \(targetPort) is out of range")
         }
-        let fd = try Socket.make()
+        let fd = try LoopbackSocket.make()
         do {
-            try Socket.bindLoopback(fd, port: 0)
-            guard listen(fd, 64) == 0 else { throw CuttingProxyError("listen: \(Socket.lastError())") }
-            port = try Socket.localPort(fd)
+            try LoopbackSocket.bindLoopback(fd, port: 0)
+            guard listen(fd, 64) == 0 else { throw CuttingProxyError("listen: \(LoopbackSocket.lastError())") }
+            port = try LoopbackSocket.localPort(fd)
         } catch {
             _ = close(fd)
             throw error
@@ -146,10 +146,10 @@ private final class Core: @unchecked Sendable {
             state.stopped = true
             // Wakes the accept thread (it closes the listening socket itself) and every
             // pump (the last one of each connection closes its sockets).
-            _ = shutdown(listenFD, Socket.shutRDWR)
+            _ = shutdown(listenFD, LoopbackSocket.shutRDWR)
             for connection in state.connections.values {
-                _ = shutdown(connection.client, Socket.shutRDWR)
-                _ = shutdown(connection.target, Socket.shutRDWR)
+                _ = shutdown(connection.client, LoopbackSocket.shutRDWR)
+                _ = shutdown(connection.target, LoopbackSocket.shutRDWR)
             }
         }
     }
@@ -164,16 +164,16 @@ private final class Core: @unchecked Sendable {
             let ready = poll(&pfd, 1, 200)
             if locked({ $0.stopped }) { break }
             if ready <= 0 { continue }
-            let client = Socket.accept(listenFD)
+            let client = LoopbackSocket.accept(listenFD)
             if client < 0 {
                 if errno != EINTR && errno != EAGAIN && errno != ECONNABORTED {
                     usleep(10_000)  // e.g. out of descriptors: back off, stop() still works
                 }
                 continue
             }
-            Socket.noSigPipe(client)
-            guard let target = Socket.connectLoopback(port: targetPort) else {
-                Socket.abort(client)
+            LoopbackSocket.noSigPipe(client)
+            guard let target = LoopbackSocket.connectLoopback(port: targetPort) else {
+                LoopbackSocket.abort(client)
                 continue
             }
             let connection: Connection? = locked { state in
@@ -184,7 +184,7 @@ private final class Core: @unchecked Sendable {
                 return connection
             }
             guard let connection else {
-                Socket.abort(client)
+                LoopbackSocket.abort(client)
                 _ = close(target)
                 break
             }
@@ -218,7 +218,7 @@ private final class Core: @unchecked Sendable {
             let counted: WritableKeyPath<State, Int> = toTarget ? \.bytesToTarget : \.bytesToClient
             if toTarget == (direction == .toTarget) {
                 let (allowed, cut) = reserve(received, for: connection, counted)
-                let sent = Socket.sendAll(to, buffer, allowed)
+                let sent = LoopbackSocket.sendAll(to, buffer, allowed)
                 if sent < allowed {
                     locked { $0[keyPath: counted] -= allowed - sent }
                     break
@@ -228,11 +228,11 @@ private final class Core: @unchecked Sendable {
                     // EOF after exactly the bytes up to the cut point. Downloads: the client
                     // gets an EOF after exactly those bytes (a reset would discard what
                     // it had not read yet, so the test could not count what it kept).
-                    if toTarget { Socket.zeroLinger(connection.client) }
+                    if toTarget { LoopbackSocket.zeroLinger(connection.client) }
                     break
                 }
             } else {
-                let sent = Socket.sendAll(to, buffer, received)
+                let sent = LoopbackSocket.sendAll(to, buffer, received)
                 locked { $0[keyPath: counted] += sent }
                 if sent < received { break }
             }
@@ -269,10 +269,10 @@ private final class Core: @unchecked Sendable {
     private func finish(_ connection: Connection, to: Int32, endedCleanly: Bool) {
         let wasCut = locked { _ in connection.wasCut }
         if endedCleanly && !wasCut {
-            _ = shutdown(to, Socket.shutWR)  // pass the half-close on; the other way may go on
+            _ = shutdown(to, LoopbackSocket.shutWR)  // pass the half-close on; the other way may go on
         } else {
-            _ = shutdown(connection.client, Socket.shutRDWR)
-            _ = shutdown(connection.target, Socket.shutRDWR)
+            _ = shutdown(connection.client, LoopbackSocket.shutRDWR)
+            _ = shutdown(connection.target, LoopbackSocket.shutRDWR)
         }
         let last = locked { state in
             connection.running -= 1
@@ -284,125 +284,5 @@ private final class Core: @unchecked Sendable {
             _ = close(connection.client)
             _ = close(connection.target)
         }
-    }
-}
-
-// MARK: - POSIX helpers
-
-private enum Socket {
-    #if canImport(Glibc)
-    static let streamType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-    static let shutRDWR = Int32(SHUT_RDWR)
-    static let shutWR = Int32(SHUT_WR)
-    static let sendFlags = Int32(MSG_NOSIGNAL)
-    #else
-    static let streamType = SOCK_STREAM
-    static let shutRDWR = SHUT_RDWR
-    static let shutWR = SHUT_WR
-    static let sendFlags: Int32 = 0
-    #endif
-
-    static func lastError() -> String { String(cString: strerror(errno)) }
-
-    /// A new TCP socket, close-on-exec so spawned processes do not keep it open.
-    static func make() throws -> Int32 {
-        let fd = socket(AF_INET, streamType, 0)
-        guard fd >= 0 else { throw CuttingProxyError("socket: \(lastError())") }
-        #if !canImport(Glibc)
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        #endif
-        noSigPipe(fd)
-        return fd
-    }
-
-    static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        #if !canImport(Glibc)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-        #endif
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
-        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
-        return address
-    }
-
-    static func bindLoopback(_ fd: Int32, port: Int) throws {
-        var address = loopback(port: port)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else { throw CuttingProxyError("bind 127.0.0.1:\(port): \(lastError())") }
-    }
-
-    static func localPort(_ fd: Int32) throws -> Int {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let result = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard result == 0 else { throw CuttingProxyError("getsockname: \(lastError())") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func accept(_ fd: Int32) -> Int32 {
-        #if canImport(Glibc)
-        let client = Glibc.accept(fd, nil, nil)
-        #else
-        let client = Darwin.accept(fd, nil, nil)
-        #endif
-        // accept4 is not imported; a spawn racing this line could inherit the socket.
-        if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
-        return client
-    }
-
-    /// A socket connected to 127.0.0.1:`port`, or nil.
-    static func connectLoopback(port: Int) -> Int32? {
-        guard let fd = try? make() else { return nil }
-        var address = loopback(port: port)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            _ = close(fd)
-            return nil
-        }
-        return fd
-    }
-
-    static func noSigPipe(_ fd: Int32) {
-        #if !canImport(Glibc)
-        var on: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<Int32>.size))
-        #endif
-    }
-
-    /// Makes close send a reset instead of a FIN.
-    static func zeroLinger(_ fd: Int32) {
-        var option = linger(l_onoff: 1, l_linger: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
-    }
-
-    /// Resets and closes a socket no thread uses.
-    static func abort(_ fd: Int32) {
-        zeroLinger(fd)
-        _ = close(fd)
-    }
-
-    /// Sends all `count` bytes unless the socket fails; returns how many were sent.
-    static func sendAll(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-        var sent = 0
-        while sent < count {
-            let n = send(fd, buffer + sent, count - sent, sendFlags)
-            if n < 0 {
-                if errno == EINTR { continue }
-                break
-            }
-            sent += n
-        }
-        return sent
     }
 }

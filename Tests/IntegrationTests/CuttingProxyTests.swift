@@ -92,68 +92,6 @@ import Testing
 
 // MARK: - Helpers
 
-private enum TestSocket {
-    #if canImport(Glibc)
-    static let stream = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-    static let sendFlags = Int32(MSG_NOSIGNAL)
-    static let shutWR = Int32(SHUT_WR)
-    static let shutRDWR = Int32(SHUT_RDWR)
-    #else
-    static let stream = SOCK_STREAM
-    static let sendFlags: Int32 = 0
-    static let shutWR = SHUT_WR
-    static let shutRDWR = SHUT_RDWR
-    #endif
-
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    static func make() throws -> Int32 {
-        let fd = socket(AF_INET, stream, 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
-        #if !canImport(Glibc)
-        var on: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<Int32>.size))
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        #endif
-        // Keeps a broken test from hanging: blocking calls give up after 3 s.
-        var timeout = timeval(tv_sec: 3, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        return fd
-    }
-
-    static func withLoopback<T>(port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
-        var address = sockaddr_in()
-        #if !canImport(Glibc)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-        #endif
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
-        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-    }
-
-    static func sendAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        var sent = 0
-        while sent < bytes.count {
-            let n = send(fd, base + sent, bytes.count - sent, sendFlags)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            sent += n
-        }
-        return true
-    }
-}
-
 /// A client that sends a number of bytes, half-closes and reads the reply until EOF.
 private enum TestClient {
     struct Result {
@@ -162,11 +100,9 @@ private enum TestClient {
     }
 
     static func dial(_ port: Int) throws -> Int32 {
-        let fd = try TestSocket.make()
-        let result = TestSocket.withLoopback(port: port) { connect(fd, $0, $1) }
-        guard result == 0 else {
-            _ = close(fd)
-            throw TestSocket.Failure(description: "connect: \(String(cString: strerror(errno)))")
+        // Blocking calls give up after 3 s, so a broken test fails instead of hanging.
+        guard let fd = LoopbackSocket.connectLoopback(port: port, timeout: 3) else {
+            throw CuttingProxyError("connect to 127.0.0.1:\(port): \(LoopbackSocket.lastError())")
         }
         return fd
     }
@@ -179,14 +115,14 @@ private enum TestClient {
         var sendFailed = false
         while left > 0 {
             let size = min(left, chunk.count)
-            guard chunk.withUnsafeBytes({ TestSocket.sendAll(fd, UnsafeRawBufferPointer(rebasing: $0[0..<size])) })
+            guard chunk.withUnsafeBytes({ LoopbackSocket.sendAll(fd, $0.baseAddress!, size) == size })
             else {
                 sendFailed = true
                 break
             }
             left -= size
         }
-        _ = shutdown(fd, TestSocket.shutWR)
+        _ = shutdown(fd, LoopbackSocket.shutWR)
         var reply: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1024)
         while true {
@@ -212,19 +148,16 @@ private final class SinkServer: @unchecked Sendable {
     private var stopped = false
 
     init() throws {
-        let fd = try TestSocket.make()
-        let bound = TestSocket.withLoopback(port: 0) { bind(fd, $0, $1) }
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard bound == 0, listen(fd, 16) == 0, named == 0 else {
+        let fd = try LoopbackSocket.make(timeout: 3)
+        do {
+            try LoopbackSocket.bindLoopback(fd, port: 0)
+            guard listen(fd, 16) == 0 else { throw CuttingProxyError("listen: \(LoopbackSocket.lastError())") }
+            port = try LoopbackSocket.localPort(fd)
+        } catch {
             _ = close(fd)
-            throw TestSocket.Failure(description: "sink: \(String(cString: strerror(errno)))")
+            throw error
         }
         self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
         let thread = Thread { [self] in acceptLoop() }
         thread.start()
     }
@@ -233,7 +166,7 @@ private final class SinkServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         stopped = true
-        _ = shutdown(fd, TestSocket.shutRDWR)
+        _ = shutdown(fd, LoopbackSocket.shutRDWR)
     }
 
     private var isStopped: Bool {
@@ -273,7 +206,8 @@ private final class SinkServer: @unchecked Sendable {
         lock.lock()
         counts[index] = total
         lock.unlock()
-        _ = Array("\(total)\n".utf8).withUnsafeBytes { TestSocket.sendAll(connection, $0) }
+        let reply = Array("\(total)\n".utf8)
+        _ = reply.withUnsafeBytes { LoopbackSocket.sendAll(connection, $0.baseAddress!, reply.count) }
     }
 
     /// Waits (up to 3 s) until `n` connections have finished; returns their byte counts.

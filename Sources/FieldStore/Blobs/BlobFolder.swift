@@ -30,20 +30,27 @@ public struct BlobFolder: Sendable {
         guard let size = ((try? FileManager.default.attributesOfItem(atPath: partial))?[.size] as? NSNumber)?.uint64Value else {
             return false
         }
-        var hashed = follower?.digest(upTo: size)
-        if hashed == nil { hashed = try BlobHasher(file: partial, bytes: size).digest }
+        guard let hashed = (follower ?? BlobHashFollower(path: partial)).digest(upTo: size) else {
+            throw StoreError(.io, "cannot read back \(partial) to verify it")
+        }
         guard hashed == digest else {
             try? FileManager.default.removeItem(atPath: partial)
             return false
         }
+        try moveIn(partial, as: digest)
+        return true
+    }
+
+    /// Makes the verified file at `file` the blob `digest`: renamed into place, the folder
+    /// fsynced, so a visible blob survives a crash.
+    func moveIn(_ file: String, as digest: Digest) throws(StoreError) {
         let final = path(for: digest)
         let dir = (final as NSString).deletingLastPathComponent
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw StoreError(.io, "cannot create \(dir)", underlying: error)
+            throw StoreError(.io, "cannot create \(dir): \(error.localizedDescription)", underlying: error)
         }
-        guard rename(partial, final) == 0 else { throw StoreError(.io, "cannot move a fetched blob into \(dir): errno \(errno)") }
+        guard rename(file, final) == 0 else { throw StoreError(.io, "cannot move a blob into \(dir): errno \(errno)") }
         Self.syncDirectory(dir)
-        return true
     }
 
     /// Copies the file at `source` in; returns its digest and size.
@@ -90,14 +97,10 @@ public struct BlobFolder: Sendable {
                 throw error
             }
             let digest = hasher.digest
-            let final = path(for: digest)
-            let dir = (final as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            if FileManager.default.fileExists(atPath: final) {
+            if contains(digest) {
                 try FileManager.default.removeItem(atPath: tmp)
             } else {
-                guard rename(tmp, final) == 0 else { throw StoreError(.io, "cannot move a blob into \(dir): errno \(errno)") }
-                Self.syncDirectory(dir)
+                try moveIn(tmp, as: digest)
             }
             return (digest, size)
         } catch let error as StoreError {

@@ -18,25 +18,6 @@ public final class BlobHasher: @unchecked Sendable {
         EVP_DigestInit_ex(context, EVP_sha256(), nil)
     }
 
-    /// A hasher that has seen the first `bytes` bytes of the file at `path` (a download
-    /// or upload resuming after a cut).
-    public convenience init(file path: String, bytes: UInt64) throws(StoreError) {
-        self.init()
-        guard bytes > 0 else { return }
-        guard let input = FileHandle(forReadingAtPath: path) else { throw StoreError(.io, "cannot read \(path)") }
-        defer { try? input.close() }
-        do {
-            while self.bytes < bytes,
-                let chunk = try input.read(upToCount: Int(min(UInt64(BlobFolder.chunkSize), bytes - self.bytes))), !chunk.isEmpty
-            {
-                update(chunk)
-            }
-        } catch {
-            throw StoreError(.io, "cannot read \(path): \(error.localizedDescription)", underlying: error)
-        }
-        guard self.bytes == bytes else { throw StoreError(.io, "\(path) holds fewer than \(bytes) bytes") }
-    }
-
     public func update(_ bytes: some ContiguousBytes) {
         bytes.withUnsafeBytes { update($0) }
     }

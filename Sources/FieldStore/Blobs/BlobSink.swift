@@ -63,14 +63,6 @@ public final class BlobSink {
         }
     }
 
-    public func write(_ bytes: some ContiguousBytes) throws(StoreError) {
-        var failure: StoreError?
-        bytes.withUnsafeBytes { raw in
-            do throws(StoreError) { try write(raw) } catch { failure = error }
-        }
-        if let failure { throw failure }
-    }
-
     /// Makes everything written durable.
     public func sync() throws(StoreError) {
         follower?.advance(to: written)

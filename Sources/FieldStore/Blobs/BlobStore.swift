@@ -125,13 +125,7 @@ public final class FileBlobStore: BlobStore {
             try? FileManager.default.removeItem(atPath: path)
             return false
         }
-        let final = complete.path(for: digest)
-        let dir = (final as NSString).deletingLastPathComponent
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw StoreError(.io, "cannot create \(dir): \(error.localizedDescription)", underlying: error)
-        }
-        guard rename(path, final) == 0 else { throw StoreError(.io, "cannot move a verified blob into \(dir): errno \(errno)") }
-        BlobFolder.syncDirectory(dir)
+        try complete.moveIn(path, as: digest)
         return true
     }
 

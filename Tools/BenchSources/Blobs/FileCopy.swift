@@ -4,9 +4,8 @@ import Foundation
 /// wall seconds of one copy and removes the copy afterwards.
 enum FileCopy {
     /// Writes every dirty page on the machine to disk before a timed step, so each step
-    /// pays for its own writes only. Without it, an fsync in one step (ext4 commits its
-    /// journal with the data of every file written since) pays for the copy before it
-    /// that did not fsync: the step after a cp looked slow, the cp fast.
+    /// pays for its own writes only: the copies do not fsync, and an fsync in the next
+    /// step could otherwise end up waiting for their pages too.
     static func settle() { sync() }
 
     /// `/bin/cp source target` as a child process (the spawn is part of the time, as it

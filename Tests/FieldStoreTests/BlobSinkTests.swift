@@ -8,18 +8,28 @@ import Testing
 /// the digest must be the SHA-256 of exactly the bytes in the file.
 @Suite struct BlobSinkTests {
     static func randomBytes(_ count: Int, _ rng: inout SeededRandom) -> [UInt8] {
-        (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        var words = (0..<(count + 7) / 8).map { _ in rng.next() }
+        return words.withUnsafeMutableBytes { Array($0.prefix(count)) }
     }
 
     /// Writes `bytes` in random pieces, resuming in a new sink (a new request) at random
     /// points with the same follower, as uploads over a breaking link do.
-    static func writeInPieces(_ bytes: [UInt8], path: String, rng: inout SeededRandom) throws -> BlobHashFollower {
-        let follower = BlobHashFollower(path: path)
+    /// With `offering`, some pieces are also offered to the hasher from memory first
+    /// (`hashBeforeWrite`), as network buffers are; a follower holding at most `holding`
+    /// bytes turns some offers down, and those bytes are read back instead.
+    static func writeInPieces(
+        _ bytes: [UInt8], path: String, rng: inout SeededRandom, offering: Bool = false, holding: UInt64 = 32 << 20
+    ) throws -> BlobHashFollower {
+        let follower = BlobHashFollower(path: path, holding: holding)
         var at = 0
         var sink = try BlobSink(path: path, at: 0, follower: follower)
         while at < bytes.count {
             let n = min(bytes.count - at, Int(rng.next() % 100_000) + 1)
-            try bytes[at..<(at + n)].withUnsafeBytes { try sink.write($0) }
+            let piece = Array(bytes[at..<(at + n)])
+            if offering, rng.next() % 3 != 0 {
+                sink.hashBeforeWrite(count: n) { hasher in piece.withUnsafeBytes { hasher.update($0) } }
+            }
+            try piece.withUnsafeBytes { try sink.write($0) }
             at += n
             if rng.next() % 4 == 0 {
                 try sink.sync()
@@ -44,6 +54,35 @@ import Testing
             #expect(follower.digest(upTo: UInt64(bytes.count)) == SHA256.hash(bytes), "seed \(seed)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes), "seed \(seed)")
         }
+    }
+
+    @Test("pieces hashed from memory, some offers refused and read back instead, hash to the SHA-256 of the file (60 seeds)")
+    func offeredPiecesMatchTheFile() throws {
+        let dir = try TempFolder("sink-offer")
+        for seed in 1...60 as ClosedRange<UInt64> {
+            var rng = SeededRandom(seed: seed)
+            let bytes = Self.randomBytes(Int(rng.next() % 3_000_000), &rng)
+            let path = dir.path + "/blob-\(seed)"
+            // 64 KB to 1 MB held: small enough that a lagging hash turns offers down.
+            let holding = UInt64(64 << 10) + rng.next() % (1 << 20)
+            let follower = try Self.writeInPieces(bytes, path: path, rng: &rng, offering: true, holding: holding)
+            #expect(follower.digest(upTo: UInt64(bytes.count)) == SHA256.hash(bytes), "seed \(seed)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes), "seed \(seed)")
+        }
+    }
+
+    @Test("an offer anywhere but where the announced bytes end is refused")
+    func offerOutOfPlaceIsRefused() throws {
+        let dir = try TempFolder("sink-offer-place")
+        let path = dir.path + "/blob"
+        try Data(repeating: 5, count: 100).write(to: URL(fileURLWithPath: path))
+        let follower = BlobHashFollower(path: path)
+        follower.advance(to: 50)
+        let wrong: @Sendable (BlobHasher) -> Void = { $0.update([UInt8](repeating: 0, count: 50)) }
+        #expect(!follower.take(at: 40, count: 50, wrong), "behind the announced end")
+        #expect(!follower.take(at: 60, count: 40, wrong), "past it: the bytes between would be skipped")
+        #expect(follower.take(at: 50, count: 50) { $0.update([UInt8](repeating: 5, count: 50)) })
+        #expect(follower.digest(upTo: 100) == SHA256.hash([UInt8](repeating: 5, count: 100)))
     }
 
     @Test("a follower asked for more than the file holds answers nil, not a wrong digest")

@@ -136,7 +136,7 @@ public struct BlobTransfer: Sendable {
 
     /// Downloads every attachment of `ticket` that is not on this device, resuming a
     /// download that broke; each is verified by its SHA-256 before it becomes local.
-    public func fetch(ticket raw: String, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> Progress {
+    public func fetch(ticket raw: String, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> Progress {
         let t = try replica.ticket(raw)
         let started = Date()
         var p = Progress()
@@ -174,7 +174,7 @@ public struct BlobTransfer: Sendable {
     }
 
     /// Downloads one blob, from what a broken fetch kept; returns the bytes it holds.
-    func download(_ digest: Digest, size: UInt64, received: (UInt64) -> Void) async throws -> UInt64 {
+    func download(_ digest: Digest, size: UInt64, received: @escaping @Sendable (UInt64) -> Void) async throws -> UInt64 {
         let partial = replica.blobs.fetchPath(for: digest)
         try FileManager.default.createDirectory(
             atPath: (partial as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -24,25 +24,24 @@ struct NodeHTTP: Sendable {
     /// from what the sink holds; `received` gets the bytes written so far. `expected` (the
     /// bytes still to come) sets the deadline: 15 s plus time for them at 20 KB/s.
     func download(
-        _ path: String, to sink: BlobSink, expected: UInt64, received: (UInt64) -> Void
+        _ path: String, to sink: BlobSink, expected: UInt64, received: @escaping @Sendable (UInt64) -> Void
     ) async throws {
-        var request = HTTPClientRequest(url: link.url + path)
-        request.headers.add(name: "Authorization", value: "Bearer \(link.token)")
+        var headers = [("Authorization", "Bearer \(link.token)")]
         let from = sink.written
-        if from > 0 { request.headers.add(name: "Range", value: "bytes=\(from)-") }
+        if from > 0 { headers.append(("Range", "bytes=\(from)-")) }
+        let deadline = Int64(15 + min(3585, expected / 20_000))
         do {
-            let deadline = Int64(15 + min(3585, expected / 20_000))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(deadline))
-            guard response.status.code == 200 || response.status.code == 206 else {
-                let body = try await response.body.collect(upTo: 1 << 16)
-                throw ClientError(.nodeRefused, Reply(status: Int(response.status.code), body: [UInt8](buffer: body)).message)
+            let answer: BlobGet.Answer
+            if link.url.hasPrefix("http:"), let url = URL(string: link.url + path) {
+                answer = try await BlobGet(url: url, headers: headers).run(into: sink, deadline: .seconds(deadline), received: received)
+            } else {
+                answer = try await downloadOverTLS(path, headers: headers, to: sink, deadline: deadline, received: received)
             }
-            guard response.status.code == 206 || from == 0 else {
+            guard answer.status == 200 || answer.status == 206 else {
+                throw ClientError(.nodeRefused, Reply(status: answer.status, body: answer.message).message)
+            }
+            guard answer.status == 206 || from == 0 else {
                 throw ClientError(.badResponse, "the node sent the whole blob when asked for its rest: fetch again")
-            }
-            for try await chunk in response.body {
-                try chunk.withUnsafeReadableBytes { try sink.write($0) }
-                received(sink.written - from)
             }
             try sink.sync()
         } catch let error as ClientError {
@@ -54,6 +53,27 @@ struct NodeHTTP: Sendable {
                 .nodeUnreachable,
                 "cannot reach the node at \(link.url) (\(error)): what arrived is kept; fetch again to continue")
         }
+    }
+
+    /// The download through AsyncHTTPClient (which speaks TLS), body pieces written as
+    /// they arrive.
+    private func downloadOverTLS(
+        _ path: String, headers: [(String, String)], to sink: BlobSink, deadline: Int64, received: @Sendable (UInt64) -> Void
+    ) async throws -> BlobGet.Answer {
+        var request = HTTPClientRequest(url: link.url + path)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let from = sink.written
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(deadline))
+        let status = Int(response.status.code)
+        guard status == 200 || status == 206 else {
+            let body = try await response.body.collect(upTo: BlobGet.messageLimit)
+            return BlobGet.Answer(status: status, message: [UInt8](buffer: body))
+        }
+        for try await chunk in response.body {
+            try chunk.withUnsafeReadableBytes { try sink.write($0) }
+            received(sink.written - from)
+        }
+        return BlobGet.Answer(status: status, message: [])
     }
 
     /// Sends a request. The HTTP client retries a refused connection until the deadline,

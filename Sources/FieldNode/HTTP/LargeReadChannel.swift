@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// HTTP/1 connections that read up to 256 KB from the socket at a time instead of NIO's
 /// 64 KB. A blob upload is tens of MB: with 64 KB reads each piece costs a hop from the
@@ -9,19 +10,31 @@ import NIOCore
 /// ~100 ms to ~75 ms on loopback. 1 MB reads were no faster and held ~10 MB more per
 /// upload (the request body buffers up to ten reads). Small requests still get small
 /// buffers (the allocator adapts).
+///
+/// With `sendsFiles` (plain HTTP only) blob downloads go by sendfile (`BlobFileSender`).
 struct LargeReadChannel: ServerChildChannel {
     static let maximumRead = 256 << 10
 
     let base: HTTP1Channel
+    let sendsFiles: Bool
 
-    static func builder() -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in LargeReadChannel(base: HTTP1Channel(responder: responder)) }
+    static func builder(sendsFiles: Bool) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in LargeReadChannel(base: HTTP1Channel(responder: responder), sendsFiles: sendsFiles) }
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         let reads = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: Self.maximumRead)
         return channel.setOption(ChannelOptions.recvAllocator, value: reads).flatMap {
             base.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            if sendsFiles {
+                // Between the HTTP/1 decoder and the HTTP types codec: it sees NIOHTTP1's
+                // parts, whose bodies may be file regions.
+                let pipeline = channel.pipeline.syncOperations
+                let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+                try pipeline.addHandler(BlobFileSender(), position: .after(decoder))
+            }
+            return value
         }
     }
 

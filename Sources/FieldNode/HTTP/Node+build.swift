@@ -28,7 +28,8 @@ public func buildApplication(
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
     }
     let api = router.group("v1").add(middleware: BearerAuthMiddleware(store: store))
-    BlobRoutes(store: store, blobs: FileBlobStore(root: configuration.dataDirectory)).add(to: api)
+    let plain = configuration.tlsCertificate == nil
+    BlobRoutes(store: store, blobs: FileBlobStore(root: configuration.dataDirectory), sendsFiles: plain).add(to: api)
     api.post("sync") { request, context -> Response in
         let started = DispatchTime.now().uptimeNanoseconds
         let body: ByteBuffer
@@ -67,11 +68,11 @@ public func buildApplication(
             certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         return Application(
-            router: router, server: try .tls(LargeReadChannel.builder(), tlsConfiguration: tls),
+            router: router, server: try .tls(LargeReadChannel.builder(sendsFiles: false), tlsConfiguration: tls),
             configuration: .init(address: address, serverName: "fieldsync-node"), onServerRunning: announce, logger: logger)
     }
     return Application(
-        router: router, server: LargeReadChannel.builder(), configuration: .init(address: address, serverName: "fieldsync-node"),
+        router: router, server: LargeReadChannel.builder(sendsFiles: plain), configuration: .init(address: address, serverName: "fieldsync-node"),
         onServerRunning: announce, logger: logger)
 }
 

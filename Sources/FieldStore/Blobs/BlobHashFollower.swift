@@ -14,10 +14,19 @@ public final class BlobHashFollower: @unchecked Sendable {
     private let path: String
     private let hasher = BlobHasher()
     private var target: UInt64 = 0
+    /// Bytes hashed or failed on, published under `lock` for `take`'s bound.
+    private var settled: UInt64 = 0
     private var failed = false
+    /// How far hashing may lag behind what `take` was given before it stops taking (the
+    /// rest is then read back from the file): the pieces are held in memory until hashed.
+    private let takeLimit: UInt64
 
-    /// Follows the file at `path` from its first byte.
-    public init(path: String) { self.path = path }
+    /// Follows the file at `path` from its first byte; `take` holds at most `holding`
+    /// bytes in memory waiting to be hashed.
+    public init(path: String, holding: UInt64 = 32 << 20) {
+        self.path = path
+        self.takeLimit = holding
+    }
 
     /// How far the file has been announced (hashed, or queued to be).
     public var announced: UInt64 { lock.withLock { target } }
@@ -30,6 +39,28 @@ public final class BlobHashFollower: @unchecked Sendable {
             return true
         }
         if grew { queue.async { self.catchUp(to: end) } }
+    }
+
+    /// Hashes the `count` bytes the file holds from `offset` from memory the caller still
+    /// has (`bytes` feeds them to the hasher and keeps them alive until then), sparing
+    /// the read back. Returns false, taking nothing, unless `offset` is exactly where
+    /// the announced bytes end and hashing lags less than `takeLimit`; the bytes must be
+    /// announced then (`advance`) once they are in the file.
+    @discardableResult
+    public func take(at offset: UInt64, count: Int, _ bytes: @escaping @Sendable (BlobHasher) -> Void) -> Bool {
+        let end = offset + UInt64(count)
+        let taken = lock.withLock {
+            guard offset == target, target - settled < takeLimit else { return false }
+            target = end
+            return true
+        }
+        guard taken else { return false }
+        queue.async {
+            // Earlier work on this queue has hashed up to `offset`, or failed.
+            if !self.failed, self.hasher.bytes == offset { bytes(self.hasher) } else { self.catchUp(to: end) }
+            self.lock.withLock { self.settled = end }
+        }
+        return true
     }
 
     /// Waits until the first `end` bytes are hashed and returns their digest; nil if the
@@ -60,5 +91,6 @@ public final class BlobHashFollower: @unchecked Sendable {
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
         if hasher.bytes < end { failed = true }
+        lock.withLock { settled = max(settled, end) }
     }
 }

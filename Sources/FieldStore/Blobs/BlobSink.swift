@@ -63,6 +63,13 @@ public final class BlobSink {
         }
     }
 
+    /// Lets the hash follower hash the next `count` bytes from the caller's memory
+    /// (`bytes` feeds them to the hasher, and keeps them alive until then) instead of
+    /// reading them back from the file; call it just before `write` of those bytes.
+    public func hashBeforeWrite(count: Int, _ bytes: @escaping @Sendable (BlobHasher) -> Void) {
+        follower?.take(at: written, count: count, bytes)
+    }
+
     /// Makes everything written durable.
     public func sync() throws(StoreError) {
         follower?.advance(to: written)

@@ -41,6 +41,11 @@ public final class BlobAppender: @unchecked Sendable {
 
     public func write(_ raw: UnsafeRawBufferPointer) throws(StoreError) { try sink.write(raw) }
 
+    /// See `BlobSink.hashBeforeWrite`.
+    public func hashBeforeWrite(count: Int, _ bytes: @escaping @Sendable (BlobHasher) -> Void) {
+        sink.hashBeforeWrite(count: count, bytes)
+    }
+
     /// Makes what was written durable, then lets the next upload of this blob in.
     public func close() throws(StoreError) {
         defer {
@@ -133,7 +138,8 @@ public final class FileBlobStore: BlobStore {
     /// otherwise a new one that starts reading them (after a restart, or a failed write).
     private func follower(of digest: Digest, path: String, held: UInt64) -> BlobHashFollower {
         if let known = hashes.withLock({ $0.removeValue(forKey: digest) }), known.announced == held { return known }
-        let follower = BlobHashFollower(path: path)
+        // A node holds an upload's pieces a little while for hashing, not tens of MB.
+        let follower = BlobHashFollower(path: path, holding: 8 << 20)
         follower.advance(to: held)
         return follower
     }

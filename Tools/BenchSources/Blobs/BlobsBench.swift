@@ -17,8 +17,11 @@ import Foundation
 ///    for that upload alone (blobs stream; none is ever held whole in memory).
 enum BlobsBench {
     static let megabyte = 1 << 20
-    static let sizes = [1, 50]
-    static let runs = 5
+    /// `FIELDSYNC_BENCH_BLOB_SIZES=50` (MB, comma-separated) narrows a run while tuning.
+    static let sizes = ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_BLOB_SIZES"]
+        .map { $0.split(separator: ",").compactMap { Int($0) } } ?? [1, 50]
+    /// `FIELDSYNC_BENCH_RUNS=10` takes the best of more runs.
+    static let runs = ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_RUNS"].flatMap { Int($0) } ?? 5
     static let ratioTarget = 0.3
     static let memoryTarget = 64 * megabyte
 
@@ -32,6 +35,9 @@ enum BlobsBench {
         var copyFsync: [Double] = []
         var uploadMarks: [Timeline.Marks] = []
         var downloadMarks: [Timeline.Marks] = []
+        /// CPU seconds (node, this process) each timed transfer used.
+        var uploadCPU: [(node: Double, client: Double)] = []
+        var downloadCPU: [(node: Double, client: Double)] = []
 
         var bytes: Int { megabytes * BlobsBench.megabyte }
         func rate(_ times: [Double]) -> Double { Double(megabytes) / (times.min() ?? .nan) }
@@ -113,13 +119,16 @@ enum BlobsBench {
                 }
 
                 try cp()
-                let (up, upMarks) = try await upload(uploader, file: source, ticket: ticket, bytes: r.bytes)
+                let nodePID = node.process.processIdentifier
+                let (up, upMarks, upCPU) = try await upload(uploader, file: source, ticket: ticket, bytes: r.bytes, node: nodePID)
                 r.upload.append(up)
                 r.uploadMarks.append(upMarks)
+                r.uploadCPU.append(upCPU)
                 try cp()
-                let (down, downMarks) = try await download(downloader, ticket: ticket, bytes: r.bytes)
+                let (down, downMarks, downCPU) = try await download(downloader, ticket: ticket, bytes: r.bytes, node: nodePID)
                 r.download.append(down)
                 r.downloadMarks.append(downMarks)
+                r.downloadCPU.append(downCPU)
                 try cp()
 
                 FileCopy.settle()
@@ -162,7 +171,7 @@ enum BlobsBench {
             throw BenchError("cannot read /proc/\(pid)/status: the node is \(state); \(uploadSamples) VmRSS samples, max \(mb(uploadPeak))")
         }
         let (_, downloadPeak, downloadSamples) = try await NodeMemory.sampling(pid: pid) {
-            try await download(downloader, ticket: ticket, bytes: 50 * megabyte)
+            try await download(downloader, ticket: ticket, bytes: 50 * megabyte, node: pid)
         }
         let peak = max(hwm, uploadPeak)
         print("node peak resident memory during a 50 MB upload (fresh fieldsync-node, pid \(pid)):")
@@ -175,15 +184,19 @@ enum BlobsBench {
     // MARK: Transfers
 
     /// Attaches `file` to `ticket`, pushes the op, then times the upload of its blob.
-    static func upload(_ device: Device, file: String, ticket: String, bytes: Int) async throws -> (Double, Timeline.Marks) {
+    static func upload(_ device: Device, file: String, ticket: String, bytes: Int, node: Int32) async throws
+        -> (Double, Timeline.Marks, (node: Double, client: Double))
+    {
         _ = try device.replica.attachPhoto(ticket: ticket, file: file, caption: "")
         let report = try await device.sync()
         guard report.pushed == 1 else { throw BenchError("the attach op was not pushed (pushed \(report.pushed))") }
         let timeline = Timeline()
         FileCopy.settle()
+        let cpu = (node: CPUTime.of(pid: node), client: CPUTime.of(pid: getpid()))
         let started = ContinuousClock.now
         try await upload(device, bytes: bytes, timeline: timeline)
-        return (SyncBench.elapsed(since: started), timeline.marks)
+        let t = SyncBench.elapsed(since: started)
+        return (t, timeline.marks, (CPUTime.of(pid: node) - cpu.node, CPUTime.of(pid: getpid()) - cpu.client))
     }
 
     static func upload(_ device: Device, bytes: Int, timeline: Timeline = Timeline()) async throws {
@@ -194,16 +207,20 @@ enum BlobsBench {
     }
 
     /// Pulls the attach op, then times fetching the blob.
-    static func download(_ device: Device, ticket: String, bytes: Int) async throws -> (Double, Timeline.Marks) {
+    static func download(_ device: Device, ticket: String, bytes: Int, node: Int32) async throws
+        -> (Double, Timeline.Marks, (node: Double, client: Double))
+    {
         let report = try await device.sync()
         guard report.pulled >= 1 else { throw BenchError("the downloading replica pulled no op") }
         let timeline = Timeline()
         FileCopy.settle()
+        let cpu = (node: CPUTime.of(pid: node), client: CPUTime.of(pid: getpid()))
         let started = ContinuousClock.now
         let p = try await BlobTransfer(replica: device.replica, link: device.link).fetch(ticket: ticket) { timeline.record($0) }
         let t = SyncBench.elapsed(since: started)
+        let used = (node: CPUTime.of(pid: node) - cpu.node, client: CPUTime.of(pid: getpid()) - cpu.client)
         guard p.blobs == 1, p.bytes == UInt64(bytes) else { throw BenchError("fetch moved \(p.blobs) blobs, \(p.bytes) of \(bytes) bytes") }
-        return (t, timeline.marks)
+        return (t, timeline.marks, used)
     }
 
     // MARK: Report
@@ -263,6 +280,11 @@ enum BlobsBench {
         print("  \(r.megabytes) MB download, \(Format.fixed(downTotal, 1)) ms: first bytes at \(Format.fixed((down.first ?? 0) * 1000, 1)) ms,"
               + " last at \(Format.fixed(down.last * 1000, 1)) ms (\(down.calls) body chunks),"
               + " \(Format.fixed(downTotal - down.last * 1000, 1)) ms after (fsync + hash check + rename; confirm)")
+        func cpu(_ c: (node: Double, client: Double), _ wall: Double) -> String {
+            "node \(Format.fixed(c.node * 1000, 1)) ms + client \(Format.fixed(c.client * 1000, 1)) ms"
+                + " = \(Format.fixed((c.node + c.client) / wall, 2)) of the 2 cores' \(Format.fixed(2 * wall * 1000, 1)) ms"
+        }
+        print("    CPU used: upload \(cpu(r.uploadCPU[u], r.upload[u])); download \(cpu(r.downloadCPU[d], r.download[d]))")
     }
 
     /// The pieces an upload is made of, on the same file and disk: hashing it the way the

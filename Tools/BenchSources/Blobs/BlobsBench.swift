@@ -20,8 +20,11 @@ enum BlobsBench {
     /// `FIELDSYNC_BENCH_BLOB_SIZES=50` (MB, comma-separated) narrows a run while tuning.
     static let sizes = ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_BLOB_SIZES"]
         .map { $0.split(separator: ",").compactMap { Int($0) } } ?? [1, 50]
-    /// `FIELDSYNC_BENCH_RUNS=10` takes the best of more runs.
-    static let runs = ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_RUNS"].flatMap { Int($0) } ?? 5
+    /// Best of 10 by default (`FIELDSYNC_BENCH_RUNS=N` to change): on this VM, filling new
+    /// page-cache pages is now and then 5-8× slower for seconds at a time (cp shows it
+    /// too, 16 vs 110 ms for 50 MB), and 5 runs of a 50 MB transfer sometimes caught no
+    /// quiet moment at all.
+    static let runs = ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_RUNS"].flatMap { Int($0) } ?? 10
     static let ratioTarget = 0.3
     static let memoryTarget = 64 * megabyte
 

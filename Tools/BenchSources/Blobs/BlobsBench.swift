@@ -36,6 +36,10 @@ enum BlobsBench {
         var cp: [Double] = []
         var copyItem: [Double] = []
         var copyFsync: [Double] = []
+        /// What no transfer can beat (`Floors`): the bytes made durable two ways, and hashed.
+        var durableCached: [Double] = []
+        var durableDirect: [Double] = []
+        var hash: [Double] = []
         var uploadMarks: [Timeline.Marks] = []
         var downloadMarks: [Timeline.Marks] = []
         /// CPU seconds (node, this process) each timed transfer used.
@@ -138,6 +142,10 @@ enum BlobsBench {
                 r.copyItem.append(try FileCopy.copyItem(source, copy))
                 FileCopy.settle()
                 r.copyFsync.append(try FileCopy.copyAndFsync(source, copy))
+                let floors = try Floors(source: source, size: r.bytes)
+                r.durableCached.append(try floors.durableCached(to: copy))
+                r.durableDirect.append(try floors.durableDirect(to: copy))
+                r.hash.append(floors.hash())
                 if megabytes == 50, sourceFor50 == nil { sourceFor50 = source } else { try FileManager.default.removeItem(atPath: source) }
             }
             results.append(r)
@@ -145,6 +153,8 @@ enum BlobsBench {
         let longRunningHWM = NodeMemory.field("VmHWM", pid: node.process.processIdentifier)
 
         printTable(results)
+        print("")
+        printFloors(results)
         print("")
         print("where the time goes")
         for r in results { printBreakdown(r) }
@@ -263,6 +273,43 @@ enum BlobsBench {
             for (name, times) in [("upload", r.upload), ("download", r.download), ("cp (3 per run)", r.cp), ("copyItem", r.copyItem), ("copy+fsync", r.copyFsync)] {
                 print("  " + Format.left("\(r.megabytes) MB \(name)", 22) + times.map { Format.fixed($0, 4) }.joined(separator: " "))
             }
+        }
+    }
+
+    /// The ceiling this machine puts on the ratios, whatever the code: an upload ends with
+    /// the blob durable on the node and a download with it durable on the device, so
+    /// neither can beat the fastest durable write of the same bytes to the same disk.
+    static func printFloors(_ results: [SizeRuns]) {
+        let w = [6, 17, 16, 16, 10, 16, 13, 13]
+        func row(_ cells: [String]) -> String {
+            zip(cells, w).enumerated().map { $0 == 0 ? Format.left($1.0, $1.1) : Format.right($1.0, $1.1) }.joined()
+        }
+        func ms(_ times: [Double]) -> String { Format.fixed((times.min() ?? .nan) * 1000, 1) + " ms" }
+        print("floors: the same bytes from memory, same disk, best of \(runs), timed in the same runs as the transfers")
+        print(row(["blob", "cached+fsync", "O_DIRECT+fsync", "SHA-256 1 core", "best cp", "cp÷durable", "upload÷cp", "download÷cp"]))
+        for r in results {
+            let cp = r.cp.min() ?? .nan
+            let durable = min(r.durableCached.min() ?? .nan, r.durableDirect.min() ?? .nan)
+            print(row([
+                "\(r.megabytes) MB", ms(r.durableCached), ms(r.durableDirect), ms(r.hash), ms(r.cp),
+                Format.fixed(cp / durable, 2) + "×",
+                Format.fixed(cp / (r.upload.min() ?? .nan), 2) + "×", Format.fixed(cp / (r.download.min() ?? .nan), 2) + "×",
+            ]))
+        }
+        print("cp÷durable is the most any upload or download can reach here: both end with the blob fsynced (the node before")
+        print("it acknowledges a chunk, the client before a fetched blob becomes visible); cp does not wait for the disk.")
+        for r in results {
+            let cp = r.cp.min() ?? .nan
+            let durable = min(r.durableCached.min() ?? .nan, r.durableDirect.min() ?? .nan)
+            let ceiling = cp / durable
+            let verdict = ceiling >= ratioTarget
+                ? "reachable here (ceiling \(Format.fixed(ceiling, 2))× ≥ \(ratioTarget)×)"
+                : "UNREACHABLE on this machine: the disk alone needs \(Format.fixed(durable * 1000, 1)) ms, "
+                    + "\(ratioTarget)× of cp allows \(Format.fixed(cp / ratioTarget * 1000, 1)) ms"
+            let upload = durable / (r.upload.min() ?? .nan)
+            let download = durable / (r.download.min() ?? .nan)
+            print("  \(r.megabytes) MB: target \(ratioTarget)× \(verdict); best upload at \(Format.fixed(upload * 100, 0))%"
+                  + " of the floor's speed, download at \(Format.fixed(download * 100, 0))%")
         }
     }
 

@@ -173,6 +173,20 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(digest.hex)"))
         let (get, _) = try await request(field, "GET", "/v1/blobs/\(digest.hex)", token: token)
         #expect(get == 404)
+
+        // The last chunk may ask to be finished in the same request: wrong bytes are then
+        // refused by that request, and nothing of them stays either.
+        let wrongAndFinish = try await request(field, "PUT", "/v1/blobs/\(digest.hex)?offset=0&finish=1", token: token, body: Data(repeating: 0x42, count: 100_000))
+        #expect(wrongAndFinish.0 == 422)
+        #expect(String(decoding: wrongAndFinish.1, as: UTF8.self).contains("do not hash"))
+        #expect(!FileManager.default.fileExists(atPath: nodeBlob(field, digest)))
+        #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(digest.hex)"))
+        // The right bytes, in one request: complete and visible without a finish call.
+        let right = try Data(contentsOf: URL(fileURLWithPath: field.folder.path + "/p.jpg"))
+        let (oneShot, answer) = try await request(field, "PUT", "/v1/blobs/\(digest.hex)?offset=0&finish=1", token: token, body: right)
+        #expect(oneShot == 200)
+        #expect(String(decoding: answer, as: UTF8.self).contains("complete"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: nodeBlob(field, digest))) == right)
     }
 
     @Test("another engineer's blob is 403; a blob no op refers to is refused")

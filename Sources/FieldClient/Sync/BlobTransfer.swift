@@ -101,16 +101,19 @@ public struct BlobTransfer: Sendable {
         var sizer = ChunkSizer()
         while held.bytes < size {
             let started = Date()
-            let reply = try await http.put(
-                "\(path)?offset=\(held.bytes)", file: fd, offset: held.bytes, length: min(sizer.next, size - held.bytes), sent: sent)
+            let length = min(sizer.next, size - held.bytes)
+            // The last chunk asks the node to verify in the same request (a node that does
+            // not know `finish` answers "partial", and the POST below finishes).
+            let last = held.bytes + length == size ? "&finish=1" : ""
+            let reply = try await http.put("\(path)?offset=\(held.bytes)\(last)", file: fd, offset: held.bytes, length: length, sent: sent)
             guard reply.status == 200, let bytes = reply.json["bytes"] as? NSNumber else {
                 // Only a different offset is worth another try: the node holds other than we
                 // thought, so go on from what it holds. Anything else (scope, size, an upload
                 // of the same blob under way) is the node's answer, not a reason to loop.
+                let refusal = ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): \(reply.message)")
+                guard reply.status == 409 else { throw refusal }
                 let now = try await status(digest)
-                guard reply.status == 409, !now.complete, now.bytes != held.bytes else {
-                    throw ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): \(reply.message)")
-                }
+                guard !now.complete, now.bytes != held.bytes else { throw refusal }
                 held = now
                 continue
             }
@@ -120,7 +123,9 @@ public struct BlobTransfer: Sendable {
             acknowledged += bytes.uint64Value - held.bytes
             sizer.measured(bytes: bytes.uint64Value - held.bytes, seconds: Date().timeIntervalSince(started))
             held.bytes = bytes.uint64Value
+            held.complete = reply.json["state"] as? String == "complete"
         }
+        if held.complete { return acknowledged }
         let done = try await http.send(.POST, "\(path)/finish", expectBytes: Self.answerBytes)
         guard done.status == 200 else {
             throw ClientError(.nodeRefused, "the node refused blob \(digest.hex.prefix(12)): \(done.message)")

@@ -323,7 +323,8 @@ enum BlobsBench {
         // Over plain HTTP (sendfile) progress comes once per chunk, when the node has it.
         print("  \(r.megabytes) MB upload, \(Format.fixed(upTotal, 1)) ms in \(up.calls) chunk(s): the first acknowledged at"
               + " \(Format.fixed(first, 1)) ms (pending query + status call + 1 MB sent and fsynced), the last at"
-              + " \(Format.fixed(last, 1)) ms, then \(Format.fixed(upTotal - last, 1)) ms (finish: hash check + rename; confirm)")
+              + " \(Format.fixed(last, 1)) ms (the last PUT also has the node check the hash and move the blob in), then"
+              + " \(Format.fixed(upTotal - last, 1)) ms (the device records the node's confirmation)")
         let d = r.best(r.download)
         let down = r.downloadMarks[d]
         let downTotal = r.download[d] * 1000

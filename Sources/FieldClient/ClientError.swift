@@ -7,6 +7,7 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         case noSignature = "no-signature"
         case notLoggedIn = "not-logged-in"
         case nodeUnreachable = "node-unreachable"
+        case nodeUntrusted = "node-untrusted"
         case nodeRefused = "node-refused"
         case badResponse = "bad-response"
     }

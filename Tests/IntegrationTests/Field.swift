@@ -9,10 +9,15 @@ import Testing
 final class Field {
     let folder: TempFolder
     let node: NodeProcess
+    /// With `tls`: the CA that signed the node's HTTPS certificate.
+    let ca: TestCA?
 
-    init() throws {
+    /// A node on plain HTTP, or with `tls` on HTTPS with a certificate from a CA of its own.
+    init(tls: Bool = false) throws {
         folder = try TempFolder("fieldsync-it")
-        node = try NodeProcess(data: folder.path + "/node")
+        ca = tls ? try TestCA(in: folder.path) : nil
+        let args = ca.map { ["--tls-cert", $0.nodeCertificate, "--tls-key", $0.nodeKey] } ?? []
+        node = try NodeProcess(data: folder.path + "/node", extraArgs: args)
     }
 
     /// Creates a token for `name` with `role`; returns it.
@@ -45,7 +50,8 @@ final class Field {
     func engineer(_ name: String, env: [String: String] = [:]) throws -> Engineer {
         let e = Engineer(name: name, home: folder.path + "/\(name)", env: env)
         try e.ok("init", "--engineer", name)
-        try e.ok("login", "--node", node.url, "--token", try token(name))
+        let trust = ca.map { ["--ca", $0.certificate] } ?? []
+        try e.ok(["login", "--node", node.url, "--token", try token(name)] + trust)
         return e
     }
 
@@ -73,6 +79,12 @@ struct Engineer {
 
     @discardableResult
     func ok(_ args: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+        try ok(args, sourceLocation: sourceLocation)
+    }
+
+    /// `ok` with the arguments in an array.
+    @discardableResult
+    func ok(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
         let r = try Binaries.run("fieldsync", args, env: env.merging(["FIELDSYNC_HOME": home]) { a, _ in a })
         #expect(r.status == 0, "\(name): fieldsync \(args.joined(separator: " ")) failed: \(r.stderr)", sourceLocation: sourceLocation)
         return r

@@ -1,7 +1,8 @@
 # Shared by Tools/run, Tools/test and Tools/bench: install what is missing, once.
 # Sourced, not run. Installs with apt-get (root, or sudo when available).
 
-fieldsync_apt_packages=(libsqlite3-dev libzstd-dev libssl-dev pkg-config)
+# openssl: the tests make a throwaway CA for a node serving HTTPS.
+fieldsync_apt_packages=(libsqlite3-dev libzstd-dev libssl-dev pkg-config openssl)
 
 fieldsync_setup() {
     local missing=()

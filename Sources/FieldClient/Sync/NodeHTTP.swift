@@ -3,9 +3,10 @@ import FieldStore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Requests to the node with the replica's token; network failures become one clear
-/// `nodeUnreachable` error.
+/// `nodeUnreachable` (or `nodeUntrusted`) error.
 struct NodeHTTP: Sendable {
     let link: NodeLink
 
@@ -49,9 +50,7 @@ struct NodeHTTP: Sendable {
             throw error
         } catch {
             try? sink.sync()
-            throw ClientError(
-                .nodeUnreachable,
-                "cannot reach the node at \(link.url) (\(error)): what arrived is kept; fetch again to continue")
+            throw Self.unreachable(link, error, then: "what arrived is kept; fetch again to continue")
         }
     }
 
@@ -63,7 +62,7 @@ struct NodeHTTP: Sendable {
         var request = HTTPClientRequest(url: link.url + path)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let from = sink.written
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(deadline))
+        let response = try await NodeClients.client(for: link).execute(request, timeout: .seconds(deadline))
         let status = Int(response.status.code)
         guard status == 200 || status == 206 else {
             let body = try await response.body.collect(upTo: BlobGet.messageLimit)
@@ -76,9 +75,8 @@ struct NodeHTTP: Sendable {
         return BlobGet.Answer(status: status, message: [])
     }
 
-    /// Sends a request. The HTTP client retries a refused connection until the deadline,
-    /// so the deadline is what a person waits with no signal: 15 s plus time for the body
-    /// at a slow 20 KB/s.
+    /// Sends a request. With no connection it fails at once (`NodeClients`); once
+    /// connected, the deadline is 15 s plus time for the body at a slow 20 KB/s.
     func send(
         _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = [],
         expectBytes: Int = 8 << 20
@@ -100,7 +98,7 @@ struct NodeHTTP: Sendable {
         request.body = body
         let deadline = Int64(15 + min(585, (bodyBytes + expectBytes / 8) / 20_000))
         return try await answer {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(deadline))
+            let response = try await NodeClients.client(for: link).execute(request, timeout: .seconds(deadline))
             return (response.status.code, [UInt8](buffer: try await response.body.collect(upTo: expectBytes)))
         }
     }
@@ -131,7 +129,7 @@ struct NodeHTTP: Sendable {
         }
         let deadline = Int64(15 + min(585, Int(length) / 20_000))
         let reply = try await answer {
-            let response = try await HTTPClient.shared.execute(request: request, deadline: .now() + .seconds(deadline)).get()
+            let response = try await NodeClients.client(for: link).execute(request: request, deadline: .now() + .seconds(deadline)).get()
             return (response.status.code, response.body.map { [UInt8](buffer: $0) } ?? [])
         }
         if reply.status == 200 { sent(offset + length) }
@@ -149,9 +147,20 @@ struct NodeHTTP: Sendable {
         } catch let error as ClientError {
             throw error
         } catch {
-            throw ClientError(
-                .nodeUnreachable,
-                "cannot reach the node at \(link.url) (\(error)): your work is safe in this replica; sync again when you have signal")
+            throw Self.unreachable(link, error, then: "sync again when you have signal")
         }
+    }
+
+    /// The error for a request that got no answer: no signal, or a node this device may
+    /// not trust (waiting for signal would not help with that).
+    static func unreachable(_ link: NodeLink, _ error: any Error, then: String) -> ClientError {
+        if let tls = error as? NIOSSLError, case .handshakeFailed = tls {
+            let fix = link.trustedCA == nil
+                ? "if the node uses its own CA, run `fieldsync login` again with --ca CA.pem"
+                : "the CA given at login (--ca) did not sign it: ask whoever runs the node for its CA certificate"
+            return ClientError(
+                .nodeUntrusted, "the node at \(link.url) presented a certificate this device does not trust (\(tls)): \(fix); your work is safe in this replica")
+        }
+        return ClientError(.nodeUnreachable, "cannot reach the node at \(link.url) (\(error)): your work is safe in this replica; \(then)")
     }
 }

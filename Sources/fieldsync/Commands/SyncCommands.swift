@@ -6,15 +6,24 @@ import Foundation
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remember the node to sync with and your token (stored readable by you only).",
-        discussion: "Example:\n  fieldsync login --node https://sync.example.com --token fs_3f…")
+        discussion: """
+            Examples:
+              fieldsync login --node https://sync.example.com --token fs_3f…
+              fieldsync login --node https://depot-7.lan:8443 --token fs_3f… --ca depot-ca.pem
+            """)
 
     @Option(help: "The node's address, http(s)://HOST:PORT.") var node: String
     @Option(help: "Your token, from dispatch.") var token: String
+    @Option(
+        help: ArgumentHelp(
+            "The CA certificate (PEM) that signed the node's HTTPS certificate, for a node with its own CA.",
+            discussion: "A copy is kept in the replica; only that CA is then trusted for this node. A login without --ca trusts the system's roots again."))
+    var ca: String?
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         try global.withReplica { r in
-            try NodeLink.save(home: r.home, url: node, token: token)
+            try NodeLink.save(home: r.home, url: node, token: token, ca: ca)
             global.emit(["node": node]) { "✓ this replica now syncs with \(node); run `fieldsync sync`" }
         }
     }

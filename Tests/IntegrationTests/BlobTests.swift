@@ -210,6 +210,74 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(stray.hex)"))
     }
 
+    @Test("one request says what the node holds of many blobs, refusing only those the caller may not move")
+    func statusOfManyBlobs() async throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        let e21 = try field.engineer("E21")
+        let other = try field.dispatch("E21")
+        try e17.ok("sync")
+        try e21.ok("sync")
+        let sent = try Self.randomFile(field.folder.path + "/a.jpg", bytes: 40_000, seed: 41)
+        try e17.ok("photo", t, field.folder.path + "/a.jpg")
+        try e17.ok("sync")
+        // Attached and its op synced, but its bytes never sent.
+        let notSent = try Self.randomFile(field.folder.path + "/b.jpg", bytes: 30_000, seed: 42)
+        try e17.ok("photo", t, field.folder.path + "/b.jpg")
+        try FileManager.default.removeItem(atPath: e17.home + "/blobs/\(notSent.hex.prefix(2))/\(notSent.hex)")
+        try e17.ok("sync")
+        let theirs = try Self.randomFile(field.folder.path + "/c.jpg", bytes: 20_000, seed: 43)
+        try e21.ok("photo", other, field.folder.path + "/c.jpg")
+        try e21.ok("sync")
+        let stray = SHA256.hash(Array("no op refers to me".utf8))
+
+        let token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
+        let query = try JSONSerialization.data(withJSONObject: ["blobs": [sent.hex, notSent.hex, theirs.hex, stray.hex]])
+        let (code, body) = try await request(field, "POST", "/v1/blobs/status", token: token, body: query)
+        #expect(code == 200)
+        let entries = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["blobs"] as? [[String: Any]] ?? []
+        let by = Dictionary(uniqueKeysWithValues: entries.map { ($0["sha"] as? String ?? "", $0) })
+        #expect(entries.count == 4)
+        #expect(by[sent.hex]?["state"] as? String == "complete")
+        #expect((by[sent.hex]?["bytes"] as? NSNumber)?.intValue == 40_000)
+        #expect(by[notSent.hex]?["state"] as? String == "absent")
+        #expect(by[theirs.hex]?["state"] as? String == "refused")
+        #expect((by[theirs.hex]?["status"] as? NSNumber)?.intValue == 403)
+        #expect((by[theirs.hex]?["message"] as? String)?.contains("not assigned to E17") == true)
+        #expect(by[stray.hex]?["state"] as? String == "refused")
+        #expect((by[stray.hex]?["status"] as? NSNumber)?.intValue == 409)
+
+        let bad = try JSONSerialization.data(withJSONObject: ["blobs": [sent.hex, "not-a-hash"]])
+        let (badCode, badBody) = try await request(field, "POST", "/v1/blobs/status", token: token, body: bad)
+        #expect(badCode == 400)
+        #expect(String(decoding: badBody, as: UTF8.self).contains("64 hex digits"))
+    }
+
+    @Test("a shift's photos cost one status round trip in all, and one request each when small")
+    func photosCostFewRoundTrips() async throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        for i in 1...3 {
+            _ = try Self.randomFile(field.folder.path + "/\(i).jpg", bytes: 200_000 + i, seed: UInt64(60 + i))
+            try e17.ok("photo", t, field.folder.path + "/\(i).jpg")
+        }
+        let report = try e17.ok("sync", "--json").object
+        #expect((report["blobsUploaded"] as? Int) == 3)
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: field.node.url + "/metrics")!)
+        let text = String(decoding: metrics, as: UTF8.self)
+        func requests(_ kind: String) -> Int {
+            let prefix = "fieldsync_blob_requests_total{kind=\"\(kind)\"} "
+            return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
+        }
+        #expect(requests("statuses") == 1)
+        #expect(requests("status") == 0)
+        #expect(requests("upload") == 3)
+        #expect(requests("finish") == 0)
+    }
+
     @Test("central verifies signatures and says plainly what changed after signing")
     func nodeVerifiesSignatures() throws {
         let field = try Field()

@@ -42,12 +42,18 @@ public struct BlobTransfer: Sendable {
         var refused: [String] = []
         let pending = try replica.store.unconfirmedBlobs().filter { replica.blobs.contains($0.digest) }
         p.total = pending.reduce(0) { $0 + $1.size }
+        // What the node holds of every pending blob, in one round trip: on a field link
+        // each round trip per photo costs more than a small photo's bytes.
+        var known = pending.isEmpty ? [:] : try await statuses(pending.map(\.digest))
         for blob in pending {
             var failures = 0
             let before = p
             while true {
                 let held: (complete: Bool, bytes: UInt64)
-                do { held = try await status(blob.digest) } catch let error as ClientError where error.code == .nodeRefused {
+                do {
+                    // Retries ask again: a broken attempt may have left more on the node.
+                    if let answer = known.removeValue(forKey: blob.digest) { held = try answer.get() } else { held = try await status(blob.digest) }
+                } catch let error as ClientError where error.code == .nodeRefused {
                     refused.append(error.message)
                     break
                 }
@@ -132,6 +138,35 @@ public struct BlobTransfer: Sendable {
         }
         return acknowledged
     }
+
+    /// What the node holds of each of `digests` (a refusal for those the caller may not
+    /// move), in as few requests as the node allows; empty from a node that answers only
+    /// one blob at a time (`status` then asks for each).
+    func statuses(_ digests: [Digest]) async throws -> [Digest: Result<(complete: Bool, bytes: UInt64), ClientError>] {
+        var out: [Digest: Result<(complete: Bool, bytes: UInt64), ClientError>] = [:]
+        for start in stride(from: 0, to: digests.count, by: Self.statusesPerRequest) {
+            let part = digests[start..<min(digests.count, start + Self.statusesPerRequest)]
+            let query = try JSONSerialization.data(withJSONObject: ["blobs": part.map(\.hex)])
+            let reply = try await http.send(
+                .POST, "/v1/blobs/status", body: [UInt8](query), headers: [("Content-Type", "application/json")],
+                expectBytes: Self.answerBytes * 4 + part.count * 512)
+            if reply.status == 404 || reply.status == 405 { return [:] }
+            guard reply.status == 200, let entries = reply.json["blobs"] as? [[String: Any]] else {
+                throw ClientError(.badResponse, "the node answered \(reply.status) when asked which photos it holds: \(reply.message)")
+            }
+            for entry in entries {
+                guard let digest = (entry["sha"] as? String).flatMap(Digest.init(hex:)) else { continue }
+                let state = entry["state"] as? String
+                if state == "refused" {
+                    out[digest] = .failure(ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): \(entry["message"] as? String ?? "refused")"))
+                } else {
+                    out[digest] = .success((state == "complete", (entry["bytes"] as? NSNumber)?.uint64Value ?? 0))
+                }
+            }
+        }
+        return out
+    }
+    static let statusesPerRequest = 1_000
 
     func status(_ digest: Digest) async throws -> (complete: Bool, bytes: UInt64) {
         let reply = try await http.send(.GET, "/v1/blobs/\(digest.hex)/status", expectBytes: Self.answerBytes)

@@ -8,6 +8,7 @@ import Metrics
 /// Blob endpoints, by SHA-256 (resumable, chunked, verified):
 ///
 /// - `GET  /v1/blobs/:sha/status`      → `{"state": "complete"|"partial"|"absent", "bytes": N}`
+/// - `POST /v1/blobs/status`           → the same for many blobs at once (`statuses`)
 /// - `PUT  /v1/blobs/:sha?offset=N`    → appends the body at N (N must be what the node
 ///   holds); durable (fsync) before the answer `{"bytes": held}`. A cut connection keeps
 ///   what arrived, so the next upload resumes there. `&finish=1` then finishes (below).
@@ -35,18 +36,43 @@ struct BlobRoutes {
     }
 
     func add(to group: RouterGroup<NodeRequestContext>) {
-        group.get("blobs/:sha/status") { request, context in try await status(request, context) }
-        group.put("blobs/:sha") { request, context in try await upload(request, context) }
-        group.post("blobs/:sha/finish") { request, context in try await finish(request, context) }
-        group.get("blobs/:sha") { request, context in try await download(request, context) }
+        group.post("blobs/status") { request, context in
+            Self.count("statuses")
+            return try await statuses(request, context)
+        }
+        group.get("blobs/:sha/status") { request, context in
+            Self.count("status")
+            return try await status(request, context)
+        }
+        group.put("blobs/:sha") { request, context in
+            Self.count("upload")
+            return try await upload(request, context)
+        }
+        group.post("blobs/:sha/finish") { request, context in
+            Self.count("finish")
+            return try await finish(request, context)
+        }
+        group.get("blobs/:sha") { request, context in
+            Self.count("download")
+            return try await download(request, context)
+        }
+    }
+
+    /// Blob requests by kind: round trips are what a photo costs on a field link.
+    static func count(_ kind: String) {
+        Counter(label: "fieldsync_blob_requests_total", dimensions: [("kind", kind)]).increment()
     }
 
     /// The blob named in the path, if the caller may move it, and its declared size.
     func authorised(_ context: NodeRequestContext) throws -> (Digest, UInt64) {
-        guard let raw = context.parameters.get("sha"), let digest = Digest(hex: raw) else {
-            throw HTTPError(.badRequest, message: "a blob is named by its SHA-256: 64 hex digits")
-        }
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        return try authorised(context.parameters.get("sha") ?? "", for: principal)
+    }
+
+    func authorised(_ raw: String, for principal: Principal) throws -> (Digest, UInt64) {
+        guard let digest = Digest(hex: raw) else {
+            throw HTTPError(.badRequest, message: "a blob is named by its SHA-256: 64 hex digits ('\(raw.prefix(16))…' is not)")
+        }
         switch try store.blobAccess(digest, for: principal) {
         case .allowed(let maxSize): return (digest, maxSize)
         case .forbidden: throw HTTPError(.forbidden, message: "blob \(raw.prefix(12)) belongs to tickets not assigned to \(principal.name)")
@@ -56,11 +82,51 @@ struct BlobRoutes {
 
     func status(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
         let (digest, _) = try authorised(context)
+        return try status(of: digest)
+    }
+
+    func status(of digest: Digest) throws -> Status {
         switch try blobs.state(of: digest) {
         case .complete(let size): return Status(state: "complete", bytes: size)
         case .partial(let received): return Status(state: "partial", bytes: received)
         case .absent: return Status(state: "absent", bytes: 0)
         }
+    }
+
+    /// `POST /v1/blobs/status` `{"blobs": [SHA, …]}`: what `status` says of each, in one
+    /// round trip for a shift's photos; a blob the caller may not move is `refused` with
+    /// the status and message its own request would get.
+    struct StatusQuery: Decodable { let blobs: [String] }
+    struct StatusEntry: Encodable {
+        let sha: String
+        let state: String
+        let bytes: UInt64
+        var status: Int?
+        var message: String?
+    }
+    struct StatusList: ResponseEncodable { let blobs: [StatusEntry] }
+    static let statusesPerRequest = 1_000
+
+    func statuses(_ request: Request, _ context: NodeRequestContext) async throws -> StatusList {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let query: StatusQuery
+        do { query = try await request.decode(as: StatusQuery.self, context: context) } catch {
+            throw HTTPError(.badRequest, message: "send {\"blobs\": [SHA-256 hex, …]}")
+        }
+        guard query.blobs.count <= Self.statusesPerRequest else {
+            throw HTTPError(.badRequest, message: "ask about at most \(Self.statusesPerRequest) blobs per request")
+        }
+        var out: [StatusEntry] = []
+        for raw in query.blobs {
+            do {
+                let (digest, _) = try authorised(raw, for: principal)
+                let s = try status(of: digest)
+                out.append(StatusEntry(sha: raw, state: s.state, bytes: s.bytes))
+            } catch let refused as HTTPError where refused.status != .badRequest {
+                out.append(StatusEntry(sha: raw, state: "refused", bytes: 0, status: refused.status.code, message: refused.body))
+            }
+        }
+        return StatusList(blobs: out)
     }
 
     func upload(_ request: Request, _ context: NodeRequestContext) async throws -> Status {

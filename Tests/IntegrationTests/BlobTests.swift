@@ -114,6 +114,37 @@ import Testing
         #expect(try phone.ok("fetch", t).stdout.contains("already on this device"))
     }
 
+    @Test("fetch brings what the node holds and names what is not on it yet, instead of failing on it")
+    func fetchSkipsWhatTheNodeLacks() throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let tablet = try field.engineer("E17")
+        try tablet.ok("sync")
+        // Two photos; the tablet's sync sends the first and both ops, not the second's bytes.
+        let first = try Self.randomFile(field.folder.path + "/1.jpg", bytes: 150_000, seed: 71)
+        let second = try Self.randomFile(field.folder.path + "/2.jpg", bytes: 160_000, seed: 72)
+        // The digests sort so that the missing one would come first, as a failure did.
+        let (sent, unsent) = first < second ? (second, first) : (first, second)
+        for (digest, file) in [(first, "/1.jpg"), (second, "/2.jpg")] {
+            try tablet.ok("photo", t, field.folder.path + file)
+            if digest == unsent {
+                try FileManager.default.removeItem(atPath: tablet.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)")
+            }
+        }
+        try tablet.ok("sync")
+
+        let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
+        try phone.ok("init", "--engineer", "E17")
+        try phone.ok("login", "--node", field.node.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
+        try phone.ok("sync")
+        let done = try phone.ok("fetch", t, "--json").object
+        #expect((done["fetched"] as? Int) == 1)
+        #expect((done["notOnNode"] as? Int) == 1)
+        #expect(FileManager.default.fileExists(atPath: phone.home + "/blobs/\(sent.hex.prefix(2))/\(sent.hex)"))
+        #expect(!FileManager.default.fileExists(atPath: phone.home + "/blobs/\(unsent.hex.prefix(2))/\(unsent.hex)"))
+        #expect(try phone.ok("fetch", t).stdout.contains("1 not on the node yet"))
+    }
+
     @Test("a fetch with no signal says so, keeps what arrived, and the next fetch finishes it")
     func fetchWithoutSignal() throws {
         let field = try Field()

@@ -24,6 +24,9 @@ public struct BlobTransfer: Sendable {
         public var bytes: UInt64 = 0
         public var total: UInt64 = 0
         public var seconds = 0.0
+        /// Attachments a fetch left: the node does not hold them whole yet (their device
+        /// has not sent them).
+        public var notOnNode = 0
     }
 
     let replica: FieldReplica
@@ -182,16 +185,30 @@ public struct BlobTransfer: Sendable {
         var p = Progress()
         let missing = Dictionary(t.attachments.map { ($0.attachment.sha256, $0.attachment.byteSize) }) { a, _ in a }
             .filter { !replica.blobs.contains($0.key) }
-        p.total = missing.values.reduce(0, +)
+        // No answer: no signal, give up now (see `attempts`).
+        let noSignal = ClientError(
+            .nodeUnreachable, "cannot reach the node at \(http.link.url): what arrived is kept; run `fieldsync fetch \(raw)` again when you have signal")
+        // What the node holds of them all, in one round trip.
+        var known: [Digest: Result<(complete: Bool, bytes: UInt64), ClientError>]
+        do { known = missing.isEmpty ? [:] : try await statuses(Array(missing.keys)) } catch let error as ClientError where error.code == .nodeUnreachable {
+            throw noSignal
+        }
+        p.total = missing.filter { (try? known[$0.key]?.get().complete) != false }.values.reduce(0, +)
         for (digest, size) in missing.sorted(by: { $0.key < $1.key }) {
             var failures = 0
             let before = p
             while true {
-                // No answer: no signal, give up now (see `attempts`).
-                do { _ = try await status(digest) } catch let error as ClientError where error.code == .nodeUnreachable {
-                    throw ClientError(
-                        .nodeUnreachable,
-                        "cannot reach the node at \(http.link.url): what arrived is kept; run `fieldsync fetch \(raw)` again when you have signal")
+                let held: (complete: Bool, bytes: UInt64)
+                do {
+                    // Retries ask again, and so does a node that answers blob by blob.
+                    if let answer = known.removeValue(forKey: digest) { held = try answer.get() } else { held = try await status(digest) }
+                } catch let error as ClientError where error.code == .nodeUnreachable {
+                    throw noSignal
+                }
+                // Its device has not sent it yet: fetch the others, and say so.
+                guard held.complete else {
+                    p.notOnNode += 1
+                    break
                 }
                 do {
                     let got = try await download(digest, size: size) { n in

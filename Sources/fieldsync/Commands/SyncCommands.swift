@@ -101,6 +101,8 @@ struct Fetch: AsyncParsableCommand {
         let ticket: String
         let fetched: Int
         let bytes: UInt64
+        /// Attachments the node does not hold yet: their device has not sent them.
+        let notOnNode: Int
     }
 
     func run() async throws {
@@ -113,8 +115,10 @@ struct Fetch: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\r↓ \(mb(p.bytes)) of \(mb(p.total))".utf8))
             }
             if live && p.total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-            global.emit(Output(ticket: ticket, fetched: p.blobs, bytes: p.bytes)) {
-                p.blobs == 0 ? "Every attachment of \(ticket) is already on this device." : "✓ fetched \(p.blobs) attachment(s) of \(ticket), \(mb(p.bytes))"
+            global.emit(Output(ticket: ticket, fetched: p.blobs, bytes: p.bytes, notOnNode: p.notOnNode)) {
+                let waiting = p.notOnNode == 0 ? "" : "; \(p.notOnNode) not on the node yet (the device that took it has not synced it): fetch again later"
+                if p.blobs == 0 && p.notOnNode == 0 { return "Every attachment of \(ticket) is already on this device." }
+                return "✓ fetched \(p.blobs) attachment(s) of \(ticket), \(mb(p.bytes))" + waiting
             }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

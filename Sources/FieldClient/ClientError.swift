@@ -9,6 +9,8 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         case nodeUnreachable = "node-unreachable"
         case nodeUntrusted = "node-untrusted"
         case nodeRefused = "node-refused"
+        /// The node does not hold a blob whole yet: the device that took it has not sent it.
+        case blobNotOnNode = "blob-not-on-node"
         case badResponse = "bad-response"
     }
 

@@ -142,6 +142,7 @@ import Testing
         #expect((done["notOnNode"] as? Int) == 1)
         #expect(FileManager.default.fileExists(atPath: phone.home + "/blobs/\(sent.hex.prefix(2))/\(sent.hex)"))
         #expect(!FileManager.default.fileExists(atPath: phone.home + "/blobs/\(unsent.hex.prefix(2))/\(unsent.hex)"))
+        #expect(!FileManager.default.fileExists(atPath: phone.home + "/blobs/tmp/fetch-\(unsent.hex)"))
         #expect(try phone.ok("fetch", t).stdout.contains("1 not on the node yet"))
     }
 
@@ -285,7 +286,7 @@ import Testing
         #expect(String(decoding: badBody, as: UTF8.self).contains("64 hex digits"))
     }
 
-    @Test("a shift's photos cost one status round trip in all, and one request each when small")
+    @Test("a shift's photos cost one status round trip in all and one request each when small; a fetch, one request each")
     func photosCostFewRoundTrips() async throws {
         let field = try Field()
         let t = try field.dispatch("E17")
@@ -297,16 +298,27 @@ import Testing
         }
         let report = try e17.ok("sync", "--json").object
         #expect((report["blobsUploaded"] as? Int) == 3)
-        let (metrics, _) = try await URLSession.shared.data(from: URL(string: field.node.url + "/metrics")!)
-        let text = String(decoding: metrics, as: UTF8.self)
+        var text = ""
         func requests(_ kind: String) -> Int {
             let prefix = "fieldsync_blob_requests_total{kind=\"\(kind)\"} "
             return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
         }
+        text = String(decoding: try await URLSession.shared.data(from: URL(string: field.node.url + "/metrics")!).0, as: UTF8.self)
         #expect(requests("statuses") == 1)
         #expect(requests("status") == 0)
         #expect(requests("upload") == 3)
         #expect(requests("finish") == 0)
+
+        // Fetched on another device: one request per photo, no status calls.
+        let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
+        try phone.ok("init", "--engineer", "E17")
+        try phone.ok("login", "--node", field.node.url, "--token", try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
+        try phone.ok("sync")
+        #expect((try phone.ok("fetch", t, "--json").object["fetched"] as? Int) == 3)
+        text = String(decoding: try await URLSession.shared.data(from: URL(string: field.node.url + "/metrics")!).0, as: UTF8.self)
+        #expect(requests("download") == 3)
+        #expect(requests("status") == 0)
+        #expect(requests("statuses") == 1)
     }
 
     @Test("central verifies signatures and says plainly what changed after signing")

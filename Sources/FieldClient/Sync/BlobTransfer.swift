@@ -188,27 +188,24 @@ public struct BlobTransfer: Sendable {
         // No answer: no signal, give up now (see `attempts`).
         let noSignal = ClientError(
             .nodeUnreachable, "cannot reach the node at \(http.link.url): what arrived is kept; run `fieldsync fetch \(raw)` again when you have signal")
-        // What the node holds of them all, in one round trip.
-        var known: [Digest: Result<(complete: Bool, bytes: UInt64), ClientError>]
-        do { known = missing.isEmpty ? [:] : try await statuses(Array(missing.keys)) } catch let error as ClientError where error.code == .nodeUnreachable {
-            throw noSignal
-        }
-        p.total = missing.filter { (try? known[$0.key]?.get().complete) != false }.values.reduce(0, +)
+        p.total = missing.values.reduce(0, +)
         for (digest, size) in missing.sorted(by: { $0.key < $1.key }) {
             var failures = 0
             let before = p
             while true {
-                let held: (complete: Bool, bytes: UInt64)
-                do {
-                    // Retries ask again, and so does a node that answers blob by blob.
-                    if let answer = known.removeValue(forKey: digest) { held = try answer.get() } else { held = try await status(digest) }
-                } catch let error as ClientError where error.code == .nodeUnreachable {
-                    throw noSignal
-                }
-                // Its device has not sent it yet: fetch the others, and say so.
-                guard held.complete else {
-                    p.notOnNode += 1
-                    break
+                // The first attempt is the download itself: one round trip per attachment.
+                // After a failure, ask first: no answer is no signal, and the node may no
+                // longer hold the blob at all.
+                if failures > 0 {
+                    let held: (complete: Bool, bytes: UInt64)
+                    do { held = try await status(digest) } catch let error as ClientError where error.code == .nodeUnreachable {
+                        throw noSignal
+                    }
+                    guard held.complete else {
+                        p.notOnNode += 1
+                        p.total -= size
+                        break
+                    }
                 }
                 do {
                     let got = try await download(digest, size: size) { n in
@@ -219,6 +216,11 @@ public struct BlobTransfer: Sendable {
                     }
                     p.bytes += got
                     p.blobs += 1
+                    break
+                } catch let error as ClientError where error.code == .blobNotOnNode {
+                    // Its device has not sent it yet: fetch the others, and say so.
+                    p.notOnNode += 1
+                    p.total -= size
                     break
                 } catch let error as ClientError where error.code == .nodeUnreachable {
                     failures += 1
@@ -242,7 +244,12 @@ public struct BlobTransfer: Sendable {
         follower.advance(to: have)
         let sink = try BlobSink(path: partial, at: have, follower: follower)
         defer { sink.close() }
-        try await http.download("/v1/blobs/\(digest.hex)", to: sink, expected: size - min(size, have)) { n in received(have + n) }
+        do {
+            try await http.download("/v1/blobs/\(digest.hex)", to: sink, expected: size - min(size, have)) { n in received(have + n) }
+        } catch let error as ClientError where error.code == .blobNotOnNode {
+            if have == 0 { try? FileManager.default.removeItem(atPath: partial) }
+            throw error
+        }
         guard try replica.blobs.adoptFetched(digest, follower: sink.follower) else {
             throw ClientError(.badResponse, "blob \(digest.hex.prefix(12)) from the node does not match its hash: it was discarded; fetch again")
         }

@@ -39,7 +39,8 @@ struct NodeHTTP: Sendable {
                 answer = try await downloadOverTLS(path, headers: headers, to: sink, deadline: deadline, received: received)
             }
             guard answer.status == 200 || answer.status == 206 else {
-                throw ClientError(.nodeRefused, Reply(status: answer.status, body: answer.message).message)
+                let message = Reply(status: answer.status, body: answer.message).message
+                throw ClientError(answer.status == 404 ? .blobNotOnNode : .nodeRefused, message)
             }
             guard answer.status == 206 || from == 0 else {
                 throw ClientError(.badResponse, "the node sent the whole blob when asked for its rest: fetch again")

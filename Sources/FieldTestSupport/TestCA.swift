@@ -1,6 +1,6 @@
 import Foundation
 
-/// A throwaway CA and a certificate it signed for 127.0.0.1, made with the `openssl`
+/// A throwaway CA and a certificate it signed (for 127.0.0.1 unless told), made with the `openssl`
 /// command (Debian's openssl package), for tests of a node serving HTTPS.
 package struct TestCA: Sendable {
     /// The CA's certificate (PEM): what a device is told to trust.
@@ -9,12 +9,13 @@ package struct TestCA: Sendable {
     package let nodeCertificate: String
     package let nodeKey: String
 
-    package init(in folder: String) throws {
+    /// `name`: the node certificate's subjectAltName.
+    package init(in folder: String, name: String = "IP:127.0.0.1") throws {
         certificate = folder + "/ca.pem"
         nodeCertificate = folder + "/node.pem"
         nodeKey = folder + "/node.key"
         let caKey = folder + "/ca.key", request = folder + "/node.csr", extensions = folder + "/node.ext"
-        try Data("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n".utf8)
+        try Data("subjectAltName=\(name)\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n".utf8)
             .write(to: URL(fileURLWithPath: extensions))
         try Self.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", certificate, "-days", "2",
                          "-subj", "/CN=FieldSync test CA")

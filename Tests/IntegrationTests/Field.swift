@@ -12,10 +12,11 @@ final class Field {
     /// With `tls`: the CA that signed the node's HTTPS certificate.
     let ca: TestCA?
 
-    /// A node on plain HTTP, or with `tls` on HTTPS with a certificate from a CA of its own.
-    init(tls: Bool = false) throws {
+    /// A node on plain HTTP, or with `tls` on HTTPS with a certificate from a CA of its own
+    /// (for `certificateName`, a subjectAltName).
+    init(tls: Bool = false, certificateName: String = "IP:127.0.0.1") throws {
         folder = try TempFolder("fieldsync-it")
-        ca = tls ? try TestCA(in: folder.path) : nil
+        ca = tls ? try TestCA(in: folder.path, name: certificateName) : nil
         let args = ca.map { ["--tls-cert", $0.nodeCertificate, "--tls-key", $0.nodeKey] } ?? []
         node = try NodeProcess(data: folder.path + "/node", extraArgs: args)
     }

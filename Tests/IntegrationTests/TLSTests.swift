@@ -49,7 +49,8 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 8)
         #expect(refused.status != 0)
         #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
-        #expect(refused.stderr.contains("certificate"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("does not trust"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--ca"), "\(refused.stderr)")
 
         try e17.ok("login", "--node", field.node.url, "--token", token, "--ca", field.ca!.certificate)
         try e17.ok("sync")
@@ -57,6 +58,16 @@ import Testing
         try e17.ok("sync")
         let notes = try field.central(t)["notes"] as? [[String: Any]] ?? []
         #expect(notes.contains { ($0["text"] as? String) == "Compressor replaced" })
+    }
+
+    @Test("a certificate for another address is named as such, even from the trusted CA")
+    func certificateForAnotherAddress() throws {
+        let field = try Field(tls: true, certificateName: "DNS:depot-7.example")
+        let e17 = try field.engineer("E17")  // logs in with --ca: the CA is trusted
+        let refused = try e17.run("sync")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("not for this address"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
     }
 
     @Test("login checks --ca before it saves anything")

@@ -10,10 +10,12 @@ import NIOHTTP1
 public struct BlobTransfer: Sendable {
     /// Failures of one blob's transfer before giving up (the link keeps breaking).
     ///
-    /// Each attempt starts by asking the node what it holds. No answer means no signal:
-    /// that ends the command at once, with one clear line (waiting would not help, and the
-    /// work stays safe). A transfer that breaks after the node answered is a flaky link:
-    /// the next attempt goes on from what the node (or this device) holds.
+    /// An upload first asks what the node holds (for all pending blobs in one request); a
+    /// fetch goes straight to the download. After a failure, each attempt asks the node
+    /// first: no answer means no signal, and that ends the command at once with one clear
+    /// line (waiting would not help, and the work stays safe). A transfer that breaks after
+    /// the node answered is a flaky link: the next attempt goes on from what the node (or
+    /// this device) holds.
     static let attempts = 8
     /// The most a status or finish answer may hold (a small JSON object).
     static let answerBytes = 1 << 16
@@ -44,7 +46,7 @@ public struct BlobTransfer: Sendable {
         var p = Progress()
         var refused: [String] = []
         let pending = try replica.store.unconfirmedBlobs().filter { replica.blobs.contains($0.digest) }
-        p.total = pending.reduce(0) { $0 + $1.size }
+        p.total = Self.sum(pending.map(\.size))
         // What the node holds of every pending blob, in one round trip: on a field link
         // each round trip per photo costs more than a small photo's bytes.
         var known = pending.isEmpty ? [:] : try await statuses(pending.map(\.digest))
@@ -122,7 +124,9 @@ public struct BlobTransfer: Sendable {
                 let refusal = ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): \(reply.message)")
                 guard reply.status == 409 else { throw refusal }
                 let now = try await status(digest)
-                guard !now.complete, now.bytes != held.bytes else { throw refusal }
+                // Whole on the node already (another device, or a finish that raced ours).
+                if now.complete { return acknowledged }
+                guard now.bytes != held.bytes else { throw refusal }
                 held = now
                 continue
             }
@@ -142,6 +146,15 @@ public struct BlobTransfer: Sendable {
         return acknowledged
     }
 
+    /// Sizes come from ops, which any device may write: a total that would overflow is
+    /// shown as the most there is rather than crash the command.
+    static func sum(_ sizes: [UInt64]) -> UInt64 {
+        sizes.reduce(0) { total, size in
+            let (sum, overflow) = total.addingReportingOverflow(size)
+            return overflow ? .max : sum
+        }
+    }
+
     /// What the node holds of each of `digests` (a refusal for those the caller may not
     /// move), in as few requests as the node allows; empty from a node that answers only
     /// one blob at a time (`status` then asks for each).
@@ -153,10 +166,9 @@ public struct BlobTransfer: Sendable {
             let reply = try await http.send(
                 .POST, "/v1/blobs/status", body: [UInt8](query), headers: [("Content-Type", "application/json")],
                 expectBytes: Self.answerBytes * 4 + part.count * 512)
-            if reply.status == 404 || reply.status == 405 { return [:] }
-            guard reply.status == 200, let entries = reply.json["blobs"] as? [[String: Any]] else {
-                throw ClientError(.badResponse, "the node answered \(reply.status) when asked which photos it holds: \(reply.message)")
-            }
+            // A node without the endpoint (404/405), or anything in between that will not
+            // take the list (a proxy's body limit, a smaller cap): ask blob by blob.
+            guard reply.status == 200, let entries = reply.json["blobs"] as? [[String: Any]] else { return [:] }
             for entry in entries {
                 guard let digest = (entry["sha"] as? String).flatMap(Digest.init(hex:)) else { continue }
                 let state = entry["state"] as? String
@@ -188,7 +200,7 @@ public struct BlobTransfer: Sendable {
         // No answer: no signal, give up now (see `attempts`).
         let noSignal = ClientError(
             .nodeUnreachable, "cannot reach the node at \(http.link.url): what arrived is kept; run `fieldsync fetch \(raw)` again when you have signal")
-        p.total = missing.values.reduce(0, +)
+        p.total = Self.sum(Array(missing.values))
         for (digest, size) in missing.sorted(by: { $0.key < $1.key }) {
             var failures = 0
             let before = p
@@ -203,7 +215,7 @@ public struct BlobTransfer: Sendable {
                     }
                     guard held.complete else {
                         p.notOnNode += 1
-                        p.total -= size
+                        p.total -= min(size, p.total)
                         break
                     }
                 }
@@ -220,7 +232,7 @@ public struct BlobTransfer: Sendable {
                 } catch let error as ClientError where error.code == .blobNotOnNode {
                     // Its device has not sent it yet: fetch the others, and say so.
                     p.notOnNode += 1
-                    p.total -= size
+                    p.total -= min(size, p.total)
                     break
                 } catch let error as ClientError where error.code == .nodeUnreachable {
                     failures += 1
@@ -246,8 +258,9 @@ public struct BlobTransfer: Sendable {
         defer { sink.close() }
         do {
             try await http.download("/v1/blobs/\(digest.hex)", to: sink, expected: size - min(size, have)) { n in received(have + n) }
-        } catch let error as ClientError where error.code == .blobNotOnNode {
-            if have == 0 { try? FileManager.default.removeItem(atPath: partial) }
+        } catch let error as ClientError where error.code != .nodeUnreachable {
+            // Refused before a byte came (not there yet, scope, range): leave no empty file.
+            if have == 0 && sink.written == 0 { try? FileManager.default.removeItem(atPath: partial) }
             throw error
         }
         guard try replica.blobs.adoptFetched(digest, follower: sink.follower) else {

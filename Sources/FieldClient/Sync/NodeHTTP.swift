@@ -155,12 +155,20 @@ struct NodeHTTP: Sendable {
     /// The error for a request that got no answer: no signal, or a node this device may
     /// not trust (waiting for signal would not help with that).
     static func unreachable(_ link: NodeLink, _ error: any Error, then: String) -> ClientError {
-        if let tls = error as? NIOSSLError, case .handshakeFailed = tls {
-            let fix = link.trustedCA == nil
+        // Only a failed verification is about trust: a handshake cut by the link is no signal.
+        let fix: String?
+        if (error as? NIOSSLExtraError) == .failedToValidateHostname {
+            fix = "its certificate is not for this address: log in with the address the certificate names"
+        } else if let tls = error as? NIOSSLError, "\(tls)".contains("CERTIFICATE_VERIFY_FAILED") {
+            fix = link.trustedCA == nil
                 ? "if the node uses its own CA, run `fieldsync login` again with --ca CA.pem"
                 : "the CA given at login (--ca) did not sign it: ask whoever runs the node for its CA certificate"
+        } else {
+            fix = nil
+        }
+        if let fix {
             return ClientError(
-                .nodeUntrusted, "the node at \(link.url) presented a certificate this device does not trust (\(tls)): \(fix); your work is safe in this replica")
+                .nodeUntrusted, "the node at \(link.url) presented a certificate this device does not trust (\(error)): \(fix); your work is safe in this replica")
         }
         return ClientError(.nodeUnreachable, "cannot reach the node at \(link.url) (\(error)): your work is safe in this replica; \(then)")
     }

@@ -36,26 +36,11 @@ struct BlobRoutes {
     }
 
     func add(to group: RouterGroup<NodeRequestContext>) {
-        group.post("blobs/status") { request, context in
-            Self.count("statuses")
-            return try await statuses(request, context)
-        }
-        group.get("blobs/:sha/status") { request, context in
-            Self.count("status")
-            return try await status(request, context)
-        }
-        group.put("blobs/:sha") { request, context in
-            Self.count("upload")
-            return try await upload(request, context)
-        }
-        group.post("blobs/:sha/finish") { request, context in
-            Self.count("finish")
-            return try await finish(request, context)
-        }
-        group.get("blobs/:sha") { request, context in
-            Self.count("download")
-            return try await download(request, context)
-        }
+        group.post("blobs/status") { request, context in try await statuses(request, context) }
+        group.get("blobs/:sha/status") { request, context in try await status(request, context) }
+        group.put("blobs/:sha") { request, context in try await upload(request, context) }
+        group.post("blobs/:sha/finish") { request, context in try await finish(request, context) }
+        group.get("blobs/:sha") { request, context in try await download(request, context) }
     }
 
     /// Blob requests by kind: round trips are what a photo costs on a field link.
@@ -81,6 +66,7 @@ struct BlobRoutes {
     }
 
     func status(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
+        Self.count("status")
         let (digest, _) = try authorised(context)
         return try status(of: digest)
     }
@@ -108,6 +94,7 @@ struct BlobRoutes {
     static let statusesPerRequest = 1_000
 
     func statuses(_ request: Request, _ context: NodeRequestContext) async throws -> StatusList {
+        Self.count("statuses")
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let query: StatusQuery
         do { query = try await request.decode(as: StatusQuery.self, context: context) } catch {
@@ -130,6 +117,7 @@ struct BlobRoutes {
     }
 
     func upload(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
+        Self.count("upload")
         let (digest, maxSize) = try authorised(context)
         guard let offset = request.uri.queryParameters.get("offset").flatMap({ UInt64($0) }) else {
             throw HTTPError(.badRequest, message: "say where this chunk starts: ?offset=N")
@@ -170,13 +158,21 @@ struct BlobRoutes {
     }
 
     func finish(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
+        Self.count("finish")
         let (digest, _) = try authorised(context)
         return try complete(digest)
     }
 
     /// Verifies the held bytes against `digest`; only then is the blob visible.
     func complete(_ digest: Digest) throws -> Status {
-        guard try blobs.finish(digest) else {
+        let verified: Bool
+        do { verified = try blobs.finish(digest) } catch {
+            // Another request of the same blob holds it (a retried PUT or finish): 409, as
+            // for an upload, so the client asks what the node holds and goes on from there.
+            guard error.code == .conflictingOp else { throw error }
+            throw HTTPError(.conflict, message: error.message)
+        }
+        guard verified else {
             throw HTTPError(.unprocessableContent, message: "the uploaded bytes do not hash to \(digest.hex.prefix(12)): they were discarded; upload the blob again")
         }
         guard case .complete(let size) = try blobs.state(of: digest) else { throw HTTPError(.internalServerError) }
@@ -184,6 +180,7 @@ struct BlobRoutes {
     }
 
     func download(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        Self.count("download")
         let (digest, _) = try authorised(context)
         guard let path = blobs.completePath(of: digest) else {
             throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) yet: its device has not uploaded it")

@@ -284,12 +284,14 @@ enum BlobsBench {
         func row(_ cells: [String]) -> String {
             zip(cells, w).enumerated().map { $0 == 0 ? Format.left($1.0, $1.1) : Format.right($1.0, $1.1) }.joined()
         }
-        func ms(_ times: [Double]) -> String { Format.fixed((times.min() ?? .nan) * 1000, 1) + " ms" }
+        func ms(_ times: [Double]) -> String {
+            times.contains(where: \.isNaN) ? "n/a" : Format.fixed((times.min() ?? .nan) * 1000, 1) + " ms"
+        }
         print("floors: the same bytes from memory, same disk, best of \(runs), timed in the same runs as the transfers")
         print(row(["blob", "cached+fsync", "O_DIRECT+fsync", "SHA-256 1 core", "best cp", "cp÷durable", "upload÷cp", "download÷cp"]))
         for r in results {
             let cp = r.cp.min() ?? .nan
-            let durable = min(r.durableCached.min() ?? .nan, r.durableDirect.min() ?? .nan)
+            let durable = (r.durableCached + r.durableDirect).filter(\.isFinite).min() ?? .nan
             print(row([
                 "\(r.megabytes) MB", ms(r.durableCached), ms(r.durableDirect), ms(r.hash), ms(r.cp),
                 Format.fixed(cp / durable, 2) + "×",
@@ -300,7 +302,7 @@ enum BlobsBench {
         print("it acknowledges a chunk, the client before a fetched blob becomes visible); cp does not wait for the disk.")
         for r in results {
             let cp = r.cp.min() ?? .nan
-            let durable = min(r.durableCached.min() ?? .nan, r.durableDirect.min() ?? .nan)
+            let durable = (r.durableCached + r.durableDirect).filter(\.isFinite).min() ?? .nan
             let ceiling = cp / durable
             let verdict = ceiling >= ratioTarget
                 ? "reachable here (ceiling \(Format.fixed(ceiling, 2))× ≥ \(ratioTarget)×)"

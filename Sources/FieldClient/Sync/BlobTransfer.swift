@@ -204,6 +204,11 @@ public struct BlobTransfer: Sendable {
         for (digest, size) in missing.sorted(by: { $0.key < $1.key }) {
             var failures = 0
             let before = p
+            // Its device has not sent it yet: fetch the others, and say so.
+            func notOnNode() {
+                p.notOnNode += 1
+                p.total -= min(size, p.total)
+            }
             while true {
                 // The first attempt is the download itself: one round trip per attachment.
                 // After a failure, ask first: no answer is no signal, and the node may no
@@ -214,8 +219,7 @@ public struct BlobTransfer: Sendable {
                         throw noSignal
                     }
                     guard held.complete else {
-                        p.notOnNode += 1
-                        p.total -= min(size, p.total)
+                        notOnNode()
                         break
                     }
                 }
@@ -230,9 +234,7 @@ public struct BlobTransfer: Sendable {
                     p.blobs += 1
                     break
                 } catch let error as ClientError where error.code == .blobNotOnNode {
-                    // Its device has not sent it yet: fetch the others, and say so.
-                    p.notOnNode += 1
-                    p.total -= min(size, p.total)
+                    notOnNode()
                     break
                 } catch let error as ClientError where error.code == .nodeUnreachable {
                     failures += 1

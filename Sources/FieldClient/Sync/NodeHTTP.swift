@@ -160,6 +160,7 @@ struct NodeHTTP: Sendable {
         if (error as? NIOSSLExtraError) == .failedToValidateHostname {
             fix = "its certificate is not for this address: log in with the address the certificate names"
         } else if let tls = error as? NIOSSLError, "\(tls)".contains("CERTIFICATE_VERIFY_FAILED") {
+            // BoringSSL's reason, by name: NIOSSL exposes its errors' codes only as text.
             fix = link.trustedCA == nil
                 ? "if the node uses its own CA, run `fieldsync login` again with --ca CA.pem"
                 : "the CA given at login (--ca) did not sign it: ask whoever runs the node for its CA certificate"

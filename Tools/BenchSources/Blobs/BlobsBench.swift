@@ -47,6 +47,8 @@ enum BlobsBench {
         var downloadCPU: [(node: Double, client: Double)] = []
 
         var bytes: Int { megabytes * BlobsBench.megabyte }
+        /// The fastest the disk made these bytes durable, either way (`Floors`).
+        var durable: Double { (durableCached + durableDirect).filter(\.isFinite).min() ?? .nan }
         func rate(_ times: [Double]) -> Double { Double(megabytes) / (times.min() ?? .nan) }
         func best(_ times: [Double]) -> Int { times.indices.min { times[$0] < times[$1] } ?? 0 }
     }
@@ -291,10 +293,9 @@ enum BlobsBench {
         print(row(["blob", "cached+fsync", "O_DIRECT+fsync", "SHA-256 1 core", "best cp", "cp÷durable", "upload÷cp", "download÷cp"]))
         for r in results {
             let cp = r.cp.min() ?? .nan
-            let durable = (r.durableCached + r.durableDirect).filter(\.isFinite).min() ?? .nan
             print(row([
                 "\(r.megabytes) MB", ms(r.durableCached), ms(r.durableDirect), ms(r.hash), ms(r.cp),
-                Format.fixed(cp / durable, 2) + "×",
+                Format.fixed(cp / r.durable, 2) + "×",
                 Format.fixed(cp / (r.upload.min() ?? .nan), 2) + "×", Format.fixed(cp / (r.download.min() ?? .nan), 2) + "×",
             ]))
         }
@@ -302,7 +303,7 @@ enum BlobsBench {
         print("it acknowledges a chunk, the client before a fetched blob becomes visible); cp does not wait for the disk.")
         for r in results {
             let cp = r.cp.min() ?? .nan
-            let durable = (r.durableCached + r.durableDirect).filter(\.isFinite).min() ?? .nan
+            let durable = r.durable
             let ceiling = cp / durable
             let verdict = ceiling >= ratioTarget
                 ? "reachable here (ceiling \(Format.fixed(ceiling, 2))× ≥ \(ratioTarget)×)"

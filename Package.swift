@@ -105,6 +105,14 @@ let package = Package(
             path: "Tools/BenchSources",
             swiftSettings: strict
         ),
+        // Chaos campaigns (Tools/chaos): a real node and real replicas under hostile input,
+        // kill -9 and a cutting link.
+        .executableTarget(
+            name: "fieldsync-chaos",
+            dependencies: ["FieldModel", "FieldWire", "FieldStore", "FieldTestSupport"],
+            path: "Tools/ChaosSources",
+            swiftSettings: strict
+        ),
         .testTarget(name: "FieldModelTests", dependencies: ["FieldModel", "FieldTestSupport"], swiftSettings: strict),
         .testTarget(name: "FieldWireTests", dependencies: ["FieldWire", "FieldModel", "FieldTestSupport"], swiftSettings: strict),
         .testTarget(name: "FieldStoreTests", dependencies: ["FieldStore", "FieldModel", "FieldWire", "FieldTestSupport"], swiftSettings: strict),

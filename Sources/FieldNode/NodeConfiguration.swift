@@ -10,6 +10,15 @@ public struct NodeConfiguration: Sendable {
     public var tlsKey: String?
     /// Most ops per pull page.
     public var pageSize: Int
+    /// Largest attachment an op may declare (bytes); a bigger one is refused as invalid-op.
+    public var maxAttachmentBytes: UInt64 = NodeLimits.defaultMaxAttachmentBytes
+    /// Unfinished uploads untouched this long are deleted (seconds).
+    public var partialUploadTTL: UInt64 = NodeLimits.defaultPartialUploadTTL
+    /// Most unfinished upload bytes one principal may hold on the node at once.
+    public var maxPartialBytesPerPrincipal: UInt64 = NodeLimits.defaultMaxPartialBytesPerPrincipal
+    /// A connection must send a whole request head within this many seconds, and an idle
+    /// keep-alive connection is closed after it.
+    public var headerTimeoutSeconds: Int64 = NodeLimits.defaultHeaderTimeoutSeconds
 
     public init(
         dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String? = nil,
@@ -25,4 +34,16 @@ public struct NodeConfiguration: Sendable {
 
     public var databasePath: String { dataDirectory + "/node.sqlite" }
     public var blobsPath: String { dataDirectory + "/blobs" }
+}
+
+/// The node's defaults for what a caller may make it hold or wait for.
+public enum NodeLimits {
+    /// 256 MiB: a long video is not a field photo; a bigger declared size is refused.
+    public static let defaultMaxAttachmentBytes: UInt64 = 256 << 20
+    /// 24 hours: a device that lost its link resumes within a shift, or starts again.
+    public static let defaultPartialUploadTTL: UInt64 = 24 * 3600
+    /// 1 GiB of unfinished uploads per principal (a few shifts of photos).
+    public static let defaultMaxPartialBytesPerPrincipal: UInt64 = 1 << 30
+    /// 30 s to send a request head (slow-header connections are dropped after it).
+    public static let defaultHeaderTimeoutSeconds: Int64 = 30
 }

@@ -34,6 +34,26 @@ public struct BlobTransfer: Sendable {
     let replica: FieldReplica
     let http: NodeHTTP
 
+    /// What the node holds of a blob; for a complete one this device's principal has not
+    /// proven it holds, the node's challenge nonce (SPEC §7.3).
+    struct Held {
+        var complete: Bool
+        var bytes: UInt64
+        var challenge: [UInt8]?
+
+        init(complete: Bool, bytes: UInt64, challenge: [UInt8]? = nil) {
+            self.complete = complete
+            self.bytes = bytes
+            self.challenge = challenge
+        }
+
+        init(_ answer: [String: Any]) {
+            self.init(
+                complete: answer["state"] as? String == "complete", bytes: (answer["bytes"] as? NSNumber)?.uint64Value ?? 0,
+                challenge: (answer["challenge"] as? String).flatMap(Digest.init(hex:))?.bytes)
+        }
+    }
+
     public init(replica: FieldReplica, link: NodeLink) {
         self.replica = replica
         self.http = NodeHTTP(link: link)
@@ -54,7 +74,7 @@ public struct BlobTransfer: Sendable {
             var failures = 0
             let before = p
             while true {
-                let held: (complete: Bool, bytes: UInt64)
+                let held: Held
                 do {
                     // Retries ask again: a broken attempt may have left more on the node.
                     if let answer = known.removeValue(forKey: blob.digest) { held = try answer.get() } else { held = try await status(blob.digest) }
@@ -94,11 +114,14 @@ public struct BlobTransfer: Sendable {
     /// nil if the node had it all already. `sent` gets this blob's position: bytes held by
     /// the node or handed to the link.
     func upload(
-        _ digest: Digest, from known: (complete: Bool, bytes: UInt64), sent: @escaping @Sendable (UInt64) -> Void
+        _ digest: Digest, from known: Held, sent: @escaping @Sendable (UInt64) -> Void
     ) async throws -> UInt64? {
         let path = "/v1/blobs/\(digest.hex)"
         var held = known
-        if held.complete { return nil }
+        if held.complete {
+            try await prove(digest, held)
+            return nil
+        }
         let file = replica.blobs.path(for: digest)
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -125,7 +148,10 @@ public struct BlobTransfer: Sendable {
                 guard reply.status == 409 else { throw refusal }
                 let now = try await status(digest)
                 // Whole on the node already (another device, or a finish that raced ours).
-                if now.complete { return acknowledged }
+                if now.complete {
+                    try await prove(digest, now)
+                    return acknowledged
+                }
                 guard now.bytes != held.bytes else { throw refusal }
                 held = now
                 continue
@@ -135,15 +161,34 @@ public struct BlobTransfer: Sendable {
             }
             acknowledged += bytes.uint64Value - held.bytes
             sizer.measured(bytes: bytes.uint64Value - held.bytes, seconds: Date().timeIntervalSince(started))
-            held.bytes = bytes.uint64Value
-            held.complete = reply.json["state"] as? String == "complete"
+            held = Held(reply.json)
         }
-        if held.complete { return acknowledged }
+        if held.complete {
+            // Someone else's upload finished it meanwhile: prove we hold it too.
+            try await prove(digest, held)
+            return acknowledged
+        }
         let done = try await http.send(.POST, "\(path)/finish", expectBytes: Self.answerBytes)
         guard done.status == 200 else {
             throw ClientError(.nodeRefused, "the node refused blob \(digest.hex.prefix(12)): \(done.message)")
         }
+        try await prove(digest, Held(done.json))
         return acknowledged
+    }
+
+    /// Answers the node's challenge for a blob it holds whole, if it set one: this device
+    /// attached it, and the node lets the attachment grant downloads only once the device
+    /// shows it holds the bytes (SPEC §7.3). Costs one request and one pass over the file.
+    func prove(_ digest: Digest, _ held: Held) async throws {
+        guard held.complete, let nonce = held.challenge else { return }
+        let proof = try BlobProof.compute(nonce: nonce, file: replica.blobs.path(for: digest))
+        let body = try JSONSerialization.data(withJSONObject: ["nonce": Digest(bytes: nonce)?.hex ?? "", "proof": proof.hex])
+        let reply = try await http.send(
+            .POST, "/v1/blobs/\(digest.hex)/prove", body: [UInt8](body), headers: [("Content-Type", "application/json")],
+            expectBytes: Self.answerBytes)
+        guard reply.status == 200 else {
+            throw ClientError(.nodeRefused, "the node did not accept that this device holds blob \(digest.hex.prefix(12)): \(reply.message)")
+        }
     }
 
     /// Sizes come from ops, which any device may write: a total that would overflow is
@@ -158,8 +203,8 @@ public struct BlobTransfer: Sendable {
     /// What the node holds of each of `digests` (a refusal for those the caller may not
     /// move), in as few requests as the node allows; empty from a node that answers only
     /// one blob at a time (`status` then asks for each).
-    func statuses(_ digests: [Digest]) async throws -> [Digest: Result<(complete: Bool, bytes: UInt64), ClientError>] {
-        var out: [Digest: Result<(complete: Bool, bytes: UInt64), ClientError>] = [:]
+    func statuses(_ digests: [Digest]) async throws -> [Digest: Result<Held, ClientError>] {
+        var out: [Digest: Result<Held, ClientError>] = [:]
         for start in stride(from: 0, to: digests.count, by: Self.statusesPerRequest) {
             let part = digests[start..<min(digests.count, start + Self.statusesPerRequest)]
             let query = try JSONSerialization.data(withJSONObject: ["blobs": part.map(\.hex)])
@@ -175,7 +220,7 @@ public struct BlobTransfer: Sendable {
                 if state == "refused" {
                     out[digest] = .failure(ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): \(entry["message"] as? String ?? "refused")"))
                 } else {
-                    out[digest] = .success((state == "complete", (entry["bytes"] as? NSNumber)?.uint64Value ?? 0))
+                    out[digest] = .success(Held(entry))
                 }
             }
         }
@@ -183,10 +228,10 @@ public struct BlobTransfer: Sendable {
     }
     static let statusesPerRequest = 1_000
 
-    func status(_ digest: Digest) async throws -> (complete: Bool, bytes: UInt64) {
+    func status(_ digest: Digest) async throws -> Held {
         let reply = try await http.send(.GET, "/v1/blobs/\(digest.hex)/status", expectBytes: Self.answerBytes)
         guard reply.status == 200 else { throw ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): \(reply.message)") }
-        return (reply.json["state"] as? String == "complete", (reply.json["bytes"] as? NSNumber)?.uint64Value ?? 0)
+        return Held(reply.json)
     }
 
     /// Downloads every attachment of `ticket` that is not on this device, resuming a
@@ -214,7 +259,7 @@ public struct BlobTransfer: Sendable {
                 // After a failure, ask first: no answer is no signal, and the node may no
                 // longer hold the blob at all.
                 if failures > 0 {
-                    let held: (complete: Bool, bytes: UInt64)
+                    let held: Held
                     do { held = try await status(digest) } catch let error as ClientError where error.code == .nodeUnreachable {
                         throw noSignal
                     }

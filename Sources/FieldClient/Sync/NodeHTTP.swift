@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FieldStore
+import FieldWire
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -14,8 +15,10 @@ struct NodeHTTP: Sendable {
         let status: Int
         let body: [UInt8]
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
-        /// The node's `{"error": {"message": …}}` text, or the raw body.
+        /// The node's one-line message: from its error frame (SPEC §5), or from a node or
+        /// proxy that answers `{"error": {"message": …}}` or plain text.
         var message: String {
+            if let frame = try? Frame.decode(body), case .error(let error)? = frame.first { return error.message }
             if let error = json["error"] as? [String: Any], let m = error["message"] as? String { return m }
             return String(decoding: body.prefix(300), as: UTF8.self)
         }

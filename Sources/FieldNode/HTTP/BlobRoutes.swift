@@ -8,23 +8,29 @@ import Metrics
 /// Blob endpoints, by SHA-256 (resumable, chunked, verified):
 ///
 /// - `GET  /v1/blobs/:sha/status`      → `{"state": "complete"|"partial"|"absent", "bytes": N}`
+///   (and a `challenge` nonce for a complete blob the caller has not proven it holds)
 /// - `POST /v1/blobs/status`           → the same for many blobs at once (`statuses`)
 /// - `PUT  /v1/blobs/:sha?offset=N`    → appends the body at N (N must be what the node
 ///   holds); durable (fsync) before the answer `{"bytes": held}`. A cut connection keeps
 ///   what arrived, so the next upload resumes there. `&finish=1` then finishes (below).
 /// - `POST /v1/blobs/:sha/finish`      → verifies the SHA-256; only then is the blob
 ///   visible. A mismatch is 422 and the partial data is discarded.
-/// - `GET  /v1/blobs/:sha` (`Range: bytes=N-`) → the blob, by sendfile over plain HTTP
-///   (`BlobFileSender`), streamed in 256 KB pieces over TLS.
+/// - `GET|HEAD /v1/blobs/:sha` (`Range`) → the blob (`BlobDownload`).
+/// - `POST /v1/blobs/:sha/challenge`, `…/prove` → proof of possession (`BlobPossession`).
 ///
 /// Scope: a blob moves only if an op on a ticket in the caller's scope refers to it (403
 /// otherwise); a blob no op refers to is refused (409), so a node never stores bytes it
-/// cannot attribute: devices sync ops first, then blobs.
+/// cannot attribute: devices sync ops first, then blobs. A download also needs a proven
+/// holder among those references (`ReplicaStore.mayDownload`).
 struct BlobRoutes {
     let store: ReplicaStore
     let blobs: any BlobStore
     /// Downloads go by sendfile (`BlobFileSender` is in the pipeline: plain HTTP).
     let sendsFiles: Bool
+    let partials: PartialUploads
+    /// The largest attachment the node takes, whatever an op declares.
+    let maxAttachmentBytes: UInt64
+    let clock: @Sendable () -> UInt64
     let files = FileIO()
     /// Downloads are read and sent 256 KB at a time (Hummingbird's default is 128 KB):
     /// fewer trips through the file thread pool for photos of tens of MB.
@@ -33,6 +39,9 @@ struct BlobRoutes {
     struct Status: ResponseEncodable {
         let state: String
         let bytes: UInt64
+        /// A nonce to prove possession with (SPEC §7.3), for a complete blob the caller
+        /// has not proven it holds.
+        var challenge: String?
     }
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -40,8 +49,17 @@ struct BlobRoutes {
         group.get("blobs/:sha/status") { request, context in try await status(request, context) }
         group.put("blobs/:sha") { request, context in try await upload(request, context) }
         group.post("blobs/:sha/finish") { request, context in try await finish(request, context) }
-        group.get("blobs/:sha") { request, context in try await download(request, context) }
+        group.get("blobs/:sha") { request, context in try await download(request, context, head: false) }
+        group.head("blobs/:sha") { request, context in try await download(request, context, head: true) }
+        group.post("blobs/:sha/challenge") { request, context in try await challenge(request, context) }
+        group.post("blobs/:sha/prove") { request, context in try await prove(request, context) }
     }
+
+    /// The routes `add` serves under `/v1/`, for 405 answers (`RouteShapes`).
+    static let shapes: [(HTTPRequest.Method, String)] = [
+        (.post, "blobs/status"), (.get, "blobs/:sha/status"), (.put, "blobs/:sha"), (.post, "blobs/:sha/finish"),
+        (.get, "blobs/:sha"), (.head, "blobs/:sha"), (.post, "blobs/:sha/challenge"), (.post, "blobs/:sha/prove"),
+    ]
 
     /// Blob requests by kind: round trips are what a photo costs on a field link.
     static func count(_ kind: String) {
@@ -67,13 +85,19 @@ struct BlobRoutes {
 
     func status(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
         Self.count("status")
+        partials.sweepIfDue()
         let (digest, _) = try authorised(context)
-        return try status(of: digest)
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        return try await detached { try status(of: digest, for: principal) }
     }
 
-    func status(of digest: Digest) throws -> Status {
+    /// What the node holds; for a complete blob the caller has not proven it holds, a
+    /// fresh challenge, so proving costs one request more, not two.
+    func status(of digest: Digest, for principal: Principal) throws -> Status {
         switch try blobs.state(of: digest) {
-        case .complete(let size): return Status(state: "complete", bytes: size)
+        case .complete(let size):
+            guard try !store.hasPossession(digest, principal: principal.name) else { return Status(state: "complete", bytes: size) }
+            return Status(state: "complete", bytes: size, challenge: try openChallenge(digest, for: principal))
         case .partial(let received): return Status(state: "partial", bytes: received)
         case .absent: return Status(state: "absent", bytes: 0)
         }
@@ -87,6 +111,7 @@ struct BlobRoutes {
         let sha: String
         let state: String
         let bytes: UInt64
+        var challenge: String?
         var status: Int?
         var message: String?
     }
@@ -95,6 +120,7 @@ struct BlobRoutes {
 
     func statuses(_ request: Request, _ context: NodeRequestContext) async throws -> StatusList {
         Self.count("statuses")
+        partials.sweepIfDue()
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let query: StatusQuery
         do { query = try await request.decode(as: StatusQuery.self, context: context) } catch {
@@ -103,37 +129,66 @@ struct BlobRoutes {
         guard query.blobs.count <= Self.statusesPerRequest else {
             throw HTTPError(.badRequest, message: "ask about at most \(Self.statusesPerRequest) blobs per request")
         }
-        var out: [StatusEntry] = []
-        for raw in query.blobs {
-            do {
-                let (digest, _) = try authorised(raw, for: principal)
-                let s = try status(of: digest)
-                out.append(StatusEntry(sha: raw, state: s.state, bytes: s.bytes))
-            } catch let refused as HTTPError where refused.status != .badRequest {
-                out.append(StatusEntry(sha: raw, state: "refused", bytes: 0, status: refused.status.code, message: refused.body))
+        return try await detached {
+            var out: [StatusEntry] = []
+            for raw in query.blobs {
+                do {
+                    let (digest, _) = try authorised(raw, for: principal)
+                    let s = try status(of: digest, for: principal)
+                    out.append(StatusEntry(sha: raw, state: s.state, bytes: s.bytes, challenge: s.challenge))
+                } catch let refused as HTTPError where refused.status != .badRequest {
+                    out.append(StatusEntry(sha: raw, state: "refused", bytes: 0, status: refused.status.code, message: refused.body))
+                }
             }
+            return StatusList(blobs: out)
         }
-        return StatusList(blobs: out)
     }
 
     func upload(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
         Self.count("upload")
-        let (digest, maxSize) = try authorised(context)
-        guard let offset = request.uri.queryParameters.get("offset").flatMap({ UInt64($0) }) else {
-            throw HTTPError(.badRequest, message: "say where this chunk starts: ?offset=N")
+        partials.sweepIfDue()
+        let (digest, declared) = try authorised(context)
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let maxSize = min(declared, maxAttachmentBytes)
+        // Numbers from the query are checked before any arithmetic: digits only, 64 bits.
+        guard let raw = request.uri.queryParameters.get("offset"), let offset = ByteRange.number(raw[...]) else {
+            throw HTTPError(.badRequest, message: "say where this chunk starts: ?offset=N (decimal digits)")
         }
+        let finishing: Bool
+        switch request.uri.queryParameters.get("finish") {
+        case nil: finishing = false
+        case "1": finishing = true
+        default: throw HTTPError(.badRequest, message: "finish=1 is the only value of finish")
+        }
+        guard offset <= maxSize else {
+            throw HTTPError(.contentTooLarge, message: "the blob has at most \(maxSize) bytes: offset \(offset) is past that")
+        }
+        // The cap on unfinished bytes, checked before a byte is written when the length is known.
+        let room = try await detached { try partials.room(for: principal, digest, held: offset) }
+        let length = request.headers[.contentLength].flatMap { ByteRange.number($0[...]) }
+        if let length, length > room, length <= maxSize - offset { throw partials.refusal(principal) }
         let appender: BlobAppender
         do { appender = try blobs.appender(for: digest, at: offset) } catch {
             throw HTTPError(.conflict, message: error.message)
         }
+        try? store.claimPartial(digest, principal: principal.name)
         do {
             for try await buffer in request.body {
+                let count = UInt64(buffer.readableBytes)
+                let written = appender.written
                 // The op that attaches the blob says its size: more bytes than that cannot
-                // hash right, so they are refused before they fill the disk.
-                guard appender.written + UInt64(buffer.readableBytes) <= maxSize else {
+                // hash right, so they are refused before they fill the disk. (written never
+                // passes maxSize, so the subtractions cannot wrap.)
+                guard written <= maxSize, count <= maxSize - written else {
                     try? appender.close()
                     _ = try? blobs.finish(digest)
+                    try? store.forgetPartial(digest)
                     throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: this upload goes past that; the partial data was discarded")
+                }
+                guard count <= room - min(room, written - offset) else {
+                    // Over the principal's cap: what arrived before stays (durable), nothing more.
+                    try? appender.close()
+                    throw partials.refusal(principal)
                 }
                 // Hashed from this buffer rather than read back from the file (the node
                 // holds at most 8 MB of them waiting): one copy less per byte.
@@ -150,58 +205,48 @@ struct BlobRoutes {
             throw error
         }
         try appender.close()
-        Counter(label: "fieldsync_blob_bytes_in_total").increment(by: Int(appender.written - offset))
+        Counter(label: "fieldsync_blob_bytes_in_total").increment(by: Int(clamping: appender.written - offset))
         // `&finish=1` on the last chunk verifies in the same request: one round trip less
         // per photo, which on a field link is worth more than the bytes of a small one.
-        if request.uri.queryParameters.get("finish") == "1" { return try complete(digest) }
+        if finishing { return try await complete(digest, by: principal) }
         return Status(state: "partial", bytes: appender.written)
     }
 
     func finish(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
         Self.count("finish")
         let (digest, _) = try authorised(context)
-        return try complete(digest)
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        return try await complete(digest, by: principal)
     }
 
-    /// Verifies the held bytes against `digest`; only then is the blob visible.
-    func complete(_ digest: Digest) throws -> Status {
-        let verified: Bool
-        do { verified = try blobs.finish(digest) } catch {
-            // Another request of the same blob holds it (a retried PUT or finish): 409, as
-            // for an upload, so the client asks what the node holds and goes on from there.
-            guard error.code == .conflictingOp else { throw error }
-            throw HTTPError(.conflict, message: error.message)
+    /// Verifies the held bytes against `digest`; only then is the blob visible. The
+    /// principal that sent the bytes last has proven it holds them; one that only asks
+    /// to finish has not (it proves by challenge, like anyone else).
+    func complete(_ digest: Digest, by caller: Principal) async throws -> Status {
+        try await detached {
+            let sender = try store.partialOwner(digest)
+            let verified: Bool
+            do { verified = try blobs.finish(digest) } catch let error as StoreError {
+                // Another request of the same blob holds it (a retried PUT or finish): 409, as
+                // for an upload, so the client asks what the node holds and goes on from there.
+                guard error.code == .conflictingOp else { throw error }
+                throw HTTPError(.conflict, message: error.message)
+            }
+            guard verified else {
+                try? store.forgetPartial(digest)
+                throw HTTPError(.unprocessableContent, message: "the uploaded bytes do not hash to \(digest.hex.prefix(12)): they were discarded; upload the blob again")
+            }
+            guard case .complete(let size) = try blobs.state(of: digest) else { throw HTTPError(.internalServerError) }
+            if let sender {
+                try store.recordPossession(digest, principal: sender, now: clock())
+                try store.forgetPartial(digest)
+            }
+            return try status(of: digest, for: caller)
         }
-        guard verified else {
-            throw HTTPError(.unprocessableContent, message: "the uploaded bytes do not hash to \(digest.hex.prefix(12)): they were discarded; upload the blob again")
-        }
-        guard case .complete(let size) = try blobs.state(of: digest) else { throw HTTPError(.internalServerError) }
-        return Status(state: "complete", bytes: size)
     }
 
-    func download(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        Self.count("download")
-        let (digest, _) = try authorised(context)
-        guard let path = blobs.completePath(of: digest) else {
-            throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) yet: its device has not uploaded it")
-        }
-        var start = 0
-        if let range = request.headers[.range], range.hasPrefix("bytes="), range.hasSuffix("-"),
-            let n = Int(range.dropFirst(6).dropLast())
-        {
-            start = n
-        }
-        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-        guard start <= size else { throw HTTPError(.rangeNotSatisfiable) }
-        if start == size { return Response(status: .partialContent, headers: [.contentLength: "0"]) }
-        var headers: HTTPFields = [.contentType: "application/octet-stream", .contentLength: String(size - start)]
-        if start > 0 { headers[.contentRange] = "bytes \(start)-\(size - 1)/\(size)" }
-        let status: HTTPResponse.Status = start > 0 ? .partialContent : .ok
-        if sendsFiles, let marker = HTTPField.Name(BlobFileSender.header) {
-            headers[marker] = BlobFileSender.Range(path: path, offset: start, length: size - start).marker
-            return Response(status: status, headers: headers)
-        }
-        let body = try await files.loadFile(path: path, range: start...(size - 1), context: context, chunkLength: Self.downloadPiece)
-        return Response(status: status, headers: headers, body: body)
+    /// Runs blocking file and database work off the cooperative pool.
+    func detached<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await Task.detached { try work() }.value
     }
 }

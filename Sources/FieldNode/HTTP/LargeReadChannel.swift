@@ -12,14 +12,21 @@ import NIOHTTP1
 /// buffers (the allocator adapts).
 ///
 /// With `sendsFiles` (plain HTTP only) blob downloads go by sendfile (`BlobFileSender`).
+///
+/// `headerTimeout` is Hummingbird's idle timeout: a connection that sends no whole request
+/// head within it (from its start, or from the end of its last answer), or no body bytes
+/// for that long mid-upload, is closed; an upload keeps what arrived. Bytes that are not
+/// HTTP get an error frame (`ParserErrorAnswer`).
 struct LargeReadChannel: ServerChildChannel {
     static let maximumRead = 256 << 10
 
     let base: HTTP1Channel
     let sendsFiles: Bool
 
-    static func builder(sendsFiles: Bool) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in LargeReadChannel(base: HTTP1Channel(responder: responder), sendsFiles: sendsFiles) }
+    static func builder(sendsFiles: Bool, headerTimeout: TimeAmount) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            LargeReadChannel(base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: headerTimeout)), sendsFiles: sendsFiles)
+        }
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
@@ -27,13 +34,15 @@ struct LargeReadChannel: ServerChildChannel {
         return channel.setOption(ChannelOptions.recvAllocator, value: reads).flatMap {
             base.setup(channel: channel, logger: logger)
         }.flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             if sendsFiles {
                 // Between the HTTP/1 decoder and the HTTP types codec: it sees NIOHTTP1's
                 // parts, whose bodies may be file regions.
-                let pipeline = channel.pipeline.syncOperations
-                let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
                 try pipeline.addHandler(BlobFileSender(), position: .after(decoder))
             }
+            // Right after the decoder, so its errors reach this first.
+            try pipeline.addHandler(ParserErrorAnswer(), position: .after(decoder))
             return value
         }
     }

@@ -21,6 +21,12 @@ public func buildApplication(
     let store = try NodeData.open(configuration.dataDirectory, concurrentReads: true)
     let sync = SyncService(store: store, pageSize: configuration.pageSize, clock: clock)
     let router = Router(context: NodeRequestContext.self)
+    var shapes = RouteShapes()
+    for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync")] + BlobRoutes.shapes.map({ ($0.0, "/v1/" + $0.1) }) {
+        shapes.add(method, path)
+    }
+    // First, so it sees every refusal, the router's own 404s included.
+    router.add(middleware: ErrorFrameMiddleware(routes: shapes, logger: logger))
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/metrics") { _, _ in
         Response(
@@ -29,7 +35,14 @@ public func buildApplication(
     }
     let api = router.group("v1").add(middleware: BearerAuthMiddleware(store: store))
     let plain = configuration.tlsCertificate == nil
-    BlobRoutes(store: store, blobs: FileBlobStore(root: configuration.dataDirectory), sendsFiles: plain).add(to: api)
+    let blobs = FileBlobStore(root: configuration.dataDirectory)
+    let partials = PartialUploads(
+        store: store, blobs: blobs, ttl: configuration.partialUploadTTL, cap: configuration.maxPartialBytesPerPrincipal, clock: clock)
+    // Uploads abandoned while the node was down go at start, not at the first request.
+    partials.sweep()
+    BlobRoutes(
+        store: store, blobs: blobs, sendsFiles: plain, partials: partials, maxAttachmentBytes: configuration.maxAttachmentBytes, clock: clock
+    ).add(to: api)
     api.post("sync") { request, context -> Response in
         let started = DispatchTime.now().uptimeNanoseconds
         let body: ByteBuffer
@@ -56,6 +69,8 @@ public func buildApplication(
             ].merging(outcome.error.map { ["error": .string($0.description)] } ?? [:]) { a, _ in a })
         return Response.frame(status: HTTPResponse.Status(code: outcome.status), outcome.body)
     }
+    // Clamped to a day: the limit exists to cut slow or idle connections, not to overflow a timer.
+    let headerTimeout = TimeAmount.seconds(min(max(configuration.headerTimeoutSeconds, 1), 86_400))
     let address = BindAddress.hostname(configuration.host, port: configuration.port)
     // One line on stdout with the real port (useful with --port 0), for scripts and tests.
     let announce: @Sendable (any Channel) async -> Void = { channel in
@@ -68,11 +83,11 @@ public func buildApplication(
             certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         return Application(
-            router: router, server: try .tls(LargeReadChannel.builder(sendsFiles: false), tlsConfiguration: tls),
+            router: router, server: try .tls(LargeReadChannel.builder(sendsFiles: false, headerTimeout: headerTimeout), tlsConfiguration: tls),
             configuration: .init(address: address, serverName: "fieldsync-node"), onServerRunning: announce, logger: logger)
     }
     return Application(
-        router: router, server: LargeReadChannel.builder(sendsFiles: plain), configuration: .init(address: address, serverName: "fieldsync-node"),
+        router: router, server: LargeReadChannel.builder(sendsFiles: plain, headerTimeout: headerTimeout), configuration: .init(address: address, serverName: "fieldsync-node"),
         onServerRunning: announce, logger: logger)
 }
 

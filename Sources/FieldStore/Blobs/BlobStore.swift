@@ -24,6 +24,9 @@ public protocol BlobStore: Sendable {
     func finish(_ digest: Digest) throws(StoreError) -> Bool
     /// The file of a complete blob, for download.
     func completePath(of digest: Digest) -> String?
+    /// Deletes unfinished uploads whose bytes last changed before `cutoff` (and none in
+    /// progress); returns which.
+    func dropPartials(untouchedSince cutoff: Date) -> [Digest]
 }
 
 /// Appends to one partial blob; `close()` fsyncs and releases it.
@@ -142,6 +145,24 @@ public final class FileBlobStore: BlobStore {
         let follower = BlobHashFollower(path: path, holding: 8 << 20)
         follower.advance(to: held)
         return follower
+    }
+
+    public func dropPartials(untouchedSince cutoff: Date) -> [Digest] {
+        let fm = FileManager.default
+        var dropped: [Digest] = []
+        for name in (try? fm.contentsOfDirectory(atPath: partialRoot)) ?? [] {
+            guard let digest = Digest(hex: name) else { continue }
+            let path = partialPath(digest)
+            guard let touched = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date, touched < cutoff else { continue }
+            // An upload open on it now is not abandoned (and holds its file).
+            guard busy.withLock({ $0.insert(digest).inserted }) else { continue }
+            defer { _ = busy.withLock { $0.remove(digest) } }
+            if (try? fm.removeItem(atPath: path)) != nil {
+                _ = hashes.withLock { $0.removeValue(forKey: digest) }
+                dropped.append(digest)
+            }
+        }
+        return dropped
     }
 
     public func completePath(of digest: Digest) -> String? {

@@ -12,8 +12,12 @@ enum TicketRows {
             try scope.execute(arguments: [engineer, t.id.rawValue, seq])
         }
         let blobs = try db.cachedStatement(sql: "INSERT OR IGNORE INTO ticket_blobs (sha256, ticket, size) VALUES (?, ?, ?)")
+        // Who attached it, per op: the node grants a download through a reference only once
+        // the principal owning that replica proved it holds the bytes.
+        let attachers = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blob_attachers (sha256, ticket, replica) VALUES (?, ?, ?)")
         for a in t.attachments {
             try blobs.execute(arguments: [a.attachment.sha256.hex, t.id.rawValue, Int64(clamping: a.attachment.byteSize)])
+            try attachers.execute(arguments: [a.attachment.sha256.hex, t.id.rawValue, a.id.replica.rawValue])
         }
         let s = TicketSummary(t)
         try db.cachedStatement(

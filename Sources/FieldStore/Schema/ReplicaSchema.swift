@@ -109,6 +109,45 @@ enum ReplicaSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("v4-blob-possession") { db in
+            try db.execute(
+                sql: """
+                    -- Which replica's op attached each blob to each ticket (several may): a
+                    -- reference grants download only once its attacher proved it holds the bytes.
+                    CREATE TABLE blob_attachers (
+                        sha256 TEXT NOT NULL,
+                        ticket TEXT NOT NULL,
+                        replica TEXT NOT NULL,
+                        PRIMARY KEY (sha256, ticket, replica)
+                    ) WITHOUT ROWID;
+                    -- References from before proofs existed count as proven (their blobs were
+                    -- uploaded under the old rule; nothing tells who held them).
+                    ALTER TABLE ticket_blobs ADD COLUMN proven_before INTEGER NOT NULL DEFAULT 0;
+                    UPDATE ticket_blobs SET proven_before = 1;
+                    -- Principals that proved they hold a blob: by a verified upload or a challenge.
+                    CREATE TABLE blob_possession (
+                        sha256 TEXT NOT NULL,
+                        principal TEXT NOT NULL,
+                        proven_wall INTEGER NOT NULL,
+                        PRIMARY KEY (sha256, principal)
+                    ) WITHOUT ROWID;
+                    -- The open challenge of each (blob, principal): the nonce's SHA-256 only,
+                    -- single use, until expires_wall (Unix ms).
+                    CREATE TABLE blob_challenges (
+                        sha256 TEXT NOT NULL,
+                        principal TEXT NOT NULL,
+                        nonce_sha256 TEXT NOT NULL,
+                        expires_wall INTEGER NOT NULL,
+                        PRIMARY KEY (sha256, principal)
+                    ) WITHOUT ROWID;
+                    -- Unfinished uploads and the principal that sent bytes last: the per-principal cap.
+                    CREATE TABLE blob_partials (
+                        sha256 TEXT PRIMARY KEY NOT NULL,
+                        principal TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX blob_partials_by_principal ON blob_partials (principal);
+                    """)
+        }
         return m
     }
 }

@@ -100,10 +100,21 @@ public struct ErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let conflictingOp = ErrorCode(rawValue: 8)
     public static let invalidOp = ErrorCode(rawValue: 9)
     public static let internalError = ErrorCode(rawValue: 10)
+    /// HTTP refusals outside a frame's decoding (SPEC §5, §7): each HTTP status the node
+    /// answers has one code, so a client reads every refusal the same way.
+    public static let notFound = ErrorCode(rawValue: 11)
+    public static let methodNotAllowed = ErrorCode(rawValue: 12)
+    public static let rangeNotSatisfiable = ErrorCode(rawValue: 13)
+    public static let conflict = ErrorCode(rawValue: 14)
+    public static let hashMismatch = ErrorCode(rawValue: 15)
+    public static let quota = ErrorCode(rawValue: 16)
+    public static let timeout = ErrorCode(rawValue: 17)
 
     public static let names: [UInt64: String] = [
         1: "malformed", 2: "unsupported-version", 3: "too-large", 4: "unauthorized", 5: "forbidden",
         6: "counter-gap", 7: "future-stamp", 8: "conflicting-op", 9: "invalid-op", 10: "internal",
+        11: "not-found", 12: "method-not-allowed", 13: "range-not-satisfiable", 14: "conflict", 15: "hash-mismatch",
+        16: "quota", 17: "timeout",
     ]
 
     public var description: String { Self.names[rawValue] ?? "error-\(rawValue)" }

@@ -12,7 +12,11 @@ struct Serve: AsyncParsableCommand {
             Examples:
               fieldsync-node serve --data /var/lib/fieldsync
               fieldsync-node serve --data /var/lib/fieldsync --host 0.0.0.0 --port 8443 --tls-cert node.pem --tls-key node.key
-            Endpoints: POST /v1/sync (bearer token), GET /healthz, GET /metrics (Prometheus).
+            Endpoints: POST /v1/sync and /v1/blobs/… (bearer token), GET /healthz, GET /metrics (Prometheus).
+            Limits: attachments up to --max-attachment-mb (256); unfinished uploads expire
+            --partial-ttl-hours after their last byte (24) and each token may hold at most
+            --max-partial-mb of them (1024); a connection that sends no whole request head
+            for 30 s is closed.
             """)
 
     @Option(help: "The node's data folder (created on first use).") var data: String
@@ -21,8 +25,29 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: with --tls-key, serve HTTPS.") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.") var tlsKey: String?
 
+    @Option(name: .customLong("max-attachment-mb"), help: "Largest attachment an op may declare, in MiB.")
+    var maxAttachmentMB: UInt64 = NodeLimits.defaultMaxAttachmentBytes >> 20
+    @Option(name: .customLong("max-partial-mb"), help: "Most unfinished upload bytes one token may hold on the node, in MiB.")
+    var maxPartialMB: UInt64 = NodeLimits.defaultMaxPartialBytesPerPrincipal >> 20
+    @Option(name: .customLong("partial-ttl-hours"), help: "Unfinished uploads untouched this long are deleted.")
+    var partialTTLHours: UInt64 = NodeLimits.defaultPartialUploadTTL / 3600
+    // For tests: limits in small units.
+    @Option(name: .customLong("partial-ttl-seconds"), help: .hidden) var partialTTLSeconds: UInt64?
+    @Option(name: .customLong("max-partial-bytes"), help: .hidden) var maxPartialBytes: UInt64?
+    @Option(name: .customLong("header-timeout"), help: .hidden) var headerTimeout: Int64 = NodeLimits.defaultHeaderTimeoutSeconds
+
+    /// Limits past these are typing mistakes (and would overflow as bytes or seconds).
+    static let mostMB: UInt64 = 1 << 30
+    static let mostHours: UInt64 = 24 * 365
+
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard (1...Self.mostMB).contains(maxAttachmentMB) else { throw ValidationError("--max-attachment-mb is 1 to \(Self.mostMB)") }
+        guard (1...Self.mostMB).contains(maxPartialMB) else { throw ValidationError("--max-partial-mb is 1 to \(Self.mostMB)") }
+        guard (1...Self.mostHours).contains(partialTTLHours) else { throw ValidationError("--partial-ttl-hours is 1 to \(Self.mostHours)") }
+        if let s = partialTTLSeconds, !(1...Self.mostHours * 3600).contains(s) { throw ValidationError("--partial-ttl-seconds is 1 to \(Self.mostHours * 3600)") }
+        if let b = maxPartialBytes, !(1...Self.mostMB << 20).contains(b) { throw ValidationError("--max-partial-bytes is 1 to \(Self.mostMB << 20)") }
+        guard (1...86_400).contains(headerTimeout) else { throw ValidationError("--header-timeout is 1 to 86400 seconds") }
     }
 
     func run() async throws {
@@ -31,7 +56,11 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "fieldsync-node")
         logger.logLevel = .info
-        let config = NodeConfiguration(dataDirectory: data, host: host, port: port, tlsCertificate: tlsCert, tlsKey: tlsKey)
+        var config = NodeConfiguration(dataDirectory: data, host: host, port: port, tlsCertificate: tlsCert, tlsKey: tlsKey)
+        config.maxAttachmentBytes = maxAttachmentMB << 20
+        config.maxPartialBytesPerPrincipal = maxPartialBytes ?? maxPartialMB << 20
+        config.partialUploadTTL = partialTTLSeconds ?? partialTTLHours * 3600
+        config.headerTimeoutSeconds = headerTimeout
         let app: any ApplicationProtocol
         do {
             app = try buildApplication(configuration: config, metrics: registry, logger: logger)

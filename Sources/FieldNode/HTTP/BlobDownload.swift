@@ -1,0 +1,44 @@
+import FieldModel
+import FieldStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `GET|HEAD /v1/blobs/:sha` (optional `Range`, see `ByteRange`): the blob, by sendfile
+/// over plain HTTP (`BlobFileSender`), streamed in 256 KB pieces over TLS. HEAD answers
+/// the same status and headers with no body. Only a caller with a proven reference in
+/// its scope may download (`ReplicaStore.mayDownload`): knowing the hash is not enough.
+extension BlobRoutes {
+    func download(_ request: Request, _ context: NodeRequestContext, head: Bool) async throws -> Response {
+        Self.count(head ? "head" : "download")
+        let (digest, _) = try authorised(context)
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        let (path, size): (String, UInt64) = try await detached {
+            guard try store.mayDownload(digest, for: principal) else {
+                throw HTTPError(
+                    .forbidden,
+                    message: "blob \(digest.hex.prefix(12)): nobody who attached it to your tickets has shown they hold it (upload it, or prove it: SPEC §7.3)")
+            }
+            guard let path = blobs.completePath(of: digest), case .complete(let size) = try blobs.state(of: digest) else {
+                throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) yet: its device has not uploaded it")
+            }
+            return (path, size)
+        }
+        let (range, partial) = try ByteRange.parse(request.headers[.range], size: size)
+        var headers: HTTPFields = [
+            .contentType: "application/octet-stream", .contentLength: String(range.length), .acceptRanges: "bytes",
+        ]
+        if partial, range.length > 0 { headers[.contentRange] = "bytes \(range.start)-\(range.start + range.length - 1)/\(size)" }
+        let status: HTTPResponse.Status = partial ? .partialContent : .ok
+        if head || range.length == 0 { return Response(status: status, headers: headers) }
+        // Both fit in Int: a file's size is at most Int64.max.
+        let start = Int(range.start)
+        let length = Int(range.length)
+        if sendsFiles, let marker = HTTPField.Name(BlobFileSender.header) {
+            headers[marker] = BlobFileSender.Range(path: path, offset: start, length: length).marker
+            return Response(status: status, headers: headers)
+        }
+        let body = try await files.loadFile(path: path, range: start...(start + length - 1), context: context, chunkLength: Self.downloadPiece)
+        return Response(status: status, headers: headers, body: body)
+    }
+}

@@ -1,0 +1,110 @@
+import FieldWire
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Turns every refusal into the body the sync errors have: one `error` frame (SPEC §5)
+/// with the code for its HTTP status and a one-line message. One layer for all routes,
+/// so no handler can forget it: thrown `HTTPError`s, the router's own 404s, bare
+/// statuses a handler returns, and any other error (a 500 whose text stays in the log:
+/// it may name files on the node).
+struct ErrorFrameMiddleware: RouterMiddleware {
+    typealias Context = NodeRequestContext
+    let routes: RouteShapes
+    let logger: Logger
+
+    func handle(
+        _ request: Request, context: NodeRequestContext,
+        next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            guard response.status.code >= 400, response.headers[.contentType] != Response.frameMediaType else { return response }
+            return Self.refusal(response.status, nil, to: request)
+        } catch let error as HTTPError {
+            // The router's own "no route" is a bare 404: say whether the path exists for another method.
+            if error.status == .notFound, error.body == nil {
+                let allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    var refusal = Self.refusal(
+                        .methodNotAllowed, "\(request.method.rawValue) is not served on \(Self.clip(request.uri.path)): use \(allowed.map(\.rawValue).joined(separator: ", "))",
+                        to: request)
+                    refusal.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                    return refusal
+                }
+                return Self.refusal(.notFound, "no endpoint \(request.method.rawValue) \(Self.clip(request.uri.path))", to: request)
+            }
+            var refusal = Self.refusal(error.status, error.body, to: request)
+            for field in error.headers where field.name != .contentType && field.name != .contentLength { refusal.headers.append(field) }
+            return refusal
+        } catch {
+            logger.error("request failed", metadata: ["path": .string(Self.clip(request.uri.path)), "error": .string("\(error)")])
+            return Self.refusal(.internalServerError, nil, to: request)
+        }
+    }
+
+    /// An error frame for `status`; `message` (one line, clipped) or the status's own words.
+    /// A HEAD answer says the same in its head and sends no body.
+    static func refusal(_ status: HTTPResponse.Status, _ message: String?, to request: Request) -> Response {
+        let code = code(for: status)
+        let text = message.map { clip($0) } ?? defaultMessage(status)
+        let bytes = Frame.encode([.error(ErrorMessage(code: code, message: text))], compress: false)
+        if request.method == .head {
+            return Response(status: status, headers: [.contentType: Response.frameMediaType, .contentLength: String(bytes.count)])
+        }
+        return Response.frame(status: status, bytes)
+    }
+
+    /// SPEC §5: the protocol code each HTTP status carries.
+    static func code(for status: HTTPResponse.Status) -> ErrorCode {
+        switch status.code {
+        case 400: .malformed
+        case 401: .unauthorized
+        case 403: .forbidden
+        case 404: .notFound
+        case 405: .methodNotAllowed
+        case 408: .timeout
+        case 409: .conflict
+        case 413: .tooLarge
+        case 416: .rangeNotSatisfiable
+        case 422: .hashMismatch
+        case 507: .quota
+        case 400..<500: .malformed
+        default: .internalError
+        }
+    }
+
+    static func defaultMessage(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 500...: "the node failed to answer: retry later"
+        default: "\(status.code) \(status.reasonPhrase)"
+        }
+    }
+
+    /// One line, at most 300 characters (far under the 4,096-byte limit of §6): a message
+    /// never carries a caller's bytes back at length.
+    static func clip(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return line.count > 300 ? String(line.prefix(299)) + "…" : line
+    }
+}
+
+/// The node's routes by method and path pattern (`:name` matches one segment), to tell
+/// "no such path" (404) from "not with this method" (405); the router says only 404.
+struct RouteShapes: Sendable {
+    private(set) var routes: [(HTTPRequest.Method, [Substring])] = []
+
+    mutating func add(_ method: HTTPRequest.Method, _ path: String) {
+        routes.append((method, path.split(separator: "/")))
+    }
+
+    func methods(for path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/")
+        var out: [HTTPRequest.Method] = []
+        for (method, pattern) in routes where pattern.count == segments.count {
+            if zip(pattern, segments).allSatisfy({ $0.hasPrefix(":") || $0 == $1 }), !out.contains(method) { out.append(method) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,69 @@
+import FieldModel
+import FieldStore
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// Keeps unfinished uploads from filling the node's disk: each principal's unfinished
+/// bytes are capped, and uploads untouched for the TTL are deleted (at start, then at
+/// most every `interval` on a blob request, off the request's path).
+final class PartialUploads: Sendable {
+    let store: ReplicaStore
+    let blobs: any BlobStore
+    let ttl: UInt64
+    let cap: UInt64
+    let clock: @Sendable () -> UInt64
+    private let lastSweep = Mutex<Date?>(nil)
+
+    init(store: ReplicaStore, blobs: any BlobStore, ttl: UInt64, cap: UInt64, clock: @escaping @Sendable () -> UInt64) {
+        self.store = store
+        self.blobs = blobs
+        self.ttl = ttl
+        self.cap = cap
+        self.clock = clock
+    }
+
+    /// A sweep every tenth of the TTL, between one second and one hour.
+    var interval: TimeInterval { min(3600, max(1, Double(ttl) / 10)) }
+
+    /// Deletes expired partial uploads, forgets their owners, and drops expired challenges.
+    func sweep() {
+        lastSweep.withLock { $0 = Date() }
+        let cutoff = Date(timeIntervalSinceNow: -Double(ttl))
+        for digest in blobs.dropPartials(untouchedSince: cutoff) { try? store.forgetPartial(digest) }
+        // Owners of uploads that finished or vanished some other way.
+        for digest in (try? store.allPartials()) ?? [] {
+            if case .partial = (try? blobs.state(of: digest)) ?? .absent { continue }
+            try? store.forgetPartial(digest)
+        }
+        try? store.dropExpiredChallenges(now: clock())
+    }
+
+    /// Starts a sweep in the background if the last one is older than `interval`.
+    func sweepIfDue() {
+        let due = lastSweep.withLock { last in
+            guard last.map({ Date().timeIntervalSince($0) >= interval }) ?? true else { return false }
+            last = Date()
+            return true
+        }
+        if due { Task.detached { self.sweep() } }
+    }
+
+    /// How many more bytes `principal` may add to the upload of `digest` that holds
+    /// `held` bytes: the cap minus its other unfinished uploads and this one.
+    func room(for principal: Principal, _ digest: Digest, held: UInt64) throws -> UInt64 {
+        var used = held
+        for other in try store.partials(ownedBy: principal.name) where other != digest {
+            if case .partial(let received) = try blobs.state(of: other) { used = used.addingReportingOverflow(received).overflow ? .max : used + received }
+        }
+        return used >= cap ? 0 : cap - used
+    }
+
+    static let insufficientStorage = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+
+    func refusal(_ principal: Principal) -> HTTPError {
+        HTTPError(
+            Self.insufficientStorage,
+            message: "this upload would take \(principal.name)'s unfinished uploads on the node past \(cap) bytes, the most allowed: finish the others first (unfinished uploads expire \(ttl) s after their last byte)")
+    }
+}

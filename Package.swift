@@ -109,7 +109,10 @@ let package = Package(
         // kill -9 and a cutting link.
         .executableTarget(
             name: "fieldsync-chaos",
-            dependencies: ["FieldModel", "FieldWire", "FieldStore", "FieldTestSupport"],
+            dependencies: [
+                "FieldModel", "FieldWire", "FieldStore", "FieldTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tools/ChaosSources",
             swiftSettings: strict
         ),

@@ -1,2 +1,34 @@
 // Chaos campaigns (Tools/chaos): hostile input, kill -9, and link faults against a real node.
-print("fieldsync-chaos: not written yet")
+import Foundation
+
+let usage = """
+    usage: fieldsync-chaos input
+           fieldsync-chaos crash [--iterations N] [--seed S]
+           fieldsync-chaos link [--seconds N] [--seed S]
+    """
+
+/// `--name VALUE` from the arguments, parsed as an unsigned integer.
+func option(_ name: String, _ arguments: [String], default value: UInt64) -> UInt64 {
+    guard let i = arguments.firstIndex(of: name) else { return value }
+    guard i + 1 < arguments.count, let parsed = UInt64(arguments[i + 1]) else {
+        FileHandle.standardError.write(Data("error: \(name) needs a number\n\(usage)\n".utf8))
+        exit(2)
+    }
+    return parsed
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    let passed: Bool
+    switch arguments.first {
+    case "input":
+        passed = try InputCampaign.run()
+    default:
+        FileHandle.standardError.write(Data((usage + "\n").utf8))
+        exit(2)
+    }
+    exit(passed ? 0 : 1)
+} catch {
+    FileHandle.standardError.write(Data("chaos: the harness failed: \(error)\n".utf8))
+    exit(3)
+}

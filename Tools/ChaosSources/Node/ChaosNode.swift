@@ -1,0 +1,96 @@
+import FieldTestSupport
+import Foundation
+
+/// The real `fieldsync-node serve` on 127.0.0.1, which the harness may kill -9 and
+/// restart on the same data folder and port.
+final class ChaosNode: @unchecked Sendable {
+    // @unchecked: used from the campaign's one thread only (the input matrix's
+    // concurrent requests use `port`, which is fixed after start).
+    let data: String
+    let extraArgs: [String]
+    private(set) var port = 0
+    private(set) var child: Child?
+    private(set) var starts = 0
+    var url: String { "http://127.0.0.1:\(port)" }
+    var logPath: String { data + ".log" }
+
+    /// Starts the node on `data` on a free port.
+    init(data: String, extraArgs: [String] = []) throws {
+        self.data = data
+        self.extraArgs = extraArgs
+        try start(port: 0)
+    }
+
+    /// Whether `serve --help` lists `flag` (hidden limits some builds have).
+    static func serveSupports(_ flag: String) -> Bool {
+        (try? Binaries.run("fieldsync-node", ["serve", "--help-hidden"]))?.stdout.contains(flag) == true
+            || (try? Binaries.run("fieldsync-node", ["serve", "--help"]))?.stdout.contains(flag) == true
+    }
+
+    private func start(port: Int) throws {
+        let child = try Child(
+            "fieldsync-node", ["serve", "--data", data, "--host", "127.0.0.1", "--port", "\(port)"] + extraArgs,
+            outPath: data + ".out", errPath: logPath, appendErr: true)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let out = child.stdout
+            if let line = out.split(separator: "\n").first(where: { $0.contains("listening on ") }),
+                let found = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+            {
+                self.port = found
+                self.child = child
+                starts += 1
+                return
+            }
+            if !child.isRunning { break }
+            usleep(10_000)
+        }
+        child.kill9()
+        throw ChaosError("the node did not start on port \(port): \(tail(child.stderr))")
+    }
+
+    /// kill -9: no chance to finish anything.
+    func kill9() { child?.kill9() }
+
+    /// SIGTERM, as an operator stops it.
+    func stop() { child?.terminate() }
+
+    var isRunning: Bool { child?.isRunning == true }
+
+    /// Starts it again on the same data and port (the port may take a moment to free).
+    func restart() throws {
+        if isRunning { kill9() }
+        var lastError: (any Error)?
+        for _ in 0..<100 {
+            do {
+                try start(port: port)
+                return
+            } catch {
+                lastError = error
+                usleep(100_000)
+            }
+        }
+        throw lastError ?? ChaosError("restart failed")
+    }
+
+    /// Runs an admin command on the node's data.
+    @discardableResult
+    func admin(_ args: String...) throws -> ProcessResult { try admin(args) }
+
+    @discardableResult
+    func admin(_ args: [String]) throws -> ProcessResult {
+        try Binaries.run("fieldsync-node", args + ["--data", data])
+    }
+
+    /// An admin command that must succeed; returns its trimmed stdout.
+    func adminOK(_ args: String...) throws -> String {
+        let r = try admin(args)
+        guard r.status == 0 else { throw ChaosError("fieldsync-node \(args.joined(separator: " ")): \(r.stderr)") }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The last lines of the node's log, for a report.
+    var logTail: String { tail((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "") }
+
+    private func tail(_ text: String) -> String { text.split(separator: "\n").suffix(5).joined(separator: " | ") }
+}

@@ -14,13 +14,14 @@ extension BlobRoutes {
         let (digest, _) = try authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let (path, size): (String, UInt64) = try await detached {
+            // Not there yet is said first (the caller's tickets refer to it: status says as much).
+            guard let path = blobs.completePath(of: digest), case .complete(let size) = try blobs.state(of: digest) else {
+                throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) yet: its device has not uploaded it")
+            }
             guard try store.mayDownload(digest, for: principal) else {
                 throw HTTPError(
                     .forbidden,
                     message: "blob \(digest.hex.prefix(12)): nobody who attached it to your tickets has shown they hold it (upload it, or prove it: SPEC §7.3)")
-            }
-            guard let path = blobs.completePath(of: digest), case .complete(let size) = try blobs.state(of: digest) else {
-                throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) yet: its device has not uploaded it")
             }
             return (path, size)
         }

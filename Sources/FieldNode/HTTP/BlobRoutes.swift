@@ -167,10 +167,7 @@ struct BlobRoutes {
         let room = try await detached { try partials.room(for: principal, digest, held: offset) }
         let length = request.headers[.contentLength].flatMap { ByteRange.number($0[...]) }
         if let length, length > room, length <= maxSize - offset { throw partials.refusal(principal) }
-        let appender: BlobAppender
-        do { appender = try blobs.appender(for: digest, at: offset) } catch {
-            throw HTTPError(.conflict, message: error.message)
-        }
+        let appender = try open(digest, at: offset)
         try? store.claimPartial(digest, principal: principal.name)
         do {
             for try await buffer in request.body {
@@ -210,6 +207,18 @@ struct BlobRoutes {
         // per photo, which on a field link is worth more than the bytes of a small one.
         if finishing { return try await complete(digest, by: principal) }
         return Status(state: "partial", bytes: appender.written)
+    }
+
+    /// The partial blob to append to; 409 while another upload is open or if `offset` is
+    /// not what the node holds. Other failures (the disk) are the node's: 500.
+    func open(_ digest: Digest, at offset: UInt64) throws -> BlobAppender {
+        let result = Result { () throws(StoreError) -> BlobAppender in try blobs.appender(for: digest, at: offset) }
+        switch result {
+        case .success(let appender): return appender
+        case .failure(let error) where error.code == .conflictingOp || error.code == .counterGap:
+            throw HTTPError(.conflict, message: error.message)
+        case .failure(let error): throw error
+        }
     }
 
     func finish(_ request: Request, _ context: NodeRequestContext) async throws -> Status {

@@ -20,7 +20,11 @@ struct ErrorFrameMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             let response = try await next(request, context)
-            guard response.status.code >= 400, response.headers[.contentType] != Response.frameMediaType else { return response }
+            // A bare refusal gets its frame; a HEAD refusal loses any body (HTTP/1 would read
+            // it as the next answer).
+            guard response.status.code >= 400, request.method == .head || response.headers[.contentType] != Response.frameMediaType else {
+                return response
+            }
             return Self.refusal(response.status, nil, to: request)
         } catch let error as HTTPError {
             // The router's own "no route" is a bare 404: say whether the path exists for another method.

@@ -28,6 +28,10 @@ package struct CuttingProxyError: Error, CustomStringConvertible {
 /// `counting: .toClient` counts the cut points in target -> client bytes instead (a cut
 /// download); the client then sees the connection end mid-response.
 ///
+/// `cutRange` changes how far apart random cut points lie (e.g. a few KiB, to cut small
+/// sync exchanges too), and `faults` adds seeded delays and stalls before forwarded
+/// chunks, in both directions (a slow, stalling link; see ``LinkFaults``).
+///
 /// Plain POSIX sockets on loopback only, one accept thread and two pump threads per
 /// connection; bytes are forwarded as they arrive through 64 KiB buffers.
 package final class CuttingProxy: @unchecked Sendable {
@@ -40,7 +44,10 @@ package final class CuttingProxy: @unchecked Sendable {
     package let url: String
     private let core: Core
 
-    package init(targetPort: Int, cutAfter: [Int] = [], seed: UInt64? = nil, counting direction: Direction = .toTarget) throws {
+    package init(
+        targetPort: Int, cutAfter: [Int] = [], seed: UInt64? = nil, counting direction: Direction = .toTarget,
+        cutRange: ClosedRange<Int>? = nil, faults: LinkFaults? = nil
+    ) throws {
         guard (1...65_535).contains(targetPort) else {
             throw CuttingProxyError("target port \(targetPort) is out of range")
         }
@@ -54,7 +61,9 @@ package final class CuttingProxy: @unchecked Sendable {
             throw error
         }
         url = "http://127.0.0.1:\(port)"
-        core = Core(listenFD: fd, targetPort: targetPort, cutAfter: cutAfter, seed: seed, direction: direction)
+        core = Core(
+            listenFD: fd, targetPort: targetPort, cutAfter: cutAfter, seed: seed, direction: direction,
+            cutRange: cutRange ?? Core.randomCutRange, faults: faults)
         let core = core
         let thread = Thread { core.acceptLoop() }
         thread.name = "CuttingProxy.accept.\(port)"
@@ -69,10 +78,35 @@ package final class CuttingProxy: @unchecked Sendable {
     package var bytesToClient: Int { core.locked { $0.bytesToClient } }
     /// How many connections were cut.
     package var cuts: Int { core.locked { $0.cuts } }
+    /// How many chunks were delayed, and stalled, by `faults`.
+    package var delays: Int { core.locked { $0.delays } }
+    package var stalls: Int { core.locked { $0.stalls } }
 
     /// Stops listening and shuts every connection down; returns at once, the threads
     /// close their sockets and exit on their own. Also done in deinit.
     package func stop() { core.stop() }
+}
+
+/// Seeded delays and stalls a ``CuttingProxy`` puts before forwarded chunks.
+package struct LinkFaults: Sendable {
+    package var seed: UInt64
+    /// Chance per chunk of a short delay, and its range in milliseconds.
+    package var delayChance: Double
+    package var delayMillis: ClosedRange<Int>
+    /// Chance per chunk of a stall, and its range in milliseconds.
+    package var stallChance: Double
+    package var stallMillis: ClosedRange<Int>
+
+    package init(
+        seed: UInt64, delayChance: Double = 0.1, delayMillis: ClosedRange<Int> = 1...50, stallChance: Double = 0.005,
+        stallMillis: ClosedRange<Int> = 1_000...5_000
+    ) {
+        self.seed = seed
+        self.delayChance = delayChance
+        self.delayMillis = delayMillis
+        self.stallChance = stallChance
+        self.stallMillis = stallMillis
+    }
 }
 
 // MARK: - Shared state
@@ -108,29 +142,40 @@ private final class Core: @unchecked Sendable {
         var schedule: [Int]
         var rng: SeededRandom?
         var nextCut: Int?
+        var faultRNG: SeededRandom?
+        var delays = 0
+        var stalls = 0
     }
 
     let listenFD: Int32
     let targetPort: Int
     let direction: CuttingProxy.Direction
+    let cutRange: ClosedRange<Int>
+    let faults: LinkFaults?
     private let lock = NSLock()
     private var state: State
 
     static let bufferSize = 64 * 1024
     static let randomCutRange = (100 * 1024)...(3 * 1024 * 1024)
 
-    init(listenFD: Int32, targetPort: Int, cutAfter: [Int], seed: UInt64?, direction: CuttingProxy.Direction) {
+    init(
+        listenFD: Int32, targetPort: Int, cutAfter: [Int], seed: UInt64?, direction: CuttingProxy.Direction,
+        cutRange: ClosedRange<Int>, faults: LinkFaults?
+    ) {
         self.listenFD = listenFD
         self.targetPort = targetPort
         self.direction = direction
+        self.cutRange = cutRange
+        self.faults = faults
         var state = State(schedule: cutAfter)
         if !cutAfter.isEmpty {
             state.nextCut = state.schedule.removeFirst()
         } else if let seed {
             var rng = SeededRandom(seed: seed)
-            state.nextCut = Int.random(in: Self.randomCutRange, using: &rng)
+            state.nextCut = Int.random(in: cutRange, using: &rng)
             state.rng = rng
         }
+        state.faultRNG = faults.map { SeededRandom(seed: $0.seed) }
         self.state = state
     }
 
@@ -215,6 +260,7 @@ private final class Core: @unchecked Sendable {
                 endedCleanly = true
                 break
             }
+            if let pause = faultPause() { usleep(UInt32(pause) * 1000) }
             let counted: WritableKeyPath<State, Int> = toTarget ? \.bytesToTarget : \.bytesToClient
             if toTarget == (direction == .toTarget) {
                 let (allowed, cut) = reserve(received, for: connection, counted)
@@ -256,12 +302,31 @@ private final class Core: @unchecked Sendable {
             if !state.schedule.isEmpty {
                 state.nextCut = state.schedule.removeFirst()
             } else if var rng = state.rng {
-                state.nextCut = next + Int.random(in: Self.randomCutRange, using: &rng)
+                state.nextCut = next + Int.random(in: cutRange, using: &rng)
                 state.rng = rng
             } else {
                 state.nextCut = nil
             }
             return (allowed, true)
+        }
+    }
+
+    /// With `faults`: how long to hold the next chunk (milliseconds), if at all.
+    private func faultPause() -> Int? {
+        guard let faults else { return nil }
+        return locked { state in
+            guard var rng = state.faultRNG else { return nil }
+            defer { state.faultRNG = rng }
+            let roll = Double.random(in: 0..<1, using: &rng)
+            if roll < faults.stallChance {
+                state.stalls += 1
+                return Int.random(in: faults.stallMillis, using: &rng)
+            }
+            if roll < faults.stallChance + faults.delayChance {
+                state.delays += 1
+                return Int.random(in: faults.delayMillis, using: &rng)
+            }
+            return nil
         }
     }
 

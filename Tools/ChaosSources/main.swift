@@ -23,6 +23,11 @@ do {
     switch arguments.first {
     case "input":
         passed = try InputCampaign.run()
+    case "crash":
+        passed = try CrashCampaign.run(
+            iterations: Int(option("--iterations", arguments, default: 1000)), seed: option("--seed", arguments, default: 1))
+    case "link":
+        passed = try LinkCampaign.run(seconds: Int(option("--seconds", arguments, default: 600)), seed: option("--seed", arguments, default: 1))
     default:
         FileHandle.standardError.write(Data((usage + "\n").utf8))
         exit(2)

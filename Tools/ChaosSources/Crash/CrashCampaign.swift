@@ -1,0 +1,120 @@
+import FieldTestSupport
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `Tools/chaos crash`: a seeded workload on three real replicas while the harness
+/// kill -9s the node, the syncing client, or both, at random points of a sync (inside
+/// its HTTP exchanges and its blob uploads); then everything is settled and checked.
+enum CrashCampaign {
+    enum Fault: String, CaseIterable { case none, client, node, both }
+
+    struct Tally {
+        var kills: [Fault: Int] = [:]
+        /// The sync ended before the chosen moment: nothing was killed.
+        var missed = 0
+        var syncsOK = 0
+        var syncsFailed = 0
+        var killsWithPhotosPending = 0
+        var nodeRestarts = 0
+    }
+
+    static func run(iterations: Int, seed: UInt64) throws -> Bool {
+        let started = Date()
+        Say.progress("crash: \(iterations) iterations, seed \(seed)")
+        let rig = try FieldRig("crash")
+        defer { rig.tearDown() }
+        let findings = Findings()
+        var rng = SeededRandom(seed: seed)
+        var workload = Workload(seed: seed &+ 1)
+        var tally = Tally()
+        /// Typical sync time (s), and the photo bytes each replica has not synced yet.
+        var typical = 0.3
+        var pending: [String: Int] = [:]
+        let uploadRate = 60_000_000.0
+
+        for iteration in 1...iterations {
+            let replica = rig.replicas.randomElement(using: &rng)!
+            pending[replica.name, default: 0] += try workload.step(replica, rig: rig)
+            let roll = Int.random(in: 0..<100, using: &rng)
+            let fault: Fault = roll < 25 ? .none : roll < 55 ? .client : roll < 80 ? .node : .both
+            let window = 1.3 * (typical + Double(pending[replica.name] ?? 0) / uploadRate)
+            let delay = Double.random(in: 0...window, using: &rng)
+            let child = try replica.startSync(scratch: rig.runs)
+            var applied = false
+            if fault != .none {
+                let deadline = child.started.addingTimeInterval(delay)
+                while child.isRunning && Date() < deadline { usleep(1_000) }
+                if child.isRunning {
+                    applied = true
+                    tally.kills[fault, default: 0] += 1
+                    if (pending[replica.name] ?? 0) > 0 { tally.killsWithPhotosPending += 1 }
+                    let nodeFirst = Bool.random(using: &rng)
+                    if fault == .node || (fault == .both && nodeFirst) { rig.node.kill9() }
+                    if fault == .client || fault == .both { child.kill9() }
+                    if fault == .both && !nodeFirst { rig.node.kill9() }
+                } else {
+                    tally.missed += 1
+                }
+            }
+            if !child.wait(timeout: 300) {
+                child.kill9()
+                findings.add("[hang] iteration \(iteration): \(replica.name)'s sync still ran 300 s after starting (fault \(fault.rawValue))")
+            }
+            if fault == .node || fault == .both, applied || !rig.node.isRunning {
+                try rig.node.restart()
+                tally.nodeRestarts += 1
+            }
+            if !rig.node.isRunning {
+                findings.add("[crash] iteration \(iteration): the node died by itself: \(rig.node.logTail)")
+                try rig.node.restart()
+            }
+            let killedByUs = applied && (fault == .client || fault == .both)
+            if child.killedBySignal && !killedByUs {
+                findings.add("[crash] iteration \(iteration): \(replica.name)'s fieldsync sync died of a signal: \(child.stderr.suffix(300))")
+            } else if child.status == 0 && !child.killedBySignal {
+                tally.syncsOK += 1
+                pending[replica.name] = 0
+                if !applied { typical = 0.8 * typical + 0.2 * Date().timeIntervalSince(child.started) }
+            } else if !killedByUs {
+                tally.syncsFailed += 1
+                // With the node killed the sync may fail (no signal); with nothing killed it must not.
+                if !applied {
+                    findings.add("[sync] iteration \(iteration): \(replica.name)'s sync failed with nothing killed: \(child.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+                }
+            }
+            if iteration % 50 == 0 || iteration == iterations {
+                let kills = tally.kills.values.reduce(0, +)
+                Say.progress("crash: \(iteration)/\(iterations) in \(Say.seconds(started)): \(kills) kills, \(tally.syncsOK) syncs ok, \(workload.photos) photos, \(findings.count) findings")
+            }
+        }
+        let loopTime = Date().timeIntervalSince(started)
+
+        Say.progress("crash: settling (syncing every replica until quiet)")
+        let settled = try Settle.run(rig, findings: findings)
+        let ledger = try Ledger.check(rig, findings: findings)
+        let alive = Alive.check(rig.node, findings: findings)
+
+        let kills = tally.kills.values.reduce(0, +)
+        Say.line("chaos crash: \(iterations) iterations, seed \(seed), in \(Say.seconds(started)) (\(String(format: "%.0f", loopTime * 1000 / Double(iterations))) ms per iteration)")
+        Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB, biggest \(workload.biggestPhoto / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes")
+        Say.line("  kills: \(kills) (client \(tally.kills[.client] ?? 0), node \(tally.kills[.node] ?? 0), both \(tally.kills[.both] ?? 0)); \(tally.killsWithPhotosPending) with photos pending; \(tally.missed) syncs ended before their kill; node restarts \(tally.nodeRestarts)")
+        Say.line("  syncs: \(tally.syncsOK) ok, \(tally.syncsFailed) failed (node killed under them); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
+        Say.line("  \(ledger.summary)")
+        Say.line("  node alive: \(alive ? "yes" : "no")")
+        return report(findings, "crash")
+    }
+
+    /// Prints the findings and the verdict; true when there are none.
+    static func report(_ findings: Findings, _ name: String) -> Bool {
+        let all = findings.all
+        if !all.isEmpty {
+            Say.line("findings (\(all.count)):")
+            for f in all.prefix(100) { Say.line("  - \(f)") }
+            if all.count > 100 { Say.line("  … and \(all.count - 100) more") }
+        }
+        Say.line("chaos \(name): \(all.isEmpty ? "PASS" : "FAIL (\(all.count) findings)")")
+        return all.isEmpty
+    }
+}

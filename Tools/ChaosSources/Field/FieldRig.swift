@@ -1,0 +1,63 @@
+import FieldTestSupport
+import Foundation
+
+/// One long-lived field for the crash and link campaigns: a real node, two engineers with
+/// tickets, and three real replicas (E1's phone and tablet, E2's tablet).
+final class FieldRig: @unchecked Sendable {
+    // @unchecked: driven from the campaign's one thread only.
+    let scratch: Scratch
+    let node: ChaosNode
+    let replicas: [Replica]
+    private(set) var tickets: [String: [String]] = [:]
+    private var tokens: [String: String] = [:]
+    /// Every photo a replica attached: SHA-256 -> (original file, bytes).
+    private(set) var originals: [String: (path: String, size: Int)] = [:]
+    /// Photos whose CLI-reported SHA-256 differed from the file's.
+    private(set) var photoMismatches: [String] = []
+
+    init(_ name: String) throws {
+        scratch = try Scratch(name)
+        try FileManager.default.createDirectory(atPath: scratch.sub("photos"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: scratch.sub("runs"), withIntermediateDirectories: true)
+        node = try ChaosNode(data: scratch.sub("node"))
+        replicas = [
+            Replica(name: "e1-phone", engineer: "E1", home: scratch.sub("e1-phone")),
+            Replica(name: "e1-tablet", engineer: "E1", home: scratch.sub("e1-tablet")),
+            Replica(name: "e2-tablet", engineer: "E2", home: scratch.sub("e2-tablet")),
+        ]
+        for engineer in ["E1", "E2"] {
+            for _ in 0..<(engineer == "E1" ? 3 : 2) { try dispatch(to: engineer) }
+        }
+        for replica in replicas {
+            let token = try node.adminOK("token", "create", "--role", "engineer", "--name", replica.engineer)
+            tokens[replica.name] = token
+            try replica.setUp(node: node.url, token: token)
+        }
+    }
+
+    /// Points every replica at `url` (the node, or a proxy in front of it).
+    func connect(to url: String) throws {
+        for replica in replicas { try replica.login(node: url, token: tokens[replica.name]!) }
+    }
+
+    /// A new ticket from dispatch, assigned to `engineer`.
+    @discardableResult
+    func dispatch(to engineer: String) throws -> String {
+        let id = try InputSetup.dispatch(node, to: engineer)
+        tickets[engineer, default: []].append(id)
+        return id
+    }
+
+    /// Notes a photo the harness wrote, with what the CLI said its SHA-256 is.
+    func attached(path: String, size: Int, sha: String) {
+        if let mine = OpTable.fileSHA256(path), mine != sha { photoMismatches.append("\(path): the CLI said \(sha), the file is \(mine)") }
+        originals[sha] = (path, size)
+    }
+
+    var runs: String { scratch.sub("runs") }
+
+    func tearDown() {
+        node.stop()
+        scratch.remove()
+    }
+}

@@ -1,0 +1,79 @@
+import FieldTestSupport
+import Foundation
+
+/// `Tools/chaos link`: the crash campaign's workload and checks, with every sync going
+/// through two cutting proxies (one cuts uploads, one downloads) that also delay and
+/// stall chunks, for a number of seconds.
+enum LinkCampaign {
+    static func run(seconds: Int, seed: UInt64) throws -> Bool {
+        let started = Date()
+        Say.progress("link: \(seconds) s, seed \(seed)")
+        let rig = try FieldRig("link")
+        defer { rig.tearDown() }
+        let findings = Findings()
+        // Replicas -> up (cuts uploads) -> down (cuts downloads) -> node.
+        let faults = LinkFaults(seed: seed &+ 7, delayChance: 0.15, delayMillis: 1...40, stallChance: 0.01, stallMillis: 500...4_000)
+        let down = try CuttingProxy(targetPort: rig.node.port, seed: seed &+ 3, counting: .toClient, cutRange: 2_000...400_000, faults: faults)
+        let up = try CuttingProxy(targetPort: down.port, seed: seed &+ 5, counting: .toTarget, cutRange: 2_000...3_000_000)
+        try rig.connect(to: up.url)
+
+        var rng = SeededRandom(seed: seed)
+        var workload = Workload(seed: seed &+ 1)
+        var syncsOK = 0
+        var syncsFailed = 0
+        var fetches = 0
+        var iterations = 0
+        let end = started.addingTimeInterval(Double(seconds))
+        var lastProgress = started
+        while Date() < end {
+            iterations += 1
+            let replica = rig.replicas.randomElement(using: &rng)!
+            _ = try workload.step(replica, rig: rig)
+            let child = try replica.startSync(scratch: rig.runs)
+            if !child.wait(timeout: 300) {
+                child.kill9()
+                findings.add("[hang] \(replica.name)'s sync through the proxies still ran after 300 s (iteration \(iterations))")
+            }
+            if child.killedBySignal {
+                findings.add("[crash] \(replica.name)'s fieldsync sync died of a signal: \(child.stderr.suffix(300))")
+            } else if child.status == 0 {
+                syncsOK += 1
+            } else {
+                syncsFailed += 1
+            }
+            // Now and then another device downloads a ticket's photos through the link.
+            if Int.random(in: 0..<10, using: &rng) == 0, let ticket = rig.tickets[replica.engineer]?.randomElement(using: &rng) {
+                let other = rig.replicas.filter { $0.engineer == replica.engineer }.randomElement(using: &rng)!
+                let r = try other.run(["fetch", ticket, "--json"])
+                fetches += 1
+                if r.killedBySignal { findings.add("[crash] \(other.name)'s fieldsync fetch died of a signal: \(r.stderr.suffix(300))") }
+            }
+            if !rig.node.isRunning {
+                findings.add("[crash] the node died: \(rig.node.logTail)")
+                try rig.node.restart()
+            }
+            if Date().timeIntervalSince(lastProgress) >= 30 {
+                lastProgress = Date()
+                Say.progress("link: \(Int(Date().timeIntervalSince(started))) s: \(iterations) iterations, \(syncsOK) syncs ok, \(syncsFailed) failed, cuts \(up.cuts)+\(down.cuts), stalls \(down.stalls), \(findings.count) findings")
+            }
+        }
+        let loopTime = Date().timeIntervalSince(started)
+        let cuts = (up: up.cuts, down: down.cuts, delays: down.delays, stalls: down.stalls, bytesUp: up.bytesToTarget, bytesDown: down.bytesToClient)
+        up.stop()
+        down.stop()
+
+        Say.progress("link: settling on a clean link (syncing every replica until quiet)")
+        try rig.connect(to: rig.node.url)
+        let settled = try Settle.run(rig, findings: findings)
+        let ledger = try Ledger.check(rig, findings: findings)
+        let alive = Alive.check(rig.node, findings: findings)
+
+        Say.line("chaos link: \(String(format: "%.0f", loopTime)) s of faults, seed \(seed), \(iterations) iterations, in \(Say.seconds(started)) all told")
+        Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB, biggest \(workload.biggestPhoto / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes; \(fetches) fetches")
+        Say.line("  link: \(cuts.up) upload cuts, \(cuts.down) download cuts, \(cuts.delays) delays, \(cuts.stalls) stalls; \(cuts.bytesUp / 1_000_000) MB up, \(cuts.bytesDown / 1_000_000) MB down")
+        Say.line("  syncs: \(syncsOK) ok, \(syncsFailed) failed (cut or stalled); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
+        Say.line("  \(ledger.summary)")
+        Say.line("  node alive: \(alive ? "yes" : "no")")
+        return CrashCampaign.report(findings, "link")
+    }
+}

@@ -2,18 +2,24 @@ import FieldModel
 import FieldStore
 import Foundation
 
-/// A node's data folder: its store (the central replica) and, later, its blobs.
+/// A node's data folder: its store (the node's own replica) and its blobs.
 public enum NodeData {
-    /// The central replica's id.
-    public static let replica = ReplicaID("central")!
-
-    /// Opens the node's store in `directory`, creating it the first time.
+    /// Opens the node's store in `directory`, creating it the first time with a replica
+    /// id of its own (`node-` and 8 random hex digits): two nodes never share an id, and
+    /// no device can guess it in advance. Folders made before ids were random keep the
+    /// `central` they have.
     public static func open(_ directory: String, concurrentReads: Bool = false) throws -> ReplicaStore {
         let path = directory + "/node.sqlite"
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            _ = try ReplicaStore.create(at: path, replica: replica, engineer: "dispatch")
+            _ = try ReplicaStore.create(at: path, replica: newReplicaID(), engineer: "dispatch")
         }
         return try ReplicaStore.open(at: path, concurrentReads: concurrentReads)
+    }
+
+    static func newReplicaID() -> ReplicaID {
+        var rng = SystemRandomNumberGenerator()
+        let hex = String(UInt32.random(in: 0...UInt32.max, using: &rng), radix: 16)
+        return ReplicaID("node-" + String(repeating: "0", count: 8 - hex.count) + hex)!
     }
 }

@@ -66,6 +66,11 @@ package enum VectorCatalog {
                 op(20, .partAdded(PartLine(partNumber: "FAN-220", quantity: Quantity(1), location: "van:E17")), wall: t0),
                 op(21, .partAdded(PartLine(partNumber: "FAN-220", quantity: Quantity(2), location: "van:E17")), wall: t0 + 1_000, logical: 1),
                 op(3, .note(Note(text: "ok", at: t0 - 5_000)), by: central, wall: t0 - 5_000)]),
+            push("push-minimal-ops", "the smallest ops the spec allows: after the first, each note is one head byte of structure (same subject, next counter, logical 0) and two of times; a decoder guard must admit them", [
+                op(30, .note(Note(text: "n1", at: t0)), wall: t0),
+                op(31, .note(Note(text: "n2", at: t0 + 1_000)), wall: t0 + 1_000),
+                op(32, .note(Note(text: "n3", at: t0 + 2_000)), wall: t0 + 2_000),
+                op(33, .note(Note(text: "n4", at: t0 + 3_000)), wall: t0 + 3_000)]),
             Vector(name: "push-ack", about: "the node holds every op of two replicas up to these counters",
                    messages: [.pushAck(PushAck(acked: VersionVector([e17: 12, central: 3])))], compress: false),
             Vector(name: "pull-request-first", about: "a first pull: empty cursor, pages of up to 5000 ops",

@@ -81,6 +81,9 @@ public enum LifecycleKind: UInt8, Hashable, Sendable, CaseIterable, CustomString
 public struct Position: Hashable, Sendable {
     public static let degreeScale = 10_000_000.0
     public static let accuracyScale = 10.0
+    /// A fix worse than 1,000 km says nothing of where the engineer was; past it the
+    /// value is refused rather than carried (it comes from outside as any 64-bit number).
+    public static let maxAccuracyMetres = 1_000_000.0
 
     public let latitude: Double
     public let longitude: Double
@@ -99,6 +102,6 @@ public struct Position: Hashable, Sendable {
     public var isValid: Bool {
         latitude.isFinite && longitude.isFinite && (-90...90).contains(latitude)
             && (-180...180).contains(longitude)
-            && (accuracyMetres.map { $0.isFinite && $0 >= 0 } ?? true)
+            && (accuracyMetres.map { $0.isFinite && $0 >= 0 && $0 <= Self.maxAccuracyMetres } ?? true)
     }
 }

@@ -19,11 +19,16 @@ public struct SyncService: Sendable {
 
     let store: ReplicaStore
     let pageSize: Int
+    let maxAttachmentBytes: UInt64
     let clock: @Sendable () -> UInt64
 
-    public init(store: ReplicaStore, pageSize: Int = 5_000, clock: @escaping @Sendable () -> UInt64) {
+    public init(
+        store: ReplicaStore, pageSize: Int = 5_000, maxAttachmentBytes: UInt64 = NodeLimits.defaultMaxAttachmentBytes,
+        clock: @escaping @Sendable () -> UInt64
+    ) {
         self.store = store
         self.pageSize = pageSize
+        self.maxAttachmentBytes = maxAttachmentBytes
         self.clock = clock
     }
 
@@ -49,10 +54,15 @@ public struct SyncService: Sendable {
         }
         guard let hello else { return refusal(.malformed, "a sync starts with hello", replica: "?") }
         let replica = hello.replica.rawValue
+        guard let clockOffset = ClockOffset.between(local: now, remote: hello.clock) else {
+            return refusal(
+                .malformed, "the device's clock reads \(hello.clock) ms since 1970, which is not a time: set the device's clock and sync again",
+                replica: replica)
+        }
         do {
             let ingested = try store.ingest(
-                push, from: principal, replica: hello.replica, now: now,
-                clockOffset: Int64(bitPattern: now) &- Int64(bitPattern: hello.clock))
+                push, from: principal, replica: hello.replica, now: now, clockOffset: clockOffset,
+                maxAttachmentBytes: maxAttachmentBytes)
             var reply: [WireMessage] = []
             if !ingested.quarantined.isEmpty {
                 let ids = ingested.quarantined.prefix(5).map(\.description).joined(separator: ", ")
@@ -60,7 +70,7 @@ public struct SyncService: Sendable {
                     code: .forbidden,
                     message: "\(ingested.quarantined.count) op(s) on tickets not assigned to \(principal.name) were refused and kept in quarantine for dispatch (\(ids))")))
             }
-            reply.append(.hello(Hello(replica: NodeData.replica, clock: now)))
+            reply.append(.hello(Hello(replica: store.identity.replica, clock: now)))
             reply.append(.pushAck(PushAck(acked: VersionVector(ingested.acked))))
             var opsOut = 0
             if let pull {

@@ -23,8 +23,8 @@ extension ReplicaStore {
                 else { throw StoreError(.damaged, "a quarantined op cannot be read: the node's data is damaged") }
                 let op = Op(
                     id: OpID(replica: replica, counter: UInt64(bitPattern: row["counter"])),
-                    wallMillis: UInt64(row["wall"] as Int64), logical: UInt32(row["logical"] as Int64), subject: subject, body: body)
-                return QuarantinedOp(op: op, principal: row["principal"], receivedAt: UInt64(row["received_wall"] as Int64), reason: row["reason"])
+                    wallMillis: UInt64(bitPattern: row["wall"] as Int64), logical: UInt32(truncatingIfNeeded: row["logical"] as Int64), subject: subject, body: body)
+                return QuarantinedOp(op: op, principal: row["principal"], receivedAt: UInt64(bitPattern: row["received_wall"] as Int64), reason: row["reason"])
             }
         }
     }

@@ -61,6 +61,9 @@ extension ReplicaStore {
             let result = try body(&edit)
             for id in Set(edit.made.map(\.subject)) { try TicketRows.save(edit.loaded[id]!, seq: edit.lastSeq[id] ?? 0, db) }
             try Self.saveMaker(edit.maker, db)
+            // The store's own ops go through the same bookkeeping as any replica's: its
+            // replica is claimed (no push may use it) and what it holds of it is known.
+            try ReplicaProgress.advance(identity.replica, to: edit.maker.nextCounter &- 1, owner: ReplicaProgress.selfOwner, db)
             return (result, edit)
         }
         var committed: [TicketID: TicketCache.Entry] = [:]

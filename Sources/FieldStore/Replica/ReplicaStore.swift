@@ -22,7 +22,8 @@ public final class ReplicaStore: Sendable {
     public let path: String
     public let identity: ReplicaIdentity
 
-    /// The env variable a crash test sets to kill the process inside a write transaction.
+    /// The env variable a crash test sets to kill the process inside a write transaction
+    /// (debug builds only).
     public static let crashTestVariable = "FIELDSYNC_TEST_CRASH"
 
     private init(db: any DatabaseWriter, path: String, identity: ReplicaIdentity) {
@@ -43,6 +44,7 @@ public final class ReplicaStore: Sendable {
                 try Meta.set(Meta.replica, replica.rawValue, db)
                 try Meta.set(Meta.engineer, engineer, db)
                 try Meta.set(Meta.nextCounter, "1", db)
+                try ReplicaProgress.advance(replica, to: 0, owner: ReplicaProgress.selfOwner, db)
             }
         }
         return ReplicaStore(db: queue, path: path, identity: identity)
@@ -116,10 +118,14 @@ public final class ReplicaStore: Sendable {
         try Self.guarded(path) {
             try db.write { db in
                 let result = try body(db)
-                if ProcessInfo.processInfo.environment[Self.crashTestVariable] == "inside-transaction" {
-                    // Test hook: die the hard way with the transaction's work done but not committed.
-                    kill(getpid(), SIGKILL)
-                }
+                #if DEBUG
+                    // Test hook, compiled into debug builds only (a release binary reads no
+                    // such variable): die the hard way with the transaction's work done but
+                    // not committed.
+                    if ProcessInfo.processInfo.environment[Self.crashTestVariable] == "inside-transaction" {
+                        kill(getpid(), SIGKILL)
+                    }
+                #endif
                 return result
             }
         }

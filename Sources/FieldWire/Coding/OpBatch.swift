@@ -64,8 +64,13 @@ enum OpBatch {
         for name in ["structure", "times", "text", "hashes"] {
             lengths.append(try r.count(max: WireLimits.maxPayloadBytes, "\(name) stream length"))
         }
-        // Each op takes at least 6 bytes of structure: a count cannot reserve more than is there.
-        guard n <= lengths[0] / 6 + 1 else { throw WireError(.truncated, "\(n) ops cannot fit in \(lengths[0]) bytes") }
+        // The smallest op the spec allows is one head byte in the structure stream (kind
+        // 1–30, same subject, next counter of the previous op's replica; a note's payload
+        // is all text and times) and one wall delta in the times stream: a count cannot
+        // reserve more ops than that. (A guard of 6 bytes per op refused real pushes.)
+        guard n <= min(lengths[0], lengths[1]) else {
+            throw WireError(.truncated, "\(n) ops cannot fit in \(lengths[0]) bytes of structure and \(lengths[1]) of times")
+        }
         var readers: [WireReader] = []
         for length in lengths {
             guard length <= r.remaining else { throw WireError(.truncated, "a stream of \(length) bytes, \(r.remaining) left") }

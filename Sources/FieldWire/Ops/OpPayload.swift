@@ -31,9 +31,9 @@ enum OpPayload {
             s.byte(flags)
             if let a = e.assignee { s.name(a) }
             if let p = e.position {
-                s.sint(Int64((p.latitude * Position.degreeScale).rounded()))
-                s.sint(Int64((p.longitude * Position.degreeScale).rounded()))
-                if let acc = p.accuracyMetres { s.uint(UInt64((acc * Position.accuracyScale).rounded())) }
+                s.sint(Saturating.int64((p.latitude * Position.degreeScale).rounded()))
+                s.sint(Saturating.int64((p.longitude * Position.degreeScale).rounded()))
+                if let acc = p.accuracyMetres { s.uint(Saturating.uint64((acc * Position.accuracyScale).rounded())) }
             }
             if let r = e.reason { s.text(r) }
             if !e.replaces.isEmpty { opIDs(e.replaces, to: &s) }

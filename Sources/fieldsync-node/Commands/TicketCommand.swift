@@ -150,7 +150,7 @@ struct Devices: ParsableCommand {
         try reportingErrors {
             let offsets = try options.admin().clockOffsets().sorted { $0.key < $1.key }
             print(options.json ? JSONOutput.string(Dictionary(uniqueKeysWithValues: offsets.map { ($0.key.rawValue, $0.value) })) : offsets.map { replica, ms in
-                let flag = abs(ms) > Int64(TicketText.skewTolerance) ? "  ⚠ clock \(abs(ms) / 60_000) min \(ms > 0 ? "slow" : "fast")" : ""
+                let flag = ms.magnitude > TicketText.skewTolerance ? "  ⚠ clock \(ClockOffset.minutes(ms)) min \(ms > 0 ? "slow" : "fast")" : ""
                 return "\(replica.rawValue)  offset \(ms) ms\(flag)"
             }.joined(separator: "\n"))
         }

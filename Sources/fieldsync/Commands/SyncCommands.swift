@@ -1,5 +1,6 @@
 import ArgumentParser
 import FieldClient
+import FieldModel
 import FieldStore
 import Foundation
 
@@ -68,8 +69,8 @@ struct Sync: AsyncParsableCommand {
             global.emit(report) {
                 var line = "✓ synced with \(report.node): pushed \(report.pushed), pulled \(report.pulled) ops (\(kb(report.bytesUp)) up, \(kb(report.bytesDown)) down) in \(report.milliseconds) ms"
                 if report.blobsUploaded > 0 { line += "; \(report.blobsUploaded) photo(s)/signature(s) sent, \(mb(report.blobBytesUp))" }
-                if abs(report.clockOffsetMs) > 120_000 {
-                    line += "\n⚠ this device's clock is \(abs(report.clockOffsetMs) / 60_000) min \(report.clockOffsetMs > 0 ? "slow" : "fast"); stamps are corrected, but please set the clock"
+                if report.clockOffsetMs.magnitude > 120_000 {
+                    line += "\n⚠ this device's clock is \(ClockOffset.minutes(report.clockOffsetMs)) min \(report.clockOffsetMs > 0 ? "slow" : "fast"); stamps are corrected, but please set the clock"
                 }
                 return line
             }

@@ -80,3 +80,34 @@ import Testing
         #expect(try store.finish(Self.digest))
     }
 }
+
+/// Abandoned uploads: only those untouched since the cutoff go, never one in progress.
+@Suite struct PartialExpiryTests {
+    @Test("partials untouched before the cutoff are deleted; newer ones and an open upload stay")
+    func dropsOnlyOldPartials() throws {
+        let dir = try TempFolder("blobstore-expiry")
+        let store = FileBlobStore(root: dir.path)
+        let old = SHA256.hash(Array("old".utf8))
+        let open = SHA256.hash(Array("open".utf8))
+        let fresh = SHA256.hash(Array("fresh".utf8))
+        for digest in [old, open, fresh] {
+            let a = try store.appender(for: digest, at: 0)
+            try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try a.write($0) }
+            try a.close()
+        }
+        let past = Date(timeIntervalSinceNow: -3600)
+        for digest in [old, open] {
+            try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: dir.path + "/partial/\(digest.hex)")
+        }
+        let busy = try store.appender(for: open, at: 10)
+        #expect(store.dropPartials(untouchedSince: Date(timeIntervalSinceNow: -60)) == [old])
+        try busy.close()
+        #expect(try store.state(of: old) == .absent)
+        #expect(try store.state(of: open) == .partial(received: 10))
+        #expect(try store.state(of: fresh) == .partial(received: 10))
+        // A stray file that is not a blob name is left alone.
+        try Data([1]).write(to: URL(fileURLWithPath: dir.path + "/partial/not-a-digest"))
+        #expect(store.dropPartials(untouchedSince: Date()).count == 2)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/partial/not-a-digest"))
+    }
+}

@@ -8,10 +8,10 @@ final class TempReplica {
     let dir: String
     let store: ReplicaStore
 
-    init(engineer: String = "E17") throws {
+    init(engineer: String = "E17", replica: String = "e17-test") throws {
         dir = NSTemporaryDirectory() + "fieldsync-store-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        store = try ReplicaStore.create(at: dir + "/replica.sqlite", replica: ReplicaID("e17-test")!, engineer: engineer)
+        store = try ReplicaStore.create(at: dir + "/replica.sqlite", replica: ReplicaID(replica)!, engineer: engineer)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }

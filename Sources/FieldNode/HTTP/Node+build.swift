@@ -19,7 +19,7 @@ public func buildApplication(
     clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 ) throws -> some ApplicationProtocol {
     let store = try NodeData.open(configuration.dataDirectory, concurrentReads: true)
-    let sync = SyncService(store: store, pageSize: configuration.pageSize, clock: clock)
+    let sync = SyncService(store: store, pageSize: configuration.pageSize, maxAttachmentBytes: configuration.maxAttachmentBytes, clock: clock)
     let router = Router(context: NodeRequestContext.self)
     var shapes = RouteShapes()
     for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync")] + BlobRoutes.shapes.map({ ($0.0, "/v1/" + $0.1) }) {

@@ -84,7 +84,10 @@ public struct SyncClient: Sendable {
             }
             let offset = nodeClock.map { Int64(bitPattern: $0) &- Int64(bitPattern: (sentAt / 2 + receivedAt / 2)) } ?? state.clockOffset
             report.clockOffsetMs = offset
-            let pushedNow = Int(ack - min(ack, state.acked))
+            // The node cannot hold ops this device never sent it: an ack past the last op
+            // pushed (a confused or hostile node) would make the device skip them for good.
+            ack = min(ack, ops.last?.id.counter ?? state.acked)
+            let pushedNow = Int(ack - state.acked)
             try store.commitSyncPage(
                 page.ops, state: SyncState(cursor: page.nextCursor, acked: ack, clockOffset: offset),
                 now: try replica.stampTime(receivedAt))

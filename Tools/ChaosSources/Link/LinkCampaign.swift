@@ -13,8 +13,8 @@ enum LinkCampaign {
         let findings = Findings()
         // Replicas -> up (cuts uploads) -> down (cuts downloads) -> node.
         let faults = LinkFaults(seed: seed &+ 7, delayChance: 0.15, delayMillis: 1...40, stallChance: 0.01, stallMillis: 500...4_000)
-        let down = try CuttingProxy(targetPort: rig.node.port, seed: seed &+ 3, counting: .toClient, cutRange: 2_000...400_000, faults: faults)
-        let up = try CuttingProxy(targetPort: down.port, seed: seed &+ 5, counting: .toTarget, cutRange: 2_000...3_000_000)
+        let down = try CuttingProxy(targetPort: rig.node.port, seed: seed &+ 3, counting: .toClient, cutRange: 500...100_000, faults: faults)
+        let up = try CuttingProxy(targetPort: down.port, seed: seed &+ 5, counting: .toTarget, cutRange: 1_000...600_000)
         try rig.connect(to: up.url)
 
         var rng = SeededRandom(seed: seed)

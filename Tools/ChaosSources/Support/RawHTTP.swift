@@ -25,8 +25,8 @@ struct RawResponse: Sendable {
 
     /// One line for a report.
     var summary: String {
-        if timedOut { return "no answer (timed out)" }
-        if closedWithoutAnswer { return "connection closed without an answer" }
+        if timedOut { return String(format: "no answer in %.1f s", seconds) }
+        if closedWithoutAnswer { return String(format: "the connection closed without an answer after %.1f s", seconds) }
         var s = "\(status)"
         if let code = errorCode { s += " code \(code)" } else if status >= 400 { s += " with no error frame" }
         if status < 300 {

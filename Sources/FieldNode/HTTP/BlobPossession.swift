@@ -24,9 +24,8 @@ extension BlobRoutes {
     /// A fresh nonce for `principal`, replacing any open one; returned as hex.
     func openChallenge(_ digest: Digest, for principal: Principal) throws -> String {
         let nonce = BlobProof.makeNonce()
-        let now = clock()
-        try store.openChallenge(
-            digest, principal: principal.name, nonceHash: SHA256.hash(nonce), expires: now.addingReportingOverflow(Self.challengeLifetime).partialValue)
+        let (expires, overflow) = clock().addingReportingOverflow(Self.challengeLifetime)
+        try store.openChallenge(digest, principal: principal.name, nonceHash: SHA256.hash(nonce), expires: overflow ? .max : expires)
         return Digest(bytes: nonce)?.hex ?? ""
     }
 

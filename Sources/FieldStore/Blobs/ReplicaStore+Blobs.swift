@@ -26,7 +26,8 @@ extension ReplicaStore {
             let rows = try Row.fetchAll(
                 try db.cachedStatement(sql: "SELECT ticket, size FROM ticket_blobs WHERE sha256 = ?"), arguments: [digest.hex])
             if rows.isEmpty { return .unreferenced }
-            let maxSize = UInt64(rows.map { $0["size"] as Int64 }.max() ?? 0)
+            // Clamped: a size column below zero (written by anything but `TicketRows`) must not trap.
+            let maxSize = UInt64(clamping: rows.map { $0["size"] as Int64 }.max() ?? 0)
             for row in rows {
                 if let id = EntityID(row["ticket"]), try Scope.allows(principal, ticket: id, db) { return .allowed(maxSize: maxSize) }
             }

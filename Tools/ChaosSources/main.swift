@@ -18,7 +18,11 @@ func option(_ name: String, _ arguments: [String], default value: UInt64) -> UIn
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+// The binaries are copied first: another build may relink .build/debug during a campaign.
+let binaries = NSTemporaryDirectory() + "fieldsync-chaos-bin-\(ProcessInfo.processInfo.processIdentifier)"
+var status: Int32 = 3
 do {
+    try Bin.snapshot(into: binaries)
     let passed: Bool
     switch arguments.first {
     case "input":
@@ -30,10 +34,13 @@ do {
         passed = try LinkCampaign.run(seconds: Int(option("--seconds", arguments, default: 600)), seed: option("--seed", arguments, default: 1))
     default:
         FileHandle.standardError.write(Data((usage + "\n").utf8))
-        exit(2)
+        passed = false
+        status = 2
     }
-    exit(passed ? 0 : 1)
+    if status != 2 { status = passed ? 0 : 1 }
 } catch {
     FileHandle.standardError.write(Data("chaos: the harness failed: \(error)\n".utf8))
-    exit(3)
+    status = 3
 }
+try? FileManager.default.removeItem(atPath: binaries)
+exit(status)

@@ -37,8 +37,8 @@ final class Replica: @unchecked Sendable {
     }
 
     /// Runs `fieldsync ARGS` in this home to the end.
-    func run(_ args: [String]) throws -> ProcessResult {
-        try Binaries.run("fieldsync", args, env: ["FIELDSYNC_HOME": home])
+    func run(_ args: [String]) throws -> Ran {
+        try Bin.run("fieldsync", args, env: ["FIELDSYNC_HOME": home])
     }
 
     /// Runs a recording command with `--json`; on success adds the ops it names to the

@@ -23,8 +23,8 @@ final class ChaosNode: @unchecked Sendable {
 
     /// Whether `serve --help` lists `flag` (hidden limits some builds have).
     static func serveSupports(_ flag: String) -> Bool {
-        (try? Binaries.run("fieldsync-node", ["serve", "--help-hidden"]))?.stdout.contains(flag) == true
-            || (try? Binaries.run("fieldsync-node", ["serve", "--help"]))?.stdout.contains(flag) == true
+        (try? Bin.run("fieldsync-node", ["serve", "--help-hidden"]))?.stdout.contains(flag) == true
+            || (try? Bin.run("fieldsync-node", ["serve", "--help"]))?.stdout.contains(flag) == true
     }
 
     private func start(port: Int) throws {
@@ -75,11 +75,11 @@ final class ChaosNode: @unchecked Sendable {
 
     /// Runs an admin command on the node's data.
     @discardableResult
-    func admin(_ args: String...) throws -> ProcessResult { try admin(args) }
+    func admin(_ args: String...) throws -> Ran { try admin(args) }
 
     @discardableResult
-    func admin(_ args: [String]) throws -> ProcessResult {
-        try Binaries.run("fieldsync-node", args + ["--data", data])
+    func admin(_ args: [String]) throws -> Ran {
+        try Bin.run("fieldsync-node", args + ["--data", data])
     }
 
     /// An admin command that must succeed; returns its trimmed stdout.

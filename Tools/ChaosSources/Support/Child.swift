@@ -19,7 +19,7 @@ final class Child: @unchecked Sendable {
     init(_ binary: String, _ args: [String], env extra: [String: String] = [:], outPath: String, errPath: String, appendErr: Bool = false) throws {
         self.outPath = outPath
         self.errPath = errPath
-        process.executableURL = URL(fileURLWithPath: Binaries.path(binary))
+        process.executableURL = URL(fileURLWithPath: Bin.path(binary))
         process.arguments = args
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "FIELDSYNC_TEST_CRASH")

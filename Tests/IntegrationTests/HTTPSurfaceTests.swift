@@ -225,4 +225,31 @@ import Testing
         let report = try n.e17.ok("sync", "--json").object
         #expect((report["blobsUploaded"] as? Int) == 1)
     }
+
+    @Test("a chunked upload (no Content-Length) stops at the principal's cap: 507, bytes within it stay, none past it; hostile lengths are 400")
+    func chunkedUploadStopsAtTheCap() throws {
+        let n = try LimitedNode(["--max-partial-bytes", "50000"], photoSize: 80_000, uploadPhoto: false)
+        let c = try n.connect()
+        c.send("PUT /v1/blobs/\(n.photo.hex)?offset=0 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(n.token)\r\nTransfer-Encoding: chunked\r\n\r\n")
+        func chunk(_ bytes: ArraySlice<UInt8>) { c.send(Array("\(String(bytes.count, radix: 16))\r\n".utf8) + bytes + Array("\r\n".utf8)) }
+        chunk(n.photoBytes[0..<30_000])
+        Thread.sleep(forTimeInterval: 0.5)
+        chunk(n.photoBytes[30_000..<60_000])
+        c.send("0\r\n\r\n")
+        refused(try c.readAnswer(), 507, .quota, "past the cap mid-body")
+        // Bytes arrive in pieces of the node's reads: those within the cap are kept, none past it.
+        let status = try n.connect().request("GET", "/v1/blobs/\(n.photo.hex)/status", token: n.token)
+        let held = try #require((try JSONSerialization.jsonObject(with: Data(status.body)) as? [String: Any])?["bytes"] as? Int)
+        #expect(held >= 30_000 && held <= 50_000, "held \(held)")
+        // Hostile lengths are refused before anything is read.
+        for length in ["-1", "18446744073709551616", "+5", "0x10"] {
+            let raw = try n.connect()
+            raw.send("PUT /v1/blobs/\(n.photo.hex)?offset=\(held) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(n.token)\r\nContent-Length: \(length)\r\n\r\n")
+            let answer = try raw.readAnswer()
+            #expect(answer.status == 400, "Content-Length: \(length)")
+            #expect(answer.error?.code == .malformed, "Content-Length: \(length)")
+        }
+        let after = try n.connect().request("GET", "/v1/blobs/\(n.photo.hex)/status", token: n.token)
+        #expect((try JSONSerialization.jsonObject(with: Data(after.body)) as? [String: Any])?["bytes"] as? Int == held)
+    }
 }

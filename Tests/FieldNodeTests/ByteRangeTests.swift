@@ -20,10 +20,8 @@ import Testing
         #expect(try parse("bytes=90-1000", 100).get() == ByteRange(start: 90, length: 10))
         #expect(try parse("bytes=-10", 100).get() == ByteRange(start: 90, length: 10))
         #expect(try parse("bytes=-1000", 100).get() == ByteRange(start: 0, length: 100))
-        #expect(try parse("bytes=100-", 100).get() == ByteRange(start: 100, length: 0))
         #expect(try parse("bytes=0-18446744073709551615", UInt64(Int64.max)).get() == ByteRange(start: 0, length: UInt64(Int64.max)))
         #expect(try parse(nil, 0).get() == ByteRange(start: 0, length: 0))
-        #expect(try parse("bytes=0-", 0).get() == ByteRange(start: 0, length: 0))
     }
 
     @Test("malformed headers are 400; ranges past the end or empty suffixes are 416 with the size")
@@ -39,7 +37,7 @@ import Testing
             }
             #expect(e.status == .badRequest, "\(header)")
         }
-        for (header, size) in [("bytes=101-", UInt64(100)), ("bytes=-0", 100), ("bytes=18446744073709551615-", 100), ("bytes=-5", 0), ("bytes=1-", 0)] {
+        for (header, size) in [("bytes=101-", UInt64(100)), ("bytes=100-", 100), ("bytes=100-200", 100), ("bytes=0-", 0), ("bytes=-0", 100), ("bytes=18446744073709551615-", 100), ("bytes=-5", 0), ("bytes=1-", 0)] {
             guard case .failure(let e) = parse(header, size) else {
                 Issue.record("\(header) was served")
                 continue
@@ -59,7 +57,7 @@ import Testing
             let b = numbers.randomElement(using: &rng)!
             let header = ["bytes=\(a)-\(b)", "bytes=\(a)-", "bytes=-\(b)", "bytes=\(a)\(b)-"].randomElement(using: &rng)!
             if case .success(let r) = parse(header, size) {
-                #expect(r.start <= size && r.length <= size - r.start, "\(header) over \(size)")
+                #expect(r.start < size && r.length >= 1 && r.length <= size - r.start, "\(header) over \(size)")
             }
         }
     }

@@ -29,7 +29,8 @@ extension BlobRoutes {
         var headers: HTTPFields = [
             .contentType: "application/octet-stream", .contentLength: String(range.length), .acceptRanges: "bytes",
         ]
-        if partial, range.length > 0 { headers[.contentRange] = "bytes \(range.start)-\(range.start + range.length - 1)/\(size)" }
+        // A served range has at least one byte (ByteRange), so the last one is start + length - 1.
+        if partial { headers[.contentRange] = "bytes \(range.start)-\(range.start + range.length - 1)/\(size)" }
         let status: HTTPResponse.Status = partial ? .partialContent : .ok
         if head || range.length == 0 { return Response(status: status, headers: headers) }
         // Both fit in Int: a file's size is at most Int64.max.

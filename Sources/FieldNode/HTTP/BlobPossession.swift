@@ -46,7 +46,11 @@ extension BlobRoutes {
         let (digest, _) = try authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: 1024) } catch {
+        let declared = request.headers[.contentLength].flatMap { ByteRange.number($0[...]) } ?? 0
+        do {
+            guard declared <= 1024 else { throw HTTPError(.contentTooLarge) }
+            body = try await request.body.collect(upTo: 1024)
+        } catch {
             throw HTTPError(.contentTooLarge, message: "a proof is {\"nonce\": HEX, \"proof\": HEX}: a few hundred bytes")
         }
         guard let answer = try? JSONDecoder().decode(Proof.self, from: Data(body.readableBytesView)),

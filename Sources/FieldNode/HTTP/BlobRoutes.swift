@@ -163,10 +163,15 @@ struct BlobRoutes {
         guard offset <= maxSize else {
             throw HTTPError(.contentTooLarge, message: "the blob has at most \(maxSize) bytes: offset \(offset) is past that")
         }
-        // The cap on unfinished bytes, checked before a byte is written when the length is known.
+        // A declared length past the blob's size or the principal's cap is refused before a
+        // byte is read (nothing changes), not after waiting for bytes that may never come.
         let room = try await detached { try partials.room(for: principal, digest, held: offset) }
-        let length = request.headers[.contentLength].flatMap { ByteRange.number($0[...]) }
-        if let length, length > room, length <= maxSize - offset { throw partials.refusal(principal) }
+        if let length = request.headers[.contentLength].flatMap({ ByteRange.number($0[...]) }) {
+            guard length <= maxSize - offset else {
+                throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: \(length) from byte \(offset) goes past that")
+            }
+            guard length <= room else { throw partials.refusal(principal) }
+        }
         let appender = try open(digest, at: offset)
         try? store.claimPartial(digest, principal: principal.name)
         do {

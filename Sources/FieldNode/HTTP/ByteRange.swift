@@ -3,10 +3,10 @@ import Hummingbird
 /// A download's `Range` header, checked against the blob's size before any arithmetic
 /// (the header is the caller's: `bytes=-9223372036854775808-` once trapped the node).
 ///
-/// Served: `bytes=N-` (from N; N = size is an empty 206, so a client that holds it all
-/// may still ask), `bytes=N-M` (M past the end is the end), `bytes=-N` (the last N bytes).
-/// Refused: anything else is 400 (several ranges, other units, signs, spaces, a number
-/// over 64 bits); a range that starts past the end, or an empty suffix, is 416.
+/// Served: `bytes=N-` (from N), `bytes=N-M` (M past the end is the end), `bytes=-N` (the
+/// last N bytes). Refused: anything else is 400 (several ranges, other units, signs,
+/// spaces, a number over 64 bits); a range that starts at or past the end, or an empty
+/// suffix, is 416 (RFC 9110: no byte of it exists; a client holding every byte is told so).
 struct ByteRange: Equatable {
     /// First byte and how many, both within the blob.
     let start: UInt64
@@ -33,8 +33,7 @@ struct ByteRange: Equatable {
             guard l >= first else { throw malformed("a range's last byte comes before its first") }
             last = l
         }
-        guard first <= size else { throw unsatisfiable(size) }
-        if first == size { return (ByteRange(start: size, length: 0), true) }
+        guard first < size else { throw unsatisfiable(size) }
         // first < size here, so size - 1 and last - first + 1 cannot wrap.
         let end = min(last ?? (size - 1), size - 1)
         return (ByteRange(start: first, length: end - first + 1), true)

@@ -45,14 +45,20 @@ public func buildApplication(
     ).add(to: api)
     api.post("sync") { request, context -> Response in
         let started = DispatchTime.now().uptimeNanoseconds
+        let tooLarge = Response.frame(
+            status: .contentTooLarge,
+            Frame.encode([.error(ErrorMessage(code: .tooLarge, message: "the sync body is over \(WireLimits.maxFrameBytes) bytes: sync in smaller pages"))]))
+        // A declared length over the limit is refused at once, not after waiting for its bytes.
+        if let declared = request.headers[.contentLength], ByteRange.number(declared[...]).map({ $0 > UInt64(WireLimits.maxFrameBytes) }) ?? false {
+            SyncMetrics.errors(.tooLarge)
+            return tooLarge
+        }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: WireLimits.maxFrameBytes)
         } catch {
             SyncMetrics.errors(.tooLarge)
-            return Response.frame(
-                status: .contentTooLarge,
-                Frame.encode([.error(ErrorMessage(code: .tooLarge, message: "the sync body is over \(WireLimits.maxFrameBytes) bytes: sync in smaller pages"))]))
+            return tooLarge
         }
         guard let principal = context.principal else { return Response(status: .unauthorized) }
         let bytes = [UInt8](buffer: body)

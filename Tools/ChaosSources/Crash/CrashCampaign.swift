@@ -103,18 +103,6 @@ enum CrashCampaign {
         Say.line("  syncs: \(tally.syncsOK) ok, \(tally.syncsFailed) failed (node killed under them); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  \(ledger.summary)")
         Say.line("  node alive: \(alive ? "yes" : "no")")
-        return report(findings, "crash")
-    }
-
-    /// Prints the findings and the verdict; true when there are none.
-    static func report(_ findings: Findings, _ name: String) -> Bool {
-        let all = findings.all
-        if !all.isEmpty {
-            Say.line("findings (\(all.count)):")
-            for f in all.prefix(100) { Say.line("  - \(f)") }
-            if all.count > 100 { Say.line("  … and \(all.count - 100) more") }
-        }
-        Say.line("chaos \(name): \(all.isEmpty ? "PASS" : "FAIL (\(all.count) findings)")")
-        return all.isEmpty
+        return findings.verdict("crash")
     }
 }

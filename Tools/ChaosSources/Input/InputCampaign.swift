@@ -79,12 +79,6 @@ enum InputCampaign {
         Say.line("  refused as expected: \(ok) of \(run); unrefused or wrong: \(run - ok)")
         Say.line("  digest unchanged: \(changes.isEmpty ? "yes" : "no") (\(before.summary))")
         Say.line("  node alive: \(alive ? "yes" : "no"); real sync after: \(synced ? "ok" : "FAILED")")
-        let all = findings.all
-        if !all.isEmpty {
-            Say.line("findings (\(all.count)):")
-            for f in all { Say.line("  - \(f)") }
-        }
-        Say.line("chaos input: \(all.isEmpty ? "PASS" : "FAIL (\(all.count) findings)")")
-        return all.isEmpty
+        return findings.verdict("input")
     }
 }

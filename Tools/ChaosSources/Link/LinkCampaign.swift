@@ -74,6 +74,6 @@ enum LinkCampaign {
         Say.line("  syncs: \(syncsOK) ok, \(syncsFailed) failed (cut or stalled); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  \(ledger.summary)")
         Say.line("  node alive: \(alive ? "yes" : "no")")
-        return CrashCampaign.report(findings, "link")
+        return findings.verdict("link")
     }
 }

@@ -27,6 +27,10 @@ extension InputMatrix {
         for hostile in ["bytes=-1-", "bytes=-9223372036854775808-", "bytes=\(size)-"] {
             add(hostile, .answer([200, 206, 400, 416], "200/206/400/416 with a Content-Length within the blob") { ($0.contentLength ?? 0) <= size }, method: "HEAD")
         }
+        // E2 attached E1's photo by its hash only: knowing a hash is not holding the bytes.
+        out.append(HostileCase(category: "ranges", name: "GET by E2, who attached it knowing only its hash", request: c.request("GET", path, token: c.e2Token), expect: .refusal(403, 5)))
+        out.append(HostileCase(category: "ranges", name: "GET by E2, who attached it knowing only its hash, Range: bytes=0-", request: c.request("GET", path, token: c.e2Token, headers: [("Range", "bytes=0-")]), expect: .refusal(403, 5)))
+        out.append(HostileCase(category: "ranges", name: "HEAD by E2, who attached it knowing only its hash", request: c.request("HEAD", path, token: c.e2Token), expect: .answer([403], "403")))
         let pending = "/v1/blobs/\(c.pendingSHA)"
         // Declared by an op that proves nothing: not held (404), or not proven (403).
         let absent = Expect.either(.refusal(404, 11), .refusal(403, 5))

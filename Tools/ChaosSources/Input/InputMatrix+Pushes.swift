@@ -15,6 +15,10 @@ extension InputMatrix {
         add("E2 pushes E1's replica under its own hello", HostileBodies.push(c.e2Replica, [note(c.e1Next, c.e1Replica, c.ticketB, "chaos probe", HostileBodies.nowMillis)]), token: c.e2Token, forbidden)
         add("E1 pushes as the node's replica \(c.nodeReplica)", HostileBodies.push(c.nodeReplica, [note(c.nodeNext, c.nodeReplica, c.ticketA, "chaos probe", HostileBodies.nowMillis)]), forbidden)
         add("E1 pushes the node's next op under its own hello", HostileBodies.push(c.e1Replica, [note(c.nodeNext, c.nodeReplica, c.ticketA, "chaos probe", HostileBodies.nowMillis)]), forbidden)
+        // The hole: quarantinable ops as the node, then one on E1's own ticket.
+        let asNode = (0..<5).map { note(c.nodeNext + UInt64($0), c.nodeReplica, "T999-nowhere", "chaos probe", HostileBodies.nowMillis) }
+            + [note(c.nodeNext + 5, c.nodeReplica, c.ticketA, "chaos probe", HostileBodies.nowMillis)]
+        add("E1 pushes as the node: 5 ops on an unknown ticket, then one on its own", HostileBodies.push(c.nodeReplica, asNode), forbidden)
         add("E1 replays the node's op 1 with other content", HostileBodies.push(c.e1Replica, [note(1, c.nodeReplica, c.ticketA, "chaos probe", HostileBodies.nowMillis)]), .either(forbidden, .refusal(409, 8)))
         add("E1's op on E2's ticket (quarantined)", HostileBodies.push("e1-chaos-scope", [note(1, "e1-chaos-scope", c.ticketB, "chaos probe", HostileBodies.nowMillis)]), forbidden)
         add("E1's op on a ticket that does not exist", HostileBodies.push("e1-chaos-none", [note(1, "e1-chaos-none", "T999-nowhere", "chaos probe", HostileBodies.nowMillis)]), forbidden)

@@ -50,6 +50,13 @@ enum InputSetup {
             body: HostileBodies.push("e1-chaos-declare", [declare])))
         guard declared.status == 200 else { throw ChaosError("declaring a blob was answered \(declared.summary)") }
 
+        // E2 attaches E1's photo by its hash alone (it never held the bytes).
+        let thief = HostileBodies.op(1, by: "e2-chaos-thief", on: ticketB,
+            .attachmentAdded(Attachment(kind: .photo, sha256: Digest(hex: photoSHA)!, byteSize: UInt64(photo.count), mediaType: "image/jpeg", caption: "not mine")))
+        let stolen = RawHTTP.exchange(port: node.port, RawRequest(method: "POST", target: "/v1/sync", headers: [("Authorization", "Bearer \(e2Token)")],
+            body: HostileBodies.push("e2-chaos-thief", [thief])))
+        guard stolen.status == 200 else { throw ChaosError("attaching a known hash was answered \(stolen.summary)") }
+
         let nodeOps = try OpTable.read(node.data + "/node.sqlite")
         func next(_ replica: String) -> UInt64 { UInt64(nodeOps.filter { $0.replica == replica }.map(\.counter).max() ?? 0) + 1 }
         let context = InputContext(

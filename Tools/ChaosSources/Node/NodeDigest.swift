@@ -1,5 +1,6 @@
 import FieldModel
 import Foundation
+import GRDB
 
 /// What a node holds that a refused request must not change: every ticket's state, every
 /// op, every complete blob, and which files its data folder has. (Quarantine, device
@@ -14,6 +15,8 @@ struct NodeDigest: Equatable, Sendable {
     var blobs: [String: String] = [:]
     /// Entries of the data folder and of the folder around it.
     var files: [String] = []
+    /// Replica id -> "acked owner" from the node's progress bookkeeping.
+    var progress: [String: String] = [:]
 
     static func take(_ node: ChaosNode) throws -> NodeDigest {
         var digest = NodeDigest()
@@ -24,11 +27,19 @@ struct NodeDigest: Equatable, Sendable {
         }
         let ops = try OpTable.read(node.data + "/node.sqlite")
         digest.opCount = ops.count
+        digest.opReplicas = Set(ops.map(\.replica))
         var canonical = [UInt8]()
         for op in ops.sorted(by: { ($0.replica, $0.counter) < ($1.replica, $1.counter) }) {
             canonical += Array("\(op.id) \(op.wall) \(op.logical) \(op.subject) \(op.kind) ".utf8) + op.payload + [10]
         }
         digest.opsHash = SHA256.hash(canonical).hex
+        digest.progress = try OpTable.withDatabase(node.data + "/node.sqlite") { db in
+            var rows: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT replica, acked, owner FROM replica_progress") {
+                rows[row["replica"]] = "acked \(row["acked"] as Int64) owner \(row["owner"] as String)"
+            }
+            return rows
+        }
         let blobsRoot = node.data + "/blobs"
         for path in ((try? FileManager.default.subpathsOfDirectory(atPath: blobsRoot)) ?? []).sorted() {
             var isDirectory: ObjCBool = false
@@ -56,12 +67,23 @@ struct NodeDigest: Equatable, Sendable {
         for path in Set(blobs.keys).union(before.blobs.keys).sorted() where blobs[path] != before.blobs[path] {
             out.append("blob \(path): \(before.blobs[path]?.prefix(12) ?? "absent") -> \(blobs[path]?.prefix(12) ?? "absent")")
         }
+        // Refused pushes may name new replicas; those the node knew must not move, and no
+        // replica with ops before may gain progress (or an owner).
+        let known = Set(before.progress.keys)
+        for replica in Set(progress.keys).union(known).sorted() where progress[replica] != before.progress[replica] {
+            if known.contains(replica) || before.opReplicas.contains(replica) {
+                out.append("progress of \(replica): \(before.progress[replica] ?? "none") -> \(progress[replica] ?? "none")")
+            }
+        }
         let added = Set(files).subtracting(before.files).subtracting(Self.volatileFiles)
         let removed = Set(before.files).subtracting(files).subtracting(Self.volatileFiles)
         if !added.isEmpty { out.append("new files: \(added.sorted().joined(separator: ", "))") }
         if !removed.isEmpty { out.append("files gone: \(removed.sorted().joined(separator: ", "))") }
         return out
     }
+
+    /// Replicas with ops on the node.
+    var opReplicas: Set<String> = []
 
     /// SQLite's journal files come and go with connections.
     static let volatileFiles: Set<String> = ["data/node.sqlite-wal", "data/node.sqlite-shm", "data/node.sqlite-journal"]

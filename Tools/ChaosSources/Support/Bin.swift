@@ -6,8 +6,12 @@ import Foundation
 enum Bin {
     private static let folder = LockedFolder()
 
-    /// Copies `fieldsync` and `fieldsync-node` into `dir` and runs them from there.
+    /// Copies `fieldsync` and `fieldsync-node` into `dir` and runs them from there. They
+    /// come from beside this executable, or from $FIELDSYNC_CHAOS_BIN (e.g. an older
+    /// build, to see what a campaign finds in it).
     static func snapshot(into dir: String) throws {
+        let from = ProcessInfo.processInfo.environment["FIELDSYNC_CHAOS_BIN"]
+        func source(_ name: String) -> String { from.map { $0 + "/" + name } ?? Binaries.path(name) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         folder.set(dir)
         for name in ["fieldsync", "fieldsync-node"] {
@@ -16,10 +20,10 @@ enum Bin {
             for attempt in 1...30 {
                 try? FileManager.default.removeItem(atPath: target)
                 do {
-                    try FileManager.default.copyItem(atPath: Binaries.path(name), toPath: target)
+                    try FileManager.default.copyItem(atPath: source(name), toPath: target)
                     if try run(name, ["--help"]).status == 0 { break }
                 } catch where attempt < 30 {}
-                if attempt == 30 { throw ChaosError("could not take a working copy of \(Binaries.path(name))") }
+                if attempt == 30 { throw ChaosError("could not take a working copy of \(source(name))") }
                 sleep(2)
             }
         }

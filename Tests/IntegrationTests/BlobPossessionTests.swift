@@ -153,4 +153,23 @@ import Testing
         }
         return out
     }
+
+    @Test("an engineer who fetched a photo through a proven reference and attaches it to another ticket shares it there too")
+    func fetchedThenAttachedElsewhere() throws {
+        let n = try LimitedNode()
+        // E18 shares E17's ticket for a while and fetches its photo.
+        #expect(try n.node.admin("ticket", "assign", n.ticket, "E18").status == 0)
+        let e18 = try LimitedNode.engineer("E18", in: n.folder, node: n.node)
+        try e18.ok("sync")
+        #expect((try e18.ok("fetch", n.ticket, "--json").object["fetched"] as? Int) == 1)
+        // Then attaches the same photo (from its device) to its own ticket, later handed to E19.
+        let t18 = try n.dispatch("E18")
+        try e18.ok("sync")
+        try e18.ok("photo", t18, n.folder.path + "/photo.jpg")
+        try e18.ok("sync")
+        #expect(try n.node.admin("ticket", "assign", t18, "E19").status == 0)
+        let c = try n.connect()
+        let get = try c.request("GET", "/v1/blobs/\(n.photo.hex)", token: try n.token("E19"))
+        #expect(get.status == 200 && get.body == n.photoBytes)
+    }
 }

@@ -23,6 +23,12 @@ extension BlobRoutes {
                     .forbidden,
                     message: "blob \(digest.hex.prefix(12)): nobody who attached it to your tickets has shown they hold it (upload it, or prove it: SPEC §7.3)")
             }
+            // A caller given the bytes through a proven reference holds them from now on: if it
+            // attaches them elsewhere (its device never uploads a blob it fetched), that
+            // reference grants downloads too.
+            if !head, try !store.hasPossession(digest, principal: principal.name) {
+                try store.recordPossession(digest, principal: principal.name, now: clock())
+            }
             return (path, size)
         }
         let (range, partial) = try ByteRange.parse(request.headers[.range], size: size)

@@ -1,0 +1,34 @@
+import FieldTestSupport
+import Foundation
+import Testing
+
+/// `fieldsync-node serve` limits: documented in --help, and hostile values (zero,
+/// negative, past 64 bits, past what makes sense) refused before the node starts.
+@Suite struct ServeOptionsTests {
+    @Test("--help documents the limits")
+    func helpNamesTheLimits() throws {
+        let help = try Binaries.run("fieldsync-node", ["serve", "--help"])
+        #expect(help.status == 0)
+        for option in ["--max-attachment-mb", "--max-partial-mb", "--partial-ttl-hours"] {
+            #expect(help.stdout.contains(option), "\(option) in --help")
+        }
+        #expect(!help.stdout.contains("--header-timeout"), "a test knob stays hidden")
+    }
+
+    @Test("zero, negative, overflowing and absurd limits are refused and no node starts")
+    func hostileValuesAreRefused() throws {
+        let dir = try TempFolder("serve-options")
+        for (option, value) in [
+            ("--max-attachment-mb", "0"), ("--max-attachment-mb", "-1"), ("--max-attachment-mb", "18446744073709551616"),
+            ("--max-attachment-mb", "1073741825"), ("--max-partial-mb", "0"), ("--max-partial-mb", "18446744073709551615"),
+            ("--partial-ttl-hours", "0"), ("--partial-ttl-hours", "9999999"), ("--partial-ttl-hours", "1e3"),
+            ("--header-timeout", "0"), ("--header-timeout", "-5"), ("--header-timeout", "9223372036854775807"),
+            ("--partial-ttl-seconds", "0"), ("--max-partial-bytes", "0"),
+        ] {
+            let r = try Binaries.run("fieldsync-node", ["serve", "--data", dir.path + "/node", "--port", "0", option, value])
+            #expect(r.status != 0, "\(option) \(value)")
+            #expect(r.stderr.contains("Error") || r.stderr.contains("error"), "\(option) \(value): \(r.stderr)")
+            #expect(!r.stdout.contains("listening"), "\(option) \(value)")
+        }
+    }
+}

@@ -272,4 +272,30 @@ import Testing
         let after = try n.connect().request("GET", "/v1/blobs/\(n.photo.hex)/status", token: n.token)
         #expect((try JSONSerialization.jsonObject(with: Data(after.body)) as? [String: Any])?["bytes"] as? Int == held)
     }
+
+    @Test("two uploads at once cannot each take the room left under the cap; duplicated query numbers are refused")
+    func concurrentUploadsShareTheCap() throws {
+        let n = try LimitedNode(["--max-partial-bytes", "100000"], photoSize: 80_000, uploadPhoto: false)
+        let second = try BlobTests.randomFile(n.folder.path + "/second.jpg", bytes: 80_000, seed: 80)
+        try n.e17.ok("photo", n.ticket, n.folder.path + "/second.jpg")
+        try FileManager.default.removeItem(atPath: n.e17.home + "/blobs/\(second.hex.prefix(2))/\(second.hex)")
+        try n.e17.ok("sync")
+        let secondBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: n.folder.path + "/second.jpg")))
+        // The first upload declares 60,000 bytes and is slow to send them.
+        let first = try n.connect()
+        first.send("PUT /v1/blobs/\(n.photo.hex)?offset=0 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(n.token)\r\nContent-Length: 60000\r\n\r\n")
+        first.send(Array(n.photoBytes[0..<10_000]))
+        Thread.sleep(forTimeInterval: 0.5)
+        // Meanwhile 60,000 more would pass 100,000 in all.
+        let c = try n.connect()
+        refused(try c.request("PUT", "/v1/blobs/\(second.hex)?offset=0", token: n.token, body: Array(secondBytes[0..<60_000])), 507, .quota, "second at once")
+        #expect(!FileManager.default.fileExists(atPath: n.partialPath + "/\(second.hex)"))
+        first.send(Array(n.photoBytes[10_000..<60_000]))
+        #expect(try first.readAnswer().status == 200)
+        // What is left goes.
+        #expect(try c.request("PUT", "/v1/blobs/\(second.hex)?offset=0", token: n.token, body: Array(secondBytes[0..<40_000])).status == 200)
+        for query in ["offset=40000&offset=0", "offset=40000&finish=1&finish=1", "offset=40000&finish=1&finish=0"] {
+            refused(try c.request("PUT", "/v1/blobs/\(second.hex)?\(query)", token: n.token, body: [1]), 400, .malformed, "\(query)")
+        }
+    }
 }

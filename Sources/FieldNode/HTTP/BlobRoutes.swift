@@ -150,15 +150,17 @@ struct BlobRoutes {
         let (digest, declared) = try authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let maxSize = min(declared, maxAttachmentBytes)
-        // Numbers from the query are checked before any arithmetic: digits only, 64 bits.
-        guard let raw = request.uri.queryParameters.get("offset"), let offset = ByteRange.number(raw[...]) else {
-            throw HTTPError(.badRequest, message: "say where this chunk starts: ?offset=N (decimal digits)")
+        // Numbers from the query are checked before any arithmetic: digits only, 64 bits,
+        // once (two offsets would leave which one counts to chance).
+        let query = request.uri.queryParameters
+        guard query.getAll("offset").count == 1, let raw = query.get("offset"), let offset = ByteRange.number(raw[...]) else {
+            throw HTTPError(.badRequest, message: "say where this chunk starts, once: ?offset=N (decimal digits)")
         }
         let finishing: Bool
-        switch request.uri.queryParameters.get("finish") {
-        case nil: finishing = false
-        case "1": finishing = true
-        default: throw HTTPError(.badRequest, message: "finish=1 is the only value of finish")
+        switch query.getAll("finish") {
+        case []: finishing = false
+        case ["1"]: finishing = true
+        default: throw HTTPError(.badRequest, message: "finish=1 is the only value of finish, given once")
         }
         guard offset <= maxSize else {
             throw HTTPError(.contentTooLarge, message: "the blob has at most \(maxSize) bytes: offset \(offset) is past that")
@@ -166,12 +168,15 @@ struct BlobRoutes {
         // A declared length past the blob's size or the principal's cap is refused before a
         // byte is read (nothing changes), not after waiting for bytes that may never come.
         let room = try await detached { try partials.room(for: principal, digest, held: offset) }
-        if let length = request.headers[.contentLength].flatMap({ ByteRange.number($0[...]) }) {
-            guard length <= maxSize - offset else {
-                throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: \(length) from byte \(offset) goes past that")
-            }
-            guard length <= room else { throw partials.refusal(principal) }
+        let length = request.headers[.contentLength].flatMap { ByteRange.number($0[...]) }
+        if let length, length > maxSize - offset {
+            throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: \(length) from byte \(offset) goes past that")
         }
+        // What this request may add: the room, less what this principal's other uploads in
+        // progress hold (`room` counts only bytes already on disk).
+        let allowance = partials.grant(principal.name, room: room, want: length)
+        defer { partials.release(principal.name, allowance) }
+        if let length, length > allowance { throw partials.refusal(principal) }
         let appender = try open(digest, at: offset)
         try? store.claimPartial(digest, principal: principal.name)
         do {
@@ -187,7 +192,7 @@ struct BlobRoutes {
                     try? store.forgetPartial(digest)
                     throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: this upload goes past that; the partial data was discarded")
                 }
-                guard count <= room - min(room, written - offset) else {
+                guard count <= allowance - min(allowance, written - offset) else {
                     // Over the principal's cap: what arrived before stays (durable), nothing more.
                     try? appender.close()
                     throw partials.refusal(principal)

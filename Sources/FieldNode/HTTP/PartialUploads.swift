@@ -14,6 +14,9 @@ final class PartialUploads: Sendable {
     let cap: UInt64
     let clock: @Sendable () -> UInt64
     private let lastSweep = Mutex<Date?>(nil)
+    /// Bytes granted to uploads in progress, by principal: two uploads at once cannot each
+    /// take the whole room left under the cap.
+    private let granted = Mutex<[String: UInt64]>([:])
 
     init(store: ReplicaStore, blobs: any BlobStore, ttl: UInt64, cap: UInt64, clock: @escaping @Sendable () -> UInt64) {
         self.store = store
@@ -57,6 +60,27 @@ final class PartialUploads: Sendable {
             if case .partial(let received) = try blobs.state(of: other) { used = used.addingReportingOverflow(received).overflow ? .max : used + received }
         }
         return used >= cap ? 0 : cap - used
+    }
+
+    /// Reserves up to `want` (all that is free without a declared length) of `room` for
+    /// one upload of `principal`, less what its other uploads in progress hold; `release`
+    /// gives it back when the upload ends.
+    func grant(_ principal: String, room: UInt64, want: UInt64?) -> UInt64 {
+        granted.withLock { held in
+            let others = held[principal, default: 0]
+            let free = room > others ? room - others : 0
+            let give = min(free, want ?? free)
+            // others + give <= room: cannot overflow.
+            held[principal] = others + give
+            return give
+        }
+    }
+
+    func release(_ principal: String, _ amount: UInt64) {
+        granted.withLock { held in
+            let left = held[principal, default: 0] - min(amount, held[principal, default: 0])
+            held[principal] = left == 0 ? nil : left
+        }
     }
 
     static let insufficientStorage = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")

@@ -21,10 +21,11 @@ struct ErrorFrameMiddleware: RouterMiddleware {
         do {
             let response = try await next(request, context)
             // A bare refusal gets its frame; a HEAD refusal loses any body (HTTP/1 would read
-            // it as the next answer).
-            guard response.status.code >= 400, request.method == .head || response.headers[.contentType] != Response.frameMediaType else {
-                return response
-            }
+            // it as the next answer); a 500 says only that the node failed, whatever a handler
+            // put in it (a store error's text may name the node's files).
+            guard response.status.code >= 400,
+                request.method == .head || response.status.code >= 500 || response.headers[.contentType] != Response.frameMediaType
+            else { return response }
             return Self.refusal(response.status, nil, to: request)
         } catch let error as HTTPError {
             // The router's own "no route" is a bare 404: say whether the path exists for another method.

@@ -90,11 +90,11 @@ public func buildApplication(
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         return Application(
             router: router, server: try .tls(LargeReadChannel.builder(sendsFiles: false, headerTimeout: headerTimeout), tlsConfiguration: tls),
-            configuration: .init(address: address, serverName: "fieldsync-node"), onServerRunning: announce, logger: logger)
+            configuration: .init(address: address, serverName: "fieldsync-node"), services: [partials], onServerRunning: announce, logger: logger)
     }
     return Application(
         router: router, server: LargeReadChannel.builder(sendsFiles: plain, headerTimeout: headerTimeout), configuration: .init(address: address, serverName: "fieldsync-node"),
-        onServerRunning: announce, logger: logger)
+        services: [partials], onServerRunning: announce, logger: logger)
 }
 
 /// The node's sync metrics, through swift-metrics.

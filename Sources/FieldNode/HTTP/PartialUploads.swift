@@ -2,12 +2,14 @@ import FieldModel
 import FieldStore
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Synchronization
 
 /// Keeps unfinished uploads from filling the node's disk: each principal's unfinished
-/// bytes are capped, and uploads untouched for the TTL are deleted (at start, then at
-/// most every `interval` on a blob request, off the request's path).
-final class PartialUploads: Sendable {
+/// bytes are capped, and uploads untouched for the TTL are deleted: at start, every
+/// `interval` while the node runs (it is one of the application's services), and on a
+/// blob request when a sweep is due.
+final class PartialUploads: Service, Sendable {
     let store: ReplicaStore
     let blobs: any BlobStore
     let ttl: UInt64
@@ -40,6 +42,20 @@ final class PartialUploads: Sendable {
             try? store.forgetPartial(digest)
         }
         try? store.dropExpiredChallenges(now: clock())
+    }
+
+    /// Sweeps every `interval` until the node shuts down.
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let interval = interval
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+            } catch {
+                return
+            }
+            if Task.isShuttingDownGracefully { return }
+            await Task.detached { self.sweep() }.value
+        }
     }
 
     /// Starts a sweep in the background if the last one is older than `interval`.

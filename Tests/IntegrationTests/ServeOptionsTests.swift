@@ -31,4 +31,15 @@ import Testing
             #expect(!r.stdout.contains("listening"), "\(option) \(value)")
         }
     }
+
+    @Test("--max-attachment-mb reaches the node: a bigger photo's op is refused at sync with the node's one-line reason")
+    func attachmentLimitIsApplied() throws {
+        let n = try LimitedNode(["--max-attachment-mb", "1"], photoSize: 1_000)
+        _ = try BlobTests.randomFile(n.folder.path + "/big.jpg", bytes: (1 << 20) + 1, seed: 81)
+        try n.e17.ok("photo", n.ticket, n.folder.path + "/big.jpg")
+        let sync = try n.e17.run("sync")
+        #expect(sync.status != 0)
+        #expect(sync.stderr.contains("at most 1048576 bytes"), "\(sync.stderr)")
+        #expect(sync.stderr.split(separator: "\n").count == 1, "\(sync.stderr)")
+    }
 }

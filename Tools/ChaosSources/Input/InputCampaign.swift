@@ -13,9 +13,10 @@ enum InputCampaign {
         let node = try ChaosNode(data: scratch.sub("node"), extraArgs: flag ? ["--header-timeout", "2"] : [])
         defer { node.stop() }
         Say.progress("input: node on \(node.url); setting up two engineers, a photo and a declared blob")
-        let (context, e1) = try InputSetup.make(node: node, scratch: scratch)
+        let (context, e1, setupFindings) = try InputSetup.make(node: node, scratch: scratch)
         let before = try NodeDigest.take(node)
         let findings = Findings()
+        for f in setupFindings { findings.add(f) }
 
         // Slow clients hold their connections while the matrix runs.
         let slowLimit = headerTimeout + max(3, headerTimeout / 2)
@@ -28,6 +29,8 @@ enum InputCampaign {
 
         let cases = InputMatrix.cases(context)
         Say.progress("input: \(cases.count) requests, slow clients for up to \(Int(slowLimit + 5)) s (header timeout \(Int(headerTimeout)) s\(flag ? ", --header-timeout" : ", the default"))")
+        // A quick digest after each request names the one that changed something.
+        var last = try NodeDigest.take(node, tickets: false)
         var tally: [String: (run: Int, ok: Int)] = [:]
         var order: [String] = []
         for hostile in cases {
@@ -38,11 +41,21 @@ enum InputCampaign {
             if ok { tally[hostile.category]!.ok += 1 } else {
                 findings.add("[\(hostile.category)] \(hostile.name): expected \(hostile.expect.text); got \(answer.summary)")
             }
-            if !node.isRunning {
-                findings.add("[\(hostile.category)] \(hostile.name): THE NODE DIED (\(node.child?.killedBySignal == true ? "signal" : "exit") \(node.child?.status ?? 0)): \(node.logTail)")
+            // An answer that never came may be a node that died (a crashing process can
+            // take seconds to print its backtrace and go): find out before going on.
+            if answer.closedWithoutAnswer || answer.timedOut || !node.isRunning, let death = node.waitHealthy() {
+                findings.add("[\(hostile.category)] \(hostile.name): THE NODE DIED: \(death)")
                 try node.restart()
             }
+            let now = try NodeDigest.take(node, tickets: false)
+            for change in now.changes(from: last) { findings.add("[\(hostile.category)] \(hostile.name): CHANGED THE NODE: \(change)") }
+            last = now
         }
+
+        let clocks = ClockProbe.run(context)
+        tally["clocks"] = (clocks.run, clocks.run - clocks.wrong.count)
+        order.append("clocks")
+        for w in clocks.wrong { findings.add("[clocks] \(w)") }
 
         // 50 garbage requests at once.
         let concurrent = Concurrent.garbage(context, count: 50)

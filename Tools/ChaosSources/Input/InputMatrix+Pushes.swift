@@ -19,6 +19,11 @@ extension InputMatrix {
         let asNode = (0..<5).map { note(c.nodeNext + UInt64($0), c.nodeReplica, "T999-nowhere", "chaos probe", HostileBodies.nowMillis) }
             + [note(c.nodeNext + 5, c.nodeReplica, c.ticketA, "chaos probe", HostileBodies.nowMillis)]
         add("E1 pushes as the node: 5 ops on an unknown ticket, then one on its own", HostileBodies.push(c.nodeReplica, asNode), forbidden)
+        // The exact hole: counters from 1 as the node, on an unknown ticket, then
+        // the next one on E1's ticket.
+        let fromOne = (1..<c.nodeNext).map { note($0, c.nodeReplica, "T999-nowhere", "chaos probe", HostileBodies.nowMillis) }
+            + [note(c.nodeNext, c.nodeReplica, c.ticketA, "chaos probe", HostileBodies.nowMillis)]
+        add("E1 pushes as the node from counter 1: unknown tickets, then E1's", HostileBodies.push(c.nodeReplica, fromOne), .either(forbidden, .refusal(409, 8)))
         add("E1 replays the node's op 1 with other content", HostileBodies.push(c.e1Replica, [note(1, c.nodeReplica, c.ticketA, "chaos probe", HostileBodies.nowMillis)]), .either(forbidden, .refusal(409, 8)))
         add("E1's op on E2's ticket (quarantined)", HostileBodies.push("e1-chaos-scope", [note(1, "e1-chaos-scope", c.ticketB, "chaos probe", HostileBodies.nowMillis)]), forbidden)
         add("E1's op on a ticket that does not exist", HostileBodies.push("e1-chaos-none", [note(1, "e1-chaos-none", "T999-nowhere", "chaos probe", HostileBodies.nowMillis)]), forbidden)
@@ -39,8 +44,9 @@ extension InputMatrix {
         let hugePhoto = OpBody.attachmentAdded(Attachment(kind: .photo, sha256: Digest(bytes: Array(repeating: 0xAB, count: 32))!, byteSize: 1 << 40, mediaType: "image/jpeg"))
         add("photo declaring 1 TiB", HostileBodies.push("e1-chaos-invalid", [HostileBodies.op(1, by: "e1-chaos-invalid", on: c.ticketA, hugePhoto, wall: now)]), .refusal(400, 9))
         // Clocks from outside go into arithmetic: an answer (or a refusal), never a trap.
-        for (name, clock) in [("hello clock 2^64 - 1", UInt64.max), ("hello clock 2^63 ms past now", now &+ (1 << 63)), ("hello clock 0", 0)] {
-            add(name, Frame.encode([HostileBodies.hello(c.e1Replica, clock: clock), HostileBodies.pull()]),
+        // Each on a replica of its own, so that every offset stays stored for `devices`.
+        for (i, (name, clock)) in [("hello clock 2^64 - 1", UInt64.max), ("hello clock 2^63 ms past now", now &+ (1 << 63)), ("hello clock 0", 0)].enumerated() {
+            add(name, Frame.encode([HostileBodies.hello("e1-chaos-clock\(i)", clock: clock), HostileBodies.pull()]),
                 .either(.answer([200], "200 with a frame") { (try? Frame.decode($0.body)) != nil }, .refusal(400, 1)))
         }
         return out

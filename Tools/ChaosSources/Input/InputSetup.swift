@@ -6,7 +6,7 @@ import Foundation
 /// A node with two engineers who have really synced (E1 with a photo), a revoked token,
 /// and an op declaring a blob that was never uploaded: what the matrix attacks.
 enum InputSetup {
-    static func make(node: ChaosNode, scratch: Scratch) throws -> (InputContext, Replica) {
+    static func make(node: ChaosNode, scratch: Scratch) throws -> (InputContext, Replica, [String]) {
         let e1Token = try node.adminOK("token", "create", "--role", "engineer", "--name", "E1")
         let e2Token = try node.adminOK("token", "create", "--role", "engineer", "--name", "E2")
         let revoked = try JSONSerialization.jsonObject(with: Data(try node.adminOK("token", "create", "--role", "engineer", "--name", "E3", "--json").utf8)) as? [String: Any] ?? [:]
@@ -57,13 +57,27 @@ enum InputSetup {
             body: HostileBodies.push("e2-chaos-thief", [thief])))
         guard stolen.status == 200 else { throw ChaosError("attaching a known hash was answered \(stolen.summary)") }
 
+        // Eight one-letter notes a second apart: the smallest encoding the spec allows
+        // (1-byte heads). A node must store them; the first hole a hostile client found was
+        // a device that could never sync again after such notes.
+        var setupFindings: [String] = []
+        let start = HostileBodies.nowMillis - 20_000
+        let minimal = (1...8).map { HostileBodies.note(UInt64($0), by: "e1-chaos-minimal", on: ticketA, text: "n", wall: start + UInt64($0) * 1000) }
+        for compress in [false, true] {
+            let answer = RawHTTP.exchange(port: node.port, RawRequest(method: "POST", target: "/v1/sync", headers: [("Authorization", "Bearer \(e1Token)")],
+                body: HostileBodies.push("e1-chaos-minimal", minimal, compress: compress)))
+            if answer.status != 200 {
+                setupFindings.append("[setup] 8 one-letter notes a second apart (minimal encoding\(compress ? ", zstd" : "")): expected 200 (stored); got \(answer.summary)")
+            }
+        }
+
         let nodeOps = try OpTable.read(node.data + "/node.sqlite")
         func next(_ replica: String) -> UInt64 { UInt64(nodeOps.filter { $0.replica == replica }.map(\.counter).max() ?? 0) + 1 }
         let context = InputContext(
             port: node.port, e1Token: e1Token, e2Token: e2Token, revokedToken: revokedToken, ticketA: ticketA, ticketB: ticketB,
             e1Replica: e1.id, e1Next: next(e1.id), e2Replica: e2.id, e2Next: next(e2.id), nodeReplica: nodeReplica, nodeNext: next(nodeReplica),
             photo: photo, photoSHA: photoSHA, pendingSHA: pendingDigest.hex, pendingSize: 4096)
-        return (context, e1)
+        return (context, e1, setupFindings)
     }
 
     static func dispatch(_ node: ChaosNode, to engineer: String) throws -> String {

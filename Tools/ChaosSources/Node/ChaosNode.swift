@@ -73,6 +73,30 @@ final class ChaosNode: @unchecked Sendable {
         throw lastError ?? ChaosError("restart failed")
     }
 
+    /// Waits (up to `limit` seconds) until the node answers /healthz, or is gone. Returns
+    /// nil if it is healthy; else how it died (it is killed if it hangs).
+    func waitHealthy(limit: Double = 90) -> String? {
+        let deadline = Date().addingTimeInterval(limit)
+        while Date() < deadline {
+            if !isRunning {
+                let how = child.map { $0.killedBySignal ? "killed by signal \($0.status)" : "exit \($0.status)" } ?? "gone"
+                return "\(how); \(crashLine ?? logTail)"
+            }
+            if RawHTTP.exchange(port: port, RawRequest(method: "GET", target: "/healthz"), timeout: 2).status == 200 { return nil }
+            usleep(200_000)
+        }
+        kill9()
+        return "it stopped answering /healthz for \(Int(limit)) s and was killed; \(crashLine ?? logTail)"
+    }
+
+    /// The last crash in the node's log: its message and the first frame in our sources.
+    var crashLine: String? {
+        let lines = ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n")
+        guard let at = lines.lastIndex(where: { $0.contains("Fatal error") || $0.contains("Program crashed") }) else { return nil }
+        let frame = lines[at...].first { $0.contains("/Sources/") && $0.contains(".swift:") }
+        return ([lines[at]] + (frame.map { [$0] } ?? [])).map { $0.trimmingCharacters(in: .whitespaces).prefix(240) }.joined(separator: " | ")
+    }
+
     /// Runs an admin command on the node's data.
     @discardableResult
     func admin(_ args: String...) throws -> Ran { try admin(args) }

@@ -18,9 +18,11 @@ struct NodeDigest: Equatable, Sendable {
     /// Replica id -> "acked owner" from the node's progress bookkeeping.
     var progress: [String: String] = [:]
 
-    static func take(_ node: ChaosNode) throws -> NodeDigest {
+    /// With `tickets` false, a quick digest (no admin command: ops, progress, blobs and
+    /// files only; ticket state changes only through ops), cheap enough after every request.
+    static func take(_ node: ChaosNode, tickets: Bool = true) throws -> NodeDigest {
         var digest = NodeDigest()
-        let list = try JSONSerialization.jsonObject(with: Data(try node.adminOK("tickets", "--json").utf8)) as? [[String: Any]] ?? []
+        let list = tickets ? try JSONSerialization.jsonObject(with: Data(try node.adminOK("tickets", "--json").utf8)) as? [[String: Any]] ?? [] : []
         for ticket in list {
             guard let id = ticket["id"] as? String else { continue }
             digest.tickets[id] = "\(ticket["status"] ?? "?") \(ticket["digest"] ?? "?")"

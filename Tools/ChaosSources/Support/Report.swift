@@ -23,13 +23,13 @@ final class Findings: @unchecked Sendable {
     var all: [String] { lock.withLock { items } }
     var count: Int { lock.withLock { items.count } }
 
-    /// Prints the findings (the first 100) and the campaign's verdict; true when there are none.
+    /// Prints the findings (the first 400) and the campaign's verdict; true when there are none.
     func verdict(_ campaign: String) -> Bool {
         let all = self.all
         if !all.isEmpty {
             Say.line("findings (\(all.count)):")
-            for f in all.prefix(100) { Say.line("  - \(f)") }
-            if all.count > 100 { Say.line("  … and \(all.count - 100) more") }
+            for f in all.prefix(400) { Say.line("  - \(f)") }
+            if all.count > 400 { Say.line("  … and \(all.count - 400) more") }
         }
         Say.line("chaos \(campaign): \(all.isEmpty ? "PASS" : "FAIL (\(all.count) findings)")")
         return all.isEmpty

@@ -15,4 +15,6 @@ public enum WireLimits {
     public static let maxCursorBytes = 256
     /// Most replicas in a version vector.
     public static let maxReplicas = 100_000
+    /// Longest node incarnation in a hello: 64 bytes.
+    public static let maxIncarnationBytes = 64
 }

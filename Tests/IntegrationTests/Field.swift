@@ -8,7 +8,7 @@ import Testing
 /// A node on loopback and engineers with their own replicas, all real processes.
 final class Field {
     let folder: TempFolder
-    let node: NodeProcess
+    private(set) var node: NodeProcess
     /// With `tls`: the CA that signed the node's HTTPS certificate.
     let ca: TestCA?
 
@@ -19,6 +19,14 @@ final class Field {
         ca = tls ? try TestCA(in: folder.path, name: certificateName) : nil
         let args = ca.map { ["--tls-cert", $0.nodeCertificate, "--tls-key", $0.nodeKey] } ?? []
         node = try NodeProcess(data: folder.path + "/node", extraArgs: args)
+    }
+
+    /// Stops the node, runs `meanwhile` on its stopped data folder (a restore, say), and
+    /// starts it again (on a new port: log engineers in again).
+    func restartNode(meanwhile: (String) throws -> Void = { _ in }) throws {
+        node.stop()
+        try meanwhile(node.data)
+        node = try NodeProcess(data: node.data)
     }
 
     /// Creates a token for `name` with `role`; returns it.

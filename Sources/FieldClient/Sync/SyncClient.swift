@@ -20,6 +20,15 @@ public struct SyncReport: Sendable, Codable {
     /// Photos and signatures uploaded, and their bytes sent (only what the node lacked).
     public var blobsUploaded = 0
     public var blobBytesUp: UInt64 = 0
+    /// This device's own ops the node gave back (this replica was restored from a backup).
+    public var ownOpsRestored = 0
+    /// Ops recorded since such a restore that were moved to new ids, old → new.
+    public var renumbered: [String: String] = [:]
+    /// Ops the node had lost (it was restored from a backup) and this device sent again.
+    public var resent = 0
+    /// The node started anew since the last sync (a restart, or a restore): what it
+    /// holds of this device's photos is asked again.
+    public var nodeRestarted = false
 }
 
 /// Syncs a replica with its node over HTTP: each round trip pushes the ops the node has
@@ -42,11 +51,15 @@ public struct SyncClient: Sendable {
         let started = Date()
         var report = SyncReport(node: link.url)
         let store = replica.store
+        // Rounds in which the node and this device disagreed on this device's history
+        // (one of them restored from a backup): each resolves it, so a few are enough.
+        var recoveries = 0
         while true {
             let state = try store.syncState()
+            let ownMax = try store.ownMaxCounter()
             let ops = try store.unacknowledged(after: state.acked, limit: Self.pushPage)
             var messages: [WireMessage] = [
-                .hello(Hello(replica: replica.replicaID, have: VersionVector([replica.replicaID: state.acked]), clock: replica.clock()))
+                .hello(Hello(replica: replica.replicaID, have: VersionVector([replica.replicaID: ownMax]), clock: replica.clock()))
             ]
             if !ops.isEmpty { messages.append(.push(Push(ops: ops))) }
             messages.append(.pullRequest(PullRequest(cursor: state.cursor, maxOps: Self.pullPage)))
@@ -62,32 +75,54 @@ public struct SyncClient: Sendable {
             do { answer = try Frame.decode(reply) } catch {
                 throw ClientError(.badResponse, "the node at \(link.url) answered HTTP \(status) with something that is not a FieldSync message: is it a FieldSync node?")
             }
-            var ack: UInt64 = state.acked
+            var nodeAck: UInt64?
             var page: PullPage?
-            var nodeClock: UInt64?
+            var nodeHello: Hello?
             var refusal: ErrorMessage?
+            var ownOps: [Op] = []
             for m in answer {
                 switch m {
-                case .hello(let h): nodeClock = h.clock
-                case .pushAck(let a): ack = max(ack, a.acked[replica.replicaID])
+                case .hello(let h): nodeHello = h
+                // A version vector leaves zeros out: a node that holds nothing of us says so by omission.
+                case .pushAck(let a): nodeAck = a.acked[replica.replicaID]
                 case .pullPage(let p): page = p
+                case .push(let p): ownOps += p.ops.filter { $0.id.replica == replica.replicaID }
                 case .error(let e): refusal = e
                 default: break
                 }
             }
+            if let incarnation = nodeHello?.incarnation, try store.noteNodeIncarnation(incarnation) { report.nodeRestarted = true }
+            if !ownOps.isEmpty {
+                let adoption = try store.adoptOwnHistory(ownOps, now: try replica.stampTime(receivedAt))
+                report.ownOpsRestored += adoption.restored
+                for (old, new) in adoption.renumbered { report.renumbered[old.description] = new.description }
+            }
             if let refusal, page == nil {
+                // The node and this device disagree on this device's history (one was
+                // restored from a backup): take what the node says it holds and go on.
+                if [.counterGap, .conflictingOp].contains(refusal.code), let nodeAck, recoveries < 5 {
+                    recoveries += 1
+                    let acked = min(nodeAck, try store.ownMaxCounter())
+                    if acked < state.acked { report.resent += Int(state.acked - acked) }
+                    try store.commitSyncPage([], state: SyncState(cursor: state.cursor, acked: acked, clockOffset: state.clockOffset), now: try replica.stampTime(receivedAt))
+                    continue
+                }
                 throw ClientError(.nodeRefused, "the node refused the sync (\(refusal.code)): \(refusal.message)")
             }
             if let refusal { report.refused = refusal.message }
             guard let page else {
                 throw ClientError(.badResponse, "the node's answer has no pull page (HTTP \(status))")
             }
-            let offset = nodeClock.map { Int64(bitPattern: $0) &- Int64(bitPattern: (sentAt / 2 + receivedAt / 2)) } ?? state.clockOffset
+            let offset = nodeHello.map { Int64(bitPattern: $0.clock) &- Int64(bitPattern: (sentAt / 2 + receivedAt / 2)) } ?? state.clockOffset
             report.clockOffsetMs = offset
-            // The node cannot hold ops this device never sent it: an ack past the last op
-            // pushed (a confused or hostile node) would make the device skip them for good.
-            ack = min(ack, ops.last?.id.counter ?? state.acked)
-            let pushedNow = Int(ack - state.acked)
+            // What the node says it holds of this device is the truth, lower than before
+            // too (a node restored from a backup lost ops: they are sent again). It cannot
+            // hold ops this device never made: an ack past them (a confused or hostile
+            // node) would make the device skip them for good.
+            let ownNow = try store.ownMaxCounter()
+            let ack = min(nodeAck ?? state.acked, ownNow)
+            if ack < state.acked { report.resent += Int(state.acked - ack) }
+            let pushedNow = ack > state.acked ? Int(ack - state.acked) : 0
             try store.commitSyncPage(
                 page.ops, state: SyncState(cursor: page.nextCursor, acked: ack, clockOffset: offset),
                 now: try replica.stampTime(receivedAt))
@@ -95,8 +130,9 @@ public struct SyncClient: Sendable {
             report.pulled += page.ops.count
             report.milliseconds = Int(Date().timeIntervalSince(started) * 1000)
             progress(report)
-            // Go on while the node has more for us, or we filled a push page it took.
-            let morePush = ops.count == Self.pushPage && pushedNow > 0
+            // Go on while the node has more for us, or it holds less of ours than we
+            // made and the last round moved (a round that moves nothing would repeat).
+            let morePush = ack < ownNow && (ack != state.acked || !ownOps.isEmpty)
             if !page.more && !morePush { break }
         }
         return report

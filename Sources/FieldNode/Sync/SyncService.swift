@@ -21,15 +21,26 @@ public struct SyncService: Sendable {
     let pageSize: Int
     let maxAttachmentBytes: UInt64
     let clock: @Sendable () -> UInt64
+    /// New at each start of the node (SPEC §3.2): a restore is always followed by a start.
+    let incarnation: String
 
     public init(
         store: ReplicaStore, pageSize: Int = 5_000, maxAttachmentBytes: UInt64 = NodeLimits.defaultMaxAttachmentBytes,
-        clock: @escaping @Sendable () -> UInt64
+        incarnation: String = SyncService.newIncarnation(), clock: @escaping @Sendable () -> UInt64
     ) {
         self.store = store
         self.pageSize = pageSize
         self.maxAttachmentBytes = maxAttachmentBytes
+        self.incarnation = incarnation
         self.clock = clock
+    }
+
+    /// 16 random hex digits.
+    public static func newIncarnation() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let n = UInt64.random(in: 0...UInt64.max, using: &rng)
+        let hex = String(n, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     public func handle(_ body: [UInt8], principal: Principal) -> Outcome {
@@ -70,15 +81,21 @@ public struct SyncService: Sendable {
                     code: .forbidden,
                     message: "\(ingested.quarantined.count) op(s) on tickets not assigned to \(principal.name) were refused and kept in quarantine for dispatch (\(ids))")))
             }
-            reply.append(.hello(Hello(replica: store.identity.replica, clock: now)))
+            reply.append(.hello(Hello(replica: store.identity.replica, clock: now, incarnation: incarnation)))
             reply.append(.pushAck(PushAck(acked: VersionVector(ingested.acked))))
+            // A device that holds less of its own history than the node (restored from a
+            // backup) gets it back, so it numbers its next ops after it.
+            let held = ingested.acked[hello.replica] ?? 0
+            let have = hello.have[hello.replica]
+            if have < held { reply.append(.push(Push(ops: try store.ownOps(of: hello.replica, from: have + 1, limit: pageSize)))) }
             var opsOut = 0
             if let pull {
                 let cursor = try NodeCursor.decode(pull.cursor)
                 let limit = Int(min(UInt64(pageSize), max(1, pull.maxOps)))
-                let page = try store.pull(for: principal, requester: hello.replica, after: cursor, limit: limit)
+                let page = try store.pull(for: principal, requester: hello.replica, after: cursor.seq, check: cursor.check, limit: limit)
                 opsOut = page.ops.count
-                reply.append(.pullPage(PullPage(ops: page.ops, nextCursor: NodeCursor.encode(page.next), more: page.more)))
+                let next = NodeCursor(seq: page.next, check: page.nextCheck).encode()
+                reply.append(.pullPage(PullPage(ops: page.ops, nextCursor: next, more: page.more)))
             }
             let refused = !ingested.quarantined.isEmpty
             return Outcome(
@@ -86,6 +103,8 @@ public struct SyncService: Sendable {
                 opsOut: opsOut, error: refused ? .forbidden : nil)
         } catch let error as WireError {
             return refusal(.malformed, "the sync message could not be read: \(error)", replica: replica)
+        } catch let error as StoreError where error.code == .counterGap || error.code == .conflictingOp {
+            return recovery(error, hello: hello, push: push)
         } catch let error as StoreError {
             let code: ErrorCode =
                 switch error.code {
@@ -100,6 +119,28 @@ public struct SyncService: Sendable {
         } catch {
             return refusal(.internalError, "the node failed: retry later", replica: replica)
         }
+    }
+
+    /// A push the node cannot take because the device and the node disagree on the
+    /// device's history: after a restore of either, a counter gap (the node lost ops the
+    /// device thinks it acknowledged) or a conflicting op (the device reused counters the
+    /// node holds). Nothing is stored; beside the error the answer says what the node
+    /// holds of the device (`push-ack`) and gives back the device's own ops from where the
+    /// histories may part (`push`), so the device can re-send or renumber and go on.
+    func recovery(_ error: StoreError, hello: Hello, push: [Op]) -> Outcome {
+        let code: ErrorCode = error.code == .counterGap ? .counterGap : .conflictingOp
+        var reply: [WireMessage] = [.error(ErrorMessage(code: code, message: error.message))]
+        if let held = try? store.held(of: hello.replica) {
+            reply.append(.hello(Hello(replica: store.identity.replica, clock: clock(), incarnation: incarnation)))
+            reply.append(.pushAck(PushAck(acked: VersionVector([hello.replica: held]))))
+            let firstPushed = push.filter { $0.id.replica == hello.replica }.map(\.id.counter).min() ?? .max
+            let first = min(hello.have[hello.replica] &+ 1, firstPushed)
+            if first <= held, let ops = try? store.ownOps(of: hello.replica, from: first, limit: pageSize), !ops.isEmpty {
+                reply.append(.push(Push(ops: ops)))
+            }
+        }
+        return Outcome(
+            status: Self.httpStatus(code), body: Frame.encode(reply), replica: hello.replica.rawValue, opsIn: 0, opsOut: 0, error: code)
     }
 
     func refusal(_ code: ErrorCode, _ message: String, replica: String) -> Outcome {

@@ -17,6 +17,12 @@ final class TicketCache: Sendable {
 
     func get(_ id: TicketID) -> Entry? { entries.withLock { $0[id] } }
 
+    /// Forgets `ids`: their log changed under them (a restored replica's rebase), so an
+    /// entry could be ahead of what the log now derives.
+    func remove(_ ids: some Sequence<TicketID>) {
+        entries.withLock { map in for id in ids { map[id] = nil } }
+    }
+
     func put(_ updated: [TicketID: Entry]) {
         entries.withLock { map in
             if map.count + updated.count > Self.capacity { map.removeAll(keepingCapacity: true) }

@@ -10,6 +10,8 @@ extension WireMessage {
             w.string(h.replica.rawValue)
             w.varint(h.clock)
             Self.encode(h.have, to: &w)
+            // Appended in version 1 (SPEC §3.8): written only when there is one.
+            if !h.incarnation.isEmpty { w.string(h.incarnation) }
             return (TypeCode.hello.rawValue, [w.bytes])
         case .push(let p):
             return (TypeCode.push.rawValue, OpBatch.encode(p.ops))
@@ -41,7 +43,9 @@ extension WireMessage {
         case .hello:
             guard let replica = ReplicaID(try r.string(max: 64)) else { throw WireError(.malformed, "invalid replica id in hello") }
             let clock = try r.varint()
-            return .hello(Hello(replica: replica, have: try decodeVector(from: &r), clock: clock))
+            let have = try decodeVector(from: &r)
+            let incarnation = r.isAtEnd ? "" : try r.string(max: WireLimits.maxIncarnationBytes)
+            return .hello(Hello(replica: replica, have: have, clock: clock, incarnation: incarnation))
         case .push:
             return .push(Push(ops: try OpBatch.decode(from: &r)))
         case .pushAck:

@@ -31,11 +31,16 @@ public struct Hello: Hashable, Sendable {
     public var have: VersionVector
     /// The sender's wall clock (Unix ms) when it sent this, to measure clock offsets.
     public var clock: UInt64
+    /// A node's incarnation: new at each start, so a device learns that the node may have
+    /// been restored from a backup and checks again what it holds (SPEC §3.2). Empty from
+    /// devices, and from nodes that predate it.
+    public var incarnation: String
 
-    public init(replica: ReplicaID, have: VersionVector = VersionVector(), clock: UInt64) {
+    public init(replica: ReplicaID, have: VersionVector = VersionVector(), clock: UInt64, incarnation: String = "") {
         self.replica = replica
         self.have = have
         self.clock = clock
+        self.incarnation = incarnation
     }
 }
 

@@ -178,7 +178,11 @@ struct BlobRoutes {
         defer { partials.release(principal.name, allowance) }
         if let length, length > allowance { throw partials.refusal(principal) }
         let appender = try open(digest, at: offset)
-        try? store.claimPartial(digest, principal: principal.name)
+        do { try store.claimPartial(digest, principal: principal.name) } catch {
+            // Unattributed bytes would escape the cap: none are taken.
+            try? appender.close()
+            throw error
+        }
         do {
             for try await buffer in request.body {
                 let count = UInt64(buffer.readableBytes)

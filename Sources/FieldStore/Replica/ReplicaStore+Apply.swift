@@ -17,20 +17,22 @@ extension ReplicaStore {
     /// (a duplicate is ignored), every touched ticket is re-derived through the model and
     /// its row rewritten, and the replica's clock observes their stamps. `alongside` runs
     /// in the same transaction (a sync cursor, an ack), so both commit or neither does.
+    /// `checksums`, when the ops came with them (SPEC §3.9), are one per op in order: an
+    /// op whose content does not match its own is refused by name and nothing is stored.
     @discardableResult
-    public func apply(_ ops: [Op], now: UInt64) throws(StoreError) -> ApplyResult {
-        try apply(ops, now: now, alongside: nil)
+    public func apply(_ ops: [Op], checksums: [OpChecksum]? = nil, now: UInt64) throws(StoreError) -> ApplyResult {
+        try apply(ops, checksums: checksums, now: now, alongside: nil)
     }
 
     func apply(
-        _ ops: [Op], now: UInt64, alongside: ((Database) throws -> Void)?
+        _ ops: [Op], checksums: [OpChecksum]? = nil, now: UInt64, alongside: ((Database) throws -> Void)?
     ) throws(StoreError) -> ApplyResult {
         for op in ops {
             do { try op.validate() } catch { throw StoreError.invalid(error) }
         }
         var pending: [TicketID: TicketCache.Entry] = [:]
         let result = try write { db in
-            let result = try applyInTransaction(ops, now: now, db, derived: &pending)
+            let result = try applyInTransaction(ops, checksums: checksums, now: now, db, derived: &pending)
             try alongside?(db)
             return result
         }
@@ -41,8 +43,12 @@ extension ReplicaStore {
     /// The body of ``apply(_:now:alongside:)``, for callers already in a write
     /// transaction. `derived` receives the tickets to cache once the transaction commits.
     func applyInTransaction(
-        _ ops: [Op], now: UInt64, _ db: Database, derived: inout [TicketID: TicketCache.Entry]
+        _ ops: [Op], checksums: [OpChecksum]? = nil, now: UInt64, _ db: Database,
+        derived: inout [TicketID: TicketCache.Entry]
     ) throws -> ApplyResult {
+        if let checksums, checksums.count != ops.count {
+            throw StoreError(.damaged, "\(checksums.count) checksums came with \(ops.count) ops: the sync message is damaged, and nothing was stored")
+        }
         var result = ApplyResult()
         var maker = try Self.loadMaker(identity.replica, db)
         // Tickets and the log position each is derived up to, mutated in place.
@@ -54,8 +60,8 @@ extension ReplicaStore {
             tickets[op.subject] = entry?.ticket ?? Ticket(id: op.subject)
             seqs[op.subject] = entry?.seq ?? 0
         }
-        for op in ops {
-            if let seq = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db) {
+        for (i, op) in ops.enumerated() {
+            if let seq = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), sent: checksums?[i], db) {
                 result.inserted += 1
                 if op.body.isTicketOp {
                     tickets[op.subject]!.apply(op)

@@ -33,6 +33,9 @@ extension ReplicaStore {
     }
 
     /// This replica's ops the node has not acknowledged, oldest first, at most `limit`.
+    /// Each is checked against its stored checksum as it is read: a damaged op stops the
+    /// push with a `damaged` error naming it and pointing to `fieldsync check`, so it is
+    /// never sent to the node as truth.
     public func unacknowledged(after acked: UInt64, limit: Int) throws(StoreError) -> [Op] {
         try read { db in
             try Row.fetchAll(
@@ -53,8 +56,11 @@ extension ReplicaStore {
     /// Commits a pulled page, the new cursor, the node's ack and clock offset together:
     /// after a crash either all of them are in the replica or none.
     @discardableResult
-    public func commitSyncPage(_ ops: [Op], state: SyncState, now: UInt64) throws(StoreError) -> ApplyResult {
-        try apply(ops, now: now) { db in
+    /// `checksums`: the page's op-checksums (SPEC §3.9), if the node sent them.
+    public func commitSyncPage(
+        _ ops: [Op], checksums: [OpChecksum]? = nil, state: SyncState, now: UInt64
+    ) throws(StoreError) -> ApplyResult {
+        try apply(ops, checksums: checksums, now: now) { db in
             try Meta.set(Self.cursorKey, state.cursor.map { String(format: "%02x", $0) }.joined(), db)
             try Meta.set(Self.ackedKey, String(state.acked), db)
             try Meta.set(Meta.clockOffset, String(state.clockOffset), db)

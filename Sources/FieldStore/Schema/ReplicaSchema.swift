@@ -1,3 +1,5 @@
+import FieldModel
+import Foundation
 import GRDB
 
 /// The replica's tables. Ops are the truth; `tickets` holds what the model derives from
@@ -147,6 +149,28 @@ enum ReplicaSchema {
                     ) WITHOUT ROWID;
                     CREATE INDEX blob_partials_by_principal ON blob_partials (principal);
                     """)
+        }
+        m.registerMigration("v5-op-checksums") { db in
+            // Each op's checksum (FieldModel `OpChecksum`, SPEC §10), set when the op is made
+            // or first received and verified whenever it is read. Rows stored before this
+            // get theirs from their content, which is all there is to go by: damage done
+            // before now stays undetectable, damage from now on is found. NULL only in rows
+            // an older version writes after this; `check` reports them.
+            try db.execute(sql: "ALTER TABLE ops ADD COLUMN checksum INTEGER")
+            // Computed first, written after: SQLite leaves a table changed under a reading
+            // cursor undefined. Two integers an op in memory, even for a node's millions.
+            var computed: [(seq: Int64, checksum: Int64)] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, replica, counter, wall, logical, subject, kind, payload FROM ops")
+            while let row = try rows.next() {
+                let payload: Data = row[7]
+                let checksum = OpChecksum(
+                    replica: row[1], counter: UInt64(bitPattern: row[2]), wallMillis: UInt64(bitPattern: row[3]),
+                    logical: UInt32(truncatingIfNeeded: row[4] as Int64), subject: row[5], kind: UInt64(bitPattern: row[6]),
+                    payload: payload)
+                computed.append((row[0], Int64(checksum.rawValue)))
+            }
+            let update = try db.makeStatement(sql: "UPDATE ops SET checksum = ? WHERE seq = ?")
+            for c in computed { try update.execute(arguments: [c.checksum, c.seq]) }
         }
         return m
     }

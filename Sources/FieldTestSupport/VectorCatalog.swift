@@ -38,6 +38,8 @@ package enum VectorCatalog {
             Vector(name: "hello-minimal", about: "hello from a new device that holds nothing", messages: [.hello(Hello(replica: e17, clock: t0))], compress: false),
             Vector(name: "hello-with-vector", about: "hello with what the sender holds of two replicas, one at a 64-bit counter",
                    messages: [.hello(Hello(replica: e17, have: VersionVector([central: 42, e17: UInt64.max]), clock: t0))], compress: false),
+            Vector(name: "hello-node-incarnation", about: "a node's hello: its replica id, clock, what it holds, and its incarnation (new at each start)",
+                   messages: [.hello(Hello(replica: ReplicaID("node-3fa91c2b")!, have: VersionVector([e17: 12]), clock: t0, incarnation: "9c41d07a55e2b316"))], compress: false),
             push("push-empty", "a push of no ops", []),
             push("op-ticket-created", "a ticket created at central", [created]),
             push("op-field-set", "a priority write replacing the value written by the creation", [

@@ -15,7 +15,7 @@ enum Alive {
         for args in [["tickets", "--json"], ["devices"], ["quarantine", "--json"], ["token", "list"]] {
             guard let r = try? node.admin(args) else { continue }
             if r.status != 0 || r.killedBySignal {
-                findings.add("[alive] fieldsync-node \(args.joined(separator: " ")) --data DIR: exit \(r.status)\(r.killedBySignal ? " (signal)" : ""): \(r.stderr.split(separator: "\n").suffix(2).joined(separator: " | "))")
+                findings.add("[alive] fieldsync-node \(args.joined(separator: " ")) --data DIR: exit \(r.status)\(r.killedBySignal ? " (signal)" : ""): \(ChaosNode.crashSummary(r.stderr) ?? r.stderr.split(separator: "\n").suffix(2).joined(separator: " | "))")
             }
         }
         return alive

@@ -89,12 +89,20 @@ final class ChaosNode: @unchecked Sendable {
         return "it stopped answering /healthz for \(Int(limit)) s and was killed; \(crashLine ?? logTail)"
     }
 
-    /// The last crash in the node's log: its message and the first frame in our sources.
-    var crashLine: String? {
-        let lines = ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n")
-        guard let at = lines.lastIndex(where: { $0.contains("Fatal error") || $0.contains("Program crashed") }) else { return nil }
-        let frame = lines[at...].first { $0.contains("/Sources/") && $0.contains(".swift:") }
-        return ([lines[at]] + (frame.map { [$0] } ?? [])).map { $0.trimmingCharacters(in: .whitespaces).prefix(240) }.joined(separator: " | ")
+    /// The last crash in the node's log: why, and the first frame in our sources.
+    var crashLine: String? { Self.crashSummary((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "") }
+
+    /// Why a Swift process crashed and where, from what it printed (nil if it did not).
+    static func crashSummary(_ text: String) -> String? {
+        let lines = text.split(separator: "\n")
+        guard let at = lines.lastIndex(where: { $0.contains("Fatal error") || $0.contains(" crashed:") }) else { return nil }
+        let after = lines[at...]
+        let reason = after.first { $0.contains("Fatal error") || $0.contains("runtime failure") }
+            .map { String($0[($0.range(of: "Fatal error") ?? $0.range(of: "Swift runtime failure"))!.lowerBound...]) }
+        let frame = after.first { $0.contains("/Sources/") && $0.contains(".swift:") }
+            .map { line in String(line.split(separator: " ").drop { !$0.contains("(") }.joined(separator: " ")) }
+        let parts = [reason, frame].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: " | ")
     }
 
     /// Runs an admin command on the node's data.

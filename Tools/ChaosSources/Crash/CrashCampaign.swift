@@ -94,6 +94,7 @@ enum CrashCampaign {
         Say.progress("crash: settling (syncing every replica until quiet)")
         let settled = try Settle.run(rig, findings: findings)
         let ledger = try Ledger.check(rig, findings: findings)
+        let stores = try StoreCheck.run(rig, findings: findings)
         let alive = Alive.check(rig.node, findings: findings)
 
         let kills = tally.kills.values.reduce(0, +)
@@ -102,6 +103,7 @@ enum CrashCampaign {
         Say.line("  kills: \(kills) (client \(tally.kills[.client] ?? 0), node \(tally.kills[.node] ?? 0), both \(tally.kills[.both] ?? 0)); \(tally.killsWithPhotosPending) with photos pending; \(tally.missed) syncs ended before their kill; node restarts \(tally.nodeRestarts)")
         Say.line("  syncs: \(tally.syncsOK) ok, \(tally.syncsFailed) failed (node killed under them); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  \(ledger.summary)")
+        Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node and replicas)")")
         Say.line("  node alive: \(alive ? "yes" : "no")")
         return findings.verdict("crash")
     }

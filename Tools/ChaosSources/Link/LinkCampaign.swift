@@ -66,6 +66,7 @@ enum LinkCampaign {
         try rig.connect(to: rig.node.url)
         let settled = try Settle.run(rig, findings: findings)
         let ledger = try Ledger.check(rig, findings: findings)
+        let stores = try StoreCheck.run(rig, findings: findings)
         let alive = Alive.check(rig.node, findings: findings)
 
         Say.line("chaos link: \(String(format: "%.0f", loopTime)) s of faults, seed \(seed), \(iterations) iterations, in \(Say.seconds(started)) all told")
@@ -73,6 +74,7 @@ enum LinkCampaign {
         Say.line("  link: \(cuts.up) upload cuts, \(cuts.down) download cuts, \(cuts.delays) delays, \(cuts.stalls) stalls; \(cuts.bytesUp / 1_000_000) MB up, \(cuts.bytesDown / 1_000_000) MB down")
         Say.line("  syncs: \(syncsOK) ok, \(syncsFailed) failed (cut or stalled); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  \(ledger.summary)")
+        Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node and replicas)")")
         Say.line("  node alive: \(alive ? "yes" : "no")")
         return findings.verdict("link")
     }

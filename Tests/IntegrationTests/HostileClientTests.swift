@@ -148,6 +148,26 @@ import Testing
         #expect(notes.compactMap { $0["text"] as? String } == ["original"])
     }
 
+    @Test("an op that does not match the checksum sent with it is refused, and nothing of the push is stored")
+    func damagedOpIsRefused() async throws {
+        let field = try Field()
+        let t1 = try field.dispatch("E1")
+        let token = try field.token("E1")
+        let before = try field.centralDigests()
+        let sent = note(1, "e1-dev", on: t1, text: "pressure 4.2 bar")
+        let damaged = note(1, "e1-dev", on: t1, text: "pressure 9.2 bar")
+        // The checksums of what the device stored, beside an op that changed on the way.
+        let frame = Frame.encode([hello("e1-dev"), .push(Push(ops: [damaged])), OpChecksums.make(for: [sent], covering: .push).message])
+        let (status, reply) = try await field.post(frame, token: token)
+        #expect(status == 400)
+        let refusal = try error(in: reply)
+        #expect(refusal.code == .malformed)
+        #expect(refusal.message.contains("1@e1-dev"))
+        #expect(try field.centralDigests() == before)
+        let good = Frame.encode([hello("e1-dev"), .push(Push(ops: [sent])), OpChecksums.make(for: [sent], covering: .push).message])
+        #expect(try await field.post(good, token: token).0 == 200)
+    }
+
     @Test("an attachment may not declare more than the node's limit", arguments: [UInt64(256 << 20) + 1, UInt64(Int64.max), UInt64.max])
     func attachmentSizeCap(size: UInt64) async throws {
         let field = try Field()

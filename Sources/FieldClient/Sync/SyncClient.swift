@@ -54,6 +54,8 @@ public struct SyncClient: Sendable {
         // Rounds in which the node and this device disagreed on this device's history
         // (one of them restored from a backup): each resolves it, so a few are enough.
         var recoveries = 0
+        // A damaged replica must not push what it cannot vouch for (its checksums).
+        try store.quickCheck()
         while true {
             let state = try store.syncState()
             let ownMax = try store.ownMaxCounter()
@@ -63,7 +65,7 @@ public struct SyncClient: Sendable {
             ]
             if !ops.isEmpty { messages.append(.push(Push(ops: ops))) }
             messages.append(.pullRequest(PullRequest(cursor: state.cursor, maxOps: Self.pullPage)))
-            let body = Frame.encode(messages)
+            let body = Frame.encode(OpChecksums.attach(to: messages))
             let sentAt = replica.clock()
             let (status, reply) = try await post(body)
             let receivedAt = replica.clock()
@@ -74,6 +76,9 @@ public struct SyncClient: Sendable {
             let answer: [WireMessage]
             do { answer = try Frame.decode(reply) } catch {
                 throw ClientError(.badResponse, "the node at \(link.url) answered HTTP \(status) with something that is not a FieldSync message: is it a FieldSync node?")
+            }
+            do { try OpChecksums.verify(answer) } catch {
+                throw ClientError(.badResponse, "the node's answer holds a damaged op, so nothing of it was kept: \(error.detail); sync again")
             }
             var nodeAck: UInt64?
             var page: PullPage?

@@ -48,6 +48,9 @@ public struct SyncService: Sendable {
         let messages: [WireMessage]
         do {
             messages = try Frame.decode(body)
+            // Every op is checked against the checksum its sender stored, before anything
+            // of the frame is kept (SPEC §3.9): a damaged op is named, not taken as truth.
+            try OpChecksums.verify(messages)
         } catch {
             return refusal(error.code == .tooLarge ? .tooLarge : error.code == .unsupportedVersion ? .unsupportedVersion : .malformed,
                            "the sync message could not be read: \(error)", replica: "?")
@@ -99,7 +102,7 @@ public struct SyncService: Sendable {
             }
             let refused = !ingested.quarantined.isEmpty
             return Outcome(
-                status: refused ? 403 : 200, body: Frame.encode(reply), replica: replica, opsIn: ingested.inserted,
+                status: refused ? 403 : 200, body: Frame.encode(OpChecksums.attach(to: reply)), replica: replica, opsIn: ingested.inserted,
                 opsOut: opsOut, error: refused ? .forbidden : nil)
         } catch let error as WireError {
             return refusal(.malformed, "the sync message could not be read: \(error)", replica: replica)
@@ -140,7 +143,7 @@ public struct SyncService: Sendable {
             }
         }
         return Outcome(
-            status: Self.httpStatus(code), body: Frame.encode(reply), replica: hello.replica.rawValue, opsIn: 0, opsOut: 0, error: code)
+            status: Self.httpStatus(code), body: Frame.encode(OpChecksums.attach(to: reply)), replica: hello.replica.rawValue, opsIn: 0, opsOut: 0, error: code)
     }
 
     func refusal(_ code: ErrorCode, _ message: String, replica: String) -> Outcome {

@@ -41,6 +41,8 @@ enum CrashCampaign {
             let fault: Fault = roll < 25 ? .none : roll < 55 ? .client : roll < 80 ? .node : .both
             let window = 1.3 * (typical + Double(pending[replica.name] ?? 0) / uploadRate)
             let delay = Double.random(in: 0...window, using: &rng)
+            // Drawn whatever happens, so the seed's stream does not depend on timing.
+            let nodeFirst = Bool.random(using: &rng)
             let child = try replica.startSync(scratch: rig.runs)
             var applied = false
             if fault != .none {
@@ -50,7 +52,6 @@ enum CrashCampaign {
                     applied = true
                     tally.kills[fault, default: 0] += 1
                     if (pending[replica.name] ?? 0) > 0 { tally.killsWithPhotosPending += 1 }
-                    let nodeFirst = Bool.random(using: &rng)
                     if fault == .node || (fault == .both && nodeFirst) { rig.node.kill9() }
                     if fault == .client || fault == .both { child.kill9() }
                     if fault == .both && !nodeFirst { rig.node.kill9() }

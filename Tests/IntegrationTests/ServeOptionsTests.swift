@@ -24,6 +24,8 @@ import Testing
             ("--partial-ttl-hours", "0"), ("--partial-ttl-hours", "9999999"), ("--partial-ttl-hours", "1e3"),
             ("--header-timeout", "0"), ("--header-timeout", "-5"), ("--header-timeout", "9223372036854775807"),
             ("--partial-ttl-seconds", "0"), ("--max-partial-bytes", "0"),
+            // Smaller than the largest attachment: such a photo could never finish uploading.
+            ("--max-partial-mb", "255"),
         ] {
             let r = try Binaries.run("fieldsync-node", ["serve", "--data", dir.path + "/node", "--port", "0", option, value])
             #expect(r.status != 0, "\(option) \(value)")

@@ -48,6 +48,10 @@ struct Serve: AsyncParsableCommand {
         if let s = partialTTLSeconds, !(1...Self.mostHours * 3600).contains(s) { throw ValidationError("--partial-ttl-seconds is 1 to \(Self.mostHours * 3600)") }
         if let b = maxPartialBytes, !(1...Self.mostMB << 20).contains(b) { throw ValidationError("--max-partial-bytes is 1 to \(Self.mostMB << 20)") }
         guard (1...86_400).contains(headerTimeout) else { throw ValidationError("--header-timeout is 1 to 86400 seconds") }
+        // Every byte of an upload is unfinished until its last: a smaller cap would refuse the largest photos for ever.
+        if maxPartialBytes == nil, maxPartialMB < maxAttachmentMB {
+            throw ValidationError("--max-partial-mb (\(maxPartialMB)) must be at least --max-attachment-mb (\(maxAttachmentMB)): an upload is unfinished until its last byte")
+        }
     }
 
     func run() async throws {

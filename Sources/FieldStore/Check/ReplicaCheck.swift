@@ -79,7 +79,7 @@ public enum ReplicaCheck {
                 let rows = try Row.fetchCursor(
                     db, sql: "SELECT \(columns) FROM ops WHERE replica = ? AND counter > ? ORDER BY counter",
                     arguments: [replica, Int64(bitPattern: acked)])
-                while let row = try rows.next() { _ = verified(row, into: &report) }
+                while let row = try rows.next() { _ = verified(row, checksums: hasChecksums, into: &report) }
             }
             return
         }
@@ -99,7 +99,7 @@ public enum ReplicaCheck {
                     subject = rowSubject
                     ticket = nil
                 }
-                guard let op = verified(row, into: &report), op.body.isTicketOp else { continue }
+                guard let op = verified(row, checksums: hasChecksums, into: &report), op.body.isTicketOp else { continue }
                 if ticket == nil { ticket = Ticket(id: op.subject) }
                 ticket!.apply(op)
             }
@@ -121,14 +121,16 @@ public enum ReplicaCheck {
     }
 
     /// The op of `row` if its checksum holds and it decodes; otherwise records why not.
-    private static func verified(_ row: Row, into report: inout CheckReport) -> Op? {
+    /// `checksums`: the file has the column (a file from before checksums has none to
+    /// compare, which is not damage).
+    private static func verified(_ row: Row, checksums: Bool, into report: inout CheckReport) -> Op? {
         report.opsChecked += 1
         if let problem = OpRows.checksumProblem(row) {
             report.damagedOps.append(problem)
             return nil
         }
         let seq: Int64 = if case .int64(let s) = (row[0] as DatabaseValue).storage { s } else { 0 }
-        if (row[8] as DatabaseValue).isNull {
+        if checksums && (row[8] as DatabaseValue).isNull {
             report.damagedOps.append(DamagedOp(seq: seq, id: "op #\(seq)", problem: .noChecksum))
             return nil
         }

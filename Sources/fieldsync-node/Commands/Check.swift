@@ -6,9 +6,10 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Look for damage in the node's store, and say how to recover from it.",
         discussion: """
-            Runs SQLite's integrity check, recomputes every op's checksum and checks every ticket against its
-            ops. Reads only, and may run while the node serves. Exit status: 0 no damage, 1 damage found,
-            2 the store cannot be checked (no node.sqlite in DIR).
+            Runs SQLite's integrity check, recomputes every op's checksum and checks every ticket \
+            against its ops. It only reads, and may run while the node serves.
+            Exit status: 0 no damage; 1 damage found (listed, with the way to recover); 2 the \
+            store cannot be checked (no node.sqlite in DIR).
             Examples:
               fieldsync-node check --data /var/lib/fieldsync
               fieldsync-node check --data /var/lib/fieldsync --quick --json

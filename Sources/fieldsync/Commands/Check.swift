@@ -7,9 +7,10 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Look for damage in this replica, and say how to recover from it.",
         discussion: """
-            Runs SQLite's integrity check, recomputes every op's checksum and checks every ticket against its
-            ops. Reads only: it never changes the replica. Exit status: 0 no damage, 1 damage found (listed,
-            with the way to recover and the ops that never reached the node), 2 the replica cannot be checked.
+            Runs SQLite's integrity check, recomputes every op's checksum and checks every ticket \
+            against its ops. It only reads: the replica is never changed.
+            Exit status: 0 no damage; 1 damage found (listed, with the way to recover and the ops \
+            that never reached the node); 2 the replica cannot be checked.
             `fieldsync sync` runs the quick check by itself before sending anything.
             Examples:
               fieldsync check

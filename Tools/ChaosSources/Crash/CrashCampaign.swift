@@ -64,12 +64,12 @@ enum CrashCampaign {
                 findings.add("[hang] iteration \(iteration): \(replica.name)'s sync still ran 300 s after starting (fault \(fault.rawValue))")
             }
             if fault == .node || fault == .both, applied || !rig.node.isRunning {
-                try rig.node.restart()
+                if try rig.node.restart() { try rig.connect(to: rig.node.url) }
                 tally.nodeRestarts += 1
             }
             if !rig.node.isRunning {
                 findings.add("[crash] iteration \(iteration): the node died by itself: \(rig.node.logTail)")
-                try rig.node.restart()
+                if try rig.node.restart() { try rig.connect(to: rig.node.url) }
             }
             let killedByUs = applied && (fault == .client || fault == .both)
             if child.killedBySignal && !killedByUs {

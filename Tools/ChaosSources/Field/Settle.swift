@@ -12,7 +12,7 @@ enum Settle {
     static func run(_ rig: FieldRig, findings: Findings) throws -> Result {
         if !rig.node.isRunning {
             findings.add("[settle] the node was not running at the end: \(rig.node.logTail)")
-            try rig.node.restart()
+            if try rig.node.restart() { try rig.connect(to: rig.node.url) }
         }
         var result = Result()
         for round in 1...10 {

@@ -45,7 +45,7 @@ enum InputCampaign {
             // take seconds to print its backtrace and go): find out before going on.
             if answer.closedWithoutAnswer || answer.timedOut || !node.isRunning, let death = node.waitHealthy() {
                 findings.add("[\(hostile.category)] \(hostile.name): THE NODE DIED: \(death)")
-                try node.restart()
+                if try node.restart() { throw ChaosError("the node came back on another port; the matrix cannot follow") }
             }
             let now = try NodeDigest.take(node, tickets: false)
             for change in now.changes(from: last) { findings.add("[\(hostile.category)] \(hostile.name): CHANGED THE NODE: \(change)") }

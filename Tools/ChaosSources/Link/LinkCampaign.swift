@@ -44,13 +44,19 @@ enum LinkCampaign {
             // Now and then another device downloads a ticket's photos through the link.
             if Int.random(in: 0..<10, using: &rng) == 0, let ticket = rig.tickets[replica.engineer]?.randomElement(using: &rng) {
                 let other = rig.replicas.filter { $0.engineer == replica.engineer }.randomElement(using: &rng)!
-                let r = try other.run(["fetch", ticket, "--json"])
+                let fetch = try Child("fieldsync", ["fetch", ticket, "--json"], env: ["FIELDSYNC_HOME": other.home],
+                                      outPath: rig.runs + "/\(other.name).fetch.out", errPath: rig.runs + "/\(other.name).fetch.err")
                 fetches += 1
-                if r.killedBySignal { findings.add("[crash] \(other.name)'s fieldsync fetch died of a signal: \(r.stderr.suffix(300))") }
+                if !fetch.wait(timeout: 300) {
+                    fetch.kill9()
+                    findings.add("[hang] \(other.name)'s fetch of \(ticket) through the proxies still ran after 300 s")
+                } else if fetch.killedBySignal {
+                    findings.add("[crash] \(other.name)'s fieldsync fetch died of a signal: \(fetch.stderr.suffix(300))")
+                }
             }
             if !rig.node.isRunning {
                 findings.add("[crash] the node died: \(rig.node.logTail)")
-                try rig.node.restart()
+                if try rig.node.restart() { throw ChaosError("the node came back on another port; the proxies cannot follow") }
             }
             if Date().timeIntervalSince(lastProgress) >= 30 {
                 lastProgress = Date()

@@ -58,19 +58,17 @@ final class ChaosNode: @unchecked Sendable {
     var isRunning: Bool { child?.isRunning == true }
 
     /// Starts it again on the same data and port (the port may take a moment to free).
-    func restart() throws {
+    /// If the port stays taken (another process got it), starts on a new one and returns
+    /// true: whoever syncs with it must be told.
+    @discardableResult
+    func restart() throws -> Bool {
         if isRunning { kill9() }
-        var lastError: (any Error)?
         for _ in 0..<100 {
-            do {
-                try start(port: port)
-                return
-            } catch {
-                lastError = error
-                usleep(100_000)
-            }
+            if (try? start(port: port)) != nil { return false }
+            usleep(100_000)
         }
-        throw lastError ?? ChaosError("restart failed")
+        try start(port: 0)
+        return true
     }
 
     /// Waits (up to `limit` seconds) until the node answers /healthz, or is gone. Returns

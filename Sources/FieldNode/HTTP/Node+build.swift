@@ -72,7 +72,8 @@ public func buildApplication(
                 "ops_in": .stringConvertible(outcome.opsIn), "ops_out": .stringConvertible(outcome.opsOut),
                 "bytes_in": .stringConvertible(bytes.count), "bytes_out": .stringConvertible(outcome.body.count),
                 "ms": .stringConvertible(elapsed / 1_000_000), "status": .stringConvertible(outcome.status),
-            ].merging(outcome.error.map { ["error": .string($0.description)] } ?? [:]) { a, _ in a })
+            ].merging(outcome.error.map { ["error": .string($0.description)] } ?? [:]) { a, _ in a }
+                .merging(outcome.internalDetail.map { ["detail": .string($0)] } ?? [:]) { a, _ in a })
         return Response.frame(status: HTTPResponse.Status(code: outcome.status), outcome.body)
     }
     // Clamped to a day: the limit exists to cut slow or idle connections, not to overflow a timer.

@@ -15,6 +15,8 @@ public struct SyncService: Sendable {
         public let opsOut: Int
         /// Machine-readable code when refused (SPEC §5).
         public let error: ErrorCode?
+        /// For the node's log only: what went wrong inside (may name the node's files).
+        public var internalDetail: String?
     }
 
     let store: ReplicaStore
@@ -118,9 +120,14 @@ public struct SyncService: Sendable {
                 case .conflictingOp: .conflictingOp
                 default: .internalError
                 }
-            return refusal(code, error.message, replica: replica)
+            guard code == .internalError else { return refusal(code, error.message, replica: replica) }
+            var outcome = refusal(.internalError, "the node failed: retry later", replica: replica)
+            outcome.internalDetail = error.message
+            return outcome
         } catch {
-            return refusal(.internalError, "the node failed: retry later", replica: replica)
+            var outcome = refusal(.internalError, "the node failed: retry later", replica: replica)
+            outcome.internalDetail = "\(error)"
+            return outcome
         }
     }
 

@@ -87,6 +87,14 @@ package enum VectorCatalog {
                               .pullRequest(PullRequest(cursor: [0x01, 0x2A], maxOps: 5000))], compress: false),
             Vector(name: "unknown-message-type", about: "a message of type 0x7e from a newer version: skipped by its length, kept as unknown",
                    messages: [.unknown(type: 0x7E, body: [0x01, 0x02]), .pullRequest(PullRequest(cursor: [], maxOps: 10))], compress: false),
+            Vector(name: "push-with-checksums", about: "a push of two ops followed by op-checksums (type 7, SPEC §3.9): their CRC-32C in order, big-endian",
+                   messages: OpChecksums.attach(to: [.push(Push(ops: [
+                       op(6, .note(Note(text: "done", at: t0))),
+                       op(7, .partAdded(PartLine(partNumber: "CABLE-3G15", quantity: Quantity(thousandths: 1500), unit: "m", location: "van:E17")))]))]),
+                   compress: false),
+            Vector(name: "pull-page-with-checksums", about: "a pull page followed by the op-checksums of its one op; the checksums cover the pull page (covers byte 05)",
+                   messages: OpChecksums.attach(to: [.pullPage(PullPage(ops: [created], nextCursor: [0x01, 0x01], more: false))]),
+                   compress: false),
         ]
         for (raw, _) in ErrorCode.names.sorted(by: { $0.key < $1.key }) {
             let code = ErrorCode(rawValue: raw)

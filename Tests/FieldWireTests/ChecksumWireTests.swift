@@ -181,3 +181,15 @@ extension WireMessage {
         return []
     }
 }
+
+extension ChecksumWireTests {
+    @Test("SPEC §10's example: the canonical bytes and checksum of the sync-request vector's note")
+    func specExample() throws {
+        let op = Self.note(6, "done")
+        let payload = OpPayloadCodec.encode(op.body)
+        #expect(payload == [0xA0, 0x82, 0xA0, 0xB0, 0x0D, 0x04, 0x64, 0x6F, 0x6E, 0x65])
+        #expect(op.checksum == OpChecksum(rawValue: 0xB7AC_14E4))
+        let message = OpChecksums.make(for: [op], covering: .push).message
+        #expect(message.body == [0x02, 0x01, 0xB7, 0xAC, 0x14, 0xE4])
+    }
+}

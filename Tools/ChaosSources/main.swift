@@ -7,17 +7,25 @@ let usage = """
            fieldsync-chaos link [--seconds N] [--seed S]
     """
 
-/// `--name VALUE` from the arguments, parsed as an unsigned integer.
-func option(_ name: String, _ arguments: [String], default value: UInt64) -> UInt64 {
+/// `--name VALUE` from the arguments, parsed as an unsigned integer of at least `minimum`.
+func option(_ name: String, _ arguments: [String], default value: UInt64, minimum: UInt64 = 0) -> UInt64 {
     guard let i = arguments.firstIndex(of: name) else { return value }
-    guard i + 1 < arguments.count, let parsed = UInt64(arguments[i + 1]) else {
-        FileHandle.standardError.write(Data("error: \(name) needs a number\n\(usage)\n".utf8))
+    guard i + 1 < arguments.count, let parsed = UInt64(arguments[i + 1]), parsed >= minimum, parsed <= 10_000_000 else {
+        FileHandle.standardError.write(Data("error: \(name) needs a number from \(minimum) to 10000000\n\(usage)\n".utf8))
         exit(2)
     }
     return parsed
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+// Options are read before anything is made, so a bad one leaves nothing behind.
+let seed = option("--seed", arguments, default: 1)
+let iterations = Int(option("--iterations", arguments, default: 1000, minimum: 1))
+let seconds = Int(option("--seconds", arguments, default: 600, minimum: 1))
+guard ["input", "crash", "link"].contains(arguments.first ?? "") else {
+    FileHandle.standardError.write(Data((usage + "\n").utf8))
+    exit(2)
+}
 // The binaries are copied first: another build may relink .build/debug during a campaign.
 let binaries = NSTemporaryDirectory() + "fieldsync-chaos-bin-\(ProcessInfo.processInfo.processIdentifier)"
 var status: Int32 = 3
@@ -28,16 +36,11 @@ do {
     case "input":
         passed = try InputCampaign.run()
     case "crash":
-        passed = try CrashCampaign.run(
-            iterations: Int(option("--iterations", arguments, default: 1000)), seed: option("--seed", arguments, default: 1))
-    case "link":
-        passed = try LinkCampaign.run(seconds: Int(option("--seconds", arguments, default: 600)), seed: option("--seed", arguments, default: 1))
+        passed = try CrashCampaign.run(iterations: iterations, seed: seed)
     default:
-        FileHandle.standardError.write(Data((usage + "\n").utf8))
-        passed = false
-        status = 2
+        passed = try LinkCampaign.run(seconds: seconds, seed: seed)
     }
-    if status != 2 { status = passed ? 0 : 1 }
+    status = passed ? 0 : 1
 } catch {
     FileHandle.standardError.write(Data("chaos: the harness failed: \(error)\n".utf8))
     status = 3

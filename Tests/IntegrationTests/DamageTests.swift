@@ -79,6 +79,16 @@ import Testing
             #expect((json.object["damagedOps"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [noteOp])
             #expect(json.object["unsyncedOps"] as? [String] == [], "a node has no unsynced ops")
         }
+        // The node does not pass its damaged op on: a new device of E17 pulling the ticket
+        // is refused, and holds no version of the note.
+        let phone = Engineer(name: "E17", home: field.folder.path + "/E17-phone")
+        try phone.ok("init", "--engineer", "E17")
+        try phone.ok("login", "--node", field.node.url, "--token", try field.token("E17"))
+        let pull = try phone.run("sync")
+        #expect(pull.status != 0, "a pull page holding a damaged op must not be served: \(pull.stdout)")
+        if let shown = try? phone.run("show", t, "--json"), shown.status == 0 {
+            #expect(!shown.stdout.contains("QZXJ") && !shown.stdout.contains("QzXJ"), "the damaged note reached a device")
+        }
         let missing = try Binaries.run("fieldsync-node", ["check", "--data", field.folder.path + "/no-such-node"])
         #expect(missing.status == 2 && missing.stderr.hasPrefix("error: "), "\(missing.stderr)")
     }

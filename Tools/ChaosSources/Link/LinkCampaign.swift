@@ -14,7 +14,9 @@ enum LinkCampaign {
         // Replicas -> up (cuts uploads) -> down (cuts downloads) -> node.
         let faults = LinkFaults(seed: seed &+ 7, delayChance: 0.15, delayMillis: 1...40, stallChance: 0.01, stallMillis: 500...4_000)
         let down = try CuttingProxy(targetPort: rig.node.port, seed: seed &+ 3, counting: .toClient, cutRange: 500...100_000, faults: faults)
-        let up = try CuttingProxy(targetPort: down.port, seed: seed &+ 5, counting: .toTarget, cutRange: 1_000...600_000)
+        // Now and then a request stalls past the client's deadline (15 s and more).
+        let longStalls = LinkFaults(seed: seed &+ 9, delayChance: 0, stallChance: 0.002, stallMillis: 16_000...22_000)
+        let up = try CuttingProxy(targetPort: down.port, seed: seed &+ 5, counting: .toTarget, cutRange: 1_000...600_000, faults: longStalls)
         try rig.connect(to: up.url)
 
         var rng = SeededRandom(seed: seed)
@@ -60,11 +62,11 @@ enum LinkCampaign {
             }
             if Date().timeIntervalSince(lastProgress) >= 30 {
                 lastProgress = Date()
-                Say.progress("link: \(Int(Date().timeIntervalSince(started))) s: \(iterations) iterations, \(syncsOK) syncs ok, \(syncsFailed) failed, cuts \(up.cuts)+\(down.cuts), stalls \(down.stalls), \(findings.count) findings")
+                Say.progress("link: \(Int(Date().timeIntervalSince(started))) s: \(iterations) iterations, \(syncsOK) syncs ok, \(syncsFailed) failed, cuts \(up.cuts)+\(down.cuts), stalls \(down.stalls)+\(up.stalls), \(findings.count) findings")
             }
         }
         let loopTime = Date().timeIntervalSince(started)
-        let cuts = (up: up.cuts, down: down.cuts, delays: down.delays, stalls: down.stalls, bytesUp: up.bytesToTarget, bytesDown: down.bytesToClient)
+        let cuts = (up: up.cuts, down: down.cuts, delays: down.delays, stalls: down.stalls, longStalls: up.stalls, bytesUp: up.bytesToTarget, bytesDown: down.bytesToClient)
         up.stop()
         down.stop()
 
@@ -77,7 +79,7 @@ enum LinkCampaign {
 
         Say.line("chaos link: \(String(format: "%.0f", loopTime)) s of faults, seed \(seed), \(iterations) iterations, in \(Say.seconds(started)) all told")
         Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB, biggest \(workload.biggestPhoto / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes; \(fetches) fetches")
-        Say.line("  link: \(cuts.up) upload cuts, \(cuts.down) download cuts, \(cuts.delays) delays, \(cuts.stalls) stalls; \(cuts.bytesUp / 1_000_000) MB up, \(cuts.bytesDown / 1_000_000) MB down")
+        Say.line("  link: \(cuts.up) upload cuts, \(cuts.down) download cuts, \(cuts.delays) delays, \(cuts.stalls) stalls of 0.5-4 s, \(cuts.longStalls) of 16-22 s; \(cuts.bytesUp / 1_000_000) MB up, \(cuts.bytesDown / 1_000_000) MB down")
         Say.line("  syncs: \(syncsOK) ok, \(syncsFailed) failed (cut or stalled); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  \(ledger.summary)")
         Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node and replicas)")")

@@ -68,7 +68,7 @@ enum CrashCampaign {
                 tally.nodeRestarts += 1
             }
             if !rig.node.isRunning {
-                findings.add("[crash] iteration \(iteration): the node died by itself: \(rig.node.logTail)")
+                findings.add("[crash] iteration \(iteration): the node died by itself: \(rig.node.crashLine ?? rig.node.logTail)")
                 if try rig.node.restart() { try rig.connect(to: rig.node.url) }
             }
             let killedByUs = applied && (fault == .client || fault == .both)

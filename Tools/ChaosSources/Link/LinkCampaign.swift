@@ -57,7 +57,7 @@ enum LinkCampaign {
                 }
             }
             if !rig.node.isRunning {
-                findings.add("[crash] the node died: \(rig.node.logTail)")
+                findings.add("[crash] the node died: \(rig.node.crashLine ?? rig.node.logTail)")
                 if try rig.node.restart() { throw ChaosError("the node came back on another port; the proxies cannot follow") }
             }
             if Date().timeIntervalSince(lastProgress) >= 30 {

@@ -191,3 +191,31 @@ import Testing
         #expect(throws: StoreError.self) { try ReplicaCheck.run(path: r.dir + "/nothing-here", quick: true, device: true) }
     }
 }
+
+extension ReplicaCheckTests {
+    @Test("an op the log no longer returns for its ticket (its row moved to another subject) is caught by the ticket's digest")
+    func missingOpIsCaughtByTheDigest() throws {
+        let r = try TempReplica()
+        let (_, made) = try r.store.edit(now: Self.now) { e in
+            let created = try e.createTicket(TicketCreated(
+                customer: "Acme", site: "Plant 3", deviceModel: "X2", category: "repair", fault: "trips", assignee: "E17", at: Self.now))
+            try e.record(.note(Note(text: "Condenser fan seized", at: Self.now)), on: created.subject)
+        }
+        let id = made[0].subject
+        #expect(try r.store.verifiedTicket(id)?.notes.count == 1)
+        #expect(try r.store.verifiedTicket(EntityID("T9-nowhere")!) == nil)
+        // As a damaged row header can leave it: the note's row answers for another ticket.
+        try Self.raw(r).write { try $0.execute(sql: "UPDATE ops SET subject = 'T9-elsewhere' WHERE counter = 2") }
+        let fresh = try ReplicaStore.open(at: r.store.path)
+        #expect(try fresh.ticket(id)?.notes.isEmpty == true, "the unverified read still leaves the note out (the gap verifiedTicket closes)")
+        do {
+            _ = try fresh.verifiedTicket(id)
+            Issue.record("a ticket missing a note was shown as whole")
+        } catch {
+            #expect(error.code == .damaged && error.message.contains("ticket \(id)") && error.message.contains("fieldsync check"), "\(error)")
+        }
+        let report = try Self.check(r)
+        #expect(report.damagedOps.map(\.id) == [made[1].id.description])
+        #expect(report.ticketMismatches.map(\.ticket) == [id.rawValue])
+    }
+}

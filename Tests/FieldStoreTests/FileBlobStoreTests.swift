@@ -81,6 +81,60 @@ import Testing
     }
 }
 
+/// Upload leases: an upload that stops sending loses its blob to a newer upload, and
+/// cannot write into it afterwards (H2: a dead link locked a photo).
+@Suite struct UploadLeaseStoreTests {
+    // Wide margins: tests run beside many others on a loaded machine.
+    static let idleOnly = UploadLease.Policy(idle: .seconds(2), expiry: .seconds(3600))
+    static let expiring = UploadLease.Policy(idle: .seconds(1), expiry: .seconds(1))
+
+    @Test("the same principal takes over an idle upload; the old writer's bytes are refused and the blob verifies")
+    func samePrincipalTakesOverIdle() throws {
+        let dir = try TempFolder("blobstore-lease")
+        let store = FileBlobStore(root: dir.path, leases: Self.idleOnly)
+        let bytes = FileBlobStoreTests.bytes
+        let stalled = try store.appender(for: FileBlobStoreTests.digest, at: 0, holder: "E17")
+        try bytes[0..<300_000].withUnsafeBytes { try stalled.write($0) }
+        // Live: refused, for the same principal too.
+        #expect(throws: StoreError.self) { try store.appender(for: FileBlobStoreTests.digest, at: 300_000, holder: "E17") }
+        Thread.sleep(forTimeInterval: 2.2)
+        // Idle: another principal still waits for the expiry, the same one takes it over.
+        #expect(throws: StoreError.self) { try store.appender(for: FileBlobStoreTests.digest, at: 300_000, holder: "E18") }
+        #expect(try store.state(of: FileBlobStoreTests.digest) == .partial(received: 300_000))
+        let fresh = try store.appender(for: FileBlobStoreTests.digest, at: 300_000, holder: "E17")
+        // The old writer wakes: refused, and it leaves the file alone.
+        do {
+            try [UInt8](repeating: 0xEE, count: 5_000).withUnsafeBytes { try stalled.write($0) }
+            Issue.record("a revoked upload wrote into the blob")
+        } catch let error as StoreError {
+            #expect(error.code == .conflictingOp)
+            #expect(error.message.contains("took it over"))
+        }
+        try bytes[300_000...].withUnsafeBytes { try fresh.write($0) }
+        try stalled.close()
+        try fresh.close()
+        #expect(try store.finish(FileBlobStoreTests.digest))
+        let path = try #require(store.completePath(of: FileBlobStoreTests.digest))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
+    }
+
+    @Test("an expired upload is taken over by anyone; a late close of the old one releases nothing")
+    func expiredTakenByAnyone() throws {
+        let dir = try TempFolder("blobstore-lease-expiry")
+        let store = FileBlobStore(root: dir.path, leases: Self.expiring)
+        let digest = FileBlobStoreTests.digest
+        let stalled = try store.appender(for: digest, at: 0, holder: "E17")
+        try FileBlobStoreTests.bytes[0..<1000].withUnsafeBytes { try stalled.write($0) }
+        Thread.sleep(forTimeInterval: 1.2)
+        let other = try store.appender(for: digest, at: 1000, holder: "dispatch")
+        try stalled.close()
+        // The takeover still holds the blob: the old close gave back nothing.
+        #expect(throws: StoreError.self) { try store.appender(for: digest, at: 1000, holder: "E17") }
+        try other.close()
+        #expect(try store.state(of: digest) == .partial(received: 1000))
+    }
+}
+
 /// Abandoned uploads: only those untouched since the cutoff go, never one in progress.
 @Suite struct PartialExpiryTests {
     @Test("partials untouched before the cutoff are deleted; newer ones and an open upload stay")

@@ -30,6 +30,8 @@ struct BlobRoutes {
     let partials: PartialUploads
     /// The largest attachment the node takes, whatever an op declares.
     let maxAttachmentBytes: UInt64
+    /// The free space blobs leave to the op log: an upload that would cut into it is 507.
+    let reserve: DiskReserve
     let clock: @Sendable () -> UInt64
     let files = FileIO()
     /// Downloads are read and sent 256 KB at a time (Hummingbird's default is 128 KB):
@@ -177,7 +179,10 @@ struct BlobRoutes {
         let allowance = partials.grant(principal.name, room: room, want: length)
         defer { partials.release(principal.name, allowance) }
         if let length, length > allowance { throw partials.refusal(principal) }
-        let appender = try open(digest, at: offset)
+        // Photos may not take the room the op log needs: what the upload may still send is
+        // refused before a byte is written (a StoreError.diskFull: 507 for the caller).
+        try reserve.check(maxSize - offset)
+        let appender = try open(digest, at: offset, for: principal)
         do { try store.claimPartial(digest, principal: principal.name) } catch {
             // Unattributed bytes would escape the cap: none are taken.
             try? appender.close()
@@ -201,6 +206,8 @@ struct BlobRoutes {
                     try? appender.close()
                     throw partials.refusal(principal)
                 }
+                // Uploads running at once each passed the check above: each buffer checks again.
+                try reserve.check(count)
                 // Hashed from this buffer rather than read back from the file (the node
                 // holds at most 8 MB of them waiting): one copy less per byte.
                 appender.hashBeforeWrite(count: buffer.readableBytes) { hasher in
@@ -210,6 +217,11 @@ struct BlobRoutes {
             }
         } catch let error as HTTPError {
             throw error
+        } catch let error as StoreError where error.code == .conflictingOp {
+            // This upload stalled and a newer one took its lease over (`UploadLease`): the
+            // file is the newer one's now.
+            try? appender.close()
+            throw HTTPError(.conflict, message: error.message)
         } catch {
             // The link broke mid-chunk: keep what arrived, durably, for the next attempt.
             try? appender.close()
@@ -223,10 +235,13 @@ struct BlobRoutes {
         return Status(state: "partial", bytes: appender.written)
     }
 
-    /// The partial blob to append to; 409 while another upload is open or if `offset` is
-    /// not what the node holds. Other failures (the disk) are the node's: 500.
-    func open(_ digest: Digest, at offset: UInt64) throws -> BlobAppender {
-        let result = Result { () throws(StoreError) -> BlobAppender in try blobs.appender(for: digest, at: offset) }
+    /// The partial blob to append to, under an upload lease for `principal` (one that
+    /// stalled is taken over: `UploadLease`); 409 while another upload holds a live lease
+    /// or if `offset` is not what the node holds. Other failures (the disk) are the node's: 500.
+    func open(_ digest: Digest, at offset: UInt64, for principal: Principal) throws -> BlobAppender {
+        let result = Result { () throws(StoreError) -> BlobAppender in
+            try blobs.appender(for: digest, at: offset, holder: principal.name)
+        }
         switch result {
         case .success(let appender): return appender
         case .failure(let error) where error.code == .conflictingOp || error.code == .counterGap:

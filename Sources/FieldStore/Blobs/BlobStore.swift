@@ -16,9 +16,10 @@ public enum BlobState: Sendable, Equatable {
 /// visible. A store a PostgreSQL-backed node can share (M9) implements the same.
 public protocol BlobStore: Sendable {
     func state(of digest: Digest) throws(StoreError) -> BlobState
-    /// Opens the partial blob to append at `offset`, which must be what is held; refuses
-    /// while another upload of the same blob is open.
-    func appender(for digest: Digest, at offset: UInt64) throws(StoreError) -> BlobAppender
+    /// Opens the partial blob to append at `offset`, which must be what is held, under an
+    /// upload lease for `holder` (a principal's name): refused while another upload holds a
+    /// live lease on the blob; an idle or expired one is taken over (`UploadLease`).
+    func appender(for digest: Digest, at offset: UInt64, holder: String) throws(StoreError) -> BlobAppender
     /// Verifies the partial blob; true and visible if its SHA-256 is `digest`, otherwise
     /// false with the partial data discarded.
     func finish(_ digest: Digest) throws(StoreError) -> Bool
@@ -29,32 +30,116 @@ public protocol BlobStore: Sendable {
     func dropPartials(untouchedSince cutoff: Date) -> [Digest]
 }
 
+extension BlobStore {
+    /// An upload with no principal to name (tools, tests): it may take over only an
+    /// expired lease, or an idle one of another anonymous upload.
+    public func appender(for digest: Digest, at offset: UInt64) throws(StoreError) -> BlobAppender {
+        try appender(for: digest, at: offset, holder: "")
+    }
+}
+
+/// The right of one upload request to append to a partial blob, for as long as bytes keep
+/// arriving.
+///
+/// An upload used to hold its blob until its connection ended; a link that dies without a
+/// FIN or RST reaching the node (a phone out of coverage) left the connection, and so the
+/// blob, held until the kernel gave up on it (minutes; never without keep-alive), and every
+/// later sync of that photo, on a good link too, was refused as "in progress". A lease is
+/// held only while bytes arrive: after `Policy.idle` without a byte, the same principal may
+/// take it over (a device that starts a new upload has given up on the old one, and its
+/// client gives up after 20 s without progress); after `Policy.expiry`, anyone may (the
+/// node's idle timeout for a request body, SPEC §7). The old writer, if it ever wakes,
+/// finds its lease revoked: its writes are refused before they reach the file, so it
+/// cannot corrupt what the new upload appends.
+///
+/// Thread-safety: all state is behind one `Mutex`; `write` holds it across the write, so
+/// a takeover waits for a write in progress and never sees half of one.
+public final class UploadLease: Sendable {
+    /// How long a lease lives without bytes arriving.
+    public struct Policy: Sendable {
+        /// Idle this long, the same principal's new upload takes the lease over.
+        public var idle: Duration
+        /// Idle this long, any upload of the blob takes it over.
+        public var expiry: Duration
+
+        public init(idle: Duration = .seconds(10), expiry: Duration = .seconds(30)) {
+            self.idle = idle
+            self.expiry = expiry
+        }
+    }
+
+    struct State {
+        var revoked = false
+        var lastByte: ContinuousClock.Instant
+    }
+
+    let holder: String
+    let state: Mutex<State>
+
+    init(holder: String) {
+        self.holder = holder
+        self.state = Mutex(State(lastByte: .now))
+    }
+
+    /// Whether `holder`'s new upload may take this lease over now, under `policy`.
+    func mayBeTakenOver(by holder: String, _ policy: Policy) -> Bool {
+        let idle = state.withLock { ContinuousClock.now - $0.lastByte }
+        return idle >= policy.expiry || (holder == self.holder && idle >= policy.idle)
+    }
+
+    /// Ends the lease: later writes of its holder are refused.
+    func revoke() { state.withLock { $0.revoked = true } }
+
+    var isRevoked: Bool { state.withLock { $0.revoked } }
+
+    /// Runs `write` if the lease still holds, counting it as bytes arriving.
+    func write(_ digest: Digest, _ write: () throws(StoreError) -> Void) throws(StoreError) {
+        let result: Result<Void, StoreError> = state.withLock { state in
+            guard !state.revoked else {
+                return .failure(StoreError(.conflictingOp, "this upload of blob \(digest.hex.prefix(12)) stalled and a newer one took it over: its bytes are refused"))
+            }
+            state.lastByte = .now
+            return Result { () throws(StoreError) in try write() }
+        }
+        try result.get()
+    }
+}
+
 /// Appends to one partial blob; `close()` fsyncs and releases it.
 public final class BlobAppender: @unchecked Sendable {
-    // Safe: used by one request handler at a time; `FileBlobStore` hands out at most one
-    // appender per blob (its `busy` set), and `release` runs once, from `close`.
+    // Safe: used by one request handler at a time; `FileBlobStore` hands out one live
+    // lease per blob, and `release` runs once, from `close`.
     private let sink: BlobSink
     private let release: @Sendable (BlobHashFollower?) -> Void
+    let lease: UploadLease
+    let digest: Digest
     public var written: UInt64 { sink.written }
 
-    init(sink: BlobSink, release: @escaping @Sendable (BlobHashFollower?) -> Void) {
+    init(sink: BlobSink, digest: Digest, lease: UploadLease, release: @escaping @Sendable (BlobHashFollower?) -> Void) {
         self.sink = sink
+        self.digest = digest
+        self.lease = lease
         self.release = release
     }
 
-    public func write(_ raw: UnsafeRawBufferPointer) throws(StoreError) { try sink.write(raw) }
+    /// Appends `raw`; refused (`conflictingOp`) once a newer upload took the lease over.
+    public func write(_ raw: UnsafeRawBufferPointer) throws(StoreError) {
+        try lease.write(digest) { () throws(StoreError) in try sink.write(raw) }
+    }
 
     /// See `BlobSink.hashBeforeWrite`.
     public func hashBeforeWrite(count: Int, _ bytes: @escaping @Sendable (BlobHasher) -> Void) {
         sink.hashBeforeWrite(count: count, bytes)
     }
 
-    /// Makes what was written durable, then lets the next upload of this blob in.
+    /// Makes what was written durable, then lets the next upload of this blob in. After a
+    /// takeover the file is the new upload's: nothing of this one is synced or kept.
     public func close() throws(StoreError) {
         defer {
             sink.close()
-            release(sink.follower)
+            release(lease.isRevoked ? nil : sink.follower)
         }
+        guard !lease.isRevoked else { return }
         try sink.sync()
     }
 }
@@ -64,14 +149,40 @@ public final class BlobAppender: @unchecked Sendable {
 public final class FileBlobStore: BlobStore {
     public let complete: BlobFolder
     let partialRoot: String
-    private let busy = Mutex<Set<Digest>>([])
+    /// The upload (or finish) that holds each blob now.
+    private let leases = Mutex<[Digest: UploadLease]>([:])
+    let policy: UploadLease.Policy
     /// What hashes each partial blob's bytes, kept between its chunks so `finish` need
     /// not read the blob back. Lost on restart; then the held bytes are read once.
     private let hashes = Mutex<[Digest: BlobHashFollower]>([:])
 
-    public init(root: String) {
+    public init(root: String, leases policy: UploadLease.Policy = UploadLease.Policy()) {
         complete = BlobFolder(root: root + "/blobs")
         partialRoot = root + "/partial"
+        self.policy = policy
+    }
+
+    /// Takes the blob's lease for `holder`: free, or taken over from an idle or expired
+    /// holder (revoked, so its writes stop); nil while another upload holds it.
+    private func lease(_ digest: Digest, for holder: String) -> UploadLease? {
+        leases.withLock { leases in
+            if let held = leases[digest] {
+                guard held.mayBeTakenOver(by: holder, policy) else { return nil }
+                // Waits for a write of the old holder in progress, so the file ends where
+                // its last whole write ended; `state(of:)` then says where to go on.
+                held.revoke()
+            }
+            let lease = UploadLease(holder: holder)
+            leases[digest] = lease
+            return lease
+        }
+    }
+
+    /// Gives the blob back, if `lease` still holds it.
+    private func end(_ lease: UploadLease, of digest: Digest) {
+        leases.withLock { leases in
+            if leases[digest] === lease { leases[digest] = nil }
+        }
     }
 
     func partialPath(_ d: Digest) -> String { "\(partialRoot)/\(d.hex)" }
@@ -87,13 +198,16 @@ public final class FileBlobStore: BlobStore {
         return .absent
     }
 
-    public func appender(for digest: Digest, at offset: UInt64) throws(StoreError) -> BlobAppender {
-        guard busy.withLock({ $0.insert(digest).inserted }) else {
-            throw StoreError(.conflictingOp, "another upload of blob \(digest.hex.prefix(12)) is in progress: retry shortly")
+    public func appender(for digest: Digest, at offset: UInt64, holder: String) throws(StoreError) -> BlobAppender {
+        guard let lease = lease(digest, for: holder) else {
+            throw StoreError(
+                .conflictingOp,
+                "another upload of blob \(digest.hex.prefix(12)) is in progress: retry in \(policy.idle.components.seconds) s (an upload that stalls loses the blob then)")
         }
         let release: @Sendable (BlobHashFollower?) -> Void = { [self] follower in
-            hashes.withLock { $0[digest] = follower }
-            _ = busy.withLock { $0.remove(digest) }
+            // A revoked upload leaves the hash to the one that took over.
+            if !lease.isRevoked { hashes.withLock { $0[digest] = follower } }
+            end(lease, of: digest)
         }
         do {
             let held: UInt64
@@ -108,7 +222,7 @@ public final class FileBlobStore: BlobStore {
             try FileManager.default.createDirectory(atPath: partialRoot, withIntermediateDirectories: true)
             let path = partialPath(digest)
             let follower = follower(of: digest, path: path, held: held)
-            return BlobAppender(sink: try BlobSink(path: path, at: held, follower: follower), release: release)
+            return BlobAppender(sink: try BlobSink(path: path, at: held, follower: follower), digest: digest, lease: lease, release: release)
         } catch let error as StoreError {
             release(nil)
             throw error
@@ -119,10 +233,12 @@ public final class FileBlobStore: BlobStore {
     }
 
     public func finish(_ digest: Digest) throws(StoreError) -> Bool {
-        guard busy.withLock({ $0.insert(digest).inserted }) else {
+        // Only an expired upload is taken over here: finishing is not uploading, and any
+        // principal may ask to finish.
+        guard let lease = lease(digest, for: "\u{0}finish") else {
             throw StoreError(.conflictingOp, "an upload of blob \(digest.hex.prefix(12)) is in progress: retry shortly")
         }
-        defer { _ = busy.withLock { $0.remove(digest) } }
+        defer { end(lease, of: digest) }
         let state = try state(of: digest)
         guard case .partial(let held) = state else { return state != .absent }
         let path = partialPath(digest)
@@ -155,8 +271,8 @@ public final class FileBlobStore: BlobStore {
             let path = partialPath(digest)
             guard let touched = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date, touched < cutoff else { continue }
             // An upload open on it now is not abandoned (and holds its file).
-            guard busy.withLock({ $0.insert(digest).inserted }) else { continue }
-            defer { _ = busy.withLock { $0.remove(digest) } }
+            guard let lease = lease(digest, for: "\u{0}sweep") else { continue }
+            defer { end(lease, of: digest) }
             if (try? fm.removeItem(atPath: path)) != nil {
                 _ = hashes.withLock { $0.removeValue(forKey: digest) }
                 dropped.append(digest)

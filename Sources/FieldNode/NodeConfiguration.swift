@@ -1,4 +1,5 @@
 import FieldModel
+import FieldStore
 
 /// How a sync node runs: where its data lives, where it listens, and its limits.
 public struct NodeConfiguration: Sendable {
@@ -19,6 +20,9 @@ public struct NodeConfiguration: Sendable {
     /// A connection must send a whole request head within this many seconds, and an idle
     /// keep-alive connection is closed after it.
     public var headerTimeoutSeconds: Int64 = NodeLimits.defaultHeaderTimeoutSeconds
+    /// Free space (bytes) on the data folder's disk that blob uploads leave to the op log:
+    /// an upload that would cut into it is refused (507), so syncs keep working.
+    public var diskReserveBytes: UInt64 = NodeLimits.defaultDiskReserveBytes
 
     public init(
         dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String? = nil,
@@ -46,4 +50,6 @@ public enum NodeLimits {
     public static let defaultMaxPartialBytesPerPrincipal: UInt64 = 1 << 30
     /// 30 s to send a request head (slow-header connections are dropped after it).
     public static let defaultHeaderTimeoutSeconds: Int64 = 30
+    /// 512 MiB kept free for the op log (`DiskReserve`).
+    public static let defaultDiskReserveBytes: UInt64 = DiskReserve.defaultBytes
 }

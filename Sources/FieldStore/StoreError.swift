@@ -17,6 +17,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case forbidden
         case io
         case database
+        /// The disk holding the replica (or a node's data) has no room for what was asked:
+        /// nothing was changed, everything already stored is kept.
+        case diskFull = "disk-full"
     }
 
     public let code: Code
@@ -33,6 +36,20 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 
     static func invalid(_ error: ModelError) -> StoreError { StoreError(.invalidOp, error.message, underlying: error) }
+
+    /// The storage is full: says how much more is needed when that is known, names no file
+    /// (on a node this text stays in the log; the node answers with its own words).
+    public static func diskFull(needed: UInt64? = nil, underlying: (any Error)? = nil) -> StoreError {
+        let need = needed.map { "\(DiskSpace.megabytes($0)) needed; " } ?? ""
+        return StoreError(
+            .diskFull, "\(diskFullWords): \(need)free some space and try again (everything recorded so far is kept)",
+            underlying: underlying)
+    }
+
+    /// Whether `message` is the text of a `diskFull` error (for a layer that gets only the
+    /// text of a store error, e.g. the node's sync outcome).
+    public static func isDiskFull(message: String) -> Bool { message.hasPrefix(diskFullWords) }
+    static let diskFullWords = "this device's storage is full"
 
     static func corruptOp(_ error: WireError, seq: Int64) -> StoreError {
         StoreError(.damaged, "op #\(seq) in the replica cannot be read (\(error.detail)): the replica file is damaged", underlying: error)

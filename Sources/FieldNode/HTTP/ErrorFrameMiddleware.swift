@@ -1,3 +1,4 @@
+import FieldStore
 import FieldWire
 import Foundation
 import HTTPTypes
@@ -43,9 +44,25 @@ struct ErrorFrameMiddleware: RouterMiddleware {
             var refusal = Self.refusal(error.status, error.body, to: request)
             for field in error.headers where field.name != .contentType && field.name != .contentLength { refusal.headers.append(field) }
             return refusal
+        } catch let error as StoreError where error.code == .diskFull {
+            logger.error("request refused: the node's storage is full", metadata: ["path": .string(Self.clip(request.uri.path))])
+            return Self.refusal(PartialUploads.insufficientStorage, Self.storageFull(refusing: .upload), to: request)
         } catch {
             logger.error("request failed", metadata: ["path": .string(Self.clip(request.uri.path)), "error": .string("\(error)")])
             return Self.refusal(.internalServerError, nil, to: request)
+        }
+    }
+
+    /// What a full disk refuses.
+    enum Refused { case upload, sync }
+
+    /// The message of a 507 `quota` for a node whose disk has no room (an upload that would
+    /// cut into the reserve kept for the op log, or the op log itself full): in words an
+    /// engineer can act on, naming none of the node's files.
+    static func storageFull(refusing what: Refused) -> String {
+        switch what {
+        case .upload: "the node's storage is full: photos are refused until space is freed; your work is safe on this device"
+        case .sync: "the node's storage is full: syncs are refused until its operator frees space; your work is safe on this device"
         }
     }
 

@@ -41,7 +41,8 @@ public func buildApplication(
     // Uploads abandoned while the node was down go at start, not at the first request.
     partials.sweep()
     BlobRoutes(
-        store: store, blobs: blobs, sendsFiles: plain, partials: partials, maxAttachmentBytes: configuration.maxAttachmentBytes, clock: clock
+        store: store, blobs: blobs, sendsFiles: plain, partials: partials, maxAttachmentBytes: configuration.maxAttachmentBytes,
+        reserve: DiskReserve(bytes: configuration.diskReserveBytes, folder: configuration.dataDirectory), clock: clock
     ).add(to: api)
     api.post("sync") { request, context -> Response in
         let started = DispatchTime.now().uptimeNanoseconds
@@ -65,6 +66,13 @@ public func buildApplication(
         let outcome = await Task.detached { sync.handle(bytes, principal: principal) }.value
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         SyncMetrics.record(outcome, bytesIn: bytes.count, nanoseconds: elapsed)
+        // The op log could not be written for want of room: the operator's to fix, the
+        // device's to wait for; 507 with the plain words, not a 500 (SyncService gives the
+        // store's text only as the detail for the log).
+        if outcome.status == 500, let detail = outcome.internalDetail, StoreError.isDiskFull(message: detail) {
+            logger.error("sync refused: the node's storage is full", metadata: ["principal": .string(principal.name)])
+            throw HTTPError(PartialUploads.insufficientStorage, message: ErrorFrameMiddleware.storageFull(refusing: .sync))
+        }
         logger.info(
             "sync",
             metadata: [

@@ -59,6 +59,7 @@ public struct BlobFolder: Sendable {
             throw StoreError(.unreadableFile, "cannot read \(source): check the path and that you may read it")
         }
         defer { try? input.close() }
+        try ensureRoom(for: source)
         return try ingest { write in
             while true {
                 let chunk: Data
@@ -69,6 +70,25 @@ public struct BlobFolder: Sendable {
                 try write(chunk)
             }
         }
+    }
+
+    /// Refuses, before anything is written, a file bigger than the free space: the
+    /// engineer learns how much to free, and no half copy fills the last bytes the
+    /// replica needs to record anything.
+    func ensureRoom(for source: String) throws(StoreError) {
+        guard let size = ((try? FileManager.default.attributesOfItem(atPath: source))?[.size] as? NSNumber)?.uint64Value,
+            let free = DiskSpace.available(at: existingAncestor(of: root)), size > free
+        else { return }
+        throw StoreError.diskFull(needed: size - free)
+    }
+
+    /// `path`, or the nearest folder above it that exists (the blob folder is made on first use).
+    func existingAncestor(of path: String) -> String {
+        var folder = path
+        while !folder.isEmpty, folder != "/", !FileManager.default.fileExists(atPath: folder) {
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        return folder.isEmpty ? "." : folder
     }
 
     /// Streams bytes from `produce` into a new blob; `produce` calls its argument with
@@ -108,6 +128,10 @@ public struct BlobFolder: Sendable {
             throw error
         } catch {
             try? FileManager.default.removeItem(atPath: tmp)
+            // A copy that ran out of room (the file grew, or something else took the space).
+            if (DiskSpace.available(at: existingAncestor(of: root)) ?? .max) < UInt64(Self.chunkSize) {
+                throw StoreError.diskFull(underlying: error)
+            }
             throw StoreError(.io, "cannot store a blob in \(root): \(error.localizedDescription)", underlying: error)
         }
     }

@@ -26,9 +26,9 @@ public final class BlobSink {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError(.io, "cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
         guard ftruncate(fd, off_t(offset)) == 0, lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             Glibc.close(fd)
-            throw StoreError(.io, "cannot position \(path) at byte \(offset): \(reason)")
+            throw Self.failure(code, "cannot position \(path) at byte \(offset)")
         }
         self.fd = fd
         self.path = path
@@ -47,7 +47,7 @@ public final class BlobSink {
                 if errno == EINTR { continue }
                 // Some of these bytes may be in the file: the hash cannot say what it holds.
                 follower = nil
-                throw StoreError(.io, "cannot write to \(path): \(String(cString: strerror(errno)))")
+                throw Self.failure(errno, "cannot write to \(path)")
             }
             base += n
             left -= n
@@ -74,7 +74,14 @@ public final class BlobSink {
     public func sync() throws(StoreError) {
         follower?.advance(to: written)
         announced = written
-        guard fsync(fd) == 0 else { throw StoreError(.io, "cannot make \(path) durable: \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw Self.failure(errno, "cannot make \(path) durable") }
+    }
+
+    /// A failed write: no room is `diskFull` (its message names no file, so a node can say
+    /// what happened without showing its paths); anything else is I/O, with `doing`.
+    static func failure(_ code: Int32, _ doing: String) -> StoreError {
+        if code == ENOSPC || code == EDQUOT { return StoreError.diskFull() }
+        return StoreError(.io, "\(doing): \(String(cString: strerror(code)))")
     }
 
     /// Closes the file (without syncing). Safe to call twice.

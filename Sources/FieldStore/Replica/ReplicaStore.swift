@@ -71,7 +71,20 @@ public final class ReplicaStore: Sendable {
         return ReplicaStore(db: queue, path: path, identity: identity)
     }
 
+    /// Opens the file. On a full disk a device still opens its replica, so `show` and the
+    /// other commands that only read keep working: WAL's shared-memory index (`-shm`,
+    /// created at each open and removed at the last close) cannot be made there, so the
+    /// replica is opened in exclusive locking mode, which keeps that index in memory.
+    /// Reading needs no space; a write then fails as `diskFull`, changing nothing.
     private static func connect(_ path: String, concurrentReads: Bool = false) throws(StoreError) -> any DatabaseWriter {
+        do {
+            return try connect(path, concurrentReads: concurrentReads, exclusive: false)
+        } catch let error where error.code == .diskFull && !concurrentReads {
+            return try connect(path, concurrentReads: false, exclusive: true)
+        }
+    }
+
+    private static func connect(_ path: String, concurrentReads: Bool, exclusive: Bool) throws(StoreError) -> any DatabaseWriter {
         try guarded(path) {
             var config = Configuration()
             config.busyMode = .timeout(10)
@@ -81,8 +94,10 @@ public final class ReplicaStore: Sendable {
                 config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
                 writer = try DatabasePool(path: path, configuration: config)
             } else {
+                // The locking mode must be set before the first access to the WAL.
+                let locking = exclusive ? "PRAGMA locking_mode = EXCLUSIVE; " : ""
                 config.prepareDatabase { db in
-                    try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+                    try db.execute(sql: locking + "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
                 }
                 writer = try DatabaseQueue(path: path, configuration: config)
             }
@@ -103,11 +118,25 @@ public final class ReplicaStore: Sendable {
             throw StoreError(
                 .damaged, "the replica at \(path) is damaged or not a FieldSync replica: restore it from a backup, or move it aside and run `fieldsync init` again",
                 underlying: error)
+        } catch let error as DatabaseError where isFull(error, at: path) {
+            // No path in the message: a node's store errors reach its log, not its callers,
+            // but the words are the same on both sides.
+            throw StoreError.diskFull(underlying: error)
         } catch let error as DatabaseError {
             throw StoreError(.database, "the replica at \(path) could not be used: \(error.message ?? "\(error.resultCode)")", underlying: error)
         } catch {
             throw StoreError(.io, "the replica at \(path) could not be used: \(error)", underlying: error)
         }
+    }
+
+    /// Is `error` SQLite finding no room? SQLITE_FULL says so itself; an I/O error (the
+    /// `-shm` index cannot grow, a write fails with ENOSPC) says so when the file system
+    /// holding the replica has less than a page group left.
+    static func isFull(_ error: DatabaseError, at path: String) -> Bool {
+        if error.resultCode == .SQLITE_FULL { return true }
+        guard error.resultCode == .SQLITE_IOERR else { return false }
+        let folder = (path as NSString).deletingLastPathComponent
+        return (DiskSpace.available(at: folder.isEmpty ? "." : folder) ?? .max) < 64 << 10
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {

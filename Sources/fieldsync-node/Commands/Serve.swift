@@ -16,7 +16,8 @@ struct Serve: AsyncParsableCommand {
             Limits: attachments up to --max-attachment-mb (256); unfinished uploads expire
             --partial-ttl-hours after their last byte (24) and each token may hold at most
             --max-partial-mb of them (1024); a connection that sends no whole request head
-            for 30 s is closed.
+            for 30 s is closed. Photo uploads leave --disk-reserve-mb (512) free on the data
+            folder's disk for syncs: past it they are refused (507) and syncs go on.
             """)
 
     @Option(help: "The node's data folder (created on first use).") var data: String
@@ -34,6 +35,10 @@ struct Serve: AsyncParsableCommand {
     // For tests: limits in small units.
     @Option(name: .customLong("partial-ttl-seconds"), help: .hidden) var partialTTLSeconds: UInt64?
     @Option(name: .customLong("max-partial-bytes"), help: .hidden) var maxPartialBytes: UInt64?
+    @Option(
+        name: .customLong("disk-reserve-mb"),
+        help: "Free space (MiB) photo uploads leave on the data folder's disk for syncs; an upload that would cut into it is refused.")
+    var diskReserveMB: UInt64 = NodeLimits.defaultDiskReserveBytes >> 20
     @Option(name: .customLong("header-timeout"), help: .hidden) var headerTimeout: Int64 = NodeLimits.defaultHeaderTimeoutSeconds
 
     /// Limits past these are typing mistakes (and would overflow as bytes or seconds).
@@ -47,6 +52,7 @@ struct Serve: AsyncParsableCommand {
         guard (1...Self.mostHours).contains(partialTTLHours) else { throw ValidationError("--partial-ttl-hours is 1 to \(Self.mostHours)") }
         if let s = partialTTLSeconds, !(1...Self.mostHours * 3600).contains(s) { throw ValidationError("--partial-ttl-seconds is 1 to \(Self.mostHours * 3600)") }
         if let b = maxPartialBytes, !(1...Self.mostMB << 20).contains(b) { throw ValidationError("--max-partial-bytes is 1 to \(Self.mostMB << 20)") }
+        guard diskReserveMB <= Self.mostMB else { throw ValidationError("--disk-reserve-mb is 0 to \(Self.mostMB)") }
         guard (1...86_400).contains(headerTimeout) else { throw ValidationError("--header-timeout is 1 to 86400 seconds") }
         // Every byte of an upload is unfinished until its last: a smaller cap would refuse the largest photos for ever.
         if maxPartialBytes == nil, maxPartialMB < maxAttachmentMB {
@@ -65,6 +71,7 @@ struct Serve: AsyncParsableCommand {
         config.maxPartialBytesPerPrincipal = maxPartialBytes ?? maxPartialMB << 20
         config.partialUploadTTL = partialTTLSeconds ?? partialTTLHours * 3600
         config.headerTimeoutSeconds = headerTimeout
+        config.diskReserveBytes = diskReserveMB << 20
         let app: any ApplicationProtocol
         do {
             app = try buildApplication(configuration: config, metrics: registry, logger: logger)

@@ -1,10 +1,11 @@
-// Chaos campaigns (Tools/chaos): hostile input, kill -9, and link faults against a real node.
+// Chaos campaigns (Tools/chaos): hostile input, kill -9, link faults and restored backups against a real node.
 import Foundation
 
 let usage = """
     usage: fieldsync-chaos input
            fieldsync-chaos crash [--iterations N] [--seed S]
            fieldsync-chaos link [--seconds N] [--seed S]
+           fieldsync-chaos restore [--rounds N] [--seed S] [--strict]
     """
 
 /// `--name VALUE` from the arguments, parsed as an unsigned integer of at least `minimum`.
@@ -22,7 +23,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let seed = option("--seed", arguments, default: 1)
 let iterations = Int(option("--iterations", arguments, default: 1000, minimum: 1))
 let seconds = Int(option("--seconds", arguments, default: 600, minimum: 1))
-guard ["input", "crash", "link"].contains(arguments.first ?? "") else {
+let rounds = Int(option("--rounds", arguments, default: 100, minimum: 1))
+guard ["input", "crash", "link", "restore"].contains(arguments.first ?? "") else {
     FileHandle.standardError.write(Data((usage + "\n").utf8))
     exit(2)
 }
@@ -37,6 +39,8 @@ do {
         passed = try InputCampaign.run()
     case "crash":
         passed = try CrashCampaign.run(iterations: iterations, seed: seed)
+    case "restore":
+        passed = try RestoreCampaign.run(rounds: rounds, seed: seed, strict: arguments.contains("--strict"))
     default:
         passed = try LinkCampaign.run(seconds: seconds, seed: seed)
     }

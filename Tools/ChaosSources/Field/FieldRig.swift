@@ -54,6 +54,10 @@ final class FieldRig: @unchecked Sendable {
         originals[sha] = (path, size)
     }
 
+    /// A photo no replica and not the node can hold any more (the restore campaign: its
+    /// device was put back from a backup taken before it was attached).
+    func forgetPhoto(_ sha: String) { originals.removeValue(forKey: sha) }
+
     var runs: String { scratch.sub("runs") }
 
     func tearDown() {

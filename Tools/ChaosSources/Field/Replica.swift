@@ -59,6 +59,17 @@ final class Replica: @unchecked Sendable {
         return object
     }
 
+    /// After the harness put this device back from a backup: what it is expected to hold
+    /// of its own from now on (the restore campaign's ledger).
+    func resetLedger(_ ids: [String]) { ledger = ids }
+
+    /// A sync moved ops recorded after a restore to new ids (`renumbered`, old -> new):
+    /// only entries from `from` on (recorded since the restore) follow.
+    func renumber(_ moved: [String: String], from start: Int) {
+        guard !moved.isEmpty, start < ledger.count else { return }
+        for i in start..<ledger.count { if let new = moved[ledger[i]] { ledger[i] = new } }
+    }
+
     func forgetPartLine(_ line: String, on ticket: String) { partLines[ticket]?.removeAll { $0 == line } }
 
     /// Starts `fieldsync sync --json` as a child the harness may kill.

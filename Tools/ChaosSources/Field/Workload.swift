@@ -13,6 +13,9 @@ struct Workload {
     private(set) var photoBytes = 0
     private(set) var biggestPhoto = 0
     private(set) var dispatchChanges = 0
+    /// Whether dispatch changes tickets at the node (the restore campaign's strict mode
+    /// turns it off after the first backup of the node).
+    var dispatches = true
 
     init(seed: UInt64) { rng = SeededRandom(seed: seed) }
 
@@ -50,7 +53,7 @@ struct Workload {
             }
         }
         // Dispatch works at the node too (admin commands work while it runs).
-        if Int.random(in: 0..<100, using: &rng) < 4 {
+        if Int.random(in: 0..<100, using: &rng) < 4, dispatches {
             dispatchChanges += 1
             if Int.random(in: 0..<4, using: &rng) == 0 {
                 try rig.dispatch(to: ["E1", "E2"].randomElement(using: &rng)!)

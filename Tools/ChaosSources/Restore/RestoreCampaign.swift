@@ -1,0 +1,248 @@
+import FieldTestSupport
+import Foundation
+
+/// `Tools/chaos restore`: the crash campaign's field (a real node, three real replicas,
+/// the seeded workload) while the harness backs up the node's data folder and devices'
+/// homes, and later puts them back from an earlier backup (README "Restoring from a
+/// backup", SPEC §9). Then everything is settled and checked: every op a device still
+/// holds of its own is on the node once, every photo a device holds is on the node,
+/// every replica agrees with the node — apart from what the README does not promise
+/// (ops made at central after a backup that was put back), counted on its own.
+enum RestoreCampaign {
+    enum Event: String { case nodeBackup = "node backup", nodeRestore = "node restore", deviceBackup = "device backup", deviceRestore = "device restore", none }
+
+    struct NodeBackup {
+        let round: Int
+        let path: String
+        /// Op ids the copy holds.
+        let ops: Set<String>
+    }
+
+    struct DeviceBackup {
+        let round: Int
+        let path: String
+        /// The device's ledger when the copy was taken (what the copy holds of its own).
+        let ledger: [String]
+        /// How many photos it had attached by then.
+        let photos: Int
+        /// The node's address the copy was logged in to.
+        let url: String
+    }
+
+    struct Tally {
+        var events: [Event: Int] = [:]
+        var syncsOK = 0
+        var syncsFailed = 0
+        var renumbered = 0
+        var ownOpsRestored = 0
+        var resent = 0
+        /// Ops a device recorded after its backup and never synced: the restore took them
+        /// (nobody holds them; not a finding).
+        var droppedWithDevice = 0
+        /// Device ops neither side holds after both were restored (not a finding).
+        var droppedBothRestored = 0
+        /// Central (dispatch) ops the node lost to a restore: the README's "Not promised".
+        var centralOpsLost = 0
+        var photosDroppedWithDevice = 0
+        var log: [String] = []
+    }
+
+    static func run(rounds: Int, seed: UInt64, strict: Bool) throws -> Bool {
+        let started = Date()
+        Say.progress("restore: \(rounds) rounds, seed \(seed)\(strict ? ", strict (dispatch only before the node's first backup)" : "")")
+        let rig = try FieldRig("restore")
+        defer { rig.tearDown() }
+        let findings = Findings()
+        let backups = rig.scratch.sub("backups")
+        try FileManager.default.createDirectory(atPath: backups, withIntermediateDirectories: true)
+        var rng = SeededRandom(seed: seed)
+        var workload = Workload(seed: seed &+ 1)
+        // Small photos: the campaign is about histories, not bandwidth.
+        workload.maxPhoto = 3_000_000
+        var tally = Tally()
+        var nodeBackups: [NodeBackup] = []
+        var deviceBackups: [String: [DeviceBackup]] = [:]
+        /// Per device: where in its ledger the ops recorded since its last restore begin.
+        var freshFrom: [String: Int] = [:]
+        /// Photos in attach order per device (SHA-256), to know which a restore took away.
+        var photosBy: [String: [String]] = [:]
+        var droppedPhotos: Set<String> = []
+        /// Tickets on which a central op was lost, and the lost central op ids.
+        var tainted: Set<String> = []
+        var lostCentral: Set<String> = []
+        let deviceIDs = Set(rig.replicas.map(\.id))
+        let reproduce = "Tools/chaos restore --rounds \(rounds) --seed \(seed)\(strict ? " --strict" : "")"
+
+        func sync(_ replica: Replica, round: Int) throws {
+            let r = try replica.run(["sync", "--json"])
+            let answer = r.object
+            if r.status == 0 && !r.killedBySignal {
+                tally.syncsOK += 1
+            } else {
+                tally.syncsFailed += 1
+                findings.add("[sync] round \(round): \(replica.name)'s sync failed on a clean link (expected: it succeeds, the node and the device recover each other's history): exit \(r.status): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(400)) — \(reproduce)")
+            }
+            let moved = answer["renumbered"] as? [String: String] ?? [:]
+            tally.renumbered += moved.count
+            tally.ownOpsRestored += answer["ownOpsRestored"] as? Int ?? 0
+            tally.resent += answer["resent"] as? Int ?? 0
+            replica.renumber(moved, from: freshFrom[replica.name] ?? Int.max)
+        }
+
+        func copy(_ from: String, to: String) throws {
+            try? FileManager.default.removeItem(atPath: to)
+            try FileManager.default.copyItem(atPath: from, toPath: to)
+        }
+
+        func restartNode(round: Int) throws {
+            if try rig.node.restart() { try rig.connect(to: rig.node.url) }
+            if let dead = rig.node.waitHealthy(limit: 30) {
+                findings.add("[crash] round \(round): the node did not come back after a stop: \(dead) — \(reproduce)")
+                if try rig.node.restart() { try rig.connect(to: rig.node.url) }
+            }
+        }
+
+        for round in 1...rounds {
+            // Some work and some syncs.
+            for _ in 0..<Int.random(in: 2...4, using: &rng) {
+                let replica = rig.replicas.randomElement(using: &rng)!
+                let before = Set(rig.originals.keys)
+                _ = try workload.step(replica, rig: rig)
+                photosBy[replica.name, default: []] += rig.originals.keys.filter { !before.contains($0) }.sorted()
+                if Int.random(in: 0..<100, using: &rng) < 55 { try sync(replica, round: round) }
+            }
+            let roll = Int.random(in: 0..<100, using: &rng)
+            let target = rig.replicas.randomElement(using: &rng)!
+            let pick = rng.next()
+            var event: Event = roll < 22 ? .nodeBackup : roll < 42 ? .nodeRestore : roll < 64 ? .deviceBackup : roll < 86 ? .deviceRestore : .none
+            if event == .nodeRestore && nodeBackups.isEmpty { event = .nodeBackup }
+            if event == .deviceRestore && (deviceBackups[target.name] ?? []).isEmpty { event = .deviceBackup }
+            switch event {
+            case .nodeBackup:
+                rig.node.stop()
+                let path = backups + "/node-r\(round)"
+                try copy(rig.node.data, to: path)
+                try restartNode(round: round)
+                let ops = Set(try OpTable.read(path + "/node.sqlite").map(\.id))
+                nodeBackups.append(NodeBackup(round: round, path: path, ops: ops))
+                if strict { workload.dispatches = false }
+                tally.log.append("round \(round): node backed up (\(ops.count) ops)")
+            case .nodeRestore:
+                let backup = nodeBackups[Int(pick % UInt64(nodeBackups.count))]
+                rig.node.stop()
+                let before = try OpTable.read(rig.node.data + "/node.sqlite")
+                try FileManager.default.removeItem(atPath: rig.node.data)
+                try copy(backup.path, to: rig.node.data)
+                try restartNode(round: round)
+                // What the README does not promise: central's own ops after the backup.
+                for op in before where !deviceIDs.contains(op.replica) && !backup.ops.contains(op.id) {
+                    tally.centralOpsLost += 1
+                    lostCentral.insert(op.id)
+                    tainted.insert(op.subject)
+                }
+                // Device ops neither the restored node nor the device holds any more.
+                for replica in rig.replicas {
+                    let held = Set(try replica.storedOps().filter { $0.replica == replica.id }.map(\.id))
+                    let keep = replica.ledger.filter { held.contains($0) || backup.ops.contains($0) }
+                    if keep.count != replica.ledger.count {
+                        tally.droppedBothRestored += replica.ledger.count - keep.count
+                        let fresh = freshFrom[replica.name].map { from in replica.ledger[..<min(from, replica.ledger.count)].filter { keep.contains($0) }.count }
+                        replica.resetLedger(keep)
+                        if let fresh { freshFrom[replica.name] = fresh }
+                    }
+                }
+                tally.log.append("round \(round): node restored from round \(backup.round)'s backup (\(before.count) -> \(backup.ops.count) ops)")
+            case .deviceBackup:
+                let path = backups + "/\(target.name)-r\(round)"
+                try copy(target.home, to: path)
+                deviceBackups[target.name, default: []].append(DeviceBackup(round: round, path: path, ledger: target.ledger, photos: photosBy[target.name]?.count ?? 0, url: rig.node.url))
+                tally.log.append("round \(round): \(target.name) backed up (\(target.ledger.count) own ops)")
+            case .deviceRestore:
+                let list = deviceBackups[target.name]!
+                let backup = list[Int(pick % UInt64(list.count))]
+                let onNode = Set(try OpTable.read(rig.node.data + "/node.sqlite").filter { $0.replica == target.id }.map(\.id))
+                let inBackup = Set(backup.ledger)
+                // It keeps what its copy holds, and gets back at its next sync what the node holds.
+                let expected = target.ledger.filter { inBackup.contains($0) || onNode.contains($0) }
+                tally.droppedWithDevice += target.ledger.count - expected.count
+                for sha in (photosBy[target.name] ?? []).dropFirst(backup.photos) { droppedPhotos.insert(sha) }
+                try FileManager.default.removeItem(atPath: target.home)
+                try copy(backup.path, to: target.home)
+                if backup.url != rig.node.url { try rig.connect(to: rig.node.url) }
+                target.resetLedger(expected)
+                freshFrom[target.name] = expected.count
+                tally.log.append("round \(round): \(target.name) restored from round \(backup.round)'s backup (\(target.ledger.count) own ops expected back)")
+            case .none:
+                break
+            }
+            tally.events[event, default: 0] += 1
+            if !rig.node.isRunning {
+                findings.add("[crash] round \(round): the node died by itself: \(rig.node.crashLine ?? rig.node.logTail) — \(reproduce)")
+                try restartNode(round: round)
+            }
+            if round % 10 == 0 || round == rounds {
+                Say.progress("restore: \(round)/\(rounds) in \(Say.seconds(started)): \(tally.syncsOK) syncs ok, \(tally.events[.nodeRestore] ?? 0) node restores, \(tally.events[.deviceRestore] ?? 0) device restores, \(findings.count) findings")
+            }
+        }
+        let loopTime = Date().timeIntervalSince(started)
+
+        Say.progress("restore: settling (syncing every replica until quiet)")
+        // The end checks go to their own list first: what follows from a lost central op
+        // is sorted out of the findings.
+        let end = Findings()
+        let settled = try Settle.run(rig, findings: end)
+        // Photos a restored device took with it before any upload: nobody holds them.
+        let held = heldBlobs(rig)
+        var photosGone = 0
+        for sha in droppedPhotos.sorted() where !held.contains(sha) && rig.originals[sha] != nil {
+            photosGone += 1
+            rig.forgetPhoto(sha)
+        }
+        tally.photosDroppedWithDevice = photosGone
+        let ledger = try Ledger.check(rig, findings: end)
+        let stores = try StoreCheck.run(rig, findings: end)
+        let alive = Alive.check(rig.node, findings: end)
+        var expected: [String] = []
+        for finding in end.all {
+            let mentionsLost = tainted.contains { finding.contains($0) } || lostCentral.contains { finding.contains($0) }
+            if mentionsLost && (finding.hasPrefix("[diverged]") || finding.hasPrefix("[settle]")) {
+                expected.append(finding)
+            } else {
+                findings.add("\(finding) — \(reproduce)")
+            }
+        }
+        let expectedDiverged = expected.filter { $0.hasPrefix("[diverged]") }.count
+        let realDiverged = ledger.diverged - expectedDiverged
+
+        Say.line("chaos restore: \(rounds) rounds, seed \(seed)\(strict ? ", strict" : ""), in \(Say.seconds(started)) (\(String(format: "%.2f", loopTime / Double(rounds))) s per round)")
+        Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes")
+        Say.line("  node: \(tally.events[.nodeBackup] ?? 0) backups, \(tally.events[.nodeRestore] ?? 0) restores; devices: \(tally.events[.deviceBackup] ?? 0) backups, \(tally.events[.deviceRestore] ?? 0) restores; \(tally.events[.none] ?? 0) rounds without either")
+        Say.line("  syncs: \(tally.syncsOK) ok, \(tally.syncsFailed) failed; \(tally.resent) ops re-sent to a restored node, \(tally.ownOpsRestored) own ops given back to restored devices, \(tally.renumbered) renumbered; settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
+        Say.line("  device ops: \(ledger.recorded) held by their devices: \(ledger.lost) lost, \(ledger.duplicated) duplicated, \(realDiverged) diverged")
+        Say.line("  device photos: \(ledger.blobsChecked) checked on the node, \(ledger.blobsBad) bad")
+        Say.line("  convergence: \(ledger.ticketsCompared) replica tickets compared")
+        Say.line("  taken by restores, as the README says (not findings): \(tally.droppedWithDevice) device ops never synced before their device's restore, \(tally.droppedBothRestored) held by neither after both were restored, \(photosGone) photos never uploaded")
+        Say.line("  expected divergence (central ops after the backup): \(tally.centralOpsLost) central ops lost on \(tainted.count) tickets; \(expected.count) consequences (\(expectedDiverged) ticket differences)")
+        for line in expected.prefix(20) { Say.line("    · \(line)") }
+        if expected.count > 20 { Say.line("    · … and \(expected.count - 20) more") }
+        Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node and replicas)")")
+        Say.line("  node alive: \(alive ? "yes" : "no")")
+        if findings.count > 0 {
+            Say.line("  backups and restores:")
+            for line in tally.log { Say.line("    \(line)") }
+        }
+        return findings.verdict("restore")
+    }
+
+    /// SHA-256 names of every blob file in any replica's home.
+    private static func heldBlobs(_ rig: FieldRig) -> Set<String> {
+        var out: Set<String> = []
+        for replica in rig.replicas {
+            for path in (try? FileManager.default.subpathsOfDirectory(atPath: replica.home + "/blobs")) ?? [] {
+                let name = (path as NSString).lastPathComponent
+                if name.count == 64 { out.insert(name) }
+            }
+        }
+        return out
+    }
+}

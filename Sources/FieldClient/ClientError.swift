@@ -9,6 +9,9 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         case nodeUnreachable = "node-unreachable"
         case nodeUntrusted = "node-untrusted"
         case nodeRefused = "node-refused"
+        /// Connected, but no byte moved for a while (`StallRule`): a weak or dead link. What
+        /// moved is kept; the next sync goes on from there.
+        case linkStalled = "link-stalled"
         /// The node does not hold a blob whole yet: the device that took it has not sent it.
         case blobNotOnNode = "blob-not-on-node"
         case badResponse = "bad-response"

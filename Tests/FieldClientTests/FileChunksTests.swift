@@ -18,12 +18,23 @@ import Testing
         let offset = 700_001
         let length = 2 * FileChunks.piece + 5
         var got: [UInt8] = []
-        for try await buffer in FileChunks(fd: fd, offset: UInt64(offset), length: UInt64(length), sent: { p in positions.withLock { $0.append(p) } }) {
-            #expect(buffer.readableBytes <= FileChunks.piece)
+        let chunks = FileChunks(fd: fd, offset: UInt64(offset), length: UInt64(length), sent: { p in positions.withLock { $0.append(p) } })
+        // A sixteenth of the range per piece: progress on a slow link.
+        #expect(chunks.pieceBytes == length / 16)
+        for try await buffer in chunks {
+            #expect(buffer.readableBytes <= chunks.pieceBytes)
             got += buffer.readableBytesView
         }
         #expect(got == Array(bytes[offset..<(offset + length)]))
-        #expect(positions.withLock { $0 } == [offset + FileChunks.piece, offset + 2 * FileChunks.piece, offset + length].map(UInt64.init))
+        let ends = Array(stride(from: offset + chunks.pieceBytes, to: offset + length, by: chunks.pieceBytes)) + [offset + length]
+        #expect(positions.withLock { $0 } == ends.map(UInt64.init))
+    }
+
+    @Test("pieces are 4 KB for a weak link's 64 KB chunk, and 1 MB at most")
+    func pieceSizes() {
+        #expect(FileChunks(fd: -1, offset: 0, length: 64 << 10, sent: { _ in }).pieceBytes == 4 << 10)
+        #expect(FileChunks(fd: -1, offset: 0, length: 1000, sent: { _ in }).pieceBytes == 4 << 10)
+        #expect(FileChunks(fd: -1, offset: 0, length: 256 << 20, sent: { _ in }).pieceBytes == FileChunks.piece)
     }
 
     @Test("a file shorter than the range is a clear error, not a short upload")

@@ -25,7 +25,7 @@ struct BlobGet {
     }
 
     /// Connects, sends the GET, writes a 200/206 body into `sink`. Throws on a broken
-    /// connection or when `deadline` passes; what reached the sink stays in it.
+    /// connection, when `deadline` passes or when cancelled; what reached the sink stays in it.
     func run(into sink: BlobSink, deadline: TimeAmount, received: @escaping @Sendable (UInt64) -> Void) async throws -> Answer {
         guard let host = url.host, let port = url.port ?? (url.scheme == "http" ? 80 : nil) else {
             throw ClientError(.badArgument, "the node address \(url.absoluteString) has no host and port")
@@ -60,7 +60,12 @@ struct BlobGet {
             timer.cancel()
             channel.close(promise: nil)
         }
-        return try await done.futureResult.get()
+        // Cancelled (the link stalled: `StallWatch`): failing the promise closes the connection.
+        return try await withTaskCancellationHandler {
+            try await done.futureResult.get()
+        } onCancel: {
+            done.fail(CancellationError())
+        }
     }
 }
 

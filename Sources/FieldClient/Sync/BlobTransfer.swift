@@ -26,6 +26,16 @@ public struct BlobTransfer: Sendable {
         public var bytes: UInt64 = 0
         public var total: UInt64 = 0
         public var seconds = 0.0
+        /// The link's measured rate in bytes per second (uploads: of the last chunk the
+        /// node confirmed), nil until measured.
+        public var rate: Double?
+        /// The blob moving now (its SHA-256 in hex).
+        public var current: String?
+        /// Seconds until the last byte at the measured rate, when known.
+        public var secondsLeft: Double? {
+            guard let rate, rate > 0, total >= bytes else { return nil }
+            return Double(total - bytes) / rate
+        }
         /// Attachments a fetch left: the node does not hold them whole yet (their device
         /// has not sent them).
         public var notOnNode = 0
@@ -70,6 +80,8 @@ public struct BlobTransfer: Sendable {
         // What the node holds of every pending blob, in one round trip: on a field link
         // each round trip per photo costs more than a small photo's bytes.
         var known = pending.isEmpty ? [:] : try await statuses(pending.map(\.digest))
+        // One link for every blob: what the first measured sizes the rest.
+        var sizer = ChunkSizer()
         for blob in pending {
             var failures = 0
             let before = p
@@ -84,10 +96,13 @@ public struct BlobTransfer: Sendable {
                 }
                 do {
                     // Progress counts this blob's bytes the node holds or that are on their way.
-                    let sent = try await upload(blob.digest, from: held) { position in
+                    let rate = sizer.rate
+                    let sent = try await upload(blob.digest, from: held, sizer: &sizer) { position in
                         var now = before
                         now.bytes += position
                         now.seconds = Date().timeIntervalSince(started)
+                        now.rate = rate
+                        now.current = blob.digest.hex
                         progress(now)
                     }
                     if let sent {
@@ -107,14 +122,19 @@ public struct BlobTransfer: Sendable {
             }
         }
         p.seconds = Date().timeIntervalSince(started)
+        p.rate = sizer.rate
         return (p, refused)
     }
 
     /// Uploads one blob from what the node holds; returns the bytes sent (acknowledged),
     /// nil if the node had it all already. `sent` gets this blob's position: bytes held by
     /// the node or handed to the link.
+    ///
+    /// A link that stalls (`StallRule`) ends the upload at once with what the node
+    /// confirmed, in the engineer's words: another attempt would ask the same stalled link,
+    /// and what arrived is kept for the next sync.
     func upload(
-        _ digest: Digest, from known: Held, sent: @escaping @Sendable (UInt64) -> Void
+        _ digest: Digest, from known: Held, sizer: inout ChunkSizer, sent: @escaping @Sendable (UInt64) -> Void
     ) async throws -> UInt64? {
         let path = "/v1/blobs/\(digest.hex)"
         var held = known
@@ -132,14 +152,19 @@ public struct BlobTransfer: Sendable {
         guard fstat(fd, &info) == 0 else { throw ClientError(.badArgument, "cannot read \(file): errno \(errno)") }
         let size = UInt64(info.st_size)
         var acknowledged: UInt64 = 0
-        var sizer = ChunkSizer()
         while held.bytes < size {
             let started = Date()
-            let length = min(sizer.next, size - held.bytes)
+            let length = sizer.length(remaining: size - held.bytes)
             // The last chunk asks the node to verify in the same request (a node that does
             // not know `finish` answers "partial", and the POST below finishes).
             let last = held.bytes + length == size ? "&finish=1" : ""
-            let reply = try await http.put("\(path)?offset=\(held.bytes)\(last)", file: fd, offset: held.bytes, length: length, sent: sent)
+            let reply: NodeHTTP.Reply
+            do {
+                reply = try await http.put(
+                    "\(path)?offset=\(held.bytes)\(last)", file: fd, offset: held.bytes, length: length, rate: sizer.rate, sent: sent)
+            } catch let error as ClientError where error.code == .linkStalled {
+                throw Self.stalled(digest, sent: held.bytes, of: size)
+            }
             guard reply.status == 200, let bytes = reply.json["bytes"] as? NSNumber else {
                 // Only a different offset is worth another try: the node holds other than we
                 // thought, so go on from what it holds. Anything else (scope, size, an upload
@@ -174,6 +199,19 @@ public struct BlobTransfer: Sendable {
         }
         try await prove(digest, Held(done.json))
         return acknowledged
+    }
+
+    /// A stalled upload, in the engineer's words: how much of which photo the node holds,
+    /// and that the next sync goes on from there.
+    static func stalled(_ digest: Digest, sent: UInt64, of size: UInt64) -> ClientError {
+        ClientError(
+            .linkStalled,
+            "the link is too slow or stalled: \(megabytes(sent)) of \(megabytes(size)) of photo \(digest.hex.prefix(4))… sent, will resume at the next sync (your work is safe in this replica)")
+    }
+
+    /// Bytes for people: "360 KB", "1.2 MB".
+    static func megabytes(_ bytes: UInt64) -> String {
+        bytes < 1_000_000 ? "\(bytes / 1000) KB" : String(format: "%.1f MB", Double(bytes) / 1_000_000)
     }
 
     /// Answers the node's challenge for a blob it holds whole, if it set one: this device
@@ -269,15 +307,25 @@ public struct BlobTransfer: Sendable {
                     }
                 }
                 do {
+                    let attempt = Date()
                     let got = try await download(digest, size: size) { n in
                         var now = before
                         now.bytes += n
                         now.seconds = Date().timeIntervalSince(started)
+                        now.current = digest.hex
+                        // Bytes written here arrived: their rate is the link's (after a second,
+                        // so one quick piece does not say the link is fast).
+                        let elapsed = Date().timeIntervalSince(attempt)
+                        if elapsed >= 1 { now.rate = Double(n) / elapsed }
                         progress(now)
                     }
                     p.bytes += got
                     p.blobs += 1
                     break
+                } catch let error as ClientError where error.code == .linkStalled {
+                    throw ClientError(
+                        .linkStalled,
+                        "the link is too slow or stalled: photo \(digest.hex.prefix(4))… stopped arriving; what arrived is kept; run `fieldsync fetch \(raw)` again to continue")
                 } catch let error as ClientError where error.code == .blobNotOnNode {
                     notOnNode()
                     break
@@ -304,7 +352,7 @@ public struct BlobTransfer: Sendable {
         let sink = try BlobSink(path: partial, at: have, follower: follower)
         defer { sink.close() }
         do {
-            try await http.download("/v1/blobs/\(digest.hex)", to: sink, expected: size - min(size, have)) { n in received(have + n) }
+            try await http.download("/v1/blobs/\(digest.hex)", to: sink) { n in received(have + n) }
         } catch let error as ClientError where error.code != .nodeUnreachable {
             // Refused before a byte came (not there yet, scope, range): leave no empty file.
             if have == 0 && sink.written == 0 { try? FileManager.default.removeItem(atPath: partial) }

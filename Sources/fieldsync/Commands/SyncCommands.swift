@@ -59,8 +59,7 @@ struct Sync: AsyncParsableCommand {
             // Ops first (the node accepts only blobs its ops refer to), then photos.
             let (moved, refusedBlobs) = try await BlobTransfer(replica: replica, link: link).uploadPending { p in
                 guard live else { return }
-                let rate = p.seconds > 0 ? Double(p.bytes) / p.seconds / 1_048_576 : 0
-                FileHandle.standardError.write(Data("\r↑ photos \(mb(p.bytes)) of \(mb(p.total))  \(String(format: "%.1f", rate)) MB/s ".utf8))
+                FileHandle.standardError.write(Data(progressLine("↑ photos", p).utf8))
             }
             if live && moved.total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
             report.blobsUploaded = moved.blobs
@@ -85,6 +84,28 @@ struct Sync: AsyncParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// One progress line for photos, redrawn in place: what moved of what, the photo moving,
+/// the measured rate and the time left ("measuring" until the first chunk is confirmed).
+func progressLine(_ what: String, _ p: BlobTransfer.Progress) -> String {
+    var line = "\r\(what) \(mb(p.bytes)) of \(mb(p.total))"
+    if let current = p.current { line += " (\(current.prefix(4))…)" }
+    if let rate = p.rate {
+        line += "  \(rate < 1_048_576 ? String(format: "%.1f KB/s", rate / 1024) : String(format: "%.1f MB/s", rate / 1_048_576))"
+        if let left = p.secondsLeft { line += "  \(duration(left)) left" }
+    } else {
+        line += "  measuring the link…"
+    }
+    return line + "   "
+}
+
+/// "40 s", "12 min", "2 h 5 min".
+func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded(.up))
+    if s < 90 { return "\(s) s" }
+    if s < 5400 { return "\((s + 30) / 60) min" }
+    return "\(s / 3600) h \((s % 3600) / 60) min"
 }
 
 func kb(_ bytes: Int) -> String { bytes < 1024 ? "\(bytes) B" : "\(bytes / 1024) KB" }
@@ -113,7 +134,7 @@ struct Fetch: AsyncParsableCommand {
             let live = isatty(STDERR_FILENO) == 1 && !global.json
             let p = try await BlobTransfer(replica: replica, link: link).fetch(ticket: ticket) { p in
                 guard live else { return }
-                FileHandle.standardError.write(Data("\r↓ \(mb(p.bytes)) of \(mb(p.total))".utf8))
+                FileHandle.standardError.write(Data(progressLine("↓", p).utf8))
             }
             if live && p.total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
             global.emit(Output(ticket: ticket, fetched: p.blobs, bytes: p.bytes, notOnNode: p.notOnNode)) {

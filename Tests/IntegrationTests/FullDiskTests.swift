@@ -140,6 +140,7 @@ struct FullDiskTests {
         #expect(refused.stderr.contains(Self.photoRefused), "\(refused.stderr)")
         #expect(!refused.stderr.contains(site.disk.path), "names the node's files: \(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: site.blobPath(digest)))
+        #expect(site.node.log.contains("upload refused: the node's storage is full"))
         // Not a byte of it was written: the same photo cannot fill the disk again.
         #expect(!FileManager.default.fileExists(atPath: site.node.data + "/partial/\(digest.hex)"))
         #expect(site.disk.free > 16 << 20)
@@ -182,11 +183,23 @@ struct FullDiskTests {
         #expect(refused.stderr.contains(Self.syncRefused), "\(refused.stderr)")
         #expect(!refused.stderr.contains(site.disk.path), "names the node's files: \(refused.stderr)")
         #expect(!site.node.log.contains("request failed"), "an unexpected failure in the node's log")
+        #expect(site.node.log.contains("sync refused: the node's storage is full"))
+        let metrics = try String(contentsOf: URL(string: site.node.url + "/metrics")!, encoding: .utf8)
+        #expect(metrics.contains("fieldsync_storage_full_refusals_total{kind=\"sync\"}"), "\(metrics)")
 
         try site.disk.unfill()
         try phone.ok("sync")
         let central = try site.node.admin("ticket", "show", site.ticket).stdout
         #expect(central.contains("19: Compressor cycling"))
+    }
+
+    @Test("a node started with less free space than its reserve says so at start")
+    func warnsAtStart() throws {
+        let disk = try Tmpfs(megabytes: 64)
+        defer { disk.unmount() }
+        let node = try NodeProcess(data: disk.path + "/node")
+        defer { node.stop() }
+        #expect(node.log.contains("under the 537 MB reserve kept for the op log: photo uploads are refused until space is freed"), "\(node.log)")
     }
 
     @Test("a device on a full disk says so plainly for note and photo, keeps all it had, and still shows its tickets")

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 
 /// Turns every refusal into the body the sync errors have: one `error` frame (SPEC §5)
 /// with the code for its HTTP status and a one-line message. One layer for all routes,
@@ -45,7 +46,10 @@ struct ErrorFrameMiddleware: RouterMiddleware {
             for field in error.headers where field.name != .contentType && field.name != .contentLength { refusal.headers.append(field) }
             return refusal
         } catch let error as StoreError where error.code == .diskFull {
-            logger.error("request refused: the node's storage is full", metadata: ["path": .string(Self.clip(request.uri.path))])
+            Self.countStorageFull(.upload)
+            logger.error(
+                "upload refused: the node's storage is full (photos may not take the reserve kept for the op log): free space on the data folder's disk",
+                metadata: ["path": .string(Self.clip(request.uri.path))])
             return Self.refusal(PartialUploads.insufficientStorage, Self.storageFull(refusing: .upload), to: request)
         } catch {
             logger.error("request failed", metadata: ["path": .string(Self.clip(request.uri.path)), "error": .string("\(error)")])
@@ -55,6 +59,11 @@ struct ErrorFrameMiddleware: RouterMiddleware {
 
     /// What a full disk refuses.
     enum Refused { case upload, sync }
+
+    /// Counts refusals for want of room, so an operator can alert on them before engineers call.
+    static func countStorageFull(_ what: Refused) {
+        Counter(label: "fieldsync_storage_full_refusals_total", dimensions: [("kind", what == .upload ? "upload" : "sync")]).increment()
+    }
 
     /// The message of a 507 `quota` for a node whose disk has no room (an upload that would
     /// cut into the reserve kept for the op log, or the op log itself full): in words an

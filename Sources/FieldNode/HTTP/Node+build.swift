@@ -38,6 +38,11 @@ public func buildApplication(
     let blobs = FileBlobStore(root: configuration.dataDirectory)
     let partials = PartialUploads(
         store: store, blobs: blobs, ttl: configuration.partialUploadTTL, cap: configuration.maxPartialBytesPerPrincipal, clock: clock)
+    // An operator learns at start, not from engineers, that photos will be refused.
+    if let free = DiskSpace.available(at: configuration.dataDirectory), free < configuration.diskReserveBytes {
+        logger.warning(
+            "the data folder's disk has \(DiskSpace.megabytes(free)) free, under the \(DiskSpace.megabytes(configuration.diskReserveBytes)) reserve kept for the op log: photo uploads are refused until space is freed (serve --disk-reserve-mb)")
+    }
     // Uploads abandoned while the node was down go at start, not at the first request.
     partials.sweep()
     BlobRoutes(
@@ -70,7 +75,8 @@ public func buildApplication(
         // device's to wait for; 507 with the plain words, not a 500 (SyncService gives the
         // store's text only as the detail for the log).
         if outcome.status == 500, let detail = outcome.internalDetail, StoreError.isDiskFull(message: detail) {
-            logger.error("sync refused: the node's storage is full", metadata: ["principal": .string(principal.name)])
+            ErrorFrameMiddleware.countStorageFull(.sync)
+            logger.error("sync refused: the node's storage is full: free space on the data folder's disk", metadata: ["principal": .string(principal.name)])
             throw HTTPError(PartialUploads.insufficientStorage, message: ErrorFrameMiddleware.storageFull(refusing: .sync))
         }
         logger.info(

@@ -229,6 +229,11 @@ struct FullDiskTests {
         #expect(!shown.contains("Condenser fan seized"))
         #expect(try phone.ok("show", t, "--json").object["id"] as? String == t)
         #expect(try phone.ok("tickets").stdout.contains(t))
+        // A sync has what it pulls to store: it stops with the same words, and loses nothing.
+        _ = try field.node.admin("ticket", "set", t, "priority", "urgent")
+        let sync = try phone.run("sync")
+        #expect(sync.status != 0)
+        #expect(sync.stderr.contains("this device's storage is full"), "\(sync.stderr)")
 
         try disk.unfill()
         try phone.ok("note", t, "Condenser fan seized")
@@ -236,5 +241,6 @@ struct FullDiskTests {
         try phone.ok("sync")
         let central = try field.node.admin("ticket", "show", t).stdout
         #expect(central.contains("Arrived, unit off") && central.contains("Condenser fan seized"))
+        #expect(try phone.show(t)["digest"] as? String == (try field.central(t)["digest"] as? String))
     }
 }

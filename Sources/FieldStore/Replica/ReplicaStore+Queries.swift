@@ -2,9 +2,18 @@ import FieldModel
 import GRDB
 
 extension ReplicaStore {
-    /// The ticket with `id`, derived from its ops; nil if this replica has none.
+    /// The ticket with `id`, derived from its ops; nil if this replica has none. Derived
+    /// from the whole log the first time (not cached yet), it is checked against its
+    /// row's digest: an op the log no longer returns (a damaged row) is refused by name
+    /// instead of silently left out.
     public func ticket(_ id: TicketID) throws(StoreError) -> Ticket? {
-        guard let entry = try read({ db in try current(id, db) }) else { return nil }
+        let entry = try read { db -> TicketCache.Entry? in
+            let cached = cache.get(id) != nil
+            let entry = try current(id, db)
+            if !cached { try Self.checkDigest(of: entry?.ticket, id: id, db) }
+            return entry
+        }
+        guard let entry else { return nil }
         cache.put([id: entry])
         return entry.ticket
     }

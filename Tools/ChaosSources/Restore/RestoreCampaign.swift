@@ -52,7 +52,9 @@ enum RestoreCampaign {
         Say.progress("restore: \(rounds) rounds, seed \(seed)\(strict ? ", strict (dispatch only before the node's first backup)" : "")")
         let rig = try FieldRig("restore")
         defer { rig.tearDown() }
-        let findings = Findings()
+        // Everything found goes here first: what follows from a lost central op is sorted
+        // out at the end.
+        let raw = Findings()
         let backups = rig.scratch.sub("backups")
         try FileManager.default.createDirectory(atPath: backups, withIntermediateDirectories: true)
         var rng = SeededRandom(seed: seed)
@@ -70,6 +72,8 @@ enum RestoreCampaign {
         /// Tickets on which a central op was lost, and the lost central op ids.
         var tainted: Set<String> = []
         var lostCentral: Set<String> = []
+        /// Device ops that neither their device nor the node held after a restore.
+        var droppedIDs: Set<String> = []
         let deviceIDs = Set(rig.replicas.map(\.id))
         let reproduce = "Tools/chaos restore --rounds \(rounds) --seed \(seed)\(strict ? " --strict" : "")"
 
@@ -80,7 +84,7 @@ enum RestoreCampaign {
                 tally.syncsOK += 1
             } else {
                 tally.syncsFailed += 1
-                findings.add("[sync] round \(round): \(replica.name)'s sync failed on a clean link (expected: it succeeds, the node and the device recover each other's history): exit \(r.status): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(400)) — \(reproduce)")
+                raw.add("[sync] round \(round): \(replica.name)'s sync failed on a clean link (expected: it succeeds, the node and the device recover each other's history): exit \(r.status): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(400)) — \(reproduce)")
             }
             let moved = answer["renumbered"] as? [String: String] ?? [:]
             tally.renumbered += moved.count
@@ -97,7 +101,7 @@ enum RestoreCampaign {
         func restartNode(round: Int) throws {
             if try rig.node.restart() { try rig.connect(to: rig.node.url) }
             if let dead = rig.node.waitHealthy(limit: 30) {
-                findings.add("[crash] round \(round): the node did not come back after a stop: \(dead) — \(reproduce)")
+                raw.add("[crash] round \(round): the node did not come back after a stop: \(dead) — \(reproduce)")
                 if try rig.node.restart() { try rig.connect(to: rig.node.url) }
             }
         }
@@ -144,6 +148,7 @@ enum RestoreCampaign {
                 for replica in rig.replicas {
                     let held = Set(try replica.storedOps().filter { $0.replica == replica.id }.map(\.id))
                     let keep = replica.ledger.filter { held.contains($0) || backup.ops.contains($0) }
+                    droppedIDs.formUnion(replica.ledger.filter { !keep.contains($0) })
                     if keep.count != replica.ledger.count {
                         tally.droppedBothRestored += replica.ledger.count - keep.count
                         let fresh = freshFrom[replica.name].map { from in replica.ledger[..<min(from, replica.ledger.count)].filter { keep.contains($0) }.count }
@@ -165,6 +170,7 @@ enum RestoreCampaign {
                 // It keeps what its copy holds, and gets back at its next sync what the node holds.
                 let expected = target.ledger.filter { inBackup.contains($0) || onNode.contains($0) }
                 tally.droppedWithDevice += target.ledger.count - expected.count
+                droppedIDs.formUnion(target.ledger.filter { !expected.contains($0) })
                 for sha in (photosBy[target.name] ?? []).dropFirst(backup.photos) { droppedPhotos.insert(sha) }
                 try FileManager.default.removeItem(atPath: target.home)
                 try copy(backup.path, to: target.home)
@@ -177,19 +183,17 @@ enum RestoreCampaign {
             }
             tally.events[event, default: 0] += 1
             if !rig.node.isRunning {
-                findings.add("[crash] round \(round): the node died by itself: \(rig.node.crashLine ?? rig.node.logTail) — \(reproduce)")
+                raw.add("[crash] round \(round): the node died by itself: \(rig.node.crashLine ?? rig.node.logTail) — \(reproduce)")
                 try restartNode(round: round)
             }
             if round % 10 == 0 || round == rounds {
-                Say.progress("restore: \(round)/\(rounds) in \(Say.seconds(started)): \(tally.syncsOK) syncs ok, \(tally.events[.nodeRestore] ?? 0) node restores, \(tally.events[.deviceRestore] ?? 0) device restores, \(findings.count) findings")
+                Say.progress("restore: \(round)/\(rounds) in \(Say.seconds(started)): \(tally.syncsOK) syncs ok, \(tally.events[.nodeRestore] ?? 0) node restores, \(tally.events[.deviceRestore] ?? 0) device restores, \(raw.count) findings so far")
             }
         }
         let loopTime = Date().timeIntervalSince(started)
 
         Say.progress("restore: settling (syncing every replica until quiet)")
-        // The end checks go to their own list first: what follows from a lost central op
-        // is sorted out of the findings.
-        let end = Findings()
+        let end = raw
         let settled = try Settle.run(rig, findings: end)
         // Photos a restored device took with it before any upload: nobody holds them.
         let held = heldBlobs(rig)
@@ -202,27 +206,35 @@ enum RestoreCampaign {
         let ledger = try Ledger.check(rig, findings: end)
         let stores = try StoreCheck.run(rig, findings: end)
         let alive = Alive.check(rig.node, findings: end)
+        let sorted = try Classify(rig, tainted: tainted, lostCentral: lostCentral)
+        let findings = Findings()
         var expected: [String] = []
-        for finding in end.all {
-            let mentionsLost = tainted.contains { finding.contains($0) } || lostCentral.contains { finding.contains($0) }
-            if mentionsLost && (finding.hasPrefix("[diverged]") || finding.hasPrefix("[settle]")) {
+        let all = end.all
+        for (finding, isExpected) in zip(all, sorted.sort(all)) {
+            if isExpected {
                 expected.append(finding)
             } else {
-                findings.add("\(finding) — \(reproduce)")
+                var text = finding
+                if finding.contains("reused a counter"), let id = droppedIDs.first(where: { finding.contains("op \($0) ") }) {
+                    text = "[stuck] " + finding + " (\(id) was lost by its maker and the node to restores; a device that had pulled it keeps it, its maker then made another op under that id, and that device can no longer sync)"
+                }
+                findings.add(text.contains(reproduce) ? text : "\(text) — \(reproduce)")
             }
         }
         let expectedDiverged = expected.filter { $0.hasPrefix("[diverged]") }.count
-        let realDiverged = ledger.diverged - expectedDiverged
+        let expectedLost = expected.filter { $0.hasPrefix("[lost]") }.count
+        let expectedBlobs = expected.filter { $0.hasPrefix("[blob]") }.count
+        let expectedDuplicated = expected.filter { $0.hasPrefix("[duplicated]") && !$0.contains("counters of") }.count
 
         Say.line("chaos restore: \(rounds) rounds, seed \(seed)\(strict ? ", strict" : ""), in \(Say.seconds(started)) (\(String(format: "%.2f", loopTime / Double(rounds))) s per round)")
         Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes")
         Say.line("  node: \(tally.events[.nodeBackup] ?? 0) backups, \(tally.events[.nodeRestore] ?? 0) restores; devices: \(tally.events[.deviceBackup] ?? 0) backups, \(tally.events[.deviceRestore] ?? 0) restores; \(tally.events[.none] ?? 0) rounds without either")
         Say.line("  syncs: \(tally.syncsOK) ok, \(tally.syncsFailed) failed; \(tally.resent) ops re-sent to a restored node, \(tally.ownOpsRestored) own ops given back to restored devices, \(tally.renumbered) renumbered; settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
-        Say.line("  device ops: \(ledger.recorded) held by their devices: \(ledger.lost) lost, \(ledger.duplicated) duplicated, \(realDiverged) diverged")
-        Say.line("  device photos: \(ledger.blobsChecked) checked on the node, \(ledger.blobsBad) bad")
+        Say.line("  device ops: \(ledger.recorded) held by their devices: \(ledger.lost - expectedLost) lost, \(ledger.duplicated - expectedDuplicated) duplicated, \(ledger.diverged - expectedDiverged) diverged (findings)")
+        Say.line("  device photos: \(ledger.blobsChecked) checked on the node, \(ledger.blobsBad - expectedBlobs) bad (findings)")
         Say.line("  convergence: \(ledger.ticketsCompared) replica tickets compared")
         Say.line("  taken by restores, as the README says (not findings): \(tally.droppedWithDevice) device ops never synced before their device's restore, \(tally.droppedBothRestored) held by neither after both were restored, \(photosGone) photos never uploaded")
-        Say.line("  expected divergence (central ops after the backup): \(tally.centralOpsLost) central ops lost on \(tainted.count) tickets; \(expected.count) consequences (\(expectedDiverged) ticket differences)")
+        Say.line("  expected divergence (central ops after the backup): \(tally.centralOpsLost) central ops lost on \(tainted.count) tickets; \(expected.count) consequences (\(expectedDiverged) ticket differences, \(expectedLost) device ops held back on tickets the node lost, \(expectedBlobs) of their photos)")
         for line in expected.prefix(20) { Say.line("    · \(line)") }
         if expected.count > 20 { Say.line("    · … and \(expected.count - 20) more") }
         Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node and replicas)")")

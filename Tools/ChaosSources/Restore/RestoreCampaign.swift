@@ -44,6 +44,8 @@ enum RestoreCampaign {
         /// Central (dispatch) ops the node lost to a restore: the README's "Not promised".
         var centralOpsLost = 0
         var photosDroppedWithDevice = 0
+        /// Device ops a device restore had taken that a node backup brought back.
+        var resurrected = 0
         var log: [String] = []
     }
 
@@ -155,6 +157,19 @@ enum RestoreCampaign {
                         replica.resetLedger(keep)
                         if let fresh { freshFrom[replica.name] = fresh }
                     }
+                    // The copy may hold ops of a device that a device restore had taken from
+                    // it: the device gets them back at its next sync (before what it recorded
+                    // since, which moves after them).
+                    let known = Set(replica.ledger[..<min(freshFrom[replica.name] ?? replica.ledger.count, replica.ledger.count)])
+                    let back = try OpTable.read(backup.path + "/node.sqlite").filter { $0.replica == replica.id && !known.contains($0.id) }.map(\.id)
+                    if !back.isEmpty {
+                        var ledger = replica.ledger
+                        let at = min(freshFrom[replica.name] ?? ledger.count, ledger.count)
+                        ledger.insert(contentsOf: back, at: at)
+                        replica.resetLedger(ledger)
+                        if freshFrom[replica.name] != nil { freshFrom[replica.name] = at + back.count }
+                        tally.resurrected += back.count
+                    }
                 }
                 tally.log.append("round \(round): node restored from round \(backup.round)'s backup (\(before.count) -> \(backup.ops.count) ops)")
             case .deviceBackup:
@@ -168,9 +183,12 @@ enum RestoreCampaign {
                 let onNode = Set(try OpTable.read(rig.node.data + "/node.sqlite").filter { $0.replica == target.id }.map(\.id))
                 let inBackup = Set(backup.ledger)
                 // It keeps what its copy holds, and gets back at its next sync what the node holds.
-                let expected = target.ledger.filter { inBackup.contains($0) || onNode.contains($0) }
-                tally.droppedWithDevice += target.ledger.count - expected.count
-                droppedIDs.formUnion(target.ledger.filter { !expected.contains($0) })
+                // (Its copy may hold ops an earlier restore had taken: they are back.)
+                let expected = backup.ledger + target.ledger.filter { !inBackup.contains($0) && onNode.contains($0) }
+                let kept = Set(expected)
+                let dropped = target.ledger.filter { !kept.contains($0) }
+                tally.droppedWithDevice += dropped.count
+                droppedIDs.formUnion(dropped)
                 for sha in (photosBy[target.name] ?? []).dropFirst(backup.photos) { droppedPhotos.insert(sha) }
                 try FileManager.default.removeItem(atPath: target.home)
                 try copy(backup.path, to: target.home)
@@ -233,7 +251,7 @@ enum RestoreCampaign {
         Say.line("  device ops: \(ledger.recorded) held by their devices: \(ledger.lost - expectedLost) lost, \(ledger.duplicated - expectedDuplicated) duplicated, \(ledger.diverged - expectedDiverged) diverged (findings)")
         Say.line("  device photos: \(ledger.blobsChecked) checked on the node, \(ledger.blobsBad - expectedBlobs) bad (findings)")
         Say.line("  convergence: \(ledger.ticketsCompared) replica tickets compared")
-        Say.line("  taken by restores, as the README says (not findings): \(tally.droppedWithDevice) device ops never synced before their device's restore, \(tally.droppedBothRestored) held by neither after both were restored, \(photosGone) photos never uploaded")
+        Say.line("  taken by restores, as the README says (not findings): \(tally.droppedWithDevice) device ops never synced before their device's restore, \(tally.droppedBothRestored) held by neither after both were restored, \(photosGone) photos never uploaded; \(tally.resurrected) ops a device restore had taken came back with a node backup")
         Say.line("  expected divergence (central ops after the backup): \(tally.centralOpsLost) central ops lost on \(tainted.count) tickets; \(expected.count) consequences (\(expectedDiverged) ticket differences, \(expectedLost) device ops held back on tickets the node lost, \(expectedBlobs) of their photos)")
         for line in expected.prefix(20) { Say.line("    · \(line)") }
         if expected.count > 20 { Say.line("    · … and \(expected.count - 20) more") }

@@ -71,10 +71,10 @@ public func buildApplication(
         let outcome = await Task.detached { sync.handle(bytes, principal: principal) }.value
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         SyncMetrics.record(outcome, bytesIn: bytes.count, nanoseconds: elapsed)
-        // The op log could not be written for want of room: the operator's to fix, the
-        // device's to wait for; 507 with the plain words, not a 500 (SyncService gives the
-        // store's text only as the detail for the log).
-        if outcome.status == 500, let detail = outcome.internalDetail, StoreError.isDiskFull(message: detail) {
+        // The op log could not be written for want of room (SyncService's quota): the
+        // operator hears of it here; the device gets 507 with the plain words (thrown, as
+        // the error layer keeps a handler's 5xx text out of the answer otherwise).
+        if outcome.error == .quota {
             ErrorFrameMiddleware.countStorageFull(.sync)
             logger.error("sync refused: the node's storage is full: free space on the data folder's disk", metadata: ["principal": .string(principal.name)])
             throw HTTPError(PartialUploads.insufficientStorage, message: ErrorFrameMiddleware.storageFull(refusing: .sync))

@@ -118,8 +118,11 @@ public struct SyncService: Sendable {
                 case .forbidden: .forbidden
                 case .invalidOp: .invalidOp
                 case .conflictingOp: .conflictingOp
+                case .diskFull: .quota
                 default: .internalError
                 }
+            // The op log could not grow: the operator's to fix, the device's to wait for.
+            if code == .quota { return refusal(.quota, ErrorFrameMiddleware.storageFull(refusing: .sync), replica: replica) }
             guard code == .internalError else { return refusal(code, error.message, replica: replica) }
             var outcome = refusal(.internalError, "the node failed: retry later", replica: replica)
             outcome.internalDetail = error.message
@@ -166,6 +169,7 @@ public struct SyncService: Sendable {
         case .unauthorized: 401
         case .forbidden: 403
         case .counterGap, .conflictingOp: 409
+        case .quota: 507
         case .internalError: 500
         default: 400
         }

@@ -32,6 +32,13 @@ package struct CuttingProxyError: Error, CustomStringConvertible {
 /// sync exchanges too), and `faults` adds seeded delays and stalls before forwarded
 /// chunks, in both directions (a slow, stalling link; see ``LinkFaults``).
 ///
+/// `bytesPerSecond` (or `throttle(bytesPerSecond:)` at any time) paces each direction of
+/// each connection to that rate, in small pieces, with small socket buffers on the
+/// client's side, so the client's own buffers do not swallow a whole upload at once (a
+/// weak field link). `blackHole()` makes the link go silent: nothing more is forwarded
+/// either way and nothing is closed (no FIN, no RST), as when a phone leaves coverage;
+/// connections made meanwhile are accepted and go silent too. `restore()` ends it.
+///
 /// Plain POSIX sockets on loopback only, one accept thread and two pump threads per
 /// connection; bytes are forwarded as they arrive through 64 KiB buffers.
 package final class CuttingProxy: @unchecked Sendable {
@@ -46,13 +53,14 @@ package final class CuttingProxy: @unchecked Sendable {
 
     package init(
         targetPort: Int, cutAfter: [Int] = [], seed: UInt64? = nil, counting direction: Direction = .toTarget,
-        cutRange: ClosedRange<Int>? = nil, faults: LinkFaults? = nil
+        cutRange: ClosedRange<Int>? = nil, faults: LinkFaults? = nil, bytesPerSecond: Int? = nil
     ) throws {
         guard (1...65_535).contains(targetPort) else {
             throw CuttingProxyError("target port \(targetPort) is out of range")
         }
         let fd = try LoopbackSocket.make()
         do {
+            if bytesPerSecond != nil { Core.smallBuffers(fd) }
             try LoopbackSocket.bindLoopback(fd, port: 0)
             guard listen(fd, 64) == 0 else { throw CuttingProxyError("listen: \(LoopbackSocket.lastError())") }
             port = try LoopbackSocket.localPort(fd)
@@ -63,7 +71,7 @@ package final class CuttingProxy: @unchecked Sendable {
         url = "http://127.0.0.1:\(port)"
         core = Core(
             listenFD: fd, targetPort: targetPort, cutAfter: cutAfter, seed: seed, direction: direction,
-            cutRange: cutRange ?? Core.randomCutRange, faults: faults)
+            cutRange: cutRange ?? Core.randomCutRange, faults: faults, bytesPerSecond: bytesPerSecond)
         let core = core
         let thread = Thread { core.acceptLoop() }
         thread.name = "CuttingProxy.accept.\(port)"
@@ -81,6 +89,15 @@ package final class CuttingProxy: @unchecked Sendable {
     /// How many chunks were delayed, and stalled, by `faults`.
     package var delays: Int { core.locked { $0.delays } }
     package var stalls: Int { core.locked { $0.stalls } }
+
+    /// Paces every connection, each way, to `bytesPerSecond` (nil: as fast as it goes).
+    package func throttle(bytesPerSecond: Int?) { core.locked { $0.bytesPerSecond = bytesPerSecond } }
+
+    /// The link goes silent: nothing is forwarded and nothing closed, until `restore()`.
+    package func blackHole() { core.locked { $0.blackHole = true } }
+
+    /// Ends `blackHole()`: what was held is forwarded.
+    package func restore() { core.locked { $0.blackHole = false } }
 
     /// Stops listening and shuts every connection down; returns at once, the threads
     /// close their sockets and exit on their own. Also done in deinit.
@@ -145,6 +162,8 @@ private final class Core: @unchecked Sendable {
         var faultRNG: SeededRandom?
         var delays = 0
         var stalls = 0
+        var bytesPerSecond: Int?
+        var blackHole = false
     }
 
     let listenFD: Int32
@@ -156,11 +175,30 @@ private final class Core: @unchecked Sendable {
     private var state: State
 
     static let bufferSize = 64 * 1024
+    /// Socket buffers of a throttled proxy's client side: a few KB, like a weak link's.
+    static let throttledBuffer: Int32 = 4 * 1024
+
+    /// Sets small receive and send buffers on `fd` (accepted sockets inherit them).
+    static func smallBuffers(_ fd: Int32) {
+        var size = throttledBuffer
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Waits while the link is a black hole; false once the proxy stopped.
+    private func waitWhileSilent() -> Bool {
+        while true {
+            let (silent, stopped) = locked { ($0.blackHole, $0.stopped) }
+            if stopped { return false }
+            if !silent { return true }
+            usleep(50_000)
+        }
+    }
     static let randomCutRange = (100 * 1024)...(3 * 1024 * 1024)
 
     init(
         listenFD: Int32, targetPort: Int, cutAfter: [Int], seed: UInt64?, direction: CuttingProxy.Direction,
-        cutRange: ClosedRange<Int>, faults: LinkFaults?
+        cutRange: ClosedRange<Int>, faults: LinkFaults?, bytesPerSecond: Int?
     ) {
         self.listenFD = listenFD
         self.targetPort = targetPort
@@ -176,6 +214,7 @@ private final class Core: @unchecked Sendable {
             state.rng = rng
         }
         state.faultRNG = faults.map { SeededRandom(seed: $0.seed) }
+        state.bytesPerSecond = bytesPerSecond
         self.state = state
     }
 
@@ -251,7 +290,12 @@ private final class Core: @unchecked Sendable {
         defer { buffer.deallocate() }
         var endedCleanly = false
         while true {
-            let received = recv(from, buffer, Self.bufferSize, 0)
+            // Silent: read nothing, so the sender's buffers fill as on a dead link.
+            guard waitWhileSilent() else { break }
+            let rate = locked { $0.bytesPerSecond }
+            // Throttled: small pieces (an eighth of a second each), paced below.
+            let want = rate.map { Swift.max(256, Swift.min(Self.bufferSize, $0 / 8)) } ?? Self.bufferSize
+            let received = recv(from, buffer, want, 0)
             if received < 0 {
                 if errno == EINTR { continue }
                 break
@@ -261,6 +305,9 @@ private final class Core: @unchecked Sendable {
                 break
             }
             if let pause = faultPause() { usleep(UInt32(pause) * 1000) }
+            if let rate, rate > 0 { usleep(UInt32(Swift.min(10_000_000, received * 1_000_000 / rate))) }
+            // Bytes read just before the link went silent are held, not forwarded.
+            guard waitWhileSilent() else { break }
             let counted: WritableKeyPath<State, Int> = toTarget ? \.bytesToTarget : \.bytesToClient
             if toTarget == (direction == .toTarget) {
                 let (allowed, cut) = reserve(received, for: connection, counted)

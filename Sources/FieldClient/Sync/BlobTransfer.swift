@@ -17,6 +17,9 @@ public struct BlobTransfer: Sendable {
     /// the node answered is a flaky link: the next attempt goes on from what the node (or
     /// this device) holds.
     static let attempts = 8
+    /// How long a node leaves an upload that stopped sending before this principal's new
+    /// upload may take it over (`UploadLease.Policy.idle`), and a little more.
+    static let takeover: Duration = .seconds(11)
     /// The most a status or finish answer may hold (a small JSON object).
     static let answerBytes = 1 << 16
 
@@ -152,6 +155,7 @@ public struct BlobTransfer: Sendable {
         guard fstat(fd, &info) == 0 else { throw ClientError(.badArgument, "cannot read \(file): errno \(errno)") }
         let size = UInt64(info.st_size)
         var acknowledged: UInt64 = 0
+        var waited = false
         while held.bytes < size {
             let started = Date()
             let length = sizer.length(remaining: size - held.bytes)
@@ -177,7 +181,15 @@ public struct BlobTransfer: Sendable {
                     try await prove(digest, now)
                     return acknowledged
                 }
-                guard now.bytes != held.bytes else { throw refusal }
+                if now.bytes == held.bytes {
+                    // An earlier upload of ours holds the blob: one whose link died without the
+                    // node noticing. The node gives its lease to us once it has been idle for
+                    // `takeover` (SPEC §7.2): wait that long once rather than fail the sync.
+                    guard !waited else { throw refusal }
+                    waited = true
+                    try await Task.sleep(for: Self.takeover)
+                    continue
+                }
                 held = now
                 continue
             }

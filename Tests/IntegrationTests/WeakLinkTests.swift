@@ -1,0 +1,160 @@
+import FieldModel
+import FieldTestSupport
+import Foundation
+import Testing
+
+/// Weak links (H2): a photo over a link of a few KB/s moves at every sync, whatever cuts
+/// the sync short, and is complete after enough of them; through the real node and the
+/// real `fieldsync`, the link a throttled `CuttingProxy`.
+@Suite(.serialized) struct WeakLinkTests {
+    @Test("a 320 KB photo over an 8 KB/s link, each sync cut after 6 s, completes across syncs, each one moving it on")
+    func weakLinkCompletesAcrossSyncs() throws {
+        // The shape of a 5 MB photo at 2 KB/s (43 min, cut by the end of each stop), in
+        // under a minute: ~40 s of transfer in 12-second syncs.
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        let size = 320_000
+        let digest = try BlobTests.randomFile(field.folder.path + "/fan.jpg", bytes: size, seed: 77)
+        try e17.ok("photo", t, field.folder.path + "/fan.jpg")
+        let proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 8_000)
+        defer { proxy.stop() }
+        try e17.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
+
+        var held: [Int] = []
+        var completed = false
+        let started = Date()
+        for _ in 1...8 {
+            let sync = try RunningCommand(e17, "sync")
+            let ended = sync.wait(upTo: 6)
+            if !ended { sync.kill() }
+            // What the cut connection still carried reaches the node, then it stays put.
+            let now = NodeBlobs.settled(field, digest)
+            held.append(now)
+            #expect(!sync.stderr.contains("HTTPClient"), "\(sync.stderr)")
+            if ended {
+                #expect(sync.status == 0, "\(sync.stderr)")
+                completed = true
+                break
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        print("weak link: \(size) bytes at 8 KB/s in \(held.count) syncs, \(Int(seconds)) s; node held after each: \(held)")
+        #expect(completed)
+        // Every sync moved the photo on (no attempt started over or stood still) until the
+        // node held it whole; a last one may only hear so (the one before was cut after
+        // the node verified it, before its answer arrived).
+        let moving = held.prefix { $0 < size }
+        #expect(moving.count >= 2, "a 40 s transfer in 6 s syncs takes several: \(held)")
+        #expect(zip(held, held.dropFirst()).allSatisfy { $0 < $1 || $0 == size }, "\(held)")
+        #expect(held.last == size)
+        let stored = try Data(contentsOf: URL(fileURLWithPath: NodeBlobs.complete(field, digest)))
+        #expect(SHA256.hash(stored) == digest)
+    }
+}
+
+/// What the node holds of a blob, read from its data folder.
+enum NodeBlobs {
+    static func complete(_ field: Field, _ digest: Digest) -> String {
+        "\(field.node.data)/blobs/\(digest.hex.prefix(2))/\(digest.hex)"
+    }
+
+    /// Bytes held: the whole blob, or its partial upload, or 0.
+    static func held(_ field: Field, _ digest: Digest) -> Int {
+        for path in [complete(field, digest), "\(field.node.data)/partial/\(digest.hex)"] {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber { return size.intValue }
+        }
+        return 0
+    }
+
+    /// Bytes held once they stopped changing for a second (at most 15 s).
+    static func settled(_ field: Field, _ digest: Digest) -> Int {
+        var last = held(field, digest)
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            Thread.sleep(forTimeInterval: 1)
+            let now = held(field, digest)
+            if now == last { return now }
+            last = now
+        }
+        return last
+    }
+
+    /// Waits until the node holds at least `bytes` of the blob; false after `seconds`.
+    static func wait(_ field: Field, _ digest: Digest, holds bytes: Int, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if held(field, digest) >= bytes { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return false
+    }
+}
+
+/// A `fieldsync` command running in the background, which the test may stop as a dead
+/// battery would (SIGKILL).
+final class RunningCommand: @unchecked Sendable {
+    // Safe: the output is read by the reader threads into `LockedBytes`; the process is
+    // touched from the test's thread only.
+    private let process = Process()
+    private let out = LockedBytes()
+    private let err = LockedBytes()
+
+    init(_ engineer: Engineer, _ args: String...) throws {
+        process.executableURL = URL(fileURLWithPath: Binaries.path("fieldsync"))
+        process.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "FIELDSYNC_TEST_CRASH")
+        env["FIELDSYNC_HOME"] = engineer.home
+        process.environment = env
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        try process.run()
+        for (pipe, box) in [(outPipe, out), (errPipe, err)] {
+            Thread { box.set(pipe.fileHandleForReading.readDataToEndOfFile()) }.start()
+        }
+    }
+
+    /// Waits for the command to end; false if it still runs after `seconds`.
+    func wait(upTo seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        return !process.isRunning
+    }
+
+    func kill() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    var status: Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    var stderr: String {
+        process.waitUntilExit()
+        return String(decoding: err.wait(), as: UTF8.self)
+    }
+}
+
+/// Bytes a reader thread sets once.
+final class LockedBytes: @unchecked Sendable {
+    // Safe: every access goes through `lock`.
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ d: Data) { lock.withLock { data = d } }
+    func wait() -> Data {
+        while true {
+            if let d = lock.withLock({ data }) { return d }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+}
+
+extension Field {
+    /// The node's port, for a proxy in front of it.
+    var nodePort: Int { Int(node.url.split(separator: ":").last ?? "") ?? 0 }
+}

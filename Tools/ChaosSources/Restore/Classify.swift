@@ -45,6 +45,11 @@ struct Classify {
         }
     }
 
+    /// The device that attached the photo whose SHA-256 begins with `prefix`.
+    func owner(ofPhoto prefix: String) -> String? {
+        photoOwner.first { $0.key.hasPrefix(prefix) }?.value
+    }
+
     /// Whether `findings` (all of the campaign's) are expected, in order.
     func sort(_ findings: [String]) -> [Bool] {
         // Devices whose syncs central refuses for a lost central op made again (the known

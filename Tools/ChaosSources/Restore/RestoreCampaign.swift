@@ -228,6 +228,7 @@ enum RestoreCampaign {
         let findings = Findings()
         var expected: [String] = []
         let all = end.all
+        var stuck: Set<String> = []
         for (finding, isExpected) in zip(all, sorted.sort(all)) {
             if isExpected {
                 expected.append(finding)
@@ -235,6 +236,13 @@ enum RestoreCampaign {
                 var text = finding
                 if finding.contains("reused a counter"), let id = droppedIDs.first(where: { finding.contains("op \($0) ") }) {
                     text = "[stuck] " + finding + " (\(id) was lost by its maker and the node to restores; a device that had pulled it keeps it, its maker then made another op under that id, and that device can no longer sync)"
+                }
+                if text.hasPrefix("[stuck]"), let name = rig.replicas.map(\.name).first(where: { finding.contains(" \($0)'s ") || finding.contains("] \($0):") }) {
+                    stuck.insert(name)
+                } else if let name = stuck.first(where: { text.contains(": \($0) has state") || text.contains("] \($0): fieldsync fetch") }) {
+                    text += " (follows from \(name)'s stuck sync)"
+                } else if text.hasPrefix("[blob]"), let prefix = text.split(separator: " ").dropFirst().first, let owner = sorted.owner(ofPhoto: String(prefix)), stuck.contains(owner) {
+                    text += " (attached on \(owner), whose sync is stuck)"
                 }
                 findings.add(text.contains(reproduce) ? text : "\(text) — \(reproduce)")
             }

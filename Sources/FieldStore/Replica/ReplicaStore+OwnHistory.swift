@@ -54,6 +54,12 @@ extension ReplicaStore {
                 maker.observe(op.stamp, now: now)
                 maker.skip(past: op.id.counter)
             }
+            if let first = firstConflict {
+                // The moved ops go right after the node's: numbering them after the old
+                // counter would leave a hole the node could never fill (a counter gap at
+                // every later push).
+                maker = OpMaker(clock: maker.clock, nextCounter: max(first, (mine.last?.id.counter ?? 0) &+ 1))
+            }
             var renumbering = OpRenumbering()
             for op in moving {
                 let moved = renumbering.move(op, with: &maker)

@@ -25,8 +25,14 @@ package enum Binaries {
 
     /// Runs `binary` with `args` and environment `env` (added to this process's) to the end.
     package static func run(_ binary: String, _ args: [String], env extra: [String: String] = [:]) throws -> ProcessResult {
+        try run(executable: path(binary), args, env: extra)
+    }
+
+    /// Runs the executable at `executable` to the end, with no standard input; `env` is
+    /// added to this process's environment, less the crash hook.
+    package static func run(executable: String, _ args: [String], env extra: [String: String] = [:]) throws -> ProcessResult {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: path(binary))
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "FIELDSYNC_TEST_CRASH")
@@ -35,6 +41,7 @@ package enum Binaries {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        p.standardInput = FileHandle.nullDevice
         try p.run()
         // Read both pipes concurrently so neither fills up and blocks the child.
         let errData = LockedData()

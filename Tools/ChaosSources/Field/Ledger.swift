@@ -1,3 +1,4 @@
+import FieldTestSupport
 import Foundation
 
 /// The end-of-campaign checks: every op a replica recorded is on the node exactly once

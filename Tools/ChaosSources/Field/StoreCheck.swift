@@ -1,3 +1,4 @@
+import FieldTestSupport
 import Foundation
 
 /// After the kills: the node's and every replica's own integrity check (SQLite, op

@@ -1,4 +1,5 @@
 import FieldWire
+import FieldTestSupport
 import Foundation
 
 /// Hellos whose clock is the node's own plus 2^63 ms (and a few ms around it, since the

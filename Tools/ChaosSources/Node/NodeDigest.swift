@@ -1,4 +1,5 @@
 import FieldModel
+import FieldTestSupport
 import Foundation
 import GRDB
 

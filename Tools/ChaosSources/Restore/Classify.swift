@@ -1,3 +1,4 @@
+import FieldTestSupport
 import Foundation
 
 /// Sorts the restore campaign's findings: what follows from central ops a node restore

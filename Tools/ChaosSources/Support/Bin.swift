@@ -33,39 +33,12 @@ enum Bin {
 
     /// Runs `name` with `args` to the end; `env` is added to this process's environment.
     static func run(_ name: String, _ args: [String], env extra: [String: String] = [:]) throws -> Ran {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path(name))
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "FIELDSYNC_TEST_CRASH")
-        for (k, v) in extra { env[k] = v }
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let errData = LockedBytes()
-        let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while !errData.isSet { usleep(500) }
-        return Ran(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self),
-                   killedBySignal: p.terminationReason == .uncaughtSignal)
+        try Binaries.run(executable: path(name), args, env: extra)
     }
 }
 
 /// What a finished command left.
-struct Ran: Sendable {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-    let killedBySignal: Bool
-
-    var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
-    var object: [String: Any] { json as? [String: Any] ?? [:] }
-}
+typealias Ran = ProcessResult
 
 final class LockedFolder: @unchecked Sendable {
     // @unchecked: every access goes through `lock`.
@@ -75,11 +48,3 @@ final class LockedFolder: @unchecked Sendable {
     var value: String? { lock.withLock { folder } }
 }
 
-final class LockedBytes: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private let lock = NSLock()
-    private var data: Data?
-    func set(_ d: Data) { lock.withLock { data = d } }
-    var isSet: Bool { lock.withLock { data != nil } }
-    var value: Data { lock.withLock { data ?? Data() } }
-}

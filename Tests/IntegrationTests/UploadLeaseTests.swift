@@ -7,24 +7,39 @@ import Testing
 /// no longer locks the photo until the node's kernel resets the connection; the device
 /// says in plain words that the link stalled, and its next sync takes the upload over.
 @Suite(.serialized) struct UploadLeaseTests {
+    /// A node, E17 with a 600 KB photo syncing through a 16 KB/s proxy that goes silent
+    /// once the node holds 100 KB of it (past the first, measuring chunk).
+    struct SilentUpload {
+        let field: Field
+        let e17: Engineer
+        let token: String
+        let proxy: CuttingProxy
+        let sync: RunningCommand
+        let digest: Digest
+        static let size = 600_000
+
+        init(seed: UInt64) throws {
+            field = try Field()
+            let t = try field.dispatch("E17")
+            e17 = try field.engineer("E17")
+            try e17.ok("sync")
+            let photo = field.folder.path + "/photo-\(seed).jpg"
+            digest = try BlobTests.randomFile(photo, bytes: Self.size, seed: seed)
+            try e17.ok("photo", t, photo)
+            token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
+            proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 16_000)
+            try e17.ok("login", "--node", proxy.url, "--token", token)
+            sync = try RunningCommand(e17, "sync")
+            #expect(NodeBlobs.wait(field, digest, holds: 100_000, seconds: 30))
+            proxy.blackHole()
+        }
+    }
+
     @Test("a link that goes silent mid-upload: the sync says so in plain words within 35 s; a sync over a good link then finishes the photo at once")
     func stallThenTakeover() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        let size = 600_000
-        let digest = try BlobTests.randomFile(field.folder.path + "/fan.jpg", bytes: size, seed: 78)
-        try e17.ok("photo", t, field.folder.path + "/fan.jpg")
-        let token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
-        let proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 16_000)
-        defer { proxy.stop() }
-        try e17.ok("login", "--node", proxy.url, "--token", token)
-
-        let sync = try RunningCommand(e17, "sync")
-        // Past the first (measuring) chunk, then the link goes silent.
-        #expect(NodeBlobs.wait(field, digest, holds: 100_000, seconds: 30))
-        proxy.blackHole()
+        let upload = try SilentUpload(seed: 78)
+        defer { upload.proxy.stop() }
+        let (field, e17, token, sync, digest, size) = (upload.field, upload.e17, upload.token, upload.sync, upload.digest, SilentUpload.size)
         let silent = Date()
         #expect(sync.wait(upTo: 60))
         let noticed = Date().timeIntervalSince(silent)
@@ -52,22 +67,10 @@ import Testing
 
     @Test("a device that vanished mid-upload (killed, link silent): its next sync waits out the lease once and finishes; the old writer, woken, changes nothing")
     func vanishedDeviceTakeover() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        let size = 600_000
-        let digest = try BlobTests.randomFile(field.folder.path + "/pump.jpg", bytes: size, seed: 79)
-        try e17.ok("photo", t, field.folder.path + "/pump.jpg")
-        let token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
-        let proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 16_000)
-        defer { proxy.stop() }
-        try e17.ok("login", "--node", proxy.url, "--token", token)
-
-        let sync = try RunningCommand(e17, "sync")
-        #expect(NodeBlobs.wait(field, digest, holds: 100_000, seconds: 30))
-        proxy.blackHole()
-        sync.kill()
+        let upload = try SilentUpload(seed: 79)
+        defer { upload.proxy.stop() }
+        let (field, e17, token, proxy, digest, size) = (upload.field, upload.e17, upload.token, upload.proxy, upload.digest, SilentUpload.size)
+        upload.sync.kill()
         // Before the change, every sync now failed: "another upload of blob … is in progress".
         try e17.ok("login", "--node", field.node.url, "--token", token)
         let again = Date()

@@ -29,6 +29,10 @@ package enum VectorCatalog {
     static let created = op(1, .ticketCreated(TicketCreated(
         customer: "Acme Foods", site: "Plant 3", asset: "CH-0192", deviceModel: "Chiller X2", category: "repair",
         fault: "Compressor trips on high pressure", priority: "high", assignee: "E17", at: t0)), by: central)
+    /// An op another device made, as a node serves it with its voucher (SPEC §3.10).
+    static let vouched = op(3, .note(Note(text: "bearing noisy", at: t0)), by: ReplicaID("e21-9c9c")!)
+    /// The voucher key of the vectors: 32 bytes of 0x0b (a node's is random and secret).
+    package static let voucherKey = [UInt8](repeating: 0x0b, count: 32)
     static let h1 = SHA256.hash(Array("photo".utf8))
     static let h2 = SHA256.hash(Array("summary".utf8))
 
@@ -94,6 +98,10 @@ package enum VectorCatalog {
                    compress: false),
             Vector(name: "pull-page-with-checksums", about: "a pull page followed by the op-checksums of its one op; the checksums cover the pull page (covers byte 05)",
                    messages: OpChecksums.attach(to: [.pullPage(PullPage(ops: [created], nextCursor: [0x01, 0x01], more: false))]),
+                   compress: false),
+            Vector(name: "pull-page-with-vouchers", about: "a pull page of two ops and op-vouchers (type 8, SPEC §3.10): the first vouched for as owned by E17 under the key of 32 bytes 0x0b, the second without (00)",
+                   messages: [.pullPage(PullPage(ops: [vouched, created], nextCursor: [0x01, 0x02], more: false)),
+                              OpVouchers(covers: .pullPage, vouchers: [OpVoucher(for: vouched, owner: "E17", key: voucherKey), nil]).message],
                    compress: false),
         ]
         for (raw, _) in ErrorCode.names.sorted(by: { $0.key < $1.key }) {

@@ -17,4 +17,6 @@ public enum WireLimits {
     public static let maxReplicas = 100_000
     /// Longest node incarnation in a hello: 64 bytes.
     public static let maxIncarnationBytes = 64
+    /// Longest principal name an op-vouchers message may carry (SPEC §3.10).
+    public static let maxPrincipalBytes = 128
 }

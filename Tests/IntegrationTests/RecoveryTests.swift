@@ -89,21 +89,83 @@ import Testing
         try e17.ok("part", "add", t1, "FAN-220", "--qty", "1")
         try e17.ok("sync")
 
-        // The tablet is restored from the backup, and the engineer goes on working.
+        // The tablet is restored from the backup, and the engineer goes on working. Its
+        // file is a copy: it says so, and records under a new id from now on (SPEC §9.3).
+        let before = try #require(try e17.ok("status", "--json").object["replica"] as? String)
         try copy(backup, to: e17.home)
-        try e17.ok("note", t1, "b3")
+        let first = try e17.ok("note", t1, "b3")
+        #expect(first.stderr.contains("is a copy"), "\(first.stderr)")
         try e17.ok("note", t1, "b4")
+        let after = try #require(try e17.ok("status", "--json").object["replica"] as? String)
+        #expect(after != before && after.hasPrefix("e17-"))
         let sync = try e17.run("sync", "--json")
         #expect(sync.status == 0, "\(sync.stderr)")
-        #expect(sync.object["ownOpsRestored"] as? Int == 2)
-        #expect((sync.object["renumbered"] as? [String: String])?.count == 2)
+        #expect(sync.object["pushed"] as? Int == 2)
+        // Each once. (b3 may sort before b2: the copy never saw b2, and stamps within one
+        // second order by their logical counters.)
         let central = try field.central(t1)
-        #expect(notes(central) == ["b1", "b2", "b3", "b4"])
+        #expect(notes(central).sorted() == ["b1", "b2", "b3", "b4"])
         #expect((central["parts"] as? [Any])?.count == 1)
-        #expect(notes(try e17.show(t1)) == ["b1", "b2", "b3", "b4"])
+        #expect(notes(try e17.show(t1)) == notes(central))
         #expect(try e17.digest(t1) == central["digest"] as? String)
         try e17.ok("note", t1, "b5")
-        #expect(try e17.run("sync", "--json").object["pushed"] as? Int == 1)
-        #expect(notes(try field.central(t1)) == ["b1", "b2", "b3", "b4", "b5"])
+        let last = try e17.run("sync", "--json")
+        #expect(last.object["pushed"] as? Int == 1, "\(last.stdout) \(last.stderr)")
+        #expect(notes(try field.central(t1)).sorted() == ["b1", "b2", "b3", "b4", "b5"])
+    }
+
+    @Test("central and a device both restored: what another device had pulled comes back, and no id is used twice")
+    func bothRestored() throws {
+        let field = try Field()
+        let t1 = try field.dispatch("E17")
+        let token = try field.token("E17")
+        // Two devices of one engineer (a tablet and a phone).
+        let tablet = Engineer(name: "tablet", home: field.folder.path + "/tablet")
+        let phone = Engineer(name: "phone", home: field.folder.path + "/phone")
+        for e in [tablet, phone] {
+            try e.ok("init", "--engineer", "E17")
+            try relogin(e, field, token: token)
+            try e.ok("sync")
+        }
+        let nodeBackup = field.folder.path + "/node-backup"
+        let tabletBackup = field.folder.path + "/tablet-backup"
+        try field.restartNode { try copy($0, to: nodeBackup) }
+        try copy(tablet.home, to: tabletBackup)
+        for e in [tablet, phone] { try relogin(e, field, token: token) }
+
+        // After both backups: the tablet records c1, dispatch sets the priority at central,
+        // and the phone pulls both.
+        try tablet.ok("note", t1, "c1")
+        try tablet.ok("sync")
+        let set = try field.node.admin("ticket", "set", t1, "priority", "urgent")
+        #expect(set.status == 0, "\(set.stderr)")
+        try phone.ok("sync")
+        #expect(notes(try phone.show(t1)) == ["c1"])
+
+        // Both central and the tablet are put back: neither holds c1 nor the priority.
+        try field.restartNode { try copy(nodeBackup, to: $0) }
+        try copy(tabletBackup, to: tablet.home)
+        for e in [tablet, phone] { try relogin(e, field, token: token) }
+        #expect(notes(try field.central(t1)).isEmpty)
+
+        // The tablet records c2 first: under a new id, so it cannot reuse c1's.
+        try tablet.ok("note", t1, "c2")
+        try field.node.admin("ticket", "set", t1, "site", "Plant 4")
+        try tablet.ok("sync")
+        // The phone gives back c1 and central's own priority change, with the node's vouchers.
+        let sync = try phone.run("sync", "--json")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.object["givenBack"] as? Int == 2, "\(sync.stdout)")
+        let central = try field.central(t1)
+        #expect(Set(notes(central)) == ["c1", "c2"])
+        let fields = try #require(central["fields"] as? [String: String])
+        #expect(fields["priority"] == "urgent")
+        #expect(fields["site"] == "Plant 4")
+        try tablet.ok("sync")
+        try phone.ok("sync")
+        #expect(try tablet.digest(t1) == central["digest"] as? String)
+        #expect(try phone.digest(t1) == central["digest"] as? String)
+        // Given back once: the next syncs give nothing back.
+        #expect(try phone.run("sync", "--json").object["givenBack"] as? Int == 0)
     }
 }

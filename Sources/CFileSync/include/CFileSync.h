@@ -8,4 +8,9 @@
 /// system does not support it; durability still comes from fsync.
 int fieldsync_start_writeback(int fd, int64_t offset, int64_t length);
 
+/// The file's inode number and birth time (statx), which a copy of the file does not
+/// keep: a store restored from a backup or copied to another disk is a new file. Returns
+/// 0, with birth time 0.0 where the file system does not record one, or -1 with errno.
+int fieldsync_file_identity(const char *path, uint64_t *inode, int64_t *birth_seconds, uint32_t *birth_nanoseconds);
+
 #endif

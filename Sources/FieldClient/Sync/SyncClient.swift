@@ -26,6 +26,11 @@ public struct SyncReport: Sendable, Codable {
     public var renumbered: [String: String] = [:]
     /// Ops the node had lost (it was restored from a backup) and this device sent again.
     public var resent = 0
+    /// Ops of other replicas (other devices', central's) a node restored from a backup had
+    /// lost and this device gave back, with the node's vouchers (SPEC §9.4).
+    public var givenBack = 0
+    /// Why the node would not take them back, if it would not (they stay here).
+    public var givenBackRefused: String?
     /// The node started anew since the last sync (a restart, or a restore): what it
     /// holds of this device's photos is asked again.
     public var nodeRestarted = false
@@ -54,16 +59,35 @@ public struct SyncClient: Sendable {
         // Rounds in which the node and this device disagreed on this device's history
         // (one of them restored from a backup): each resolves it, so a few are enough.
         var recoveries = 0
+        // Giving back to a restored node (SPEC §9.4): what it says it holds of each other
+        // replica this device holds more of, and how far this sync has given back.
+        var giveBack: [ReplicaID: UInt64]?
+        var givenUpTo: [ReplicaID: UInt64] = [:]
+        var lastPrevious: OpID?
         // A damaged replica must not push what it cannot vouch for (its checksums).
         try store.quickCheck()
+        let previousIDs = Set(try store.previousOwnReplicas().keys)
         while true {
             let state = try store.syncState()
-            let ownMax = try store.ownMaxCounter()
-            let ops = try store.unacknowledged(after: state.acked, limit: Self.pushPage)
+            let holdings = try store.holdings()
+            var ops = try store.unacknowledged(after: state.acked, limit: Self.pushPage)
+            let previous = ops.count < Self.pushPage && !previousIDs.isEmpty ? try store.unacknowledgedPrevious(limit: Self.pushPage - ops.count) : []
+            ops += previous
+            var giving: [(Op, OpVoucher)] = []
+            if let after = giveBack, ops.count < Self.pushPage {
+                giving = try store.vouchedOps(after: after, sent: givenUpTo, limit: Self.pushPage - ops.count)
+                if giving.isEmpty, let incarnation = try store.nodeIncarnationSeen() {
+                    try store.noteRecovered(incarnation: incarnation)
+                    giveBack = nil
+                }
+            }
             var messages: [WireMessage] = [
-                .hello(Hello(replica: replica.replicaID, have: VersionVector([replica.replicaID: ownMax]), clock: replica.clock()))
+                .hello(Hello(replica: replica.replicaID, have: VersionVector(holdings), clock: replica.clock()))
             ]
-            if !ops.isEmpty { messages.append(.push(Push(ops: ops))) }
+            if !ops.isEmpty || !giving.isEmpty { messages.append(.push(Push(ops: ops + giving.map(\.0)))) }
+            if !giving.isEmpty {
+                messages.append(OpVouchers(covers: .push, vouchers: ops.map { _ in nil } + giving.map { Optional($0.1) }).message)
+            }
             messages.append(.pullRequest(PullRequest(cursor: state.cursor, maxOps: Self.pullPage)))
             let body = Frame.encode(OpChecksums.attach(to: messages))
             let sentAt = replica.clock()
@@ -81,6 +105,7 @@ public struct SyncClient: Sendable {
                 throw ClientError(.badResponse, "the node's answer holds a damaged op, so nothing of it was kept: \(error.detail); sync again")
             }
             var nodeAck: UInt64?
+            var acks = VersionVector()
             var page: PullPage?
             var nodeHello: Hello?
             var refusal: ErrorMessage?
@@ -89,7 +114,9 @@ public struct SyncClient: Sendable {
                 switch m {
                 case .hello(let h): nodeHello = h
                 // A version vector leaves zeros out: a node that holds nothing of us says so by omission.
-                case .pushAck(let a): nodeAck = a.acked[replica.replicaID]
+                case .pushAck(let a):
+                    nodeAck = a.acked[replica.replicaID]
+                    acks = a.acked
                 case .pullPage(let p): page = p
                 case .push(let p): ownOps += p.ops.filter { $0.id.replica == replica.replicaID }
                 case .error(let e): refusal = e
@@ -97,10 +124,30 @@ public struct SyncClient: Sendable {
                 }
             }
             if let incarnation = nodeHello?.incarnation, try store.noteNodeIncarnation(incarnation) { report.nodeRestarted = true }
+            if !previousIDs.isEmpty, nodeAck != nil { try store.notePreviousAcks(acks) }
+            // Once per incarnation of the node: what it lacks of others' ops held here.
+            if giveBack == nil, let incarnation = nodeHello?.incarnation, !incarnation.isEmpty, nodeAck != nil || refusal == nil,
+                try store.recoveredIncarnation() != incarnation
+            {
+                let lacking = holdings.filter { r, held in r != replica.replicaID && !previousIDs.contains(r) && acks[r] < held }
+                if lacking.isEmpty {
+                    try store.noteRecovered(incarnation: incarnation)
+                } else {
+                    giveBack = Dictionary(uniqueKeysWithValues: lacking.keys.map { ($0, acks[$0]) })
+                }
+            }
             if !ownOps.isEmpty {
                 let adoption = try store.adoptOwnHistory(ownOps, now: try replica.stampTime(receivedAt))
                 report.ownOpsRestored += adoption.restored
                 for (old, new) in adoption.renumbered { report.renumbered[old.description] = new.description }
+            }
+            if let refusal, page == nil, !giving.isEmpty, refusal.code == .forbidden || refusal.code == .malformed || refusal.code == .invalidOp {
+                // The node would not take them back (a node older than vouchers, or a key
+                // lost with its backup): they stay here; the sync goes on without them.
+                report.givenBackRefused = refusal.message
+                if let incarnation = try store.nodeIncarnationSeen() { try store.noteRecovered(incarnation: incarnation) }
+                giveBack = nil
+                continue
             }
             if let refusal, page == nil {
                 // The node and this device disagree on this device's history (one was
@@ -128,17 +175,24 @@ public struct SyncClient: Sendable {
             let ack = min(nodeAck ?? state.acked, ownNow)
             if ack < state.acked { report.resent += Int(state.acked - ack) }
             let pushedNow = ack > state.acked ? Int(ack - state.acked) : 0
+            let vouchers = try OpVouchers.find(for: .pullPage, in: answer)
             try store.commitSyncPage(
-                page.ops, state: SyncState(cursor: page.nextCursor, acked: ack, clockOffset: offset),
+                page.ops, vouchers: vouchers, state: SyncState(cursor: page.nextCursor, acked: ack, clockOffset: offset),
                 now: try replica.stampTime(receivedAt))
-            report.pushed += pushedNow
+            report.pushed += pushedNow + previous.filter { acks[$0.id.replica] >= $0.id.counter }.count
+            report.givenBack += giving.count
+            for (op, _) in giving { givenUpTo[op.id.replica] = max(givenUpTo[op.id.replica] ?? 0, op.id.counter) }
             report.pulled += page.ops.count
             report.milliseconds = Int(Date().timeIntervalSince(started) * 1000)
             progress(report)
             // Go on while the node has more for us, or it holds less of ours than we
             // made and the last round moved (a round that moves nothing would repeat).
             let morePush = ack < ownNow && (ack != state.acked || !ownOps.isEmpty)
-            if !page.more && !morePush { break }
+            // The ids this replica recorded under before a fork: on while each round moves.
+            let nextPrevious = previous.isEmpty ? nil : try store.unacknowledgedPrevious(limit: 1).first?.id
+            let morePrevious = nextPrevious != nil && nextPrevious != lastPrevious
+            lastPrevious = nextPrevious
+            if !page.more && !morePush && !morePrevious && giveBack == nil { break }
         }
         return report
     }

@@ -19,7 +19,12 @@ public func buildApplication(
     clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 ) throws -> some ApplicationProtocol {
     let store = try NodeData.open(configuration.dataDirectory, concurrentReads: true)
-    let sync = SyncService(store: store, pageSize: configuration.pageSize, maxAttachmentBytes: configuration.maxAttachmentBytes, clock: clock)
+    if let old = store.forkedFrom {
+        logger.notice("this data folder is a copy (restored from a backup, or moved to another disk): the node records from now on as \(store.identity.replica), no longer as \(old), so it can never reuse an op id its devices hold")
+    }
+    let sync = SyncService(
+        store: store, pageSize: configuration.pageSize, maxAttachmentBytes: configuration.maxAttachmentBytes,
+        voucherKey: try store.voucherKey(), clock: clock)
     let router = Router(context: NodeRequestContext.self)
     var shapes = RouteShapes()
     for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync")] + BlobRoutes.shapes.map({ ($0.0, "/v1/" + $0.1) }) {

@@ -25,12 +25,15 @@ public struct SyncService: Sendable {
     let clock: @Sendable () -> UInt64
     /// New at each start of the node (SPEC §3.2): a restore is always followed by a start.
     let incarnation: String
+    /// Signs the ops this node serves and checks those given back to it (SPEC §3.10).
+    let voucherKey: [UInt8]
 
     public init(
         store: ReplicaStore, pageSize: Int = 5_000, maxAttachmentBytes: UInt64 = NodeLimits.defaultMaxAttachmentBytes,
-        incarnation: String = SyncService.newIncarnation(), clock: @escaping @Sendable () -> UInt64
+        incarnation: String = SyncService.newIncarnation(), voucherKey: [UInt8] = [], clock: @escaping @Sendable () -> UInt64
     ) {
         self.store = store
+        self.voucherKey = voucherKey
         self.pageSize = pageSize
         self.maxAttachmentBytes = maxAttachmentBytes
         self.incarnation = incarnation
@@ -60,6 +63,10 @@ public struct SyncService: Sendable {
         var hello: Hello?
         var push: [Op] = []
         var pull: PullRequest?
+        let vouchers: [OpVoucher?]?
+        do { vouchers = try OpVouchers.find(for: .push, in: messages) } catch {
+            return refusal(.malformed, "the sync message could not be read: \(error)", replica: "?")
+        }
         for m in messages {
             switch m {
             case .hello(let h): hello = h
@@ -77,7 +84,7 @@ public struct SyncService: Sendable {
         }
         do {
             let ingested = try store.ingest(
-                push, from: principal, replica: hello.replica, now: now, clockOffset: clockOffset,
+                push, vouchers: vouchers, voucherKey: voucherKey, from: principal, replica: hello.replica, now: now, clockOffset: clockOffset,
                 maxAttachmentBytes: maxAttachmentBytes)
             var reply: [WireMessage] = []
             if !ingested.quarantined.isEmpty {
@@ -87,7 +94,11 @@ public struct SyncService: Sendable {
                     message: "\(ingested.quarantined.count) op(s) on tickets not assigned to \(principal.name) were refused and kept in quarantine for dispatch (\(ids))")))
             }
             reply.append(.hello(Hello(replica: store.identity.replica, clock: now, incarnation: incarnation)))
-            reply.append(.pushAck(PushAck(acked: VersionVector(ingested.acked))))
+            // Beside what the push moved: what the node holds of every other replica the
+            // device says it holds, so a device can give back what a restore took (SPEC §9.4).
+            var acked = try store.held(of: hello.have.counters.keys.filter { ingested.acked[$0] == nil })
+            acked.merge(ingested.acked) { _, pushed in pushed }
+            reply.append(.pushAck(PushAck(acked: VersionVector(acked))))
             // A device that holds less of its own history than the node (restored from a
             // backup) gets it back, so it numbers its next ops after it.
             let held = ingested.acked[hello.replica] ?? 0
@@ -101,6 +112,9 @@ public struct SyncService: Sendable {
                 opsOut = page.ops.count
                 let next = NodeCursor(seq: page.next, check: page.nextCheck).encode()
                 reply.append(.pullPage(PullPage(ops: page.ops, nextCursor: next, more: page.more)))
+                if !voucherKey.isEmpty {
+                    reply.append(OpVouchers(covers: .pullPage, vouchers: try store.vouchers(for: page.ops, key: voucherKey)).message)
+                }
             }
             let refused = !ingested.quarantined.isEmpty
             return Outcome(
@@ -145,7 +159,9 @@ public struct SyncService: Sendable {
         var reply: [WireMessage] = [.error(ErrorMessage(code: code, message: error.message))]
         if let held = try? store.held(of: hello.replica) {
             reply.append(.hello(Hello(replica: store.identity.replica, clock: clock(), incarnation: incarnation)))
-            reply.append(.pushAck(PushAck(acked: VersionVector([hello.replica: held]))))
+            var acked = (try? store.held(of: Set(hello.have.counters.keys).union(push.map(\.id.replica)))) ?? [:]
+            acked[hello.replica] = held
+            reply.append(.pushAck(PushAck(acked: VersionVector(acked))))
             let firstPushed = push.filter { $0.id.replica == hello.replica }.map(\.id.counter).min() ?? .max
             let first = min(hello.have[hello.replica] &+ 1, firstPushed)
             if first <= held, let ops = try? store.ownOps(of: hello.replica, from: first, limit: pageSize), !ops.isEmpty {

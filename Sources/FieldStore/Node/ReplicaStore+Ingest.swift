@@ -22,19 +22,37 @@ extension ReplicaStore {
     /// content) nothing changes. `clockOffset` (node minus device, ms, measured at this
     /// sync) is kept in the same transaction. Attachments may declare at most
     /// `maxAttachmentBytes`.
+    ///
+    /// `vouchers` (one per op, SPEC §3.10) let a device give back ops of other replicas
+    /// that this node served before and lost to a restore: each must be this node's
+    /// voucher under `voucherKey`. They are stored under their replica's owner as the
+    /// voucher names it, and may leave gaps (a device holds only the ops of its tickets).
     public func ingest(
-        _ ops: [Op], from pusher: Principal, replica: ReplicaID, now: UInt64, clockOffset: Int64? = nil,
-        maxAttachmentBytes: UInt64 = .max
+        _ ops: [Op], vouchers: [OpVoucher?]? = nil, voucherKey: [UInt8] = [], from pusher: Principal, replica: ReplicaID,
+        now: UInt64, clockOffset: Int64? = nil, maxAttachmentBytes: UInt64 = .max
     ) throws(StoreError) -> IngestResult {
+        // The owner each vouched op's voucher names, checked before anything else.
+        var vouchedOwner: [OpID: String] = [:]
+        if let vouchers {
+            guard vouchers.count == ops.count else {
+                throw StoreError(.invalidOp, "\(vouchers.count) vouchers came with \(ops.count) ops")
+            }
+            for (op, voucher) in zip(ops, vouchers) {
+                guard let voucher else { continue }
+                guard !voucherKey.isEmpty, voucher.vouches(for: op, key: voucherKey) else {
+                    throw StoreError(
+                        .forbidden,
+                        "op \(op.id) came with a voucher this node did not make (or the op was changed since): nothing was stored")
+                }
+                vouchedOwner[op.id] = voucher.owner
+            }
+        }
         for op in ops {
             do { try op.validate() } catch { throw StoreError.invalid(error) }
             if op.stamp.wallMillis > now &+ HybridClock.maxForwardDrift {
                 throw StoreError(
                     .futureStamp,
                     "op \(op.id) is stamped \((op.stamp.wallMillis - now) / 60_000) min ahead of the node's clock (limit \(HybridClock.maxForwardDrift / 60_000) min): set the device's clock and sync again")
-            }
-            if pusher.role == .engineer && op.id.replica != replica {
-                throw StoreError(.forbidden, "a device pushes only its own ops: \(op.id) is not from \(replica)")
             }
             if case .attachmentAdded(let a) = op.body, a.byteSize > maxAttachmentBytes {
                 throw StoreError(
@@ -51,18 +69,49 @@ extension ReplicaStore {
             // Ownership first, for every replica the push names: a refusal here must come
             // before anything, quarantine included, is written or counted.
             var held: [ReplicaID: UInt64] = [:]
+            // Replicas whose ops all came with vouchers, and the owner the vouchers name.
+            var recovered: [ReplicaID: String] = [:]
             for replicaID in replicas {
-                if replicaID == identity.replica {
+                let theirs = byReplica[replicaID] ?? []
+                let owners = Set(theirs.compactMap { vouchedOwner[$0.id] })
+                let vouched = !theirs.isEmpty && owners.count == 1 && theirs.allSatisfy { vouchedOwner[$0.id] != nil }
+                if replicaID == identity.replica && !vouched {
                     throw StoreError(.forbidden, "replica \(replicaID) is this node's own: no device may push or sync under it")
                 }
                 let progress = try ReplicaProgress.get(replicaID, db)
-                if let owner = progress?.owner, owner != pusher.name {
+                let owner = vouched ? owners.first! : pusher.name
+                if let recorded = progress?.owner, recorded != owner {
                     throw StoreError(.forbidden, "replica \(replicaID) belongs to another principal, not \(pusher.name): each device syncs with its own engineer's token")
                 }
+                // An engineer's device names its new ids after its engineer: it may not claim
+                // one the node does not know under another name.
+                if !vouched && progress == nil && pusher.role == .engineer && replicaID != replica
+                    && !replicaID.rawValue.hasPrefix(pusher.name.lowercased() + "-")
+                {
+                    throw StoreError(.forbidden, "a device pushes only its own ops: \(replicaID) is not from \(replica)")
+                }
+                if vouched { recovered[replicaID] = owner }
                 held[replicaID] = progress?.acked ?? 0
             }
             for replicaID in replicas {
                 let acked = held[replicaID] ?? 0
+                if let owner = recovered[replicaID] {
+                    // Given back after a restore: stored where not held, gaps and all.
+                    var seen: Set<UInt64> = []
+                    for op in byReplica[replicaID] ?? [] where seen.insert(op.id.counter).inserted {
+                        let stored = try OpRows.op(op.id, db) != nil
+                        if op.id.counter <= acked || stored {
+                            try Self.checkResent(op, db)
+                            result.duplicates += 1
+                        } else {
+                            fresh.append(op)
+                        }
+                    }
+                    let next = try OpRows.contiguousEnd(of: replicaID, after: acked, also: Set((byReplica[replicaID] ?? []).map(\.id.counter)), db)
+                    result.acked[replicaID] = next
+                    try ReplicaProgress.advance(replicaID, to: next, owner: owner, db)
+                    continue
+                }
                 var new: [UInt64: Op] = [:]
                 for op in byReplica[replicaID] ?? [] {
                     if op.id.counter <= acked {
@@ -86,12 +135,19 @@ extension ReplicaStore {
                         .counterGap,
                         "ops of \(replicaID) skip counter \(next + 1) (the node holds up to \(acked)): push every op from \(acked + 1) on")
                 }
+                // Ops past these that a device gave back after a restore are held too.
+                next = try OpRows.contiguousEnd(of: replicaID, after: next, db)
                 result.acked[replicaID] = next
                 try ReplicaProgress.advance(replicaID, to: next, owner: pusher.name, db)
             }
             var allowed: [Op] = []
             var inScope: [EntityID: Bool] = [:]
             for op in fresh {
+                // A vouched op was in this node's log before: it goes back there.
+                if recovered[op.id.replica] != nil {
+                    allowed.append(op)
+                    continue
+                }
                 let ok = try inScope[op.subject] ?? Scope.allows(pusher, ticket: op.subject, db)
                 inScope[op.subject] = ok
                 if ok {

@@ -143,3 +143,20 @@ extension ReplicaStore {
         }
     }
 }
+
+extension OpRows {
+    /// The end of the run of `replica`'s counters held from `after + 1` on (in the log, or
+    /// in `also`, about to be stored): `after` when the next is not held.
+    static func contiguousEnd(of replica: ReplicaID, after: UInt64, also: Set<UInt64> = [], _ db: Database) throws -> UInt64 {
+        var next = after
+        while true {
+            let stored = try UInt64.fetchAll(
+                try db.cachedStatement(sql: "SELECT counter FROM ops WHERE replica = ? AND counter > ? ORDER BY counter LIMIT 1000"),
+                arguments: [replica.rawValue, Int64(bitPattern: next)])
+            let before = next
+            var run = Set(stored).union(also.filter { $0 > next })
+            while run.remove(next + 1) != nil { next += 1 }
+            if next == before || stored.count < 1000 { return next }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import FieldWire
 import Foundation
 import FieldModel
 import GRDB
@@ -56,11 +57,13 @@ extension ReplicaStore {
     /// Commits a pulled page, the new cursor, the node's ack and clock offset together:
     /// after a crash either all of them are in the replica or none.
     @discardableResult
-    /// `checksums`: the page's op-checksums (SPEC §3.9), if the node sent them.
+    /// `checksums`: the page's op-checksums (SPEC §3.9), if the node sent them; `vouchers`
+    /// its op-vouchers (SPEC §3.10), kept beside the ops.
     public func commitSyncPage(
-        _ ops: [Op], checksums: [OpChecksum]? = nil, state: SyncState, now: UInt64
+        _ ops: [Op], checksums: [OpChecksum]? = nil, vouchers: [OpVoucher?]? = nil, state: SyncState, now: UInt64
     ) throws(StoreError) -> ApplyResult {
         try apply(ops, checksums: checksums, now: now) { db in
+            if let vouchers { try Self.keepVouchers(ops, vouchers, db) }
             try Meta.set(Self.cursorKey, state.cursor.map { String(format: "%02x", $0) }.joined(), db)
             try Meta.set(Self.ackedKey, String(state.acked), db)
             try Meta.set(Meta.clockOffset, String(state.clockOffset), db)

@@ -21,15 +21,20 @@ public final class ReplicaStore: Sendable {
     let cache = TicketCache()
     public let path: String
     public let identity: ReplicaIdentity
+    /// Set when this open found the file to be a copy (restored from a backup, or copied
+    /// to another disk) and forked the replica: the id it recorded under until now
+    /// (``StoreLineage``, SPEC §9.3).
+    public let forkedFrom: ReplicaID?
 
     /// The env variable a crash test sets to kill the process inside a write transaction
     /// (debug builds only).
     public static let crashTestVariable = "FIELDSYNC_TEST_CRASH"
 
-    private init(db: any DatabaseWriter, path: String, identity: ReplicaIdentity) {
+    private init(db: any DatabaseWriter, path: String, identity: ReplicaIdentity, forkedFrom: ReplicaID? = nil) {
         self.db = db
         self.path = path
         self.identity = identity
+        self.forkedFrom = forkedFrom
     }
 
     /// Creates a new replica file at `path`; refuses if one is there.
@@ -45,6 +50,7 @@ public final class ReplicaStore: Sendable {
                 try Meta.set(Meta.engineer, engineer, db)
                 try Meta.set(Meta.nextCounter, "1", db)
                 try ReplicaProgress.advance(replica, to: 0, owner: ReplicaProgress.selfOwner, db)
+                _ = try StoreLineage.check(path: path, db)
             }
         }
         return ReplicaStore(db: queue, path: path, identity: identity)
@@ -57,6 +63,10 @@ public final class ReplicaStore: Sendable {
             throw StoreError(.notInitialised, "no replica at \(path): run `fieldsync init --engineer ID` first")
         }
         let queue = try connect(path, concurrentReads: concurrentReads)
+        // A full disk cannot record the fork: the store then opens for reading as it is,
+        // and forks at the first open that can write (nothing is recorded before).
+        let copied = (try? queue.read { db in try Meta.get(StoreLineage.fileKey, db) != StoreLineage.identity(of: path) }) ?? false
+        let forkedFrom = copied ? try? queue.write { db in try StoreLineage.check(path: path, db) } : nil
         let identity = try guarded(path) {
             try queue.read { db -> ReplicaIdentity? in
                 guard let raw = try Meta.get(Meta.replica, db), let replica = ReplicaID(raw),
@@ -68,7 +78,7 @@ public final class ReplicaStore: Sendable {
         guard let identity else {
             throw StoreError(.damaged, "\(path) is not a FieldSync replica (no identity): restore it from a backup or init a new home")
         }
-        return ReplicaStore(db: queue, path: path, identity: identity)
+        return ReplicaStore(db: queue, path: path, identity: identity, forkedFrom: forkedFrom ?? nil)
     }
 
     /// Opens the file. On a full disk a device still opens its replica, so `show` and the

@@ -172,6 +172,23 @@ enum ReplicaSchema {
             let update = try db.makeStatement(sql: "UPDATE ops SET checksum = ? WHERE seq = ?")
             for c in computed { try update.execute(arguments: [c.checksum, c.seq]) }
         }
+        m.registerMigration("v6-lineage") { db in
+            try db.execute(
+                sql: """
+                    -- Replica ids this store recorded under before its file was copied (restored
+                    -- from a backup): it still pushes their unacknowledged ops, and never records
+                    -- under them again (SPEC §9.3). acked: what the node holds of each.
+                    CREATE TABLE own_replicas (
+                        replica TEXT PRIMARY KEY NOT NULL,
+                        acked INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    -- On a device: the node's voucher for an op it served (SPEC §3.10), and the
+                    -- principal the node said owns the op's replica, to give the op back to a
+                    -- node restored from a backup that lost it.
+                    ALTER TABLE ops ADD COLUMN voucher_owner TEXT;
+                    ALTER TABLE ops ADD COLUMN voucher BLOB;
+                    """)
+        }
         return m
     }
 }

@@ -45,7 +45,7 @@ struct Sync: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let replica = try FieldReplica.open(home: global.fieldHome)
+            let replica = announcingFork(try FieldReplica.open(home: global.fieldHome))
             let link = try NodeLink.load(home: replica.home)
             let waiting = try replica.store.unacknowledgedCount(after: try replica.store.syncState().acked)
             let live = isatty(STDERR_FILENO) == 1 && !global.json
@@ -68,6 +68,12 @@ struct Sync: AsyncParsableCommand {
             global.emit(report) {
                 var line = "✓ synced with \(report.node): pushed \(report.pushed), pulled \(report.pulled) ops (\(kb(report.bytesUp)) up, \(kb(report.bytesDown)) down) in \(report.milliseconds) ms"
                 if report.blobsUploaded > 0 { line += "; \(report.blobsUploaded) photo(s)/signature(s) sent, \(mb(report.blobBytesUp))" }
+                if report.resent > 0 || report.givenBack > 0 {
+                    line += "\n↺ the node had lost ops (restored from a backup): \(report.resent) of this device's sent again, \(report.givenBack) of others' given back"
+                }
+                if let why = report.givenBackRefused {
+                    line += "\n⚠ the node would not take back others' ops it had lost (\(why)); they stay on this device"
+                }
                 if report.clockOffsetMs.magnitude > 120_000 {
                     line += "\n⚠ this device's clock is \(ClockOffset.minutes(report.clockOffsetMs)) min \(report.clockOffsetMs > 0 ? "slow" : "fast"); stamps are corrected, but please set the clock"
                 }

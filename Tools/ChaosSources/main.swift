@@ -1,4 +1,4 @@
-// Chaos campaigns (Tools/chaos): hostile input, kill -9, link faults and restored backups against a real node.
+// Chaos campaigns (Tools/chaos): hostile input, kill -9, link faults, restored backups and full disks against a real node.
 import Foundation
 
 let usage = """
@@ -6,6 +6,7 @@ let usage = """
            fieldsync-chaos crash [--iterations N] [--seed S]
            fieldsync-chaos link [--seconds N] [--seed S]
            fieldsync-chaos restore [--rounds N] [--seed S] [--strict]
+           fieldsync-chaos disk [--rounds N] [--seed S]
     """
 
 /// `--name VALUE` from the arguments, parsed as an unsigned integer of at least `minimum`.
@@ -23,8 +24,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let seed = option("--seed", arguments, default: 1)
 let iterations = Int(option("--iterations", arguments, default: 1000, minimum: 1))
 let seconds = Int(option("--seconds", arguments, default: 600, minimum: 1))
-let rounds = Int(option("--rounds", arguments, default: 100, minimum: 1))
-guard ["input", "crash", "link", "restore"].contains(arguments.first ?? "") else {
+let rounds = Int(option("--rounds", arguments, default: arguments.first == "disk" ? 30 : 100, minimum: 1))
+guard ["input", "crash", "link", "restore", "disk"].contains(arguments.first ?? "") else {
     FileHandle.standardError.write(Data((usage + "\n").utf8))
     exit(2)
 }
@@ -41,6 +42,8 @@ do {
         passed = try CrashCampaign.run(iterations: iterations, seed: seed)
     case "restore":
         passed = try RestoreCampaign.run(rounds: rounds, seed: seed, strict: arguments.contains("--strict"))
+    case "disk":
+        passed = try DiskCampaign.run(rounds: rounds, seed: seed)
     default:
         passed = try LinkCampaign.run(seconds: seconds, seed: seed)
     }

@@ -15,11 +15,13 @@ final class FieldRig: @unchecked Sendable {
     /// Photos whose CLI-reported SHA-256 differed from the file's.
     private(set) var photoMismatches: [String] = []
 
-    init(_ name: String) throws {
-        scratch = try Scratch(name)
+    /// `scratch`: a folder the campaign made (the disk campaign mounts small file systems
+    /// on `node` and a device's home in it first); `nodeArgs` go to `serve`.
+    init(_ name: String, scratch made: Scratch? = nil, nodeArgs: [String] = []) throws {
+        scratch = try made ?? Scratch(name)
         try FileManager.default.createDirectory(atPath: scratch.sub("photos"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: scratch.sub("runs"), withIntermediateDirectories: true)
-        node = try ChaosNode(data: scratch.sub("node"))
+        node = try ChaosNode(data: scratch.sub("node"), extraArgs: nodeArgs)
         replicas = [
             Replica(name: "e1-phone", engineer: "E1", home: scratch.sub("e1-phone")),
             Replica(name: "e1-tablet", engineer: "E1", home: scratch.sub("e1-tablet")),

@@ -14,6 +14,9 @@ final class Replica: @unchecked Sendable {
     private(set) var ledger: [String] = []
     /// Part lines it added (for later removals), by ticket.
     private(set) var partLines: [String: [String]] = [:]
+    /// The last refusal of `record` (exit status and standard error), for campaigns that
+    /// check what a refusal says.
+    private(set) var lastRefusal: (status: Int32, stderr: String)?
 
     init(name: String, engineer: String, home: String) {
         self.name = name
@@ -48,6 +51,7 @@ final class Replica: @unchecked Sendable {
         let r = try run(args + ["--json"])
         guard r.status == 0, !r.killedBySignal else {
             if r.killedBySignal { throw ChaosError("\(name): fieldsync \(args.joined(separator: " ")) crashed: \(r.stderr)") }
+            lastRefusal = (r.status, r.stderr)
             return nil
         }
         let object = r.object

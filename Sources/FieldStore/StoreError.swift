@@ -13,6 +13,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case conflictingOp = "conflicting-op"
         case unreadableFile = "unreadable-file"
         case counterGap = "counter-gap"
+        /// A device holds ops of other replicas past anything this node holds: the node was
+        /// restored from a backup and asks for them back first (SPEC §9.4).
+        case behind
         case futureStamp = "future-stamp"
         case forbidden
         case io

@@ -50,6 +50,25 @@ import Testing
         }
     }
 
+    @Test("ops pushed on a ticket the restored node had lost wait in quarantine, and join it when a device gives the ticket back")
+    func quarantineReleasedWhenTheTicketComesBack() throws {
+        let (r, _, key) = try node()
+        // A ticket the node dispatched after its backup: the restored node lacks it.
+        let lost = EntityID("T2-node-test")!
+        let created = Op(id: OpID(replica: ReplicaID("node-old")!, counter: 1), wallMillis: now, logical: 0, subject: lost,
+                         body: .ticketCreated(TicketCreated(customer: "Globex", site: "P1", deviceModel: "X2", category: "repair", fault: "leak", assignee: "E1", at: now)))
+        // E1's device pushes its note on it first: out of scope, quarantined, counted as held.
+        let pushed = try r.store.ingest([note(1, "e1-dev", on: lost, "on the lost ticket")], from: e1, replica: ReplicaID("e1-dev")!, now: now)
+        #expect(pushed.quarantined.count == 1)
+        #expect(try r.store.ticket(lost) == nil)
+        // E2's device gives back the ticket's creation, with the node's voucher.
+        _ = try r.store.ingest([created], vouchers: [OpVoucher(for: created, owner: "@self", key: key)], voucherKey: key,
+                               from: e2, replica: ReplicaID("e2-dev")!, now: now)
+        let ticket = try #require(try r.store.ticket(lost))
+        #expect(ticket.notes.map(\.note.text) == ["on the lost ticket"])
+        #expect(try r.store.quarantine().isEmpty)
+    }
+
     @Test("a voucher under another key, for other content, naming another owner, or missing is refused and nothing is stored")
     func hostileVouchers() throws {
         let (r, t, key) = try node()

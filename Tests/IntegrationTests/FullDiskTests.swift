@@ -229,6 +229,11 @@ struct FullDiskTests {
         #expect(!shown.contains("Condenser fan seized"))
         #expect(try phone.ok("show", t, "--json").object["id"] as? String == t)
         #expect(try phone.ok("tickets").stdout.contains(t))
+        // A full disk is no damage: `check` reads the replica and says so.
+        for mode in [["check"], ["check", "--quick"]] {
+            let check = try phone.ok(mode)
+            #expect(check.stdout.contains("No damage found"), "\(check.stdout)")
+        }
         // A sync has what it pulls to store: it stops with the same words, and loses nothing.
         _ = try field.node.admin("ticket", "set", t, "priority", "urgent")
         let sync = try phone.run("sync")

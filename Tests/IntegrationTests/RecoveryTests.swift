@@ -168,4 +168,35 @@ import Testing
         // Given back once: the next syncs give nothing back.
         #expect(try phone.run("sync", "--json").object["givenBack"] as? Int == 0)
     }
+
+    @Test("a ticket dispatched after central's backup comes back from the device with the work done on it, at its first sync")
+    func lostTicketComesBackWithItsWork() throws {
+        let field = try Field()
+        let token = try field.token("E17")
+        let e17 = Engineer(name: "E17", home: field.folder.path + "/E17")
+        try e17.ok("init", "--engineer", "E17")
+        try relogin(e17, field, token: token)
+        try e17.ok("sync")
+        let backup = field.folder.path + "/backup"
+        try field.restartNode { try copy($0, to: backup) }
+        try relogin(e17, field, token: token)
+        // Dispatched after the backup; the engineer pulls it and works on it offline.
+        let t1 = try field.dispatch("E17", customer: "Initech")
+        try e17.ok("sync")
+        try e17.ok("note", t1, "replaced the fan")
+        try field.restartNode { try copy(backup, to: $0) }
+        try relogin(e17, field, token: token)
+        let tickets = try #require(try field.node.admin("tickets", "--json").json as? [[String: Any]])
+        #expect(tickets.isEmpty, "the restore lost the ticket")
+
+        // One sync: the node asks for what it lacks first, then takes the note, in scope.
+        let sync = try e17.run("sync", "--json")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.object["givenBack"] as? Int == 1, "\(sync.stdout)")
+        let central = try field.central(t1)
+        #expect((central["fields"] as? [String: String])?["customer"] == "Initech")
+        #expect(notes(central) == ["replaced the fan"])
+        #expect(try field.node.admin("quarantine", "--json").stdout.contains("replaced") == false)
+        #expect(try e17.digest(t1) == central["digest"] as? String)
+    }
 }

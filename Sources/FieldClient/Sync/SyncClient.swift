@@ -70,17 +70,19 @@ public struct SyncClient: Sendable {
         while true {
             let state = try store.syncState()
             let holdings = try store.holdings()
-            var ops = try store.unacknowledged(after: state.acked, limit: Self.pushPage)
-            let previous = ops.count < Self.pushPage && !previousIDs.isEmpty ? try store.unacknowledgedPrevious(limit: Self.pushPage - ops.count) : []
-            ops += previous
+            // What a restored node lacks goes first: its own ops may be on tickets it brings back.
             var giving: [(Op, OpVoucher)] = []
-            if let after = giveBack, ops.count < Self.pushPage {
-                giving = try store.vouchedOps(after: after, sent: givenUpTo, limit: Self.pushPage - ops.count)
+            if let after = giveBack {
+                giving = try store.vouchedOps(after: after, sent: givenUpTo, limit: Self.pushPage)
                 if giving.isEmpty, let incarnation = try store.nodeIncarnationSeen() {
                     try store.noteRecovered(incarnation: incarnation)
                     giveBack = nil
                 }
             }
+            let room = Self.pushPage - giving.count
+            var ops = room > 0 ? try store.unacknowledged(after: state.acked, limit: room) : []
+            let previous = ops.count < room && !previousIDs.isEmpty ? try store.unacknowledgedPrevious(limit: room - ops.count) : []
+            ops += previous
             var messages: [WireMessage] = [
                 .hello(Hello(replica: replica.replicaID, have: VersionVector(holdings), clock: replica.clock()))
             ]
@@ -110,6 +112,9 @@ public struct SyncClient: Sendable {
             var nodeHello: Hello?
             var refusal: ErrorMessage?
             var ownOps: [Op] = []
+            // Ops of this device's earlier ids (before a fork), or of its principal's other
+            // devices, that the node holds past what this device said it holds.
+            var othersOwn: [Op] = []
             for m in answer {
                 switch m {
                 case .hello(let h): nodeHello = h
@@ -118,7 +123,9 @@ public struct SyncClient: Sendable {
                     nodeAck = a.acked[replica.replicaID]
                     acks = a.acked
                 case .pullPage(let p): page = p
-                case .push(let p): ownOps += p.ops.filter { $0.id.replica == replica.replicaID }
+                case .push(let p):
+                    ownOps += p.ops.filter { $0.id.replica == replica.replicaID }
+                    othersOwn += p.ops.filter { $0.id.replica != replica.replicaID }
                 case .error(let e): refusal = e
                 default: break
                 }
@@ -136,6 +143,9 @@ public struct SyncClient: Sendable {
                     giveBack = Dictionary(uniqueKeysWithValues: lacking.keys.map { ($0, acks[$0]) })
                 }
             }
+            if !othersOwn.isEmpty {
+                report.ownOpsRestored += try store.apply(othersOwn, now: try replica.stampTime(receivedAt)).inserted
+            }
             if !ownOps.isEmpty {
                 let adoption = try store.adoptOwnHistory(ownOps, now: try replica.stampTime(receivedAt))
                 report.ownOpsRestored += adoption.restored
@@ -152,6 +162,14 @@ public struct SyncClient: Sendable {
             if let refusal, page == nil {
                 // The node and this device disagree on this device's history (one was
                 // restored from a backup): take what the node says it holds and go on.
+                if refusal.code == .behind, recoveries < 5 {
+                    // The node was restored and lacks what this device pulled: give it back first.
+                    recoveries += 1
+                    let lacking = holdings.filter { r, held in r != replica.replicaID && !previousIDs.contains(r) && acks[r] < held }
+                    giveBack = Dictionary(uniqueKeysWithValues: lacking.keys.map { ($0, acks[$0]) })
+                    givenUpTo = [:]
+                    continue
+                }
                 if [.counterGap, .conflictingOp].contains(refusal.code), let nodeAck, recoveries < 5 {
                     recoveries += 1
                     let acked = min(nodeAck, try store.ownMaxCounter())
@@ -187,7 +205,7 @@ public struct SyncClient: Sendable {
             progress(report)
             // Go on while the node has more for us, or it holds less of ours than we
             // made and the last round moved (a round that moves nothing would repeat).
-            let morePush = ack < ownNow && (ack != state.acked || !ownOps.isEmpty)
+            let morePush = ack < ownNow && (ack != state.acked || !ownOps.isEmpty) || !othersOwn.isEmpty
             // The ids this replica recorded under before a fork: on while each round moves.
             let nextPrevious = previous.isEmpty ? nil : try store.unacknowledgedPrevious(limit: 1).first?.id
             let morePrevious = nextPrevious != nil && nextPrevious != lastPrevious

@@ -83,6 +83,18 @@ public struct SyncService: Sendable {
                 replica: replica)
         }
         do {
+            // A node restored from a backup lacks what the device pulled before: it asks for
+            // it back first (with its vouchers, SPEC §9.4), so the device's own ops on tickets
+            // the node lost are not taken for ops out of scope.
+            if !voucherKey.isEmpty, !(vouchers ?? []).contains(where: { $0 != nil }) {
+                let lacking = try store.lacking(hello.have, for: principal).filter { $0 != hello.replica }
+                if !lacking.isEmpty {
+                    let names = lacking.prefix(3).map(\.rawValue).joined(separator: ", ")
+                    return recovery(
+                        StoreError(.behind, "the node holds less than this device of \(lacking.count) other replica(s) (\(names)): it was restored from a backup; give back what it lacks first"),
+                        hello: hello, push: push)
+                }
+            }
             let ingested = try store.ingest(
                 push, vouchers: vouchers, voucherKey: voucherKey, from: principal, replica: hello.replica, now: now, clockOffset: clockOffset,
                 maxAttachmentBytes: maxAttachmentBytes)
@@ -100,10 +112,15 @@ public struct SyncService: Sendable {
             acked.merge(ingested.acked) { _, pushed in pushed }
             reply.append(.pushAck(PushAck(acked: VersionVector(acked))))
             // A device that holds less of its own history than the node (restored from a
-            // backup) gets it back, so it numbers its next ops after it.
+            // backup) gets it back, so it numbers its next ops after it; so do the ids it
+            // recorded under before a fork (SPEC §9.3), whichever of its principal's they are.
+            var own: [Op] = []
             let held = ingested.acked[hello.replica] ?? 0
-            let have = hello.have[hello.replica]
-            if have < held { reply.append(.push(Push(ops: try store.ownOps(of: hello.replica, from: have + 1, limit: pageSize)))) }
+            if hello.have[hello.replica] < held { own = try store.ownOps(of: hello.replica, from: hello.have[hello.replica] + 1, limit: pageSize) }
+            for (r, have) in hello.have.sorted where r != hello.replica && own.count < pageSize && have < acked[r] ?? 0 {
+                if try store.owner(of: r) == principal.name { own += try store.ownOps(of: r, from: have + 1, limit: pageSize - own.count) }
+            }
+            if !own.isEmpty { reply.append(.push(Push(ops: own))) }
             var opsOut = 0
             if let pull {
                 let cursor = try NodeCursor.decode(pull.cursor)
@@ -122,7 +139,7 @@ public struct SyncService: Sendable {
                 opsOut: opsOut, error: refused ? .forbidden : nil)
         } catch let error as WireError {
             return refusal(.malformed, "the sync message could not be read: \(error)", replica: replica)
-        } catch let error as StoreError where error.code == .counterGap || error.code == .conflictingOp {
+        } catch let error as StoreError where error.code == .counterGap || error.code == .conflictingOp || error.code == .behind {
             return recovery(error, hello: hello, push: push)
         } catch let error as StoreError {
             let code: ErrorCode =
@@ -155,7 +172,7 @@ public struct SyncService: Sendable {
     /// holds of the device (`push-ack`) and gives back the device's own ops from where the
     /// histories may part (`push`), so the device can re-send or renumber and go on.
     func recovery(_ error: StoreError, hello: Hello, push: [Op]) -> Outcome {
-        let code: ErrorCode = error.code == .counterGap ? .counterGap : .conflictingOp
+        let code: ErrorCode = error.code == .counterGap ? .counterGap : error.code == .behind ? .behind : .conflictingOp
         var reply: [WireMessage] = [.error(ErrorMessage(code: code, message: error.message))]
         if let held = try? store.held(of: hello.replica) {
             reply.append(.hello(Hello(replica: store.identity.replica, clock: clock(), incarnation: incarnation)))
@@ -184,7 +201,7 @@ public struct SyncService: Sendable {
         case .tooLarge: 413
         case .unauthorized: 401
         case .forbidden: 403
-        case .counterGap, .conflictingOp: 409
+        case .counterGap, .conflictingOp, .behind: 409
         case .quota: 507
         case .internalError: 500
         default: 400

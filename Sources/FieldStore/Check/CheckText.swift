@@ -16,7 +16,9 @@ public enum CheckText {
             "  fieldsync login --home \(home) --node URL --token TOKEN",
             "  fieldsync sync --home \(home)",
         ]
-        if r.unsyncedOps.isEmpty {
+        if r.replica == nil {
+            lines.append("The file could not be read far enough to tell which of its ops had reached the node.")
+        } else if r.unsyncedOps.isEmpty {
             lines.append("Every op of this replica had reached the node: nothing is lost.")
         } else {
             let shown = r.unsyncedOps.prefix(50).joined(separator: ", ")

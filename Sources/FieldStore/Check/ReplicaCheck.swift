@@ -20,12 +20,30 @@ public enum ReplicaCheck {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.notInitialised, "no replica at \(path): check the path (a device's is HOME/replica.sqlite, a node's DATA/node.sqlite)")
         }
+        let report = run(path: path, quick: quick, device: device, exclusive: false)
+        // On a full disk SQLite cannot make the WAL's shared-memory index (`-shm`) that a
+        // reader needs: that is no damage. In exclusive locking mode it keeps the index in
+        // memory, as the store does when it opens on a full disk.
+        let folder = (path as NSString).deletingLastPathComponent
+        if !report.integrity.isEmpty, (DiskSpace.available(at: folder.isEmpty ? "." : folder) ?? .max) < 64 << 10 {
+            return run(path: path, quick: quick, device: device, exclusive: true)
+        }
+        return report
+    }
+
+    static func run(path: String, quick: Bool, device: Bool, exclusive: Bool) -> CheckReport {
         var report = CheckReport(mode: quick ? "quick" : "full", path: path)
         let queue: DatabaseQueue
         do {
             var config = Configuration()
-            config.readonly = true
             config.busyMode = .timeout(10)
+            if exclusive {
+                // A read-only connection cannot do without the shared index; this one keeps
+                // it in memory and is made read-only by `query_only`: nothing is written.
+                config.prepareDatabase { db in try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE; PRAGMA query_only = 1") }
+            } else {
+                config.readonly = true
+            }
             queue = try DatabaseQueue(path: path, configuration: config)
         } catch {
             report.integrity.append("SQLite cannot open the file: \(describe(error))")

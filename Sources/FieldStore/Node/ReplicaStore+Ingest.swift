@@ -140,14 +140,13 @@ extension ReplicaStore {
                 result.acked[replicaID] = next
                 try ReplicaProgress.advance(replicaID, to: next, owner: pusher.name, db)
             }
+            // Vouched ops were in this node's log before: they go back there first, so the
+            // pusher's own ops on a ticket they bring back are in scope.
+            let givenBack = fresh.filter { recovered[$0.id.replica] != nil }
+            var applied = try applyInTransaction(givenBack, now: now, db, derived: &pending)
             var allowed: [Op] = []
             var inScope: [EntityID: Bool] = [:]
-            for op in fresh {
-                // A vouched op was in this node's log before: it goes back there.
-                if recovered[op.id.replica] != nil {
-                    allowed.append(op)
-                    continue
-                }
+            for op in fresh where recovered[op.id.replica] == nil {
                 let ok = try inScope[op.subject] ?? Scope.allows(pusher, ticket: op.subject, db)
                 inScope[op.subject] = ok
                 if ok {
@@ -162,7 +161,12 @@ extension ReplicaStore {
                     sql: "INSERT OR REPLACE INTO device_clocks (replica, principal, offset_ms, measured_wall) VALUES (?, ?, ?, ?)"
                 ).execute(arguments: [replica.rawValue, pusher.name, clockOffset, Int64(now)])
             }
-            let applied = try applyInTransaction(allowed, now: now, db, derived: &pending)
+            let own = try applyInTransaction(allowed, now: now, db, derived: &pending)
+            applied.inserted += own.inserted
+            applied.duplicates += own.duplicates
+            // Ops quarantined earlier on these tickets whose pusher has them in scope now.
+            let released = try Self.releaseQuarantine(on: Set((givenBack + allowed).map(\.subject)), db)
+            if !released.isEmpty { applied.inserted += try applyInTransaction(released, now: now, db, derived: &pending).inserted }
             result.inserted = applied.inserted
             result.duplicates += applied.duplicates
             return result

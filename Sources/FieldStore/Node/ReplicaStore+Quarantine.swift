@@ -29,3 +29,24 @@ extension ReplicaStore {
         }
     }
 }
+
+extension ReplicaStore {
+    /// Takes out of quarantine the ops on `subjects` whose pusher now has the ticket in
+    /// scope, for the caller to store in the log in the same transaction. A ticket comes
+    /// into an engineer's scope after the fact when it is assigned to them, or when a node
+    /// restored from a backup gets the ticket back from a device (SPEC §9.4): ops the
+    /// engineer recorded on it, pushed before the ticket came back, then join it.
+    static func releaseQuarantine(on subjects: Set<EntityID>, _ db: Database) throws -> [Op] {
+        var released: [Op] = []
+        let inScope = "subject = ? AND EXISTS (SELECT 1 FROM ticket_scope s WHERE s.engineer = quarantine.principal AND s.ticket = quarantine.subject)"
+        for subject in subjects.sorted(by: { $0.rawValue < $1.rawValue }) {
+            // The quarantine keeps no checksum: eight columns, as OpRows.decode reads them.
+            released += try Row.fetchAll(
+                db, sql: "SELECT 0 AS seq, replica, counter, wall, logical, subject, kind, payload FROM quarantine WHERE \(inScope) ORDER BY replica, counter",
+                arguments: [subject.rawValue]
+            ).map(OpRows.decode)
+            try db.execute(sql: "DELETE FROM quarantine WHERE \(inScope)", arguments: [subject.rawValue])
+        }
+        return released
+    }
+}

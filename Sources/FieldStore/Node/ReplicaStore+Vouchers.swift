@@ -33,6 +33,29 @@ extension ReplicaStore {
         return ops.map { op in owners[op.id.replica].map { OpVoucher(for: op, owner: $0, key: key) } }
     }
 
+    /// The replicas of `have` (what a device says it holds: the highest counter of each)
+    /// of which the device holds ops past any this node holds, leaving out those
+    /// `principal` owns (its own ids, which it pushes): the node was restored from a backup
+    /// and lacks what the device pulled before (SPEC §9.4).
+    public func lacking(_ have: VersionVector, for principal: Principal) throws(StoreError) -> [ReplicaID] {
+        try read { db in
+            var out: [ReplicaID] = []
+            for (replica, counter) in have.sorted {
+                let most = try Int64.fetchOne(
+                    try db.cachedStatement(sql: "SELECT MAX(counter) FROM ops WHERE replica = ?"), arguments: [replica.rawValue]) ?? 0
+                guard counter > UInt64(bitPattern: most) else { continue }
+                if let owner = try ReplicaProgress.get(replica, db)?.owner, owner == principal.name { continue }
+                out.append(replica)
+            }
+            return out
+        }
+    }
+
+    /// The principal that owns `replica` here, if any.
+    public func owner(of replica: ReplicaID) throws(StoreError) -> String? {
+        try read { db in try ReplicaProgress.get(replica, db)?.owner }
+    }
+
     /// What this store holds of each of `replicas`, contiguously from the first.
     public func held(of replicas: some Sequence<ReplicaID>) throws(StoreError) -> [ReplicaID: UInt64] {
         try read { db in

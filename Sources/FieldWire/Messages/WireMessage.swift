@@ -114,12 +114,15 @@ public struct ErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let hashMismatch = ErrorCode(rawValue: 15)
     public static let quota = ErrorCode(rawValue: 16)
     public static let timeout = ErrorCode(rawValue: 17)
+    /// The node holds less than the device of other replicas: it was restored from a
+    /// backup; the device gives back what it lacks first (SPEC §9.4).
+    public static let behind = ErrorCode(rawValue: 18)
 
     public static let names: [UInt64: String] = [
         1: "malformed", 2: "unsupported-version", 3: "too-large", 4: "unauthorized", 5: "forbidden",
         6: "counter-gap", 7: "future-stamp", 8: "conflicting-op", 9: "invalid-op", 10: "internal",
         11: "not-found", 12: "method-not-allowed", 13: "range-not-satisfiable", 14: "conflict", 15: "hash-mismatch",
-        16: "quota", 17: "timeout",
+        16: "quota", 17: "timeout", 18: "behind",
     ]
 
     public var description: String { Self.names[rawValue] ?? "error-\(rawValue)" }

@@ -34,6 +34,15 @@ final class Replica: @unchecked Sendable {
         try login(node: url, token: token)
     }
 
+    /// Every id it records or recorded under: the one it was made with, the ids a restored
+    /// copy forks to (SPEC §9.3) from its store, and those of every op its commands
+    /// recorded (a copy restored from before a fork does not know that id).
+    func ids() throws -> Set<String> {
+        try OpTable.withDatabase(home + "/replica.sqlite") { db in
+            Set(try String.fetchAll(db, sql: "SELECT value FROM meta WHERE key = 'replica' UNION SELECT replica FROM own_replicas"))
+        }.union([id]).union(ledger.compactMap { $0.split(separator: "@", maxSplits: 1).last.map(String.init) })
+    }
+
     func login(node url: String, token: String) throws {
         let r = try run(["login", "--node", url, "--token", token])
         guard r.status == 0 else { throw ChaosError("\(name): login: \(r.stderr)") }

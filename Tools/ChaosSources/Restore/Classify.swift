@@ -30,9 +30,10 @@ struct Classify {
             var allOnLost = true
             // Only its maker's copy: a device may still hold another op under the same id
             // (one its maker lost to restores, then made again).
-            for op in try replica.storedOps() where op.replica == replica.id {
+            let ids = try replica.ids()
+            for op in try replica.storedOps() where ids.contains(op.replica) {
                 subjectOf[op.id] = op.subject
-                if op.replica == replica.id && !onNode.contains(op.id) && !lostTickets.contains(op.subject) { allOnLost = false }
+                if !onNode.contains(op.id) && !lostTickets.contains(op.subject) { allOnLost = false }
                 guard op.payload.count >= 32 else { continue }
                 let payload = Data(op.payload)
                 for sha in shas where photoSubject[sha] == nil {

@@ -140,16 +140,19 @@ enum RestoreCampaign {
                 try FileManager.default.removeItem(atPath: rig.node.data)
                 try copy(backup.path, to: rig.node.data)
                 try restartNode(round: round)
-                // What the README does not promise: central's own ops after the backup.
-                for op in before where !deviceIDs.contains(op.replica) && !backup.ops.contains(op.id) {
+                // Every op some device holds comes back (given back with the node's vouchers).
+                var anyDevice: Set<String> = []
+                for replica in rig.replicas { anyDevice.formUnion(try replica.storedOps().map(\.id)) }
+                // What the README does not promise: central's own ops after the backup that no
+                // device holds.
+                for op in before where !deviceIDs.contains(op.replica) && !backup.ops.contains(op.id) && !anyDevice.contains(op.id) {
                     tally.centralOpsLost += 1
                     lostCentral.insert(op.id)
                     tainted.insert(op.subject)
                 }
-                // Device ops neither the restored node nor the device holds any more.
+                // Device ops that neither the restored node nor any device holds any more.
                 for replica in rig.replicas {
-                    let held = Set(try replica.storedOps().filter { $0.replica == replica.id }.map(\.id))
-                    let keep = replica.ledger.filter { held.contains($0) || backup.ops.contains($0) }
+                    let keep = replica.ledger.filter { anyDevice.contains($0) || backup.ops.contains($0) }
                     droppedIDs.formUnion(replica.ledger.filter { !keep.contains($0) })
                     if keep.count != replica.ledger.count {
                         tally.droppedBothRestored += replica.ledger.count - keep.count
@@ -161,7 +164,8 @@ enum RestoreCampaign {
                     // it: the device gets them back at its next sync (before what it recorded
                     // since, which moves after them).
                     let known = Set(replica.ledger[..<min(freshFrom[replica.name] ?? replica.ledger.count, replica.ledger.count)])
-                    let back = try OpTable.read(backup.path + "/node.sqlite").filter { $0.replica == replica.id && !known.contains($0.id) }.map(\.id)
+                    let ids = try replica.ids()
+                    let back = try OpTable.read(backup.path + "/node.sqlite").filter { ids.contains($0.replica) && !known.contains($0.id) }.map(\.id)
                     if !back.isEmpty {
                         var ledger = replica.ledger
                         let at = min(freshFrom[replica.name] ?? ledger.count, ledger.count)
@@ -180,7 +184,10 @@ enum RestoreCampaign {
             case .deviceRestore:
                 let list = deviceBackups[target.name]!
                 let backup = list[Int(pick % UInt64(list.count))]
-                let onNode = Set(try OpTable.read(rig.node.data + "/node.sqlite").filter { $0.replica == target.id }.map(\.id))
+                // What it gets back: what the node holds, and what other devices hold and give
+                // back to a restored node.
+                var onNode = Set(try OpTable.read(rig.node.data + "/node.sqlite").map(\.id))
+                for other in rig.replicas where other !== target { onNode.formUnion(try other.storedOps().map(\.id)) }
                 let inBackup = Set(backup.ledger)
                 // It keeps what its copy holds, and gets back at its next sync what the node holds.
                 // (Its copy may hold ops an earlier restore had taken: they are back.)

@@ -199,4 +199,37 @@ import Testing
         #expect(try field.node.admin("quarantine", "--json").stdout.contains("replaced") == false)
         #expect(try e17.digest(t1) == central["digest"] as? String)
     }
+
+    @Test("a device restored from a backup newer than central's: what central lost of its old id goes up in one sync, photo too")
+    func deviceNewerThanCentral() throws {
+        let field = try Field()
+        let t1 = try field.dispatch("E17")
+        let token = try field.token("E17")
+        let e17 = Engineer(name: "E17", home: field.folder.path + "/E17")
+        try e17.ok("init", "--engineer", "E17")
+        try relogin(e17, field, token: token)
+        try e17.ok("sync")
+        let nodeBackup = field.folder.path + "/node-backup"
+        try field.restartNode { try copy($0, to: nodeBackup) }
+        try relogin(e17, field, token: token)
+        try e17.ok("note", t1, "f1")
+        let photo = field.folder.path + "/valve.jpg"
+        try Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }).write(to: URL(fileURLWithPath: photo))
+        try e17.ok("photo", t1, photo)
+        try e17.ok("sync")
+        // The tablet's backup holds f1 and the photo as acknowledged; central's does not.
+        let deviceBackup = field.folder.path + "/e17-backup"
+        try copy(e17.home, to: deviceBackup)
+        try field.restartNode { try copy(nodeBackup, to: $0) }
+        try copy(deviceBackup, to: e17.home)
+        try relogin(e17, field, token: token)
+
+        let sync = try e17.run("sync", "--json")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.object["blobsUploaded"] as? Int == 1, "\(sync.stdout)")
+        let central = try field.central(t1)
+        #expect(notes(central) == ["f1"])
+        #expect((central["attachments"] as? [Any])?.count == 1)
+        #expect(try e17.digest(t1) == central["digest"] as? String)
+    }
 }

@@ -207,7 +207,8 @@ public struct SyncClient: Sendable {
             // made and the last round moved (a round that moves nothing would repeat).
             let morePush = ack < ownNow && (ack != state.acked || !ownOps.isEmpty) || !othersOwn.isEmpty
             // The ids this replica recorded under before a fork: on while each round moves.
-            let nextPrevious = previous.isEmpty ? nil : try store.unacknowledgedPrevious(limit: 1).first?.id
+            // (The node's ack may have just lowered what it holds of them: a restored node.)
+            let nextPrevious = previousIDs.isEmpty ? nil : try store.unacknowledgedPrevious(limit: 1).first?.id
             let morePrevious = nextPrevious != nil && nextPrevious != lastPrevious
             lastPrevious = nextPrevious
             if !page.more && !morePush && !morePrevious && giveBack == nil { break }

@@ -59,26 +59,17 @@ public struct SyncClient: Sendable {
         // Rounds in which the node and this device disagreed on this device's history
         // (one of them restored from a backup): each resolves it, so a few are enough.
         var recoveries = 0
-        // Giving back to a restored node (SPEC §9.4): what it says it holds of each other
-        // replica this device holds more of, and how far this sync has given back.
-        var giveBack: [ReplicaID: UInt64]?
-        var givenUpTo: [ReplicaID: UInt64] = [:]
+        var giveBack = GiveBack()
         var lastPrevious: OpID?
         // A damaged replica must not push what it cannot vouch for (its checksums).
         try store.quickCheck()
         let previousIDs = Set(try store.previousOwnReplicas().keys)
+        let ownIDs = previousIDs.union([replica.replicaID])
         while true {
             let state = try store.syncState()
             let holdings = try store.holdings()
             // What a restored node lacks goes first: its own ops may be on tickets it brings back.
-            var giving: [(Op, OpVoucher)] = []
-            if let after = giveBack {
-                giving = try store.vouchedOps(after: after, sent: givenUpTo, limit: Self.pushPage)
-                if giving.isEmpty, let incarnation = try store.nodeIncarnationSeen() {
-                    try store.noteRecovered(incarnation: incarnation)
-                    giveBack = nil
-                }
-            }
+            let giving = try giveBack.next(store, limit: Self.pushPage)
             let room = Self.pushPage - giving.count
             var ops = room > 0 ? try store.unacknowledged(after: state.acked, limit: room) : []
             let previous = ops.count < room && !previousIDs.isEmpty ? try store.unacknowledgedPrevious(limit: room - ops.count) : []
@@ -106,42 +97,18 @@ public struct SyncClient: Sendable {
             do { try OpChecksums.verify(answer) } catch {
                 throw ClientError(.badResponse, "the node's answer holds a damaged op, so nothing of it was kept: \(error.detail); sync again")
             }
-            var nodeAck: UInt64?
-            var acks = VersionVector()
-            var page: PullPage?
-            var nodeHello: Hello?
-            var refusal: ErrorMessage?
-            var ownOps: [Op] = []
-            // Ops of this device's earlier ids (before a fork), or of its principal's other
-            // devices, that the node holds past what this device said it holds.
-            var othersOwn: [Op] = []
-            for m in answer {
-                switch m {
-                case .hello(let h): nodeHello = h
-                // A version vector leaves zeros out: a node that holds nothing of us says so by omission.
-                case .pushAck(let a):
-                    nodeAck = a.acked[replica.replicaID]
-                    acks = a.acked
-                case .pullPage(let p): page = p
-                case .push(let p):
-                    ownOps += p.ops.filter { $0.id.replica == replica.replicaID }
-                    othersOwn += p.ops.filter { $0.id.replica != replica.replicaID }
-                case .error(let e): refusal = e
-                default: break
-                }
+            let a: SyncAnswer
+            do { a = try SyncAnswer(answer, me: replica.replicaID) } catch {
+                throw ClientError(.badResponse, "the node's answer could not be read: \(error.detail); sync again")
             }
+            let (nodeHello, acks, nodeAck, refusal, ownOps, othersOwn) = (a.hello, a.acks, a.nodeAck, a.refusal, a.ownOps, a.othersOwn)
             if let incarnation = nodeHello?.incarnation, try store.noteNodeIncarnation(incarnation) { report.nodeRestarted = true }
             if !previousIDs.isEmpty, nodeAck != nil { try store.notePreviousAcks(acks) }
             // Once per incarnation of the node: what it lacks of others' ops held here.
-            if giveBack == nil, let incarnation = nodeHello?.incarnation, !incarnation.isEmpty, nodeAck != nil || refusal == nil,
-                try store.recoveredIncarnation() != incarnation
+            if !giveBack.pending, let incarnation = nodeHello?.incarnation, !incarnation.isEmpty, nodeAck != nil || refusal == nil,
+                try store.recoveredIncarnation() != incarnation, !giveBack.start(holdings: holdings, acks: acks, own: ownIDs)
             {
-                let lacking = holdings.filter { r, held in r != replica.replicaID && !previousIDs.contains(r) && acks[r] < held }
-                if lacking.isEmpty {
-                    try store.noteRecovered(incarnation: incarnation)
-                } else {
-                    giveBack = Dictionary(uniqueKeysWithValues: lacking.keys.map { ($0, acks[$0]) })
-                }
+                try store.noteRecovered(incarnation: incarnation)
             }
             if !othersOwn.isEmpty {
                 report.ownOpsRestored += try store.apply(othersOwn, now: try replica.stampTime(receivedAt)).inserted
@@ -151,23 +118,20 @@ public struct SyncClient: Sendable {
                 report.ownOpsRestored += adoption.restored
                 for (old, new) in adoption.renumbered { report.renumbered[old.description] = new.description }
             }
-            if let refusal, page == nil, !giving.isEmpty, refusal.code == .forbidden || refusal.code == .malformed || refusal.code == .invalidOp {
+            if let refusal, a.page == nil, !giving.isEmpty, refusal.code == .forbidden || refusal.code == .malformed || refusal.code == .invalidOp {
                 // The node would not take them back (a node older than vouchers, or a key
                 // lost with its backup): they stay here; the sync goes on without them.
                 report.givenBackRefused = refusal.message
-                if let incarnation = try store.nodeIncarnationSeen() { try store.noteRecovered(incarnation: incarnation) }
-                giveBack = nil
+                try giveBack.finish(store)
                 continue
             }
-            if let refusal, page == nil {
+            if let refusal, a.page == nil {
                 // The node and this device disagree on this device's history (one was
                 // restored from a backup): take what the node says it holds and go on.
                 if refusal.code == .behind, recoveries < 5 {
                     // The node was restored and lacks what this device pulled: give it back first.
                     recoveries += 1
-                    let lacking = holdings.filter { r, held in r != replica.replicaID && !previousIDs.contains(r) && acks[r] < held }
-                    giveBack = Dictionary(uniqueKeysWithValues: lacking.keys.map { ($0, acks[$0]) })
-                    givenUpTo = [:]
+                    _ = giveBack.start(holdings: holdings, acks: acks, own: ownIDs)
                     continue
                 }
                 if [.counterGap, .conflictingOp].contains(refusal.code), let nodeAck, recoveries < 5 {
@@ -180,7 +144,7 @@ public struct SyncClient: Sendable {
                 throw ClientError(.nodeRefused, "the node refused the sync (\(refusal.code)): \(refusal.message)")
             }
             if let refusal { report.refused = refusal.message }
-            guard let page else {
+            guard let page = a.page else {
                 throw ClientError(.badResponse, "the node's answer has no pull page (HTTP \(status))")
             }
             let offset = nodeHello.map { Int64(bitPattern: $0.clock) &- Int64(bitPattern: (sentAt / 2 + receivedAt / 2)) } ?? state.clockOffset
@@ -193,13 +157,12 @@ public struct SyncClient: Sendable {
             let ack = min(nodeAck ?? state.acked, ownNow)
             if ack < state.acked { report.resent += Int(state.acked - ack) }
             let pushedNow = ack > state.acked ? Int(ack - state.acked) : 0
-            let vouchers = try OpVouchers.find(for: .pullPage, in: answer)
             try store.commitSyncPage(
-                page.ops, vouchers: vouchers, state: SyncState(cursor: page.nextCursor, acked: ack, clockOffset: offset),
+                page.ops, vouchers: a.vouchers, state: SyncState(cursor: page.nextCursor, acked: ack, clockOffset: offset),
                 now: try replica.stampTime(receivedAt))
             report.pushed += pushedNow + previous.filter { acks[$0.id.replica] >= $0.id.counter }.count
             report.givenBack += giving.count
-            for (op, _) in giving { givenUpTo[op.id.replica] = max(givenUpTo[op.id.replica] ?? 0, op.id.counter) }
+            giveBack.sent(giving)
             report.pulled += page.ops.count
             report.milliseconds = Int(Date().timeIntervalSince(started) * 1000)
             progress(report)
@@ -211,7 +174,7 @@ public struct SyncClient: Sendable {
             let nextPrevious = previousIDs.isEmpty ? nil : try store.unacknowledgedPrevious(limit: 1).first?.id
             let morePrevious = nextPrevious != nil && nextPrevious != lastPrevious
             lastPrevious = nextPrevious
-            if !page.more && !morePush && !morePrevious && giveBack == nil { break }
+            if !page.more && !morePush && !morePrevious && !giveBack.pending { break }
         }
         return report
     }

@@ -99,6 +99,20 @@ import Testing
         #expect(try r.store.held(of: ReplicaID("e1-dev")!) == 1)
     }
 
+    @Test("a node asks for ops it lacks of others' replicas, not of ids the pusher owns or may claim as its own")
+    func lackingLeavesOutThePushersOwn() throws {
+        let (r, t, _) = try node()
+        _ = try r.store.ingest([note(1, "e1-dev", on: t)], from: e1, replica: ReplicaID("e1-dev")!, now: now)
+        let have = VersionVector([ReplicaID("e1-0a0a0a0a")!: 3, ReplicaID("e1-dev")!: 5, ReplicaID("node-old")!: 2, ReplicaID("e2-dev2")!: 1])
+        // E1 owns e1-dev and may claim e1-0a0a0a0a (it pushes them as its own); E2's and the
+        // node's it must give back.
+        #expect(try r.store.lacking(have, for: e1) == [ReplicaID("e2-dev2")!, ReplicaID("node-old")!])
+        #expect(try r.store.lacking(have, for: e2) == [ReplicaID("e1-0a0a0a0a")!, ReplicaID("e1-dev")!, ReplicaID("node-old")!])
+        // Nothing past what the node holds: nothing lacking; a huge counter is just lacking.
+        #expect(try r.store.lacking(VersionVector([ReplicaID("e1-dev")!: 1]), for: e2).isEmpty)
+        #expect(try r.store.lacking(VersionVector([ReplicaID("zz-9")!: .max]), for: e1) == [ReplicaID("zz-9")!])
+    }
+
     @Test("an engineer's device may push under a new id of its own engineer's, not under another's")
     func newIDsAreTheEngineers() throws {
         let (r, t, _) = try node()

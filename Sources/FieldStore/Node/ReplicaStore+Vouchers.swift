@@ -35,7 +35,7 @@ extension ReplicaStore {
 
     /// The replicas of `have` (what a device says it holds: the highest counter of each)
     /// of which the device holds ops past any this node holds, leaving out those
-    /// `principal` owns (its own ids, which it pushes): the node was restored from a backup
+    /// `principal` owns or may claim (its own ids, which it pushes): the node was restored from a backup
     /// and lacks what the device pulled before (SPEC §9.4).
     public func lacking(_ have: VersionVector, for principal: Principal) throws(StoreError) -> [ReplicaID] {
         try read { db in
@@ -44,7 +44,11 @@ extension ReplicaStore {
                 let most = try Int64.fetchOne(
                     try db.cachedStatement(sql: "SELECT MAX(counter) FROM ops WHERE replica = ?"), arguments: [replica.rawValue]) ?? 0
                 guard counter > UInt64(bitPattern: most) else { continue }
-                if let owner = try ReplicaProgress.get(replica, db)?.owner, owner == principal.name { continue }
+                let owner = try ReplicaProgress.get(replica, db)?.owner
+                if owner == principal.name { continue }
+                // One the node lost that the pusher may claim (its engineer's own-named ids,
+                // SPEC §9.3): it pushes them as its own.
+                if owner == nil && principal.role == .engineer && replica.rawValue.hasPrefix(principal.name.lowercased() + "-") { continue }
                 out.append(replica)
             }
             return out

@@ -298,9 +298,14 @@ private final class Core: @unchecked Sendable {
             let received = recv(from, buffer, want, 0)
             if received < 0 {
                 if errno == EINTR { continue }
+                // A silent link passes no reset on either: held until `restore()`.
+                _ = waitWhileSilent()
                 break
             }
             if received == 0 {
+                // Nor a close (a recv that was waiting when the link went silent returns
+                // when the other side closes, e.g. the node's idle timeout): held too.
+                guard waitWhileSilent() else { break }
                 endedCleanly = true
                 break
             }

@@ -3,7 +3,8 @@ import Foundation
 
 /// `Tools/chaos link`: the crash campaign's workload and checks, with every sync going
 /// through two cutting proxies (one cuts uploads, one downloads) that also delay and
-/// stall chunks, for a number of seconds.
+/// stall chunks, for a number of seconds; between rounds, the link modes (`LinkModes`):
+/// an idle link, a dead one mid-upload and a 2 KB/s one, each at least once.
 enum LinkCampaign {
     static func run(seconds: Int, seed: UInt64) throws -> Bool {
         let started = Date()
@@ -18,6 +19,7 @@ enum LinkCampaign {
         let longStalls = LinkFaults(seed: seed &+ 9, delayChance: 0, stallChance: 0.002, stallMillis: 16_000...22_000)
         let up = try CuttingProxy(targetPort: down.port, seed: seed &+ 5, counting: .toTarget, cutRange: 1_000...600_000, faults: longStalls)
         try rig.connect(to: up.url)
+        let modes = LinkModes(rig: rig, findings: findings, seconds: seconds, seed: seed, chaosURL: up.url)
 
         var rng = SeededRandom(seed: seed)
         var workload = Workload(seed: seed &+ 1)
@@ -60,9 +62,20 @@ enum LinkCampaign {
                 findings.add("[crash] the node died: \(rig.node.crashLine ?? rig.node.logTail)")
                 if try rig.node.restart() { throw ChaosError("the node came back on another port; the proxies cannot follow") }
             }
+            if let mode = modes.plan.next(at: Date().timeIntervalSince(started)) {
+                try modes.run(mode, workload: &workload)
+            }
             if Date().timeIntervalSince(lastProgress) >= 30 {
                 lastProgress = Date()
                 Say.progress("link: \(Int(Date().timeIntervalSince(started))) s: \(iterations) iterations, \(syncsOK) syncs ok, \(syncsFailed) failed, cuts \(up.cuts)+\(down.cuts), stalls \(down.stalls)+\(up.stalls), \(findings.count) findings")
+            }
+        }
+        // However short the budget, every mode runs once.
+        for mode in modes.plan.leftover() {
+            try modes.run(mode, workload: &workload)
+            if !rig.node.isRunning {
+                findings.add("[crash] the node died: \(rig.node.crashLine ?? rig.node.logTail)")
+                if try rig.node.restart() { throw ChaosError("the node came back on another port; the proxies cannot follow") }
             }
         }
         let loopTime = Date().timeIntervalSince(started)
@@ -77,9 +90,10 @@ enum LinkCampaign {
         let stores = try StoreCheck.run(rig, findings: findings)
         let alive = Alive.check(rig.node, findings: findings)
 
-        Say.line("chaos link: \(String(format: "%.0f", loopTime)) s of faults, seed \(seed), \(iterations) iterations, in \(Say.seconds(started)) all told")
+        Say.line("chaos link: \(String(format: "%.0f", loopTime)) s of faults and \(modes.plan.started) link modes (\(modes.plan.modes.prefix(modes.plan.started).map(\.rawValue).joined(separator: ", "))), seed \(seed), \(iterations) iterations, in \(Say.seconds(started)) all told")
         Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB, biggest \(workload.biggestPhoto / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes; \(fetches) fetches")
         Say.line("  link: \(cuts.up) upload cuts, \(cuts.down) download cuts, \(cuts.delays) delays, \(cuts.stalls) stalls of 0.5-4 s, \(cuts.longStalls) of 16-22 s; \(cuts.bytesUp / 1_000_000) MB up, \(cuts.bytesDown / 1_000_000) MB down")
+        for line in modes.figures.lines { Say.line(line) }
         Say.line("  syncs: \(syncsOK) ok, \(syncsFailed) failed (cut or stalled); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  \(ledger.summary)")
         Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node and replicas)")")

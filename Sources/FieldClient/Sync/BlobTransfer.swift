@@ -1,6 +1,7 @@
 import FieldModel
 import FieldStore
 import Foundation
+import Synchronization
 import NIOHTTP1
 
 /// Moves photos and signatures between a replica and its node, resumably: an upload
@@ -156,6 +157,12 @@ public struct BlobTransfer: Sendable {
         let size = UInt64(info.st_size)
         var acknowledged: UInt64 = 0
         var waited = false
+        // How far the bytes handed to the link reached, for the engineer when it stalls.
+        let handed = Mutex<UInt64>(known.bytes)
+        let tracking: @Sendable (UInt64) -> Void = { position in
+            handed.withLock { $0 = max($0, position) }
+            sent(position)
+        }
         while held.bytes < size {
             let started = Date()
             let length = sizer.length(remaining: size - held.bytes)
@@ -165,9 +172,9 @@ public struct BlobTransfer: Sendable {
             let reply: NodeHTTP.Reply
             do {
                 reply = try await http.put(
-                    "\(path)?offset=\(held.bytes)\(last)", file: fd, offset: held.bytes, length: length, rate: sizer.rate, sent: sent)
+                    "\(path)?offset=\(held.bytes)\(last)", file: fd, offset: held.bytes, length: length, rate: sizer.rate, sent: tracking)
             } catch let error as ClientError where error.code == .linkStalled {
-                throw Self.stalled(digest, sent: held.bytes, of: size)
+                throw Self.stalled(digest, sent: handed.withLock { max($0, held.bytes) }, confirmed: held.bytes, of: size)
             }
             guard reply.status == 200, let bytes = reply.json["bytes"] as? NSNumber else {
                 // Only a different offset is worth another try: the node holds other than we
@@ -213,12 +220,14 @@ public struct BlobTransfer: Sendable {
         return acknowledged
     }
 
-    /// A stalled upload, in the engineer's words: how much of which photo the node holds,
-    /// and that the next sync goes on from there.
-    static func stalled(_ digest: Digest, sent: UInt64, of size: UInt64) -> ClientError {
-        ClientError(
+    /// A stalled upload, in the engineer's words: how much of which photo went out (and,
+    /// when less, how much the node confirmed), and that the next sync goes on from what
+    /// the node holds.
+    static func stalled(_ digest: Digest, sent: UInt64, confirmed: UInt64, of size: UInt64) -> ClientError {
+        let confirmation = confirmed < sent ? " (\(megabytes(confirmed)) confirmed by the node)" : ""
+        return ClientError(
             .linkStalled,
-            "the link is too slow or stalled: \(megabytes(sent)) of \(megabytes(size)) of photo \(digest.hex.prefix(4))… sent, will resume at the next sync (your work is safe in this replica)")
+            "the link is too slow or stalled: \(megabytes(sent)) of \(megabytes(size)) of photo \(digest.hex.prefix(4))… sent\(confirmation), will resume at the next sync (your work is safe in this replica)")
     }
 
     /// Bytes for people: "360 KB", "1.2 MB".

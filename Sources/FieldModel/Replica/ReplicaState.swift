@@ -1,17 +1,26 @@
-/// Every ticket a replica holds, derived from the ops it has.
+/// Every entity a replica holds, of every kind it knows (``EntityKinds``), derived from
+/// the ops it has: each op goes to the state of its subject's kind.
 ///
 /// Applying any set of ops in any order, with duplicates, gives the same state; two
 /// states merge by union. ``digest`` tells two replicas whether they agree.
 public struct ReplicaState: Hashable, Sendable {
-    public private(set) var tickets: [TicketID: Ticket] = [:]
+    private var kinds: [EntityKind: EntityStates] = [:]
 
     public init() {}
 
-    /// Applies one op. Ops on subjects that are not tickets are not ticket state and are
-    /// ignored here (the store keeps them all).
+    /// Every ticket.
+    public var tickets: [TicketID: Ticket] { entities(Ticket.self) }
+
+    /// Every entity of the kind `type` is the state of.
+    public func entities<S: EntityState>(_ type: S.Type) -> [EntityID: S] {
+        (kinds[S.kind]?.byID ?? [:]).compactMapValues { $0.base as? S }
+    }
+
+    /// Applies one op. An op on an entity of a kind this version does not know, or one
+    /// its kind derives nothing from, changes nothing here (the store keeps them all).
     public mutating func apply(_ op: Op) {
-        guard op.body.isTicketOp else { return }
-        tickets[op.subject, default: Ticket(id: op.subject)].apply(op)
+        guard let type = EntityKinds.state(of: op.subject.kind), type.derives(from: op) else { return }
+        kinds[type.kind, default: EntityStates(type)].apply(op)
     }
 
     public mutating func apply<S: Sequence>(contentsOf ops: S) where S.Element == Op {
@@ -19,7 +28,11 @@ public struct ReplicaState: Hashable, Sendable {
     }
 
     public mutating func merge(_ other: ReplicaState) {
-        tickets.merge(other.tickets) { $0.merging($1) }
+        kinds.merge(other.kinds) { a, b in
+            var merged = a
+            merged.merge(b)
+            return merged
+        }
     }
 
     public func merging(_ other: ReplicaState) -> ReplicaState {
@@ -28,10 +41,13 @@ public struct ReplicaState: Hashable, Sendable {
         return copy
     }
 
-    /// SHA-256 over every ticket's digest, in ticket id order.
+    /// SHA-256 over every entity's digest, in kind order, then id order within a kind.
     public var digest: Digest {
         var h = SHA256()
-        for id in tickets.keys.sorted() { h.update(tickets[id]!.digest.bytes) }
+        for kind in kinds.keys.sorted() {
+            let byID = kinds[kind]!.byID
+            for id in byID.keys.sorted() { h.update(byID[id]!.base.digest.bytes) }
+        }
         return h.finalize()
     }
 }

@@ -77,6 +77,9 @@ package enum WireJSON {
                 o["signedAt"] = NSNumber(value: s.signedAt)
                 o["summarySHA256"] = s.summarySHA256.hex
             }
+        case .entity(let e):
+            o["kindCode"] = NSNumber(value: e.kind.rawValue)
+            o["payload"] = hex(OpPayloadCodec.encode(op.body))
         case .unknown(let u):
             o["kindCode"] = NSNumber(value: u.kind.rawValue)
             o["payload"] = hex(u.payload)

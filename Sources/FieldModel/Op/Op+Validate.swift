@@ -43,6 +43,8 @@ extension Op {
             if a.kind == .signature, a.signature == nil {
                 throw ModelError(.invalidOp, "a signature attachment must say who signed and for what")
             }
+        case .entity(let e):
+            try e.body.validate()
         case .unknown:
             break
         }

@@ -7,6 +7,8 @@ public enum OpBody: Hashable, Sendable {
     case partAdded(PartLine)
     case partRemoved(PartRemoval)
     case attachmentAdded(Attachment)
+    /// An op of a kind beyond tickets that this version knows (``EntityOpBody``).
+    case entity(EntityOp)
     /// An op of a kind this version does not know; kept and forwarded, never dropped.
     case unknown(UnknownOp)
 
@@ -19,6 +21,7 @@ public enum OpBody: Hashable, Sendable {
         case .partAdded: .partAdded
         case .partRemoved: .partRemoved
         case .attachmentAdded: .attachmentAdded
+        case .entity(let op): op.kind
         case .unknown(let op): op.kind
         }
     }

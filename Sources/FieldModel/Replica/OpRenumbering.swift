@@ -44,6 +44,8 @@ public struct OpRenumbering: Sendable {
                 position: e.position, reason: e.reason))
         case .partRemoved(let r):
             return .partRemoved(PartRemoval(line: id(r.line)))
+        case .entity(let e):
+            return .entity(EntityOp(e.body.mapOpIDs(id)))
         case .ticketCreated, .note, .partAdded, .attachmentAdded, .unknown:
             return body
         }

@@ -56,7 +56,7 @@ extension OpBody {
     /// True for the kinds that change a ticket.
     public var isTicketOp: Bool {
         switch self {
-        case .unknown: false
+        case .entity, .unknown: false
         default: true
         }
     }

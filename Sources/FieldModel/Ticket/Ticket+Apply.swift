@@ -40,7 +40,7 @@ extension Ticket {
         case .attachmentAdded(let attachment):
             attachmentEntries[op.id] = AttachmentEntry(id: op.id, stamp: op.stamp, attachment: attachment)
 
-        case .unknown:
+        case .entity, .unknown:
             break
         }
     }

@@ -118,7 +118,7 @@ enum OpBatch {
             lastWall = try WireTime.apply(try source.times.zigzag(), to: lastWall)
             source.base = lastWall
             let body: OpBody =
-                OpKind.known.contains(kind)
+                EntityOpCodecs.decodes(kind)
                 ? try OpPayload.decode(kind: kind, from: &source)
                 : .unknown(UnknownOp(kind: kind, payload: try source.structure.blob(max: WireLimits.maxOpPayloadBytes)))
             ops.append(Op(id: OpID(replica: replica, counter: counter), wallMillis: lastWall, logical: UInt32(logical), subject: subject, body: body))

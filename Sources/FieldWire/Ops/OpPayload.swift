@@ -61,6 +61,8 @@ enum OpPayload {
             } else {
                 s.byte(0)
             }
+        case .entity(let e):
+            EntityOpCodecs.codec(for: e.kind)?.encodeAny(e.body, to: &s)
         case .unknown:
             // Carried as bytes by the caller (OpBatch, OpPayloadCodec); never re-encoded.
             break
@@ -139,7 +141,10 @@ enum OpPayload {
             return .attachmentAdded(
                 Attachment(kind: k, sha256: hash, byteSize: size, mediaType: media, caption: caption, signature: signature))
         default:
-            throw WireError(.malformed, "kind \(kind.rawValue) has no payload decoder")
+            guard let codec = EntityOpCodecs.codec(for: kind) else {
+                throw WireError(.malformed, "kind \(kind.rawValue) has no payload decoder")
+            }
+            return .entity(try codec.decodeAny(from: &s))
         }
     }
 
@@ -180,7 +185,7 @@ public enum OpPayloadCodec {
     }
 
     public static func decode(kind: OpKind, payload: [UInt8]) throws(WireError) -> OpBody {
-        guard OpKind.known.contains(kind) else { return .unknown(UnknownOp(kind: kind, payload: payload)) }
+        guard EntityOpCodecs.decodes(kind) else { return .unknown(UnknownOp(kind: kind, payload: payload)) }
         var source = InlineSource(r: WireReader(payload))
         let body = try OpPayload.decode(kind: kind, from: &source)
         guard source.r.isAtEnd else { throw WireError(.malformed, "\(source.r.remaining) unexpected bytes after a \(kind) payload") }

@@ -102,7 +102,7 @@ struct PeerWorkloadFile: Encodable {
                 signer = a.signature?.signer
                 signedAt = a.signature?.signedAt
                 summarySHA256 = a.signature?.summarySHA256.hex
-            case .ticketCreated, .unknown:
+            case .ticketCreated, .entity, .unknown:
                 preconditionFailure("a tablet's day has no \(op.body.kind) ops")
             }
         }

@@ -23,3 +23,28 @@ import Testing
         #expect(throws: WireError.self) { try Zstd.decompress([1, 2, 3], maxSize: 1000) }
     }
 }
+
+extension ZstdTests {
+    /// SPEC §1: the payload is one zstd frame. libzstd would decompress a second frame
+    /// (or skip a skippable one) after the first as long as the sizes add up; a reader
+    /// that reads one frame would see trailing bytes. Both are refused.
+    @Test("bytes after the one zstd frame are refused: a second frame, a skippable frame, garbage")
+    func refusesBytesAfterTheFrame() throws {
+        let one = Zstd.compress([0x00])
+        #expect(try Zstd.decompress(one, maxSize: 10) == [0x00])
+        let trailers: [(String, [UInt8])] = [
+            ("an empty frame", Zstd.compress([])),
+            ("a skippable frame", [0x50, 0x2A, 0x4D, 0x18, 0x00, 0x00, 0x00, 0x00]),
+            ("a byte", [0x00]),
+        ]
+        for (what, trailer) in trailers {
+            #expect(throws: WireError.self, "\(what)") { try Zstd.decompress(one + trailer, maxSize: 10) }
+            do {
+                _ = try Frame.decode(Frame.magic + [Frame.version, 0x01] + one + trailer)
+                Issue.record("a frame whose payload is one zstd frame and \(what) was accepted")
+            } catch {
+                #expect(error.code == .corruptCompression, "\(what): \(error)")
+            }
+        }
+    }
+}

@@ -35,6 +35,13 @@ final class StringTable {
         guard ref - 1 < UInt64(strings.count) else {
             throw WireError(.malformed, "string reference \(ref) at byte \(r.offset) points past the table (\(strings.count))")
         }
-        return strings[Int(ref - 1)]
+        // An entry defined for a longer field (a part number) must not bring a string
+        // past this field's limit (a unit): re-encoded, it would be a definition too long
+        // for its field (SPEC §2.4).
+        let s = strings[Int(ref - 1)]
+        guard s.utf8.count <= limit else {
+            throw WireError(.tooLarge, "string reference \(ref) at byte \(r.offset) is \(s.utf8.count) bytes, over the limit of \(limit)")
+        }
+        return s
     }
 }

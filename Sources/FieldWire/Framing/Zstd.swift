@@ -43,6 +43,8 @@ public enum Zstd {
 
     /// Decompresses one zstd frame. The frame must state its content size, and that
     /// size must not exceed `maxSize`: a hostile frame cannot make us allocate more.
+    /// The input must be that one frame: bytes after it (another frame, a skippable
+    /// frame) are refused, as libzstd would otherwise read them too (SPEC §1).
     public static func decompress(_ input: ArraySlice<UInt8>, maxSize: Int) throws(WireError) -> [UInt8] {
         let size = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
         if size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN {
@@ -50,6 +52,10 @@ public enum Zstd {
         }
         guard size <= UInt64(maxSize) else {
             throw WireError(.tooLarge, "compressed message expands to \(size) bytes, over the \(maxSize)-byte limit")
+        }
+        let extent = input.withUnsafeBytes { ZSTD_findFrameCompressedSize($0.baseAddress, $0.count) }
+        guard ZSTD_isError(extent) == 0, extent == input.count else {
+            throw WireError(.corruptCompression, "the payload is not exactly one zstd frame")
         }
         let expected = Int(size)
         var failed = false

@@ -17,6 +17,7 @@ package enum VectorCatalog {
     static let e17 = ReplicaID("e17-1a2b")!
     static let central = ReplicaID("central")!
     static let ticket = EntityID("T1-central")!
+    static let ticket2 = EntityID("T2-central")!
 
     static func op(_ counter: UInt64, _ body: OpBody, by replica: ReplicaID = e17, wall: UInt64 = t0, logical: UInt32 = 0) -> Op {
         Op(id: OpID(replica: replica, counter: counter), wallMillis: wall, logical: logical, subject: ticket, body: body)
@@ -42,7 +43,7 @@ package enum VectorCatalog {
             Vector(name: "hello-minimal", about: "hello from a new device that holds nothing", messages: [.hello(Hello(replica: e17, clock: t0))], compress: false),
             Vector(name: "hello-with-vector", about: "hello with what the sender holds of two replicas, one at a 64-bit counter",
                    messages: [.hello(Hello(replica: e17, have: VersionVector([central: 42, e17: UInt64.max]), clock: t0))], compress: false),
-            Vector(name: "hello-node-incarnation", about: "a node's hello: its replica id, clock, what it holds, and its incarnation (new at each start)",
+            Vector(name: "hello-node-incarnation", about: "a node's hello: its replica id, clock, what it holds, and its incarnation 9c41d07a55e2b316 (new at each start; not in the JSON)",
                    messages: [.hello(Hello(replica: ReplicaID("node-3fa91c2b")!, have: VersionVector([e17: 12]), clock: t0, incarnation: "9c41d07a55e2b316"))], compress: false),
             push("push-empty", "a push of no ops", []),
             push("op-ticket-created", "a ticket created at central", [created]),
@@ -65,6 +66,10 @@ package enum VectorCatalog {
                                                    signature: Signature(signer: "Jane Doe", signedAt: t0, summarySHA256: h2))))]),
             push("op-unknown-kind", "an op of kind 77 from a newer version: payload kept byte for byte", [
                 op(11, .unknown(UnknownOp(kind: OpKind(rawValue: 77), payload: [0xDE, 0xAD, 0xBE, 0xEF])))]),
+            // Kind 30: the largest kind the head holds; kinds from 8 up are assigned in order,
+            // so 30 stays unknown to this version for long.
+            push("op-unknown-kind-in-head", "an op of kind 30, unknown to version 1 and written in the head's kind bits (head 1e, no varint kind): payload kept byte for byte", [
+                op(13, .unknown(UnknownOp(kind: OpKind(rawValue: 30), payload: [0x02, 0x68, 0x69])))]),
             push("op-counter-64bit", "an op with the largest counter", [op(UInt64.max, .note(Note(text: "last", at: t0)))]),
             push("op-note-max-size", "a note of exactly 65,536 bytes, the longest string allowed", [
                 op(12, .note(Note(text: String(repeating: "a", count: Op.maxTextBytes), at: t0)))]),
@@ -72,6 +77,12 @@ package enum VectorCatalog {
                 op(20, .partAdded(PartLine(partNumber: "FAN-220", quantity: Quantity(1), location: "van:E17")), wall: t0),
                 op(21, .partAdded(PartLine(partNumber: "FAN-220", quantity: Quantity(2), location: "van:E17")), wall: t0 + 1_000, logical: 1),
                 op(3, .note(Note(text: "ok", at: t0 - 5_000)), by: central, wall: t0 - 5_000)]),
+            push("push-head-bit-6", "head bit 6 without bit 5: the second op is the next counter of the first op's replica with logical 0 (no replica, counter or logical written) on another ticket (its subject follows); the third, of kind 30, sets bits 5 and 6 (head 7e)", [
+                op(40, .note(Note(text: "on site", at: t0)), wall: t0),
+                Op(id: OpID(replica: e17, counter: 41), wallMillis: t0 + 60_000, logical: 0, subject: ticket2,
+                   body: .note(Note(text: "parts ordered", at: t0 + 60_000))),
+                Op(id: OpID(replica: e17, counter: 42), wallMillis: t0 + 60_000, logical: 0, subject: ticket2,
+                   body: .unknown(UnknownOp(kind: OpKind(rawValue: 30), payload: [0x00])))]),
             push("push-minimal-ops", "the smallest ops the spec allows: after the first, each note is one head byte of structure (same subject, next counter, logical 0) and two of times; a decoder guard must admit them", [
                 op(30, .note(Note(text: "n1", at: t0)), wall: t0),
                 op(31, .note(Note(text: "n2", at: t0 + 1_000)), wall: t0 + 1_000),
@@ -113,4 +124,28 @@ package enum VectorCatalog {
                         messages: v.first { $0.name == "sync-request" }!.messages, compress: true))
         return v
     }()
+
+    /// An invalid vector too big to write by hand (Protocol/vectors/invalid): breaking a
+    /// limit on a count or a length, and no other rule, takes every byte the limit
+    /// counts. Written zstd-compressed; `VectorTests` checks that the file's payload is
+    /// these messages, and every invalid vector's error.
+    package struct InvalidVector {
+        package let name: String
+        package let about: String
+        package let error: String
+        package let messages: [WireMessage]
+    }
+
+    package static let invalid: [InvalidVector] = [
+        InvalidVector(
+            name: "op-count-oversized",
+            about: "a push of 100,001 notes (limit 100,000 ops), all there: counters 1 to 100,001 of e17-1a2b, each note \"x\" at the stamp; after the first, each op is head 64, times 00 00 and text 01 78; zstd-compressed",
+            error: "too-large",
+            messages: [.push(Push(ops: (1...UInt64(WireLimits.maxOpsPerMessage + 1)).map { op($0, .note(Note(text: "x", at: t0))) }))]),
+        InvalidVector(
+            name: "string-length-oversized",
+            about: "a note whose text is 65,537 bytes (\"a\" repeated; limit 65,536), all there; zstd-compressed",
+            error: "too-large",
+            messages: [.push(Push(ops: [op(12, .note(Note(text: String(repeating: "a", count: Op.maxTextBytes + 1), at: t0)))]))]),
+    ]
 }

@@ -168,8 +168,9 @@ import Testing
                           error: "malformed", messages: [good.message, .push(Push(ops: [op]))]),
             InvalidVector(name: "checksum-covers-pull-request", about: "op-checksums covering message type 4, which carries no ops",
                           error: "malformed", messages: [.push(Push(ops: [op])), .unknown(type: 0x07, body: [0x04, 0x01] + Array(good.message.body.dropFirst(2)))]),
-            InvalidVector(name: "checksum-truncated", about: "op-checksums listing two checksums in the bytes of one",
-                          error: "truncated", messages: [.push(Push(ops: [op])), .unknown(type: 0x07, body: [0x02, 0x02] + Array(good.message.body.dropFirst(2)))]),
+            // A push of two ops, so that the count (2) is right and only the bytes are short.
+            InvalidVector(name: "checksum-truncated", about: "op-checksums for a push of two ops: a count of 2, and the bytes of one checksum",
+                          error: "truncated", messages: [.push(Push(ops: [op, note(7, "ok")])), .unknown(type: 0x07, body: [0x02, 0x02] + Array(good.message.body.dropFirst(2)))]),
         ]
     }()
 }

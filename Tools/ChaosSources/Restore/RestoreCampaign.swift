@@ -36,6 +36,11 @@ enum RestoreCampaign {
         var renumbered = 0
         var ownOpsRestored = 0
         var resent = 0
+        /// Others' ops devices gave back to a restored node, with its vouchers.
+        var givenBack = 0
+        /// Device restores that put the backup's bytes into the same file (as a file-system
+        /// snapshot rolled back in place would: no fork, SPEC §9.3), not a copy.
+        var inPlace = 0
         /// Ops a device recorded after its backup and never synced: the restore took them
         /// (nobody holds them; not a finding).
         var droppedWithDevice = 0
@@ -92,6 +97,7 @@ enum RestoreCampaign {
             tally.renumbered += moved.count
             tally.ownOpsRestored += answer["ownOpsRestored"] as? Int ?? 0
             tally.resent += answer["resent"] as? Int ?? 0
+            tally.givenBack += answer["givenBack"] as? Int ?? 0
             replica.renumber(moved, from: freshFrom[replica.name] ?? Int.max)
         }
 
@@ -197,12 +203,28 @@ enum RestoreCampaign {
                 tally.droppedWithDevice += dropped.count
                 droppedIDs.formUnion(dropped)
                 for sha in (photosBy[target.name] ?? []).dropFirst(backup.photos) { droppedPhotos.insert(sha) }
+                // Half the time the replica's file keeps its identity (a snapshot rolled back in
+                // place): the device does not fork, the node gives its history back and what it
+                // records next moves to new counters. Otherwise a copy: it forks.
+                let inPlace = Bool.random(using: &rng)
+                let sameFile = rig.scratch.sub("in-place-\(target.name)")
+                if inPlace { try FileManager.default.moveItem(atPath: target.home + "/replica.sqlite", toPath: sameFile) }
                 try FileManager.default.removeItem(atPath: target.home)
                 try copy(backup.path, to: target.home)
+                if inPlace {
+                    let bytes = try Data(contentsOf: URL(fileURLWithPath: target.home + "/replica.sqlite"))
+                    try FileManager.default.removeItem(atPath: target.home + "/replica.sqlite")
+                    try FileManager.default.moveItem(atPath: sameFile, toPath: target.home + "/replica.sqlite")
+                    let file = try FileHandle(forWritingTo: URL(fileURLWithPath: target.home + "/replica.sqlite"))
+                    try file.truncate(atOffset: 0)
+                    try file.write(contentsOf: bytes)
+                    try file.close()
+                    tally.inPlace += 1
+                }
                 if backup.url != rig.node.url { try rig.connect(to: rig.node.url) }
                 target.resetLedger(expected)
                 freshFrom[target.name] = expected.count
-                tally.log.append("round \(round): \(target.name) restored from round \(backup.round)'s backup (\(target.ledger.count) own ops expected back)")
+                tally.log.append("round \(round): \(target.name) restored from round \(backup.round)'s backup\(inPlace ? " in place" : "") (\(target.ledger.count) own ops expected back)")
             case .none:
                 break
             }
@@ -262,7 +284,7 @@ enum RestoreCampaign {
         Say.line("chaos restore: \(rounds) rounds, seed \(seed)\(strict ? ", strict" : ""), in \(Say.seconds(started)) (\(String(format: "%.2f", loopTime / Double(rounds))) s per round)")
         Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes")
         Say.line("  node: \(tally.events[.nodeBackup] ?? 0) backups, \(tally.events[.nodeRestore] ?? 0) restores; devices: \(tally.events[.deviceBackup] ?? 0) backups, \(tally.events[.deviceRestore] ?? 0) restores; \(tally.events[.none] ?? 0) rounds without either")
-        Say.line("  syncs: \(tally.syncsOK) ok, \(tally.syncsFailed) failed; \(tally.resent) ops re-sent to a restored node, \(tally.ownOpsRestored) own ops given back to restored devices, \(tally.renumbered) renumbered; settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
+        Say.line("  syncs: \(tally.syncsOK) ok, \(tally.syncsFailed) failed; \(tally.resent) ops re-sent to a restored node, \(tally.givenBack) of others' given back to it, \(tally.ownOpsRestored) own ops given back to restored devices (\(tally.inPlace) restored in place), \(tally.renumbered) renumbered; settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  device ops: \(ledger.recorded) held by their devices: \(ledger.lost - expectedLost) lost, \(ledger.duplicated - expectedDuplicated) duplicated, \(ledger.diverged - expectedDiverged) diverged (findings)")
         Say.line("  device photos: \(ledger.blobsChecked) checked on the node, \(ledger.blobsBad - expectedBlobs) bad (findings)")
         Say.line("  convergence: \(ledger.ticketsCompared) replica tickets compared")

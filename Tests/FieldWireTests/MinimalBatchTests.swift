@@ -22,7 +22,8 @@ import Testing
         ("part-added", .partAdded(PartLine(partNumber: "P", quantity: Quantity(thousandths: 1), unit: "", location: "v"))),
         ("part-removed", .partRemoved(PartRemoval(line: OpID(replica: replica, counter: 1)))),
         ("attachment-added", .attachmentAdded(Attachment(kind: .photo, sha256: SHA256.hash([]), byteSize: 0, mediaType: "", caption: ""))),
-        ("unknown kind 8", .unknown(UnknownOp(kind: OpKind(rawValue: 8), payload: []))),
+        ("article-retired", .entity(EntityOp(ArticleRetired()))),
+        ("unknown kind 10", .unknown(UnknownOp(kind: OpKind(rawValue: 10), payload: []))),
         ("unknown kind 30", .unknown(UnknownOp(kind: OpKind(rawValue: 30), payload: []))),
         ("unknown kind 31", .unknown(UnknownOp(kind: OpKind(rawValue: 31), payload: []))),
     ]

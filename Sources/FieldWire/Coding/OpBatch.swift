@@ -48,6 +48,10 @@ enum OpBatch {
             sink.base = op.stamp.wallMillis
             if case .unknown(let u) = op.body {
                 sink.structure.blob(u.payload)
+            } else if case .entity = op.body {
+                // Kinds past 7 travel self-contained (SPEC §4.9), so a reader that does not
+                // know them can keep and forward their bytes.
+                sink.structure.blob(OpPayloadCodec.encode(op.body))
             } else {
                 OpPayload.encode(op.body, to: &sink)
             }
@@ -118,9 +122,9 @@ enum OpBatch {
             lastWall = try WireTime.apply(try source.times.zigzag(), to: lastWall)
             source.base = lastWall
             let body: OpBody =
-                EntityOpCodecs.decodes(kind)
+                OpKind.known.contains(kind)
                 ? try OpPayload.decode(kind: kind, from: &source)
-                : .unknown(UnknownOp(kind: kind, payload: try source.structure.blob(max: WireLimits.maxOpPayloadBytes)))
+                : try OpPayloadCodec.decode(kind: kind, payload: try source.structure.blob(max: WireLimits.maxOpPayloadBytes))
             ops.append(Op(id: OpID(replica: replica, counter: counter), wallMillis: lastWall, logical: UInt32(logical), subject: subject, body: body))
         }
         guard source.isAtEnd else { throw WireError(.malformed, "bytes left in an op batch's streams after its last op") }

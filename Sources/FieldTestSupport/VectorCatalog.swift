@@ -110,6 +110,15 @@ package enum VectorCatalog {
             Vector(name: "pull-page-with-checksums", about: "a pull page followed by the op-checksums of its one op; the checksums cover the pull page (covers byte 05)",
                    messages: OpChecksums.attach(to: [.pullPage(PullPage(ops: [created], nextCursor: [0x01, 0x01], more: false))]),
                    compress: false),
+            Vector(name: "pull-page-article", about: "a pull page with an article version (kind 8: version, title, body, device models, fault codes, keywords, language, everyone, images; self-contained in the structure stream) and a retirement (kind 9, no fields), SPEC §4.10",
+                   messages: [.pullPage(PullPage(ops: [
+                       Op(id: OpID(replica: ReplicaID("node-3fa91c2b")!, counter: 4), wallMillis: t0, logical: 0, subject: EntityID("article:fan-guide")!,
+                          body: .entity(EntityOp(ArticlePublished(
+                              version: 2, title: "冷凝风扇 replacement", body: "1. 断电\n2. Remove the fan", deviceModels: ["Chiller X2"], faultCodes: ["E21"],
+                              keywords: ["风扇"], language: "zh", everyone: false, images: [h1])))),
+                       Op(id: OpID(replica: ReplicaID("node-3fa91c2b")!, counter: 5), wallMillis: t0 + 60_000, logical: 0, subject: EntityID("article:old-guide")!,
+                          body: .entity(EntityOp(ArticleRetired()))),
+                   ], nextCursor: [0x02, 0x05], more: false))], compress: false),
             Vector(name: "pull-page-with-vouchers", about: "a pull page of two ops and op-vouchers (type 8, SPEC §3.10): the first vouched for as owned by E17 under the key of 32 bytes 0x0b, the second without (00)",
                    messages: [.pullPage(PullPage(ops: [vouched, created], nextCursor: [0x01, 0x02], more: false)),
                               OpVouchers(covers: .pullPage, vouchers: [OpVoucher(for: vouched, owner: "E17", key: voucherKey), nil]).message],

@@ -101,11 +101,17 @@ public struct BlobTransfer: Sendable {
                 do {
                     // Progress counts this blob's bytes the node holds or that are on their way.
                     let rate = sizer.rate
+                    let blobStarted = Date()
+                    let from = held.bytes
                     let sent = try await upload(blob.digest, from: held, sizer: &sizer) { position in
                         var now = before
                         now.bytes += position
                         now.seconds = Date().timeIntervalSince(started)
-                        now.rate = rate
+                        // The rate this photo moves at, once it has moved for a few seconds (at
+                        // first the kernel's buffers take bytes faster than the link); until
+                        // then the last photo's, if any.
+                        let elapsed = Date().timeIntervalSince(blobStarted)
+                        now.rate = elapsed >= 5 && position > from ? Double(position - from) / elapsed : rate
                         now.current = blob.digest.hex
                         progress(now)
                     }

@@ -54,6 +54,45 @@ import Testing
     }
 }
 
+extension WeakLinkTests {
+    @Test("on a terminal, a photo going up a slow link shows the rate it moves at and the time left")
+    func progressShowsRateAndTimeLeft() throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        _ = try BlobTests.randomFile(field.folder.path + "/coil.jpg", bytes: 600_000, seed: 91)
+        try e17.ok("photo", t, field.folder.path + "/coil.jpg")
+        let proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 16_000)
+        defer { proxy.stop() }
+        try e17.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
+
+        // `script` gives the sync a pseudo-terminal, where progress is drawn.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qfec", "\(Binaries.path("fieldsync")) sync", "/dev/null"]
+        var env = ProcessInfo.processInfo.environment
+        env["FIELDSYNC_HOME"] = e17.home
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        let output = LockedBytes()
+        try process.run()
+        Thread { output.set(pipe.fileHandleForReading.readDataToEndOfFile()) }.start()
+        Thread.sleep(forTimeInterval: 14)
+        process.terminate()
+        process.waitUntilExit()
+        let text = String(decoding: output.wait(), as: UTF8.self)
+        let lines = text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).map(String.init)
+        let photoLines = lines.filter { $0.contains("↑ photos") }
+        print("progress lines: \(photoLines.suffix(4))")
+        #expect(!photoLines.isEmpty, "\(text)")
+        // After its first seconds, the photo's own rate and the time left, in place of "measuring".
+        let measured = try #require(photoLines.last { $0.contains("KB/s") }, "\(photoLines.suffix(3))")
+        #expect(measured.contains(" left"), "\(measured)")
+    }
+}
+
 /// What the node holds of a blob, read from its data folder.
 enum NodeBlobs {
     static func complete(_ field: Field, _ digest: Digest) -> String {

@@ -100,18 +100,15 @@ public struct BlobTransfer: Sendable {
                 }
                 do {
                     // Progress counts this blob's bytes the node holds or that are on their way.
-                    let rate = sizer.rate
-                    let blobStarted = Date()
-                    let from = held.bytes
-                    let sent = try await upload(blob.digest, from: held, sizer: &sizer) { position in
+                    // The link's rate as the node's acknowledgements measure it, updated at
+                    // every chunk of this photo (bytes handed to the kernel say nothing of the
+                    // link: its buffers take them faster).
+                    let rate = Mutex<Double?>(sizer.rate)
+                    let sent = try await upload(blob.digest, from: held, sizer: &sizer, measured: { r in rate.withLock { $0 = r } }) { position in
                         var now = before
                         now.bytes += position
                         now.seconds = Date().timeIntervalSince(started)
-                        // The rate this photo moves at, once it has moved for a few seconds (at
-                        // first the kernel's buffers take bytes faster than the link); until
-                        // then the last photo's, if any.
-                        let elapsed = Date().timeIntervalSince(blobStarted)
-                        now.rate = elapsed >= 5 && position > from ? Double(position - from) / elapsed : rate
+                        now.rate = rate.withLock { $0 }
                         now.current = blob.digest.hex
                         progress(now)
                     }
@@ -144,7 +141,8 @@ public struct BlobTransfer: Sendable {
     /// confirmed, in the engineer's words: another attempt would ask the same stalled link,
     /// and what arrived is kept for the next sync.
     func upload(
-        _ digest: Digest, from known: Held, sizer: inout ChunkSizer, sent: @escaping @Sendable (UInt64) -> Void
+        _ digest: Digest, from known: Held, sizer: inout ChunkSizer, measured: @Sendable (Double) -> Void = { _ in },
+        sent: @escaping @Sendable (UInt64) -> Void
     ) async throws -> UInt64? {
         let path = "/v1/blobs/\(digest.hex)"
         var held = known
@@ -211,6 +209,11 @@ public struct BlobTransfer: Sendable {
             }
             acknowledged += bytes.uint64Value - held.bytes
             sizer.measured(bytes: bytes.uint64Value - held.bytes, seconds: Date().timeIntervalSince(started))
+            if let rate = sizer.rate {
+                measured(rate)
+                // Redraw with it now: the next chunk's first bytes may be a while.
+                tracking(bytes.uint64Value)
+            }
             held = Held(reply.json)
         }
         if held.complete {

@@ -93,6 +93,32 @@ extension WeakLinkTests {
     }
 }
 
+extension WeakLinkTests {
+    @Test("a sync stopped mid-photo (Ctrl-C) says how far it got and that the next one goes on; the next one does")
+    func stoppedSyncSaysSo() throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        let digest = try BlobTests.randomFile(field.folder.path + "/valve.jpg", bytes: 400_000, seed: 92)
+        try e17.ok("photo", t, field.folder.path + "/valve.jpg")
+        let proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 16_000)
+        defer { proxy.stop() }
+        let token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
+        try e17.ok("login", "--node", proxy.url, "--token", token)
+        let sync = try RunningCommand(e17, "sync")
+        #expect(NodeBlobs.wait(field, digest, holds: 50_000, seconds: 30))
+        sync.interrupt()
+        #expect(sync.status == 128 + SIGINT)
+        let said = sync.stderr
+        #expect(said.contains("stopped: ops synced;") && said.contains("of photos sent"), "\(said)")
+        #expect(said.contains("the next sync goes on from what the node holds"), "\(said)")
+        try e17.ok("login", "--node", field.node.url, "--token", token)
+        try e17.ok("sync")
+        #expect(NodeBlobs.settled(field, digest) == 400_000)
+    }
+}
+
 /// What the node holds of a blob, read from its data folder.
 enum NodeBlobs {
     static func complete(_ field: Field, _ digest: Digest) -> String {
@@ -165,6 +191,12 @@ final class RunningCommand: @unchecked Sendable {
 
     func kill() {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Stops the command as Ctrl-C would.
+    func interrupt() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGINT) }
         process.waitUntilExit()
     }
 

@@ -50,7 +50,9 @@ struct Sync: AsyncParsableCommand {
             let waiting = try replica.store.unacknowledgedCount(after: try replica.store.syncState().acked)
             let live = isatty(STDERR_FILENO) == 1 && !global.json
             if live { FileHandle.standardError.write(Data("syncing with \(link.url): \(waiting) op(s) to push\n".utf8)) }
+            let stopped = InterruptNotice()
             var report = try await SyncClient(replica: replica, link: link).sync { r in
+                stopped.note("\(r.pushed) op(s) pushed, \(r.pulled) pulled")
                 guard live else { return }
                 let line = "\r↑ \(r.pushed) ops \(kb(r.bytesUp))   ↓ \(r.pulled) ops \(kb(r.bytesDown))   \(r.roundTrips) round trip(s)"
                 FileHandle.standardError.write(Data(line.utf8))
@@ -58,6 +60,7 @@ struct Sync: AsyncParsableCommand {
             if live { FileHandle.standardError.write(Data("\n".utf8)) }
             // Ops first (the node accepts only blobs its ops refer to), then photos.
             let (moved, refusedBlobs) = try await BlobTransfer(replica: replica, link: link).uploadPending { p in
+                stopped.note("ops synced; \(mb(p.bytes)) of \(mb(p.total)) of photos sent")
                 guard live else { return }
                 FileHandle.standardError.write(Data(progressLine("↑ photos", p).utf8))
             }

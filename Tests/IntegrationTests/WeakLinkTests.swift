@@ -119,6 +119,32 @@ extension WeakLinkTests {
     }
 }
 
+extension WeakLinkTests {
+    @Test("a sync started right after a stopped one on a slow link moves the photo on")
+    func syncRightAfterAStoppedOne() throws {
+        let field = try Field()
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        let digest = try BlobTests.randomFile(field.folder.path + "/fan.jpg", bytes: 600_000, seed: 93)
+        try e17.ok("photo", t, field.folder.path + "/fan.jpg")
+        let proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 8_000)
+        defer { proxy.stop() }
+        try e17.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
+        let first = try RunningCommand(e17, "sync")
+        #expect(NodeBlobs.wait(field, digest, holds: 100_000, seconds: 60))
+        first.interrupt()
+        let before = NodeBlobs.held(field, digest)
+        let second = try RunningCommand(e17, "sync")
+        let ended = second.wait(upTo: 30)
+        if !ended { second.interrupt() }
+        let after = NodeBlobs.settled(field, digest)
+        print("after a stopped sync: node held \(before), then \(after) after the next (ended: \(ended)): \(second.stderr)")
+        #expect(after > before + 60_000, "the next sync moved the photo on: \(before) -> \(after); \(second.stderr)")
+        #expect(!second.stderr.contains("nothing moved"), "\(second.stderr)")
+    }
+}
+
 /// What the node holds of a blob, read from its data folder.
 enum NodeBlobs {
     static func complete(_ field: Field, _ digest: Digest) -> String {

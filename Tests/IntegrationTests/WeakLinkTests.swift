@@ -57,15 +57,9 @@ import Testing
 extension WeakLinkTests {
     @Test("on a terminal, a photo going up a slow link shows the rate it moves at and the time left")
     func progressShowsRateAndTimeLeft() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        _ = try BlobTests.randomFile(field.folder.path + "/coil.jpg", bytes: 600_000, seed: 91)
-        try e17.ok("photo", t, field.folder.path + "/coil.jpg")
-        let proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 16_000)
-        defer { proxy.stop() }
-        try e17.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
+        let slow = try SlowPhoto(bytes: 600_000, seed: 91, bytesPerSecond: 16_000)
+        defer { slow.proxy.stop() }
+        let e17 = slow.e17
 
         // `script` gives the sync a pseudo-terminal, where progress is drawn.
         let process = Process()
@@ -96,16 +90,9 @@ extension WeakLinkTests {
 extension WeakLinkTests {
     @Test("a sync stopped mid-photo (Ctrl-C) says how far it got and that the next one goes on; the next one does")
     func stoppedSyncSaysSo() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        let digest = try BlobTests.randomFile(field.folder.path + "/valve.jpg", bytes: 400_000, seed: 92)
-        try e17.ok("photo", t, field.folder.path + "/valve.jpg")
-        let proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 16_000)
-        defer { proxy.stop() }
-        let token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
-        try e17.ok("login", "--node", proxy.url, "--token", token)
+        let slow = try SlowPhoto(bytes: 400_000, seed: 92, bytesPerSecond: 16_000)
+        defer { slow.proxy.stop() }
+        let (field, e17, digest, token) = (slow.field, slow.e17, slow.digest, slow.token)
         let sync = try RunningCommand(e17, "sync")
         #expect(NodeBlobs.wait(field, digest, holds: 50_000, seconds: 30))
         sync.interrupt()
@@ -122,15 +109,9 @@ extension WeakLinkTests {
 extension WeakLinkTests {
     @Test("a sync started right after a stopped one on a slow link moves the photo on")
     func syncRightAfterAStoppedOne() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        let digest = try BlobTests.randomFile(field.folder.path + "/fan.jpg", bytes: 600_000, seed: 93)
-        try e17.ok("photo", t, field.folder.path + "/fan.jpg")
-        let proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: 8_000)
-        defer { proxy.stop() }
-        try e17.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
+        let slow = try SlowPhoto(bytes: 600_000, seed: 93, bytesPerSecond: 8_000)
+        defer { slow.proxy.stop() }
+        let (field, e17, digest) = (slow.field, slow.e17, slow.digest)
         let first = try RunningCommand(e17, "sync")
         #expect(NodeBlobs.wait(field, digest, holds: 100_000, seconds: 60))
         first.interrupt()
@@ -142,6 +123,28 @@ extension WeakLinkTests {
         print("after a stopped sync: node held \(before), then \(after) after the next (ended: \(ended)): \(second.stderr)")
         #expect(after > before + 60_000, "the next sync moved the photo on: \(before) -> \(after); \(second.stderr)")
         #expect(!second.stderr.contains("nothing moved"), "\(second.stderr)")
+    }
+}
+
+/// A photo waiting on E17's device, whose link to the node goes through a throttled proxy.
+struct SlowPhoto {
+    let field: Field
+    let e17: Engineer
+    let digest: Digest
+    let proxy: CuttingProxy
+    let token: String
+
+    init(bytes: Int, seed: UInt64, bytesPerSecond: Int) throws {
+        field = try Field()
+        let t = try field.dispatch("E17")
+        e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        let photo = field.folder.path + "/photo-\(seed).jpg"
+        digest = try BlobTests.randomFile(photo, bytes: bytes, seed: seed)
+        try e17.ok("photo", t, photo)
+        proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: bytesPerSecond)
+        token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
+        try e17.ok("login", "--node", proxy.url, "--token", token)
     }
 }
 

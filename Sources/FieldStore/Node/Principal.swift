@@ -1,3 +1,5 @@
+import FieldModel
+
 /// Who is calling the node: a token's name and role.
 public struct Principal: Sendable, Hashable, Codable {
     public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
@@ -16,4 +18,11 @@ public struct Principal: Sendable, Hashable, Codable {
     /// Sees and may change every ticket. Depots see everything until depot scopes
     /// (their engineers) arrive with the depot relay.
     public var seesEverything: Bool { role != .engineer }
+
+    /// Whether this principal may claim `replica` when the node knows no owner of it: an
+    /// engineer's devices name their ids after the engineer (`e17-…`, and the ids a
+    /// restored copy forks to, SPEC §9.3); other roles claim any id they push first.
+    func mayClaim(_ replica: ReplicaID) -> Bool {
+        role != .engineer || replica.rawValue.hasPrefix(name.lowercased() + "-")
+    }
 }

@@ -85,9 +85,7 @@ extension ReplicaStore {
                 }
                 // An engineer's device names its new ids after its engineer: it may not claim
                 // one the node does not know under another name.
-                if !vouched && progress == nil && pusher.role == .engineer && replicaID != replica
-                    && !replicaID.rawValue.hasPrefix(pusher.name.lowercased() + "-")
-                {
+                if !vouched && progress == nil && replicaID != replica && !pusher.mayClaim(replicaID) {
                     throw StoreError(.forbidden, "a device pushes only its own ops: \(replicaID) is not from \(replica)")
                 }
                 if vouched { recovered[replicaID] = owner }

@@ -48,7 +48,7 @@ extension ReplicaStore {
                 if owner == principal.name { continue }
                 // One the node lost that the pusher may claim (its engineer's own-named ids,
                 // SPEC §9.3): it pushes them as its own.
-                if owner == nil && principal.role == .engineer && replica.rawValue.hasPrefix(principal.name.lowercased() + "-") { continue }
+                if owner == nil && principal.role == .engineer && principal.mayClaim(replica) { continue }
                 out.append(replica)
             }
             return out

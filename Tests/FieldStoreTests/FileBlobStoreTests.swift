@@ -98,8 +98,14 @@ import Testing
         try bytes[0..<300_000].withUnsafeBytes { try stalled.write($0) }
         // Live: refused, for the same principal too.
         #expect(throws: StoreError.self) { try store.appender(for: FileBlobStoreTests.digest, at: 300_000, holder: "E17") }
+        // What a status tells a client before it sends a chunk that would be refused.
+        #expect(store.isUploading(FileBlobStoreTests.digest, for: "E17"))
+        #expect(store.isUploading(FileBlobStoreTests.digest, for: "E18"))
+        #expect(!store.isUploading(SHA256.hash([1, 2, 3]), for: "E17"))
         Thread.sleep(forTimeInterval: 6.3)
         // Idle: another principal still waits for the expiry, the same one takes it over.
+        #expect(!store.isUploading(FileBlobStoreTests.digest, for: "E17"))
+        #expect(store.isUploading(FileBlobStoreTests.digest, for: "E18"))
         #expect(throws: StoreError.self) { try store.appender(for: FileBlobStoreTests.digest, at: 300_000, holder: "E18") }
         #expect(try store.state(of: FileBlobStoreTests.digest) == .partial(received: 300_000))
         let fresh = try store.appender(for: FileBlobStoreTests.digest, at: 300_000, holder: "E17")

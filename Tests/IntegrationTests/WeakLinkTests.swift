@@ -124,6 +124,31 @@ extension WeakLinkTests {
         #expect(after > before + 60_000, "the next sync moved the photo on: \(before) -> \(after); \(second.stderr)")
         #expect(!second.stderr.contains("nothing moved"), "\(second.stderr)")
     }
+
+    @Test("at 2 KB/s, a sync started while a stopped one's bytes still reach the node waits them out and goes on")
+    func syncWhileAStoppedOnesBytesStillArrive() throws {
+        // At 2 KB/s the stopped sync's chunk, queued in this machine's socket buffers, keeps
+        // arriving for tens of seconds after it stopped (the 5 MB measurement's attempt 6).
+        // The node holds that upload's lease while its bytes arrive: the next sync used to
+        // send a chunk that was refused, then wait for its answer behind the refused bytes
+        // on the same connection, and call the link stalled.
+        let slow = try SlowPhoto(bytes: 200_000, seed: 94, bytesPerSecond: 2_000)
+        defer { slow.proxy.stop() }
+        let (field, e17, digest) = (slow.field, slow.e17, slow.digest)
+        let first = try RunningCommand(e17, "sync")
+        #expect(NodeBlobs.wait(field, digest, holds: 8_000, seconds: 40))
+        first.interrupt()
+        let before = NodeBlobs.held(field, digest)
+        let second = try RunningCommand(e17, "sync")
+        let ended = second.wait(upTo: 75)
+        if !ended { second.interrupt() }
+        let after = NodeBlobs.settled(field, digest)
+        print("2 KB/s, after a stopped sync: node held \(before), then \(after) after the next (ended: \(ended)): \(second.stderr)")
+        #expect(!second.stderr.contains("nothing moved"), "\(second.stderr)")
+        #expect(!second.stderr.contains("error:"), "\(second.stderr)")
+        // 75 s at 2 KB/s carries ~150 KB: the old bytes and then the new sync's own.
+        #expect(after > before + 100_000, "the next sync moved the photo on: \(before) -> \(after); \(second.stderr)")
+    }
 }
 
 /// A photo waiting on E17's device, whose link to the node goes through a throttled proxy.

@@ -54,17 +54,22 @@ public struct BlobTransfer: Sendable {
         var complete: Bool
         var bytes: UInt64
         var challenge: [UInt8]?
+        /// Another upload's bytes are arriving at the node (SPEC §7.2): a chunk sent now
+        /// would be refused.
+        var uploading = false
 
-        init(complete: Bool, bytes: UInt64, challenge: [UInt8]? = nil) {
+        init(complete: Bool, bytes: UInt64, challenge: [UInt8]? = nil, uploading: Bool = false) {
             self.complete = complete
             self.bytes = bytes
             self.challenge = challenge
+            self.uploading = uploading
         }
 
         init(_ answer: [String: Any]) {
             self.init(
                 complete: answer["state"] as? String == "complete", bytes: (answer["bytes"] as? NSNumber)?.uint64Value ?? 0,
-                challenge: (answer["challenge"] as? String).flatMap(Digest.init(hex:))?.bytes)
+                challenge: (answer["challenge"] as? String).flatMap(Digest.init(hex:))?.bytes,
+                uploading: answer["uploading"] as? Bool == true)
         }
     }
 
@@ -168,6 +173,17 @@ public struct BlobTransfer: Sendable {
             sent(position)
         }
         while held.bytes < size {
+            if held.uploading {
+                held = try await waitOut(digest, held, sent: tracking)
+                if held.complete {
+                    try await prove(digest, held)
+                    return acknowledged
+                }
+                guard !held.uploading else {
+                    throw ClientError(.nodeRefused, "blob \(digest.hex.prefix(12)): another upload of it is in progress on the node; sync again in a minute")
+                }
+                continue
+            }
             let started = Date()
             let length = sizer.length(remaining: size - held.bytes)
             // The last chunk asks the node to verify in the same request (a node that does
@@ -191,6 +207,12 @@ public struct BlobTransfer: Sendable {
                 if now.complete {
                     try await prove(digest, now)
                     return acknowledged
+                }
+                if now.uploading {
+                    // Another upload's bytes are arriving (our own stopped sync's, still
+                    // draining from a buffering link): wait them out at the loop's top.
+                    held = now
+                    continue
                 }
                 if now.bytes == held.bytes {
                     // An earlier upload of ours holds the blob: one whose link died without the
@@ -228,6 +250,30 @@ public struct BlobTransfer: Sendable {
         try await prove(digest, Held(done.json))
         return acknowledged
     }
+
+    /// Waits while another upload of the blob holds it on the node, most often this
+    /// device's own stopped sync, whose chunk a buffering link (or this machine's socket
+    /// buffers) still delivers for a while after it stopped: those bytes are progress, and
+    /// a chunk of ours would only be refused and queue behind them. Returns once the node
+    /// lets a new upload in, the blob is whole, or nothing arrived for `takeover` (the
+    /// lease is then idle, ours to take; a lease of another principal stays: the caller
+    /// says so). `sent` follows what the node holds.
+    func waitOut(_ digest: Digest, _ held: Held, sent: @Sendable (UInt64) -> Void) async throws -> Held {
+        var now = held
+        var moved = ContinuousClock.now
+        while now.uploading, !now.complete, ContinuousClock.now - moved < Self.takeover {
+            try await Task.sleep(for: Self.uploadPoll)
+            let next = try await status(digest)
+            if next.bytes != now.bytes {
+                moved = .now
+                sent(next.bytes)
+            }
+            now = next
+        }
+        return now
+    }
+    /// How often `waitOut` asks: a status costs ~1 KB each way, half a second at 2 KB/s.
+    static let uploadPoll: Duration = .seconds(2)
 
     /// A stalled upload, in the engineer's words: how much of which photo went out (and,
     /// when less, how much the node confirmed), and that the next sync goes on from what

@@ -44,6 +44,9 @@ struct BlobRoutes {
         /// A nonce to prove possession with (SPEC §7.3), for a complete blob the caller
         /// has not proven it holds.
         var challenge: String?
+        /// For a partial blob: another upload's bytes are arriving (a live lease the
+        /// caller's PUT could not take over now, §7.2): a PUT now would be refused.
+        var uploading: Bool?
     }
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -100,7 +103,8 @@ struct BlobRoutes {
         case .complete(let size):
             guard try !store.hasPossession(digest, principal: principal.name) else { return Status(state: "complete", bytes: size) }
             return Status(state: "complete", bytes: size, challenge: try openChallenge(digest, for: principal))
-        case .partial(let received): return Status(state: "partial", bytes: received)
+        case .partial(let received):
+            return Status(state: "partial", bytes: received, uploading: blobs.isUploading(digest, for: principal.name) ? true : nil)
         case .absent: return Status(state: "absent", bytes: 0)
         }
     }
@@ -114,6 +118,7 @@ struct BlobRoutes {
         let state: String
         let bytes: UInt64
         var challenge: String?
+        var uploading: Bool?
         var status: Int?
         var message: String?
     }
@@ -137,7 +142,7 @@ struct BlobRoutes {
                 do {
                     let (digest, _) = try authorised(raw, for: principal)
                     let s = try status(of: digest, for: principal)
-                    out.append(StatusEntry(sha: raw, state: s.state, bytes: s.bytes, challenge: s.challenge))
+                    out.append(StatusEntry(sha: raw, state: s.state, bytes: s.bytes, challenge: s.challenge, uploading: s.uploading))
                 } catch let refused as HTTPError where refused.status != .badRequest {
                     out.append(StatusEntry(sha: raw, state: "refused", bytes: 0, status: refused.status.code, message: refused.body))
                 }

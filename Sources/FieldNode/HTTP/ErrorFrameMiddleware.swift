@@ -20,6 +20,25 @@ struct ErrorFrameMiddleware: RouterMiddleware {
         _ request: Request, context: NodeRequestContext,
         next: (Request, NodeRequestContext) async throws -> Response
     ) async throws -> Response {
+        var response = try await answer(request, context: context, next: next)
+        // A refusal may come before the request's body was read (a chunk refused while
+        // another upload holds its blob): its client must not queue its next request on
+        // this connection behind the unread bytes, which on a 2 KB/s link take longer than
+        // it waits for an answer (RFC 9112 §9.6). The client then opens a new connection.
+        if response.status.code >= 400, Self.hasBody(request) { response.headers[.connection] = "close" }
+        return response
+    }
+
+    /// Whether the request came with a body (which a refusal may leave unread).
+    static func hasBody(_ request: Request) -> Bool {
+        if request.headers[.transferEncoding] != nil { return true }
+        return request.headers[.contentLength].map { $0 != "0" } ?? false
+    }
+
+    private func answer(
+        _ request: Request, context: NodeRequestContext,
+        next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
         do {
             let response = try await next(request, context)
             // A bare refusal gets its frame; a HEAD refusal loses any body (HTTP/1 would read

@@ -20,6 +20,9 @@ public protocol BlobStore: Sendable {
     /// upload lease for `holder` (a principal's name): refused while another upload holds a
     /// live lease on the blob; an idle or expired one is taken over (`UploadLease`).
     func appender(for digest: Digest, at offset: UInt64, holder: String) throws(StoreError) -> BlobAppender
+    /// Whether another upload holds a live lease on the blob that `holder`'s new upload
+    /// could not take over now: its `appender` would be refused.
+    func isUploading(_ digest: Digest, for holder: String) -> Bool
     /// Verifies the partial blob; true and visible if its SHA-256 is `digest`, otherwise
     /// false with the partial data discarded.
     func finish(_ digest: Digest) throws(StoreError) -> Bool
@@ -176,6 +179,10 @@ public final class FileBlobStore: BlobStore {
             leases[digest] = lease
             return lease
         }
+    }
+
+    public func isUploading(_ digest: Digest, for holder: String) -> Bool {
+        leases.withLock { leases in leases[digest].map { !$0.mayBeTakenOver(by: holder, policy) } ?? false }
     }
 
     /// Gives the blob back, if `lease` still holds it.

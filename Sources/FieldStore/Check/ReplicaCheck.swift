@@ -37,6 +37,8 @@ public enum ReplicaCheck {
         do {
             var config = Configuration()
             config.busyMode = .timeout(10)
+            // The integrity check reads the article search index, whose tokenizer is ours.
+            SearchIndex.registerOnEveryConnection(&config)
             if exclusive {
                 // A read-only connection cannot do without the shared index; this one keeps
                 // it in memory and is made read-only by `query_only`: nothing is written.

@@ -55,6 +55,7 @@ extension ReplicaStore {
         var tickets: [TicketID: Ticket] = [:]
         var seqs: [TicketID: Int64] = [:]
         var changed: Set<TicketID> = []
+        var others: Set<EntityID> = []
         for op in ops where op.body.isTicketOp && tickets[op.subject] == nil {
             let entry = try current(op.subject, db)
             tickets[op.subject] = entry?.ticket ?? Ticket(id: op.subject)
@@ -67,6 +68,8 @@ extension ReplicaStore {
                     tickets[op.subject]!.apply(op)
                     seqs[op.subject] = seq
                     changed.insert(op.subject)
+                } else if op.subject.kind != .ticket {
+                    others.insert(op.subject)
                 }
                 maker.observe(op.stamp, now: now)
                 if op.id.replica == identity.replica { maker.skip(past: op.id.counter) }
@@ -75,6 +78,7 @@ extension ReplicaStore {
             }
         }
         for id in changed { try TicketRows.save(tickets[id]!, seq: seqs[id] ?? 0, db) }
+        try EntityProjections.refresh(others, db)
         result.ticketsChanged = changed.count
         try Self.saveMaker(maker, db)
         for (id, ticket) in tickets { derived[id] = TicketCache.Entry(ticket: ticket, seq: seqs[id] ?? 0) }

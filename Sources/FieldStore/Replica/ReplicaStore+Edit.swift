@@ -34,6 +34,18 @@ public struct LocalEdit {
         return op
     }
 
+    /// Records an op on an entity of a kind beyond tickets (an article at central); its
+    /// rows are rewritten when the edit commits.
+    @discardableResult
+    public mutating func record(_ body: any EntityOpBody, on id: EntityID) throws -> Op {
+        guard id.kind != .ticket else { throw StoreError(.invalidOp, "\(id) is a ticket's id: record ticket ops on it") }
+        let op = maker.make(.entity(EntityOp(body)), on: id, now: now)
+        do { try op.validate() } catch { throw StoreError.invalid(error) }
+        _ = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db)
+        made.append(op)
+        return op
+    }
+
     /// Creates a ticket on this replica.
     @discardableResult
     public mutating func createTicket(_ created: TicketCreated) throws -> Op {
@@ -59,7 +71,9 @@ extension ReplicaStore {
         let (result, edit) = try write { db in
             var edit = LocalEdit(db: db, store: self, now: now, maker: try Self.loadMaker(identity.replica, db))
             let result = try body(&edit)
-            for id in Set(edit.made.map(\.subject)) { try TicketRows.save(edit.loaded[id]!, seq: edit.lastSeq[id] ?? 0, db) }
+            let subjects = Set(edit.made.map(\.subject))
+            for id in subjects where id.kind == .ticket { try TicketRows.save(edit.loaded[id]!, seq: edit.lastSeq[id] ?? 0, db) }
+            try EntityProjections.refresh(subjects.filter { $0.kind != .ticket }, db)
             try Self.saveMaker(edit.maker, db)
             // The store's own ops go through the same bookkeeping as any replica's: its
             // replica is claimed (no push may use it) and what it holds of it is known.

@@ -98,16 +98,18 @@ public final class ReplicaStore: Sendable {
         try guarded(path) {
             var config = Configuration()
             config.busyMode = .timeout(10)
+            // Article search's tokenizer, on every connection before the index is touched.
+            SearchIndex.registerOnEveryConnection(&config)
             let writer: any DatabaseWriter
             if concurrentReads {
                 // The pool puts the file in WAL mode itself.
-                config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                config.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = \(Self.pageSize); PRAGMA synchronous = FULL") }
                 writer = try DatabasePool(path: path, configuration: config)
             } else {
                 // The locking mode must be set before the first access to the WAL.
                 let locking = exclusive ? "PRAGMA locking_mode = EXCLUSIVE; " : ""
                 config.prepareDatabase { db in
-                    try db.execute(sql: locking + "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+                    try db.execute(sql: locking + "PRAGMA page_size = \(Self.pageSize); PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
                 }
                 writer = try DatabaseQueue(path: path, configuration: config)
             }
@@ -115,6 +117,11 @@ public final class ReplicaStore: Sendable {
             return writer
         }
     }
+
+    /// Pages of new replica files: an article (~2 KB of text) and its index rows fit one
+    /// 8 KB page where 4 KB pages leave most of a second one empty (the search index took
+    /// 2.56× its text at 8 KB against 3.19× at 4 KB). Files made earlier keep theirs.
+    static let pageSize = 8192
 
     /// Runs `body`, turning database errors into store errors that say what to do.
     static func guarded<T>(_ path: String, _ body: () throws -> T) throws(StoreError) -> T {

@@ -189,6 +189,11 @@ enum ReplicaSchema {
                     ALTER TABLE ops ADD COLUMN voucher BLOB;
                     """)
         }
+        m.registerMigration("v7-articles") { db in
+            // Knowledge-base articles and their search index (M6); tokenizer registered by
+            // `ReplicaStore.connect` on every connection.
+            try ArticleRows.create(db)
+        }
         return m
     }
 }

@@ -17,6 +17,8 @@ struct SyncAnswer {
     /// Ops of this device's earlier ids (before a fork), or of its principal's other
     /// devices, that the node holds past what this device said it holds.
     var othersOwn: [Op] = []
+    /// Entities that left this device's scope within the page (SPEC §3.11).
+    var left: [EntityID] = []
 
     init(_ messages: [WireMessage], me: ReplicaID) throws(WireError) {
         for m in messages {
@@ -35,5 +37,6 @@ struct SyncAnswer {
             }
         }
         vouchers = try OpVouchers.find(for: .pullPage, in: messages)
+        left = try ScopeLeft.find(in: messages)?.entities ?? []
     }
 }

@@ -34,6 +34,9 @@ public struct SyncReport: Sendable, Codable {
     /// The node started anew since the last sync (a restart, or a restore): what it
     /// holds of this device's photos is asked again.
     public var nodeRestarted = false
+    /// Entities that left this device's scope and were purged (articles no ticket here fits
+    /// any more, or retired).
+    public var left = 0
 }
 
 /// Syncs a replica with its node over HTTP: each round trip pushes the ops the node has
@@ -158,8 +161,9 @@ public struct SyncClient: Sendable {
             if ack < state.acked { report.resent += Int(state.acked - ack) }
             let pushedNow = ack > state.acked ? Int(ack - state.acked) : 0
             try store.commitSyncPage(
-                page.ops, vouchers: a.vouchers, state: SyncState(cursor: page.nextCursor, acked: ack, clockOffset: offset),
-                now: try replica.stampTime(receivedAt))
+                page.ops, vouchers: a.vouchers, left: a.left, state: SyncState(cursor: page.nextCursor, acked: ack, clockOffset: offset),
+                now: try replica.stampTime(receivedAt), unreferenced: { [replica] digest in replica.blobs.remove(digest) })
+            report.left += a.left.count
             report.pushed += pushedNow + previous.filter { acks[$0.id.replica] >= $0.id.counter }.count
             report.givenBack += giving.count
             giveBack.sent(giving)

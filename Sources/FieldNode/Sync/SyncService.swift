@@ -132,6 +132,7 @@ public struct SyncService: Sendable {
                 if !voucherKey.isEmpty {
                     reply.append(OpVouchers(covers: .pullPage, vouchers: try store.vouchers(for: page.ops, key: voucherKey)).message)
                 }
+                if !page.left.isEmpty { reply.append(ScopeLeft(page.left).message) }
             }
             let refused = !ingested.quarantined.isEmpty
             return Outcome(

@@ -19,6 +19,10 @@ public struct BlobFolder: Sendable {
 
     public func contains(_ digest: Digest) -> Bool { FileManager.default.fileExists(atPath: path(for: digest)) }
 
+    /// Deletes a cached blob nothing here refers to any more (an article that left this
+    /// device's scope); a missing one is fine.
+    public func remove(_ digest: Digest) { try? FileManager.default.removeItem(atPath: path(for: digest)) }
+
     /// Where a download of `digest` collects its bytes until they are verified.
     public func fetchPath(for digest: Digest) -> String { "\(root)/tmp/fetch-\(digest.hex)" }
 

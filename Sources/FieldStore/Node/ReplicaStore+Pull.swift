@@ -12,6 +12,8 @@ public struct PullResult: Sendable, Hashable {
     /// The cursor did not name this log's history (the node was restored from a backup,
     /// or the cursor is from another node): the page starts from the beginning.
     public var restarted = false
+    /// Entities that left the puller's scope within the page (SPEC §3.11): it purges them.
+    public var left: [EntityID] = []
 }
 
 /// A position in a node's op log that can tell whether it still names the same history:
@@ -65,14 +67,17 @@ extension ReplicaStore {
                 ? (rows.last.map { $0[0] } ?? cursor)
                 : max(cursor, try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM ops") ?? 0)
             var ops: [Op] = []
-            for ticket in try Scope.entered(principal, from: cursor, to: end, db) {
+            let entered = try Scope.entered(principal, from: cursor, to: end, db) + Scope.enteredEntities(principal, from: cursor, to: end, db)
+            for ticket in entered {
                 let history = try Row.fetchAll(
                     try db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE subject = ? AND seq <= ? AND replica != ? ORDER BY seq"),
                     arguments: [ticket, cursor, requester.rawValue])
                 ops += try history.map(OpRows.decode)
             }
             ops += try rows.map(OpRows.decode)
-            return PullResult(ops: ops, next: end, nextCheck: try LogPosition.check(at: end, db) ?? 0, more: more, restarted: restarted)
+            return PullResult(
+                ops: ops, next: end, nextCheck: try LogPosition.check(at: end, db) ?? 0, more: more, restarted: restarted,
+                left: try Scope.left(principal, from: cursor, to: end, db))
         }
     }
 }

@@ -55,7 +55,7 @@ extension ReplicaStore {
         var tickets: [TicketID: Ticket] = [:]
         var seqs: [TicketID: Int64] = [:]
         var changed: Set<TicketID> = []
-        var others: Set<EntityID> = []
+        var others: [EntityID: Int64] = [:]
         for op in ops where op.body.isTicketOp && tickets[op.subject] == nil {
             let entry = try current(op.subject, db)
             tickets[op.subject] = entry?.ticket ?? Ticket(id: op.subject)
@@ -69,7 +69,7 @@ extension ReplicaStore {
                     seqs[op.subject] = seq
                     changed.insert(op.subject)
                 } else if op.subject.kind != .ticket {
-                    others.insert(op.subject)
+                    others[op.subject] = seq
                 }
                 maker.observe(op.stamp, now: now)
                 if op.id.replica == identity.replica { maker.skip(past: op.id.counter) }
@@ -78,7 +78,9 @@ extension ReplicaStore {
             }
         }
         for id in changed { try TicketRows.save(tickets[id]!, seq: seqs[id] ?? 0, db) }
-        try EntityProjections.refresh(others, db)
+        try EntityProjections.refresh(Set(others.keys), db)
+        try EntityScope.ticketsChanged(changed.map { (tickets[$0]!, seqs[$0] ?? 0) }, db)
+        try EntityScope.articlesChanged(others.filter { $0.key.kind == Article.kind }.map { ($0.key, $0.value) }, db)
         result.ticketsChanged = changed.count
         try Self.saveMaker(maker, db)
         for (id, ticket) in tickets { derived[id] = TicketCache.Entry(ticket: ticket, seq: seqs[id] ?? 0) }

@@ -41,7 +41,7 @@ public struct LocalEdit {
         guard id.kind != .ticket else { throw StoreError(.invalidOp, "\(id) is a ticket's id: record ticket ops on it") }
         let op = maker.make(.entity(EntityOp(body)), on: id, now: now)
         do { try op.validate() } catch { throw StoreError.invalid(error) }
-        _ = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db)
+        if let seq = try OpRows.insert(op, payload: OpPayloadCodec.encode(op.body), db) { lastSeq[id] = seq }
         made.append(op)
         return op
     }
@@ -74,6 +74,10 @@ extension ReplicaStore {
             let subjects = Set(edit.made.map(\.subject))
             for id in subjects where id.kind == .ticket { try TicketRows.save(edit.loaded[id]!, seq: edit.lastSeq[id] ?? 0, db) }
             try EntityProjections.refresh(subjects.filter { $0.kind != .ticket }, db)
+            try EntityScope.ticketsChanged(
+                subjects.filter { $0.kind == .ticket }.sorted().map { (edit.loaded[$0]!, edit.lastSeq[$0] ?? 0) }, db)
+            try EntityScope.articlesChanged(
+                subjects.filter { $0.kind == Article.kind }.sorted().map { ($0, edit.lastSeq[$0] ?? 0) }, db)
             try Self.saveMaker(edit.maker, db)
             // The store's own ops go through the same bookkeeping as any replica's: its
             // replica is claimed (no push may use it) and what it holds of it is known.

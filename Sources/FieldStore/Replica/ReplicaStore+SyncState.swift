@@ -60,14 +60,20 @@ extension ReplicaStore {
     /// `checksums`: the page's op-checksums (SPEC §3.9), if the node sent them; `vouchers`
     /// its op-vouchers (SPEC §3.10), kept beside the ops.
     public func commitSyncPage(
-        _ ops: [Op], checksums: [OpChecksum]? = nil, vouchers: [OpVoucher?]? = nil, state: SyncState, now: UInt64
+        _ ops: [Op], checksums: [OpChecksum]? = nil, vouchers: [OpVoucher?]? = nil, left: [EntityID] = [], state: SyncState,
+        now: UInt64, unreferenced: ((Digest) -> Void)? = nil
     ) throws(StoreError) -> ApplyResult {
-        try apply(ops, checksums: checksums, now: now) { db in
+        var orphans: [Digest] = []
+        let result = try apply(ops, checksums: checksums, now: now) { [cache, identity] db in
             if let vouchers { try Self.keepVouchers(ops, vouchers, db) }
+            // After the page's ops: an entity that left within the page goes, whatever came of it.
+            orphans = try Self.purge(left, own: identity.replica, db, cache: cache)
             try Meta.set(Self.cursorKey, state.cursor.map { String(format: "%02x", $0) }.joined(), db)
             try Meta.set(Self.ackedKey, String(state.acked), db)
             try Meta.set(Meta.clockOffset, String(state.clockOffset), db)
         }
+        for digest in orphans { unreferenced?(digest) }
+        return result
     }
 
     static func bytes(fromHex hex: String) -> [UInt8] {

@@ -194,6 +194,10 @@ enum ReplicaSchema {
             // `ReplicaStore.connect` on every connection.
             try ArticleRows.create(db)
         }
+        m.registerMigration("v8-entity-scope") { db in
+            // Which articles (and later kinds) each principal sees, and the ticket facts that decide it.
+            try EntityScope.create(db)
+        }
         return m
     }
 }

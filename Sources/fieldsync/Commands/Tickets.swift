@@ -31,9 +31,35 @@ struct Show: ParsableCommand {
     func run() throws {
         try global.withReplica { r in
             let t = try r.ticket(ticket)
-            global.emit(TicketJSON(t, attachmentState: r.attachmentState)) {
-                TicketText.render(t, attachmentState: r.attachmentState)
+            let articles = try r.articles(fitting: t)
+            global.emit(WithArticles(ticket: TicketJSON(t, attachmentState: r.attachmentState), articles: articles)) {
+                var text = TicketText.render(t, attachmentState: r.attachmentState)
+                if !articles.isEmpty {
+                    text += "\n\nArticles that fit (fieldsync kb show ID):\n"
+                    text += articles.map { "  \($0.name)  \($0.version.title)" }.joined(separator: "\n")
+                }
+                return text
             }
         }
+    }
+}
+
+/// A ticket's JSON with the articles that fit it beside its own keys.
+struct WithArticles: Encodable {
+    let ticket: TicketJSON
+    let articles: [StoredArticle]
+
+    struct Article: Encodable {
+        let id: String
+        let title: String
+        let version: UInt64
+    }
+
+    enum Key: String, CodingKey { case articles }
+
+    func encode(to encoder: any Encoder) throws {
+        try ticket.encode(to: encoder)
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(articles.map { Article(id: $0.name, title: $0.version.title, version: $0.version.version) }, forKey: .articles)
     }
 }

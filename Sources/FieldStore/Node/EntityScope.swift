@@ -1,0 +1,188 @@
+import FieldModel
+import GRDB
+
+/// Which entities beyond tickets each principal sees, kept as the node's state changes:
+/// the `entity_scope` rows `Scope` reads. An article is in an engineer's scope while it
+/// fits one of the tickets in their scope (``ArticlePublished/fits(_:)``, the model's
+/// rule) and is not retired; one marked for everyone is in the scope of `everyone`.
+///
+/// Each row says from which op-log position the entity is in scope (`since_seq`) and, once
+/// it left, at which (`left_seq`): a pull sends the whole history of what entered within
+/// its page and names what left, so a device holds exactly its scope, by deltas.
+/// Positions are those of the ops that changed scope: an assignment, a ticket's edit, an
+/// article's new version or retirement.
+enum EntityScope {
+    /// The principal every device's scope includes.
+    static let everyone = "*"
+
+    static func create(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE entity_scope (
+                    principal TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    since_seq INTEGER NOT NULL,
+                    left_seq INTEGER,
+                    PRIMARY KEY (principal, entity)
+                ) WITHOUT ROWID;
+                CREATE INDEX entity_scope_by_since ON entity_scope (principal, since_seq);
+                CREATE INDEX entity_scope_by_left ON entity_scope (principal, left_seq) WHERE left_seq IS NOT NULL;
+                CREATE INDEX entity_scope_by_entity ON entity_scope (entity);
+                -- What of each ticket decides which articles fit it (folded: lowercased, trimmed).
+                CREATE TABLE ticket_facts (
+                    ticket TEXT PRIMARY KEY NOT NULL,
+                    device_model TEXT NOT NULL,
+                    fault_code TEXT NOT NULL,
+                    fault TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX ticket_facts_by_model ON ticket_facts (device_model);
+                CREATE INDEX ticket_facts_by_code ON ticket_facts (fault_code);
+                """)
+        // Tickets stored before: their facts, from their ops.
+        for raw in try String.fetchAll(db, sql: "SELECT id FROM tickets") {
+            guard let id = EntityID(raw) else { continue }
+            var t = Ticket(id: id)
+            for op in try OpRows.ops(of: id, db).ops { t.apply(op) }
+            try saveFacts(TicketFacts(t), of: id, db)
+        }
+    }
+
+    // MARK: Keeping it
+
+    /// After tickets changed (each with the position it is derived up to): their facts are
+    /// saved, and where they changed, or an engineer was newly assigned, each engineer's
+    /// articles are decided again.
+    static func ticketsChanged(_ changes: [(ticket: Ticket, seq: Int64)], _ db: Database) throws {
+        for (ticket, seq) in changes {
+            let facts = TicketFacts(ticket)
+            let before = try storedFacts(of: ticket.id, db)
+            try saveFacts(facts, of: ticket.id, db)
+            let engineers = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT engineer, since_seq FROM ticket_scope WHERE ticket = ?"), arguments: [ticket.id.rawValue])
+            let newlyAssigned = engineers.contains { ($0[1] as Int64) == seq }
+            guard before != folded(facts) || newlyAssigned else { continue }
+            let fitting = try articles(fitting: folded(facts), db)
+            for row in engineers {
+                let engineer: String = row[0]
+                // What fits now, and what was in scope through this ticket's old facts.
+                let held = try String.fetchAll(
+                    db.cachedStatement(sql: "SELECT entity FROM entity_scope WHERE principal = ? AND left_seq IS NULL"), arguments: [engineer])
+                var decided = Cache()
+                for article in Set(fitting).union(held) {
+                    try reconcile(engineer, article, at: seq, &decided, db)
+                }
+            }
+        }
+    }
+
+    /// After articles changed (each with the position of its last op): everyone's scope
+    /// of each is decided again.
+    static func articlesChanged(_ changes: [(article: EntityID, seq: Int64)], _ db: Database) throws {
+        for (article, seq) in changes {
+            var decided = Cache()
+            var principals: Set<String> = [everyone]
+            principals.formUnion(
+                try String.fetchAll(
+                    db.cachedStatement(sql: "SELECT principal FROM entity_scope WHERE entity = ? AND left_seq IS NULL"),
+                    arguments: [article.rawValue]))
+            if let version = try current(article, db) {
+                principals.formUnion(try engineers(fitting: version, db))
+            }
+            for principal in principals { try reconcile(principal, article.rawValue, at: seq, &decided, db) }
+        }
+    }
+
+    // MARK: Deciding
+
+    /// Articles' current versions and engineers' tickets' facts, read once per change.
+    struct Cache {
+        var versions: [String: ArticlePublished?] = [:]
+        var tickets: [String: [TicketFacts]] = [:]
+    }
+
+    /// Puts `article` in or out of `principal`'s scope, as it fits now, from `seq`.
+    static func reconcile(_ principal: String, _ article: String, at seq: Int64, _ cache: inout Cache, _ db: Database) throws {
+        if cache.versions[article] == nil, let id = EntityID(article) { cache.versions[article] = .some(try current(id, db)) }
+        let version = cache.versions[article] ?? nil
+        let fits: Bool
+        if let version {
+            if principal == everyone {
+                fits = version.everyone
+            } else {
+                if cache.tickets[principal] == nil { cache.tickets[principal] = try tickets(of: principal, db) }
+                fits = cache.tickets[principal]!.contains { version.fits($0) }
+            }
+        } else {
+            fits = false
+        }
+        let live = try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT left_seq IS NULL FROM entity_scope WHERE principal = ? AND entity = ?"),
+            arguments: [principal, article])
+        switch (fits, live) {
+        case (true, true?), (false, nil), (false, false?): return
+        case (true, _):
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO entity_scope (principal, entity, since_seq, left_seq) VALUES (?, ?, ?, NULL)")
+                .execute(arguments: [principal, article, seq])
+        case (false, true?):
+            try db.cachedStatement(sql: "UPDATE entity_scope SET left_seq = ? WHERE principal = ? AND entity = ?")
+                .execute(arguments: [seq, principal, article])
+        }
+    }
+
+    /// The article's current version; nil if retired or unknown.
+    static func current(_ id: EntityID, _ db: Database) throws -> ArticlePublished? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(ArticleRows.columns) FROM articles WHERE id = ? AND retired = 0"), arguments: [id.rawValue])
+        else { return nil }
+        return ArticleRows.decode(row)?.version
+    }
+
+    /// The facts of every ticket in `engineer`'s scope.
+    static func tickets(of engineer: String, _ db: Database) throws -> [TicketFacts] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT f.device_model, f.fault_code, f.fault FROM ticket_scope s JOIN ticket_facts f ON f.ticket = s.ticket WHERE s.engineer = ?"),
+            arguments: [engineer]
+        ).map { TicketFacts(deviceModel: $0[0], faultCode: $0[1], fault: $0[2]) }
+    }
+
+    /// Articles (current, not retired) that may fit `facts`: by device model or fault code
+    /// through the articles' own lists, by keyword through a scan; the model's rule decides.
+    static func articles(fitting facts: TicketFacts, _ db: Database) throws -> [String] {
+        guard facts != TicketFacts(deviceModel: "", faultCode: "", fault: "") else { return [] }
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ArticleRows.columns) FROM articles WHERE retired = 0"))
+            .compactMap(ArticleRows.decode)
+            .filter { $0.version.fits(facts) }
+            .map(\.id.rawValue)
+    }
+
+    /// Engineers with a ticket that `version` fits.
+    static func engineers(fitting version: ArticlePublished, _ db: Database) throws -> Set<String> {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT s.engineer, f.device_model, f.fault_code, f.fault FROM ticket_scope s JOIN ticket_facts f ON f.ticket = s.ticket"))
+        var out: Set<String> = []
+        for row in rows where version.fits(TicketFacts(deviceModel: row[1], faultCode: row[2], fault: row[3])) { out.insert(row[0]) }
+        return out
+    }
+
+    // MARK: Ticket facts
+
+    static func folded(_ f: TicketFacts) -> TicketFacts {
+        TicketFacts(
+            deviceModel: ArticlePublished.folded(f.deviceModel), faultCode: ArticlePublished.folded(f.faultCode),
+            fault: ArticlePublished.folded(f.fault))
+    }
+
+    static func storedFacts(of ticket: EntityID, _ db: Database) throws -> TicketFacts? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT device_model, fault_code, fault FROM ticket_facts WHERE ticket = ?"), arguments: [ticket.rawValue]
+        ).map { TicketFacts(deviceModel: $0[0], faultCode: $0[1], fault: $0[2]) }
+    }
+
+    static func saveFacts(_ facts: TicketFacts, of ticket: EntityID, _ db: Database) throws {
+        let f = folded(facts)
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO ticket_facts (ticket, device_model, fault_code, fault) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [ticket.rawValue, f.deviceModel, f.faultCode, f.fault])
+    }
+}

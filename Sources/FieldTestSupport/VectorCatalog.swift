@@ -123,6 +123,10 @@ package enum VectorCatalog {
                    messages: [.pullPage(PullPage(ops: [vouched, created], nextCursor: [0x01, 0x02], more: false)),
                               OpVouchers(covers: .pullPage, vouchers: [OpVoucher(for: vouched, owner: "E17", key: voucherKey), nil]).message],
                    compress: false),
+            Vector(name: "pull-page-scope-left", about: "an empty pull page followed by scope-left (type 9, SPEC §3.11): two articles that left the puller's scope (count, then each id as a string)",
+                   messages: [.pullPage(PullPage(ops: [], nextCursor: [0x03, 0x09], more: false)),
+                              ScopeLeft([EntityID("article:fan-guide")!, EntityID("article:风扇-电容")!]).message],
+                   compress: false),
         ]
         for (raw, _) in ErrorCode.names.sorted(by: { $0.key < $1.key }) {
             let code = ErrorCode(rawValue: raw)

@@ -108,6 +108,40 @@ import Testing
         #expect(try e17.ok("kb", "show", "fan-capacitor", "--json").object["version"] as? Int == 3)
     }
 
+    @Test("an article's image is fetched on demand by a device in its scope, refused to one outside it, and leaves with the article")
+    func imagesOnDemand() async throws {
+        let field = try Field()
+        var central = Central(data: field.node.data)
+        let picture = field.folder.path + "/wiring.png"
+        let digest = try BlobTests.randomFile(picture, bytes: 120_000, seed: 31)
+        _ = try BlobFolder(root: field.node.data + "/blobs").store(fileAt: picture)
+        try central.publish("wiring", Self.guide(1, "Fan wiring", "![wiring](sha256:\(digest.hex))", models: ["Chiller X2"]).withImages([digest]))
+        _ = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        let before = try e17.ok("kb", "show", "wiring", "--json").object
+        #expect(before["missingImages"] as? [String] == [digest.hex])
+        #expect(try e17.ok("kb", "show", "wiring").stdout.contains("[image: wiring — not on this device]"))
+        let fetched = try e17.ok("kb", "fetch", "wiring", "--json").object
+        #expect(fetched["fetched"] as? Int == 1)
+        #expect(try e17.ok("kb", "show", "wiring", "--json").object["missingImages"] as? [String] == [])
+        let local = e17.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)"
+        #expect(SHA256.hash(try Data(contentsOf: URL(fileURLWithPath: local))) == digest)
+
+        // An engineer whose tickets the article does not fit may not download its image.
+        let e21 = try field.token("E21")
+        let (status, _) = try await BlobTests().request(field, "GET", "/v1/blobs/\(digest.hex)", token: e21)
+        #expect(status == 403)
+        let (mine, bytes) = try await BlobTests().request(field, "GET", "/v1/blobs/\(digest.hex)", token: try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
+        #expect(mine == 200 && bytes.count == 120_000)
+
+        // Retired: the article and its cached image leave the device.
+        try central.publish("wiring", nil)
+        try e17.ok("sync")
+        #expect(!FileManager.default.fileExists(atPath: local))
+        #expect(try e17.run("kb", "show", "wiring").status != 0)
+    }
+
     @Test("English, two-character Chinese, longer Chinese and mixed queries find the right articles with the node stopped")
     func searchOffline() throws {
         let field = try Field()
@@ -133,5 +167,13 @@ import Testing
             #expect(r.status == 0 || r.stderr.hasPrefix("error: "), "\(hostile): \(r.stderr)")
             #expect(!r.stderr.contains("Fatal") && !r.stderr.contains("SQLITE"), "\(hostile): \(r.stderr)")
         }
+    }
+}
+
+extension ArticlePublished {
+    func withImages(_ images: [Digest]) -> ArticlePublished {
+        var v = self
+        v.images = images
+        return v
     }
 }

@@ -352,13 +352,28 @@ public struct BlobTransfer: Sendable {
     /// download that broke; each is verified by its SHA-256 before it becomes local.
     public func fetch(ticket raw: String, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> Progress {
         let t = try replica.ticket(raw)
-        let started = Date()
-        var p = Progress()
         let missing = Dictionary(t.attachments.map { ($0.attachment.sha256, $0.attachment.byteSize) }) { a, _ in a }
             .filter { !replica.blobs.contains($0.key) }
+        return try await fetch(missing, again: "fieldsync fetch \(raw)", progress: progress)
+    }
+
+    /// Downloads the images of an article on this device that are not here yet (fetched on
+    /// demand: a device holds an article's text from its sync, its pictures when asked).
+    public func fetch(article raw: String, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> Progress {
+        let article = try replica.article(raw)
+        // The op gives no sizes: progress counts bytes without a total.
+        let missing = Dictionary(replica.missingImages(of: article).map { ($0, UInt64(0)) }) { a, _ in a }
+        return try await fetch(missing, again: "fieldsync kb fetch \(raw)", progress: progress)
+    }
+
+    /// Downloads `missing` (digest → size, 0 when unknown); `again` is the command that
+    /// goes on after a failure, for the engineer.
+    func fetch(_ missing: [Digest: UInt64], again: String, progress: @escaping @Sendable (Progress) -> Void) async throws -> Progress {
+        let started = Date()
+        var p = Progress()
         // No answer: no signal, give up now (see `attempts`).
         let noSignal = ClientError(
-            .nodeUnreachable, "cannot reach the node at \(http.link.url): what arrived is kept; run `fieldsync fetch \(raw)` again when you have signal")
+            .nodeUnreachable, "cannot reach the node at \(http.link.url): what arrived is kept; run `\(again)` again when you have signal")
         p.total = Self.sum(Array(missing.values))
         for (digest, size) in missing.sorted(by: { $0.key < $1.key }) {
             var failures = 0
@@ -401,7 +416,7 @@ public struct BlobTransfer: Sendable {
                 } catch let error as ClientError where error.code == .linkStalled {
                     throw ClientError(
                         .linkStalled,
-                        "the link is too slow or stalled: photo \(digest.hex.prefix(4))… stopped arriving; what arrived is kept; run `fieldsync fetch \(raw)` again to continue")
+                        "the link is too slow or stalled: photo \(digest.hex.prefix(4))… stopped arriving; what arrived is kept; run `\(again)` again to continue")
                 } catch let error as ClientError where error.code == .blobNotOnNode {
                     notOnNode()
                     break

@@ -83,7 +83,7 @@ struct BlobRoutes {
         }
         switch try store.blobAccess(digest, for: principal) {
         case .allowed(let maxSize): return (digest, maxSize)
-        case .forbidden: throw HTTPError(.forbidden, message: "blob \(raw.prefix(12)) belongs to tickets not assigned to \(principal.name)")
+        case .forbidden: throw HTTPError(.forbidden, message: "blob \(raw.prefix(12)) belongs to tickets (or articles) not assigned to \(principal.name)")
         case .unreferenced: throw HTTPError(.conflict, message: "no op refers to blob \(raw.prefix(12)): sync the ops that attach it first")
         }
     }

@@ -20,11 +20,14 @@ public struct LocalBlob: Sendable, Hashable {
 
 extension ReplicaStore {
     /// May `principal` upload or download the blob with `digest`? Blob scope is ticket
-    /// scope: an engineer moves only blobs that ops on their tickets refer to.
+    /// scope: an engineer moves only blobs that ops on their tickets refer to, and the
+    /// images of the articles in their scope.
     public func blobAccess(_ digest: Digest, for principal: Principal) throws(StoreError) -> BlobAccess {
         try read { db in
             let rows = try Row.fetchAll(
                 try db.cachedStatement(sql: "SELECT ticket, size FROM ticket_blobs WHERE sha256 = ?"), arguments: [digest.hex])
+            // An article's image: central stored it whole; it is downloaded, never uploaded.
+            if rows.isEmpty, let image = try articleImageAccess(digest, for: principal, db) { return image ? .allowed(maxSize: 0) : .forbidden }
             if rows.isEmpty { return .unreferenced }
             // Clamped: a size column below zero (written by anything but `TicketRows`) must not trap.
             let maxSize = UInt64(clamping: rows.map { $0["size"] as Int64 }.max() ?? 0)

@@ -15,6 +15,15 @@ enum Scope {
             arguments: [principal.name, ticket.rawValue]) ?? false
     }
 
+    /// Whether an entity beyond tickets (an article) is in `principal`'s scope now.
+    static func allows(_ principal: Principal, entity: String, _ db: Database) throws -> Bool {
+        if principal.seesEverything { return true }
+        return try Bool.fetchOne(
+            try db.cachedStatement(
+                sql: "SELECT 1 FROM entity_scope WHERE principal IN (?, '\(EntityScope.everyone)') AND entity = ? AND left_seq IS NULL"),
+            arguments: [principal.name, entity]) ?? false
+    }
+
     /// Ops stored after `cursor` that `principal` sees, not made by `requester`, in
     /// log order; at most `limit` plus one to tell whether more remain.
     static func walk(_ principal: Principal, requester: ReplicaID, after cursor: Int64, limit: Int, _ db: Database) throws -> [Row] {

@@ -63,15 +63,20 @@ enum ArticleRows: EntityProjection {
                 json(latest.deviceModels), json(latest.faultCodes), json(latest.keywords), json(latest.images.map(\.hex)),
                 retired, seq,
             ])
+        try db.execute(sql: "DELETE FROM article_images WHERE article = ?", arguments: [id.rawValue])
         if retired {
             _ = try search.remove(id: id.rawValue, db)
         } else {
             _ = try search.put(SearchDocument(id: id.rawValue, title: latest.title, body: latest.body), db)
+            for image in Set(latest.images) {
+                try db.execute(sql: "INSERT INTO article_images (sha256, article) VALUES (?, ?)", arguments: [image.hex, id.rawValue])
+            }
         }
     }
 
     static func purge(_ id: EntityID, _ db: Database) throws {
         try db.execute(sql: "DELETE FROM articles WHERE id = ?", arguments: [id.rawValue])
+        try db.execute(sql: "DELETE FROM article_images WHERE article = ?", arguments: [id.rawValue])
         _ = try search.remove(id: id.rawValue, db)
     }
 
@@ -117,5 +122,18 @@ extension ReplicaStore {
         let query: SearchQuery
         do { query = try SearchQuery(text) } catch { throw StoreError(.badQuery, error.message) }
         return try read { db in try ArticleRows.search.search(query, limit: limit, db) }
+    }
+}
+
+extension ReplicaStore {
+    /// Whether `digest` is an image of an article in `principal`'s scope (central published
+    /// it: no proof of possession is asked of anyone); nil when no article shows it.
+    func articleImageAccess(_ digest: Digest, for principal: Principal, _ db: Database) throws -> Bool? {
+        let articles = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT article FROM article_images WHERE sha256 = ?"), arguments: [digest.hex])
+        if articles.isEmpty { return nil }
+        if principal.seesEverything { return true }
+        for article in articles where try Scope.allows(principal, entity: article, db) { return true }
+        return false
     }
 }

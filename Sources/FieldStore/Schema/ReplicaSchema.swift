@@ -198,6 +198,10 @@ enum ReplicaSchema {
             // Which articles (and later kinds) each principal sees, and the ticket facts that decide it.
             try EntityScope.create(db)
         }
+        m.registerMigration("v9-article-images") { db in
+            // Which articles show which images: a device in an article's scope may fetch them.
+            try db.execute(sql: "CREATE TABLE article_images (sha256 TEXT NOT NULL, article TEXT NOT NULL, PRIMARY KEY (sha256, article)) WITHOUT ROWID")
+        }
         return m
     }
 }

@@ -15,8 +15,9 @@ struct KB: ParsableCommand {
               fieldsync kb search "fan capacitor"
               fieldsync kb search 电容 --ticket T1-central
               fieldsync kb show fan-capacitor
+              fieldsync kb fetch fan-capacitor      # its images, when there is signal
             """,
-        subcommands: [Search.self, ShowArticle.self])
+        subcommands: [Search.self, ShowArticle.self, FetchImages.self])
 
     struct Search: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -95,6 +96,44 @@ struct KB: ParsableCommand {
                 ) {
                     ArticleText.render(a, missing: Set(missing))
                 }
+            }
+        }
+    }
+}
+
+extension KB {
+    struct FetchImages: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fetch", abstract: "Download the images of an article that are not on this device (needs signal).",
+            discussion: "An article's text comes with each sync; its pictures only when asked, to spare the link.\nExample:\n  fieldsync kb fetch fan-capacitor")
+        @Argument(help: "The article's id (as `kb search` prints it).") var id: String
+        @OptionGroup var global: GlobalOptions
+
+        struct Output: Encodable {
+            let article: String
+            let fetched: Int
+            let bytes: UInt64
+            let notOnNode: Int
+        }
+
+        func run() async throws {
+            do {
+                let replica = announcingFork(try FieldReplica.open(home: global.fieldHome))
+                let link = try NodeLink.load(home: replica.home)
+                let live = isatty(STDERR_FILENO) == 1 && !global.json
+                let p = try await BlobTransfer(replica: replica, link: link).fetch(article: id) { p in
+                    guard live else { return }
+                    FileHandle.standardError.write(Data(progressLine("↓", p).utf8))
+                }
+                if live && p.bytes > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+                global.emit(Output(article: id, fetched: p.blobs, bytes: p.bytes, notOnNode: p.notOnNode)) {
+                    if p.blobs == 0 && p.notOnNode == 0 { return "Every image of \(id) is already on this device." }
+                    let waiting = p.notOnNode == 0 ? "" : "; \(p.notOnNode) not on the node"
+                    return "✓ fetched \(p.blobs) image(s) of \(id), \(mb(p.bytes))" + waiting
+                }
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
             }
         }
     }

@@ -147,14 +147,24 @@ enum EntityScope {
         ).map { TicketFacts(deviceModel: $0[0], faultCode: $0[1], fault: $0[2]) }
     }
 
-    /// Articles (current, not retired) that may fit `facts`: by device model or fault code
-    /// through the articles' own lists, by keyword through a scan; the model's rule decides.
+    /// Articles (current, not retired) that fit `facts` (folded): candidates from the
+    /// articles' terms — device model and fault code by index, keywords by a scan of the
+    /// keywords alone — then the model's rule decides.
     static func articles(fitting facts: TicketFacts, _ db: Database) throws -> [String] {
         guard facts != TicketFacts(deviceModel: "", faultCode: "", fault: "") else { return [] }
-        return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ArticleRows.columns) FROM articles WHERE retired = 0"))
-            .compactMap(ArticleRows.decode)
-            .filter { $0.version.fits(facts) }
-            .map(\.id.rawValue)
+        let candidates = try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT DISTINCT article FROM article_terms
+                    WHERE (kind = 'm' AND term = ?) OR (kind = 'c' AND term = ?) OR (kind = 'k' AND instr(?, term) > 0)
+                    """),
+            arguments: [facts.deviceModel, facts.faultCode, facts.fault])
+        var out: [String] = []
+        for raw in candidates {
+            guard let id = EntityID(raw), let version = try current(id, db), version.fits(facts) else { continue }
+            out.append(raw)
+        }
+        return out
     }
 
     /// Engineers with a ticket that `version` fits.

@@ -64,6 +64,15 @@ enum ArticleRows: EntityProjection {
                 retired, seq,
             ])
         try db.execute(sql: "DELETE FROM article_images WHERE article = ?", arguments: [id.rawValue])
+        try db.execute(sql: "DELETE FROM article_terms WHERE article = ?", arguments: [id.rawValue])
+        if !retired {
+            let terms = try db.cachedStatement(sql: "INSERT OR IGNORE INTO article_terms (kind, term, article) VALUES (?, ?, ?)")
+            for (kind, list) in [("m", latest.deviceModels), ("c", latest.faultCodes), ("k", latest.keywords)] {
+                for term in Set(list.map(ArticlePublished.folded)) where !term.isEmpty {
+                    try terms.execute(arguments: [kind, term, id.rawValue])
+                }
+            }
+        }
         if retired {
             _ = try search.remove(id: id.rawValue, db)
         } else {
@@ -77,6 +86,7 @@ enum ArticleRows: EntityProjection {
     static func purge(_ id: EntityID, _ db: Database) throws {
         try db.execute(sql: "DELETE FROM articles WHERE id = ?", arguments: [id.rawValue])
         try db.execute(sql: "DELETE FROM article_images WHERE article = ?", arguments: [id.rawValue])
+        try db.execute(sql: "DELETE FROM article_terms WHERE article = ?", arguments: [id.rawValue])
         _ = try search.remove(id: id.rawValue, db)
     }
 

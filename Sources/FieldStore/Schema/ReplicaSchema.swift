@@ -200,7 +200,13 @@ enum ReplicaSchema {
         }
         m.registerMigration("v9-article-images") { db in
             // Which articles show which images: a device in an article's scope may fetch them.
-            try db.execute(sql: "CREATE TABLE article_images (sha256 TEXT NOT NULL, article TEXT NOT NULL, PRIMARY KEY (sha256, article)) WITHOUT ROWID")
+            try db.execute(
+                sql: """
+                    CREATE TABLE article_images (sha256 TEXT NOT NULL, article TEXT NOT NULL, PRIMARY KEY (sha256, article)) WITHOUT ROWID;
+                    -- An article's device models (m), fault codes (c) and keywords (k), folded: which
+                    -- articles may fit a ticket is found here, not by reading every article.
+                    CREATE TABLE article_terms (kind TEXT NOT NULL, term TEXT NOT NULL, article TEXT NOT NULL, PRIMARY KEY (kind, term, article)) WITHOUT ROWID;
+                    """)
         }
         return m
     }

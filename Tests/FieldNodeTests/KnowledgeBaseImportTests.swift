@@ -216,6 +216,10 @@ import Testing
         Hostile("an absolute image path", "---\nid: x\ntitle: T\n---\n![a](/etc/passwd)\n", line: 5, "image '/etc/passwd' is an absolute path"),
         Hostile("a missing image", "---\nid: x\ntitle: T\n---\n\n\n![a](img/nope.png)\n", line: 7, "image 'img/nope.png' does not exist"),
         Hostile("a file: image", "---\nid: x\ntitle: T\n---\n![a](file:///etc/passwd)\n", line: 5, "use a path relative to the article"),
+        Hostile("a YAML alias bomb", "---\nid: x\ntitle: T\nl0: &l0 [a, a, a, a, a, a, a, a, a]\n"
+                + (1..<10).map { "l\($0): &l\($0) [\(Array(repeating: "*l\($0 - 1)", count: 9).joined(separator: ", "))]\n" }.joined()
+                + "*l9 : boom\n---\n", line: 4, "YAML anchors (&name) are not allowed"),
+        Hostile("an alias with no anchor", "---\nid: x\ntitle: *t\n---\n", line: 3, "not valid YAML"),
         Hostile("a folder as image", "---\nid: x\ntitle: T\n---\n![a](.)\n", line: 5, "is not a file"),
     ]
 
@@ -252,6 +256,15 @@ import Testing
         ])
         #expect(try f.admin.store.articles().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: f.data + "/blobs/\(Self.sha256(Data("secret".utf8)).prefix(2))"))
+    }
+
+    @Test("ampersands in values are not anchors")
+    func ampersands() throws {
+        let f = try Fixture()
+        try f.write("a.md", "---\nid: a\ntitle: R&D notes & Q&A\nkeywords: [\"R&D\", Tom & Jerry]\n---\n")
+        _ = try f.run()
+        #expect(try f.admin.article("a").version.title == "R&D notes & Q&A")
+        #expect(try f.admin.article("a").version.keywords == ["R&D", "Tom & Jerry"])
     }
 
     @Test("a symlink inside the folder is followed")

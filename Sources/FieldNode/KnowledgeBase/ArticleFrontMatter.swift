@@ -60,6 +60,11 @@ public struct ArticleFrontMatter: Sendable, Equatable {
         guard yaml.utf8.count <= maxBytes else {
             throw KnowledgeBaseError([ArticleProblem(file: file, line: firstLine, "front matter is over \(maxBytes / 1024) KiB")])
         }
+        if let line = firstAnchorLine(yaml) {
+            throw KnowledgeBaseError([
+                ArticleProblem(file: file, line: at(line), "YAML anchors (&name) are not allowed in front matter: write the values out")
+            ])
+        }
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch {
             let (line, reason) = describe(error, in: yaml)
@@ -169,6 +174,22 @@ public struct ArticleFrontMatter: Sendable, Equatable {
             }
             return out
         }
+    }
+
+    /// The YAML line of the first anchor (`&name` where a value starts), if any.
+    ///
+    /// Refused before Yams sees the text: aliases of an anchor can nest a few lines into
+    /// billions of nodes, and Yams hashes a mapping's keys whole to find duplicates, so
+    /// ten lines with an alias as a key took minutes. Front matter has no use for them.
+    /// Without anchors an alias is an error Yams reports. `R&D` and `Tom & Jerry` are not
+    /// anchors; `a, &b` inside a quoted title is mistaken for one (rephrase it).
+    static func firstAnchorLine(_ yaml: String) -> Int? {
+        let anchor = #/(?:^|[\[{,]|[-?:][ \t])[ \t]*&[^ \t\[\]{},]/#
+        for (index, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.contains("&") && line.contains(anchor) {
+            return index + 1
+        }
+        return nil
     }
 
     /// The YAML line (1-based) and a short reason for a Yams error.

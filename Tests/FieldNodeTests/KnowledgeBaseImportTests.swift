@@ -101,7 +101,7 @@ import Testing
         #expect(fan.version.images.map(\.hex) == [hex])
         #expect(
             fan.version.body
-                == "Check the capacitor. ![wiring](sha256:\(hex) \"the wiring\")\nAgain: ![same](sha256:\(hex)) and ![web](https://example.com/x.png)\n")
+                == "Check the capacitor. ![wiring](sha256:\(hex))\nAgain: ![same](sha256:\(hex)) and ![web](https://example.com/x.png)\n")
         // Stored where the node serves complete blobs from.
         let blob = f.data + "/blobs/\(hex.prefix(2))/\(hex)"
         #expect(FileManager.default.contents(atPath: blob) == Self.png)

@@ -22,6 +22,7 @@ struct ArticleImages: Sendable, Equatable {
         let alt: Substring
         /// As written, less any `<…>` around it.
         let target: String
+        /// A `"title"` after the target, which the published body drops.
         let title: Substring?
         /// The file line it is on.
         let line: Int
@@ -93,7 +94,9 @@ struct ArticleImages: Sendable, Equatable {
                 digests.append(digest)
             }
             body += file.body[copied..<reference.range.lowerBound]
-            body += "![\(reference.alt)](sha256:\(digest.hex)\(reference.title ?? ""))"
+            // Exactly `![alt](sha256:HEX)`, any title dropped: the form devices look for
+            // (FieldClient's ArticleText) to say which image is not on the device yet.
+            body += "![\(reference.alt)](sha256:\(digest.hex))"
             copied = reference.range.upperBound
         }
         if digests.count > ArticlePublished.maxListEntries {

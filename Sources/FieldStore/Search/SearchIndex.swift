@@ -16,7 +16,7 @@ import GRDB
 /// the text because hits are marked from it and because a contentless table forgets a row
 /// only when given the text it indexed: so `put` and `remove` take the same arguments as
 /// before and the caller need not hand back old text. On 10,000 generated guides of ~2 KB
-/// (`Tools/bench kb`) the whole index takes about 1.9× the text at 4 KB pages, against
+/// (`Tools/bench kb`) the whole index takes 1.83× the text at 4 KB pages, against
 /// 3.19× when FTS5 kept its own uncompressed copy (at 4 KB pages one ~2 KB row filled a page).
 ///
 /// An index made by the first layout (FTS5 holding the text, `<table>_keys` holding only
@@ -181,9 +181,10 @@ public struct SearchIndex: Sendable {
     // MARK: - Searching
 
     /// How many matches a search ranks at most, by default: see
-    /// ``search(_:limit:marks:rankAtMost:_:)``. Ranking takes 1–1.5 µs a match on the
-    /// bench machine, so 2,000 keeps the rank of a common word near 3 ms.
-    public static let defaultRankAtMost = 2_000
+    /// ``search(_:limit:marks:rankAtMost:_:)``. Ranking takes about 1.5 µs a match on the
+    /// bench machine (`Tools/bench kb`, "where the time goes"): 2,000 left the p99 of the
+    /// fixed query set at 18 ms, and 1,000 keeps the ranking of a common word near 1.5 ms.
+    public static let defaultRankAtMost = 1_000
 
     /// The documents that contain every term of `query`, best first (bm25, the title
     /// weighted above the body), at most `limit` of them, each with its title marked and
@@ -191,7 +192,7 @@ public struct SearchIndex: Sendable {
     ///
     /// FTS5 computes bm25 for every matching document before it can keep the best
     /// `limit`, about 1.2–1.5 µs a match: 8–10 ms for a word in 70% of 10,000 guides, the
-    /// cost that dominates a search. `rankAtMost` bounds that work for common terms
+    /// cost that dominated a search (`Tools/bench kb`). `rankAtMost` bounds that work for common terms
     /// (``defaultRankAtMost`` unless given; `nil` ranks every match):
     ///
     /// - When at most `rankAtMost` documents match, every one is ranked: the result is exact.

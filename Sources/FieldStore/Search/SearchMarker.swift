@@ -72,28 +72,41 @@ struct SearchMarker {
         let end = min(start + size, count)
         let from = start == 0 ? 0 : tokens.tokens[start].text.lowerBound
         let to = end == count ? utf8.count : tokens.tokens[end - 1].text.upperBound
-        let inside = found.filter { $0.position >= start && $0.position < end }
+        let inside = found.filter { $0.position >= start && $0.position < end }  // already in order
         return (start > 0 ? marks.ellipsis : "") + render(utf8, tokens, inside, from: from, to: to)
             + (end < count ? marks.ellipsis : "")
     }
 
     // MARK: - Matching
 
+    /// Every match, in position order.
     private func matches(in text: AuxTokens) -> [Match] {
         var found: [Match] = []
         let count = text.tokens.count
-        for position in 0..<count {
-            for (k, term) in terms.enumerated() where position + term.tokens.count <= count {
-                var ok = true
-                for (i, token) in term.tokens.enumerated() {
-                    let t = text.tokens[position + i]
-                    if !text.folded[t.folded].elementsEqual(token) { ok = false; break }
-                    if i > 0 && term.touch[i - 1] && text.tokens[position + i - 1].text.upperBound != t.text.lowerBound {
-                        ok = false
-                        break
-                    }
+        text.folded.withUnsafeBufferPointer { folded in
+            func equal(_ t: AuxTokens.Token, _ token: [UInt8]) -> Bool {
+                guard t.folded.count == token.count else { return false }
+                var i = t.folded.lowerBound
+                for b in token {
+                    if folded[i] != b { return false }
+                    i += 1
                 }
-                if ok { found.append(Match(term: k, position: position, length: term.tokens.count)) }
+                return true
+            }
+            for position in 0..<count {
+                for (k, term) in terms.enumerated() where position + term.tokens.count <= count {
+                    var ok = true
+                    for (i, token) in term.tokens.enumerated() {
+                        let t = text.tokens[position + i]
+                        if !equal(t, token)
+                            || (i > 0 && term.touch[i - 1] && text.tokens[position + i - 1].text.upperBound != t.text.lowerBound)
+                        {
+                            ok = false
+                            break
+                        }
+                    }
+                    if ok { found.append(Match(term: k, position: position, length: term.tokens.count)) }
+                }
             }
         }
         return found
@@ -110,18 +123,23 @@ struct SearchMarker {
         var best = 0
         var bestScore = 0
         var lastEnd = -1
-        for match in found where match.position >= lastEnd {
-            let (score, centred) = windowScore(found, from: match.position, size: size, count: count)
+        var sentence = 0  // index in `sentences` of the last start at or before the match
+        for (i, match) in found.enumerated() where match.position >= lastEnd {
+            let (score, centred) = windowScore(found, first: i, from: match.position, size: size, count: count)
             if score > bestScore {
                 bestScore = score
                 best = centred
             }
-            if let sentence = sentences.last(where: { $0 <= match.position }), sentence < match.position {
-                let (sentenceScore, _) = windowScore(found, from: sentence, size: size, count: count)
-                let bonus = sentenceScore + (sentence == 0 ? 120 : 100)
+            while sentence + 1 < sentences.count && sentences[sentence + 1] <= match.position { sentence += 1 }
+            let start = sentences[sentence]
+            if start < match.position {
+                var j = i
+                while j > 0 && found[j - 1].position >= start { j -= 1 }
+                let (sentenceScore, _) = windowScore(found, first: j, from: start, size: size, count: count)
+                let bonus = sentenceScore + (start == 0 ? 120 : 100)
                 if bonus > bestScore {
                     bestScore = bonus
-                    best = sentence
+                    best = start
                 }
             }
             lastEnd = match.position + match.length
@@ -129,18 +147,25 @@ struct SearchMarker {
         return best
     }
 
-    private func windowScore(_ found: [Match], from start: Int, size: Int, count: Int) -> (Int, Int) {
-        var seen = Set<Int>()
+    /// The score of the window of `size` tokens from `start`, and where it starts once
+    /// centred on its matches; `found[first]` is the first match at or after `start`.
+    private func windowScore(_ found: [Match], first: Int, from start: Int, size: Int, count: Int) -> (Int, Int) {
+        var seen: UInt64 = 0  // terms seen, by bit (SearchQuery allows 16)
         var score = 0
-        var first = -1
+        var firstPosition = -1
         var last = start
-        for match in found where match.position >= start && match.position < start + size {
-            score += seen.insert(match.term).inserted ? 1000 : 1
-            if first < 0 { first = match.position }
+        var i = first
+        while i < found.count && found[i].position < start + size {
+            let match = found[i]
+            let bit: UInt64 = 1 << UInt64(match.term & 63)
+            score += seen & bit == 0 ? 1000 : 1
+            seen |= bit
+            if firstPosition < 0 { firstPosition = match.position }
             last = match.position + match.length
+            i += 1
         }
-        if first < 0 { first = start }
-        var centred = first - (size - (last - first)) / 2
+        if firstPosition < 0 { firstPosition = start }
+        var centred = firstPosition - (size - (last - firstPosition)) / 2
         if centred + size > count { centred = count - size }
         return (score, max(centred, 0))
     }
@@ -173,7 +198,7 @@ struct SearchMarker {
     /// `utf8[from..<to]` with `found` marked, overlapping matches merged into one mark.
     private func render(_ utf8: [UInt8], _ tokens: AuxTokens, _ found: [Match], from: Int, to: Int) -> String {
         var ranges: [Range<Int>] = []
-        for match in found.sorted(by: { $0.position < $1.position }) {
+        for match in found {  // in position order
             let lower = tokens.tokens[match.position].text.lowerBound
             let upper = min(tokens.tokens[match.position + match.length - 1].text.upperBound, to)
             guard lower >= from, lower < upper else { continue }
@@ -218,6 +243,8 @@ struct AuxTokens {
     init(_ text: String, _ tokenizer: any FTS5Tokenizer) {
         var utf8 = Array(text.utf8)
         guard !utf8.isEmpty else { return }
+        folded.reserveCapacity(utf8.count)
+        tokens.reserveCapacity(utf8.count / 3)
         let count = CInt(utf8.count)
         withUnsafeMutablePointer(to: &self) { me in
             utf8.withUnsafeMutableBufferPointer { buffer in

@@ -102,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "fieldsync-bench",
             dependencies: [
-                "FieldModel", "FieldWire", "FieldStore", "FieldClient", "FieldNode",
+                "FieldModel", "FieldWire", "FieldStore", "FieldClient", "FieldNode", "FieldTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tools/BenchSources",

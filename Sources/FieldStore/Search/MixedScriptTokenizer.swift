@@ -12,17 +12,19 @@ import GRDB
 /// | text `压缩机` | tokens, position by position |
 /// | --- | --- |
 /// | document | `压` + `压缩`, `缩` + `缩机`, `机` (a bigram shares the position of its first character) |
-/// | query | `压缩`, `缩机`, `机` (a phrase: bigrams, then the last character) |
+/// | query | `压缩`, `缩机` (a phrase of its bigrams) |
 /// | query `电` | `电` |
+/// | query `冷媒r410a` | `冷媒`, `媒`, `r410a` (the last character holds the place before a word) |
 /// | aux (snippet, highlight) | `压`, `缩`, `机`, each with its own character's offsets |
 ///
-/// So a one-character query matches the character anywhere, a two-character word matches
-/// its bigram followed by its second character, and a longer word matches as the phrase of
-/// its bigrams. `容电` does not match `电容`, nor does `电容` match `电，容` (the comma splits
-/// the run, so no bigram spans it). The query's trailing character keeps the phrase aligned
-/// with what follows (`冷媒r410a`) and lets `highlight()` mark the whole word; every
-/// position's offsets cover one character, so marked ranges never overlap (FTS5's
-/// highlight copies the rest of the text when a range starts before the previous one ended).
+/// So a one-character query matches the character anywhere, a two-character word is one
+/// token (its bigram), and a longer word matches as the phrase of its bigrams. `容电` does
+/// not match `电容`, nor does `电容` match `电，容` (the comma splits the run, so no bigram
+/// spans it). A run's last character is sent only when more of the phrase follows it, to
+/// keep the positions aligned (`冷媒r410a`): at the end it adds nothing (the last bigram
+/// already says the character is there) and would cost a second, long position list
+/// (`电容` alone reads one list, `电容` + `容` read two and intersect them). Every aux
+/// position's offsets cover one character, so marked ranges never overlap.
 ///
 /// Register it on every connection that reads or writes a table that uses it, before the
 /// table is touched, with ``SearchIndex/register(_:)`` (GRDB's `db.add(tokenizer:)`); a
@@ -97,6 +99,9 @@ struct CJKSplitter {
     let text: UnsafePointer<UInt8>?
     let textCount: Int
     private var chars: [Char] = []
+    /// Query mode: the last character of the latest CJK run, sent only if a token follows
+    /// (its bytes copied: the wrapped tokenizer reuses its token buffer).
+    private var pending: (bytes: [CChar], start: CInt, end: CInt)?
 
     init(context: UnsafeMutableRawPointer?, mode: Mode, emit: @escaping FTS5TokenCallback, text: UnsafePointer<UInt8>?, textCount: Int) {
         self.context = context
@@ -112,6 +117,8 @@ struct CJKSplitter {
     /// Takes one token of the wrapped tokenizer: the folded bytes `token`, from
     /// `start..<end` in the original text.
     mutating func accept(flags: CInt, token: UnsafePointer<CChar>?, count: CInt, start: CInt, end: CInt) -> CInt {
+        let rc = flushPending()
+        if rc != Self.ok { return rc }
         guard let token, count > 0 else { return emit(context, flags, token, count, start, end) }
         let bytes = UnsafeRawPointer(token).assumingMemoryBound(to: UInt8.self)
         let n = Int(count)
@@ -147,7 +154,8 @@ struct CJKSplitter {
                 let segmentEnd = j < chars.count ? chars[j].start : Int32(n)
                 let textStart = j > 0 ? chars[j - 1].textEnd : start
                 let textEnd = j < chars.count ? chars[j].textStart : end
-                let rc = emit(context, flags, token + Int(i32), segmentEnd - i32, textStart, textEnd)
+                var rc = flushPending()
+                if rc == Self.ok { rc = emit(context, flags, token + Int(i32), segmentEnd - i32, textStart, textEnd) }
                 if rc != Self.ok { return rc }
                 flags = 0
                 i32 = segmentEnd
@@ -156,7 +164,14 @@ struct CJKSplitter {
         return Self.ok
     }
 
-    private func emitRun(_ run: ClosedRange<Int>, bytes: UnsafePointer<CChar>, flags: inout CInt) -> CInt {
+    /// Sends the held last character of a query's CJK run: a token follows it.
+    private mutating func flushPending() -> CInt {
+        guard let held = pending else { return Self.ok }
+        pending = nil
+        return held.bytes.withUnsafeBufferPointer { emit(context, 0, $0.baseAddress, CInt($0.count), held.start, held.end) }
+    }
+
+    private mutating func emitRun(_ run: ClosedRange<Int>, bytes: UnsafePointer<CChar>, flags: inout CInt) -> CInt {
         func unigram(_ k: Int, _ flags: CInt) -> CInt {
             let c = chars[k]
             return emit(context, flags, bytes + Int(c.start), c.end - c.start, c.textStart, c.textEnd)
@@ -176,13 +191,21 @@ struct CJKSplitter {
                 if rc != Self.ok { return rc }
             }
         case .query:
+            if run.count == 1 {
+                rc = unigram(run.upperBound, flags)
+                flags = 0
+                return rc
+            }
             for k in run.dropLast() {
                 rc = bigram(k, flags)
                 flags = 0
                 if rc != Self.ok { return rc }
             }
-            rc = unigram(run.upperBound, flags)
-            flags = 0
+            let last = chars[run.upperBound]
+            pending = (
+                Array(UnsafeBufferPointer(start: bytes + Int(last.start), count: Int(last.end - last.start))),
+                last.textStart, last.textEnd
+            )
         case .aux:
             for k in run {
                 rc = unigram(k, flags)

@@ -11,6 +11,9 @@ public struct SearchError: Error, Sendable, Equatable, CustomStringConvertible {
         case tokenizerMissing = "tokenizer-missing"
         /// SQLite refused the query. ``SearchQuery`` quotes every term, so this is a bug.
         case invalidQuery = "invalid-query"
+        /// The text the index keeps for a document could not be read back (a damaged
+        /// database): the index must be rebuilt from the articles.
+        case storedTextUnreadable = "stored-text-unreadable"
     }
 
     public let code: Code

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// A full-text index of documents named by id, searched in English and Chinese alike:
@@ -8,11 +9,18 @@ import GRDB
 /// putting it again, and removes it by id. Every method runs on a GRDB `Database` inside the
 /// caller's transaction, so an article and its index entry change together.
 ///
-/// Tables: `<table>` (FTS5: `title`, `body`; its shadow tables `<table>_data`, `_idx`,
-/// `_content`, `_docsize`, `_config`) and `<table>_keys` (id ↔ the FTS5 rowid, so a
-/// replace or a removal finds its row by key instead of scanning). On 10,000 generated
-/// guides of ~2 KB the inverted index took 1.22× the text; FTS5's copy of the text took
-/// 1.95× at SQLite's default 4 KB pages (one ~2 KB row per page), 1.32× at 8 KB.
+/// Tables: `<table>`, a *contentless* FTS5 table (`content=''`: the inverted index and each
+/// document's token counts, no text; shadow tables `<table>_data`, `_idx`, `_docsize`,
+/// `_config`), and `<table>_keys` (id ↔ the FTS5 rowid, the title, and the body
+/// zstd-compressed, see ``SearchStoredText``). The index keeps its own compressed copy of
+/// the text because hits are marked from it and because a contentless table forgets a row
+/// only when given the text it indexed: so `put` and `remove` take the same arguments as
+/// before and the caller need not hand back old text. On 10,000 generated guides of ~2 KB
+/// (`Tools/bench kb`) the whole index takes 1.83× the text at 4 KB pages, against
+/// 3.19× when FTS5 kept its own uncompressed copy (at 4 KB pages one ~2 KB row filled a page).
+///
+/// An index made by the first layout (FTS5 holding the text, `<table>_keys` holding only
+/// ids) is dropped by ``create(_:)`` and made anew, empty: put the documents again.
 ///
 /// ```swift
 /// var config = Configuration()
@@ -85,10 +93,15 @@ public struct SearchIndex: Sendable {
     public func create(_ db: Database) throws {
         let tokenizer = ([MixedScriptTokenizer.name] + MixedScriptTokenizer.defaultWrapped).joined(separator: " ")
         try guarded {
+            if try db.tableExists(keys), try !db.columns(in: keys).contains(where: { $0.name == "body" }) {
+                // The first layout: derived data, so it is rebuilt rather than migrated.
+                try db.execute(sql: #"DROP TABLE IF EXISTS "\#(table)"; DROP TABLE "\#(keys)""#)
+            }
             try db.execute(
                 sql: """
-                    CREATE VIRTUAL TABLE IF NOT EXISTS "\(table)" USING fts5(title, body, tokenize = '\(tokenizer)');
-                    CREATE TABLE IF NOT EXISTS "\(keys)" (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+                    CREATE VIRTUAL TABLE IF NOT EXISTS "\(table)" USING fts5(title, body, tokenize = '\(tokenizer)', content = '');
+                    CREATE TABLE IF NOT EXISTS "\(keys)" (
+                        rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, body BLOB NOT NULL);
                     """)
         }
     }
@@ -98,40 +111,56 @@ public struct SearchIndex: Sendable {
     @discardableResult
     public func put(_ document: SearchDocument, _ db: Database) throws -> Bool {
         try guarded {
-            if let rowid = try Int64.fetchOne(
-                db.cachedStatement(sql: #"SELECT rowid FROM "\#(keys)" WHERE id = ?"#), arguments: [document.id])
-            {
-                let current = try Row.fetchOne(
-                    db.cachedStatement(sql: #"SELECT title, body FROM "\#(table)" WHERE rowid = ?"#), arguments: [rowid])
-                if let current, current[0] as String? == document.title, current[1] as String? == document.body {
-                    return false
-                }
-                try db.cachedStatement(sql: #"DELETE FROM "\#(table)" WHERE rowid = ?"#).execute(arguments: [rowid])
-                try insert(rowid: rowid, document, db)
+            if let stored = try storedDocument(id: document.id, db) {
+                if stored.title == document.title, stored.body == document.body { return false }
+                try forget(stored, db)
+                try db.cachedStatement(sql: #"UPDATE "\#(keys)" SET title = ?, body = ? WHERE rowid = ?"#)
+                    .execute(arguments: [document.title, SearchStoredText.encode(document.body), stored.rowid])
+                try index(rowid: stored.rowid, document, db)
             } else {
-                try db.cachedStatement(sql: #"INSERT INTO "\#(keys)" (id) VALUES (?)"#).execute(arguments: [document.id])
-                try insert(rowid: db.lastInsertedRowID, document, db)
+                try db.cachedStatement(sql: #"INSERT INTO "\#(keys)" (id, title, body) VALUES (?, ?, ?)"#)
+                    .execute(arguments: [document.id, document.title, SearchStoredText.encode(document.body)])
+                try index(rowid: db.lastInsertedRowID, document, db)
             }
             return true
         }
     }
 
-    private func insert(rowid: Int64, _ document: SearchDocument, _ db: Database) throws {
+    /// Removes the document `id`; false if there was none. Its terms leave the index with it.
+    @discardableResult
+    public func remove(id: String, _ db: Database) throws -> Bool {
+        try guarded {
+            guard let stored = try storedDocument(id: id, db) else { return false }
+            try forget(stored, db)
+            try db.cachedStatement(sql: #"DELETE FROM "\#(keys)" WHERE rowid = ?"#).execute(arguments: [stored.rowid])
+            return true
+        }
+    }
+
+    /// A document as the index holds it.
+    private struct Stored {
+        var rowid: Int64
+        var title: String
+        var body: String
+    }
+
+    private func storedDocument(id: String, _ db: Database) throws -> Stored? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: #"SELECT rowid, title, body FROM "\#(keys)" WHERE id = ?"#), arguments: [id])
+        else { return nil }
+        return Stored(rowid: row[0], title: row[1], body: try SearchStoredText.decode(row[2] as Data))
+    }
+
+    private func index(rowid: Int64, _ document: SearchDocument, _ db: Database) throws {
         try db.cachedStatement(sql: #"INSERT INTO "\#(table)" (rowid, title, body) VALUES (?, ?, ?)"#)
             .execute(arguments: [rowid, document.title, document.body])
     }
 
-    /// Removes the document `id`; false if there was none.
-    @discardableResult
-    public func remove(id: String, _ db: Database) throws -> Bool {
-        try guarded {
-            guard let rowid = try Int64.fetchOne(
-                db.cachedStatement(sql: #"SELECT rowid FROM "\#(keys)" WHERE id = ?"#), arguments: [id])
-            else { return false }
-            try db.cachedStatement(sql: #"DELETE FROM "\#(table)" WHERE rowid = ?"#).execute(arguments: [rowid])
-            try db.cachedStatement(sql: #"DELETE FROM "\#(keys)" WHERE rowid = ?"#).execute(arguments: [rowid])
-            return true
-        }
+    /// Takes a row's tokens out of the contentless table: FTS5's `delete` command, given
+    /// exactly the text that was indexed.
+    private func forget(_ stored: Stored, _ db: Database) throws {
+        try db.cachedStatement(sql: #"INSERT INTO "\#(table)" ("\#(table)", rowid, title, body) VALUES ('delete', ?, ?, ?)"#)
+            .execute(arguments: [stored.rowid, stored.title, stored.body])
     }
 
     /// Merges the index into one b-tree segment: after a bulk load, so searches read less.
@@ -151,16 +180,33 @@ public struct SearchIndex: Sendable {
 
     // MARK: - Searching
 
+    /// How many matches a search ranks at most, by default: see
+    /// ``search(_:limit:marks:rankAtMost:_:)``. Ranking takes about 1.5 µs a match on the
+    /// bench machine (`Tools/bench kb`, "where the time goes"): 2,000 left the p99 of the
+    /// fixed query set at 18 ms, and 1,000 keeps the ranking of a common word near 1.5 ms.
+    public static let defaultRankAtMost = 1_000
+
     /// The documents that contain every term of `query`, best first (bm25, the title
-    /// weighted above the body), at most `limit` of them.
+    /// weighted above the body), at most `limit` of them, each with its title marked and
+    /// a snippet of its body around the matches (``SearchHit``).
     ///
-    /// FTS5 sorts by rank itself (`ORDER BY rank`), so the highlight and snippet are made
-    /// only for the rows returned; but bm25 is computed for every matching document, about
-    /// 2 µs each. `rankAtMost` bounds that work for common terms: when more documents
-    /// match, only the `rankAtMost` most recently added of them (the highest rowids) are
-    /// ranked, and older ones are left out. An empty query finds nothing.
+    /// FTS5 computes bm25 for every matching document before it can keep the best
+    /// `limit`, about 1.2–1.5 µs a match: 8–10 ms for a word in 70% of 10,000 guides, the
+    /// cost that dominated a search (`Tools/bench kb`). `rankAtMost` bounds that work for common terms
+    /// (``defaultRankAtMost`` unless given; `nil` ranks every match):
+    ///
+    /// - When at most `rankAtMost` documents match, every one is ranked: the result is exact.
+    /// - When more match, only the `rankAtMost` most recently added of them (the highest
+    ///   rowids; a replaced document keeps its place) are ranked, and **older matches are
+    ///   left out, even one whose bm25 would put it first** (a title match included).
+    ///   What is returned is still ordered by true bm25 (the term statistics are those of
+    ///   the whole index, not of the subset), and every hit contains every term.
+    ///
+    /// Hits are marked by ``SearchMarker`` from the text this index keeps, for the returned
+    /// rows only. An empty query finds nothing.
     public func search(
-        _ query: SearchQuery, limit: Int = 20, marks: SearchMarks = .brackets, rankAtMost: Int? = nil, _ db: Database
+        _ query: SearchQuery, limit: Int = 20, marks: SearchMarks = .brackets,
+        rankAtMost: Int? = SearchIndex.defaultRankAtMost, _ db: Database
     ) throws -> [SearchHit] {
         guard !query.isEmpty, limit > 0 else { return [] }
         return try guarded {
@@ -172,20 +218,21 @@ public struct SearchIndex: Sendable {
                     db.cachedStatement(sql: #"SELECT rowid FROM "\#(table)" WHERE "\#(table)" MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"#),
                     arguments: [query.pattern, rankAtMost - 1]) ?? Int64.min
             }
-            let rows = try Row.fetchAll(
+            let ranked = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT (SELECT id FROM "\(keys)" WHERE rowid = "\(table)".rowid), rank,
-                            highlight("\(table)", 0, ?, ?), snippet("\(table)", 1, ?, ?, ?, ?)
-                        FROM "\(table)" WHERE "\(table)" MATCH ? AND rank MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?
+                        SELECT rowid, rank FROM "\(table)" WHERE "\(table)" MATCH ? AND rank MATCH ? AND rowid >= ?
+                        ORDER BY rank LIMIT ?
                         """),
-                arguments: [
-                    marks.open, marks.close, marks.open, marks.close, marks.ellipsis, min(max(marks.snippetTokens, 1), 64),
-                    query.pattern, "bm25(\(titleWeight), \(bodyWeight))", floor, min(limit, 1000),
-                ])
-            return rows.compactMap { row -> SearchHit? in
-                guard let id = row[0] as String? else { return nil }
-                return SearchHit(id: id, rank: row[1], title: row[2] ?? "", snippet: row[3] ?? "")
+                arguments: [query.pattern, "bm25(\(titleWeight), \(bodyWeight))", floor, min(limit, 1000)])
+            guard !ranked.isEmpty else { return [] }
+            let marker = try SearchMarker(query, marks: marks, db)
+            let fetch = try db.cachedStatement(sql: #"SELECT id, title, body FROM "\#(keys)" WHERE rowid = ?"#)
+            return try ranked.compactMap { hit -> SearchHit? in
+                let rowid: Int64 = hit[0]
+                guard let row = try Row.fetchOne(fetch, arguments: [rowid]) else { return nil }
+                let body = try SearchStoredText.decode(row[2] as Data)
+                return SearchHit(id: row[0], rank: hit[1], title: marker.highlight(row[1]), snippet: marker.snippet(body))
             }
         }
     }
@@ -201,9 +248,8 @@ public struct SearchIndex: Sendable {
             let bytes: Int = row[1]
             switch name {
             case table + "_data", table + "_idx": storage.index += bytes
-            case table + "_content": storage.content += bytes
+            case keys: storage.content += bytes
             case table + "_docsize", table + "_config": storage.lengths += bytes
-            case keys: storage.keys += bytes
             default: break
             }
         }
@@ -294,11 +340,12 @@ public struct SearchMarks: Sendable, Equatable {
 public struct SearchStorage: Sendable, Equatable {
     /// The inverted index (`_data`, `_idx`).
     public var index = 0
-    /// FTS5's copy of the titles and bodies (`_content`).
+    /// The index's copy of the titles and bodies, the body compressed, with the ids
+    /// (`<table>_keys`).
     public var content = 0
     /// Token counts per document, and FTS5's settings (`_docsize`, `_config`).
     public var lengths = 0
-    /// The id ↔ rowid table and its index.
+    /// The index from id to rowid.
     public var keys = 0
 
     public var total: Int { index + content + lengths + keys }

@@ -9,7 +9,8 @@ let usage = """
       wire    our frames' size and speed vs. Loro and Yrs on an engineer's day
       sync    the real node: one day's sync, 200 engineers at once, ingest vs. raw insert
       blobs   the real node: 1 MB and 50 MB blob upload/download vs. cp, node peak memory
-      kb      offline article search on 10,000 guides: index size vs. text, latency p50/p99
+      kb      offline article search on 10,000 guides: index size vs. text, latency p50/p99;
+          the first pull of them through the real node, and the re-pull after 1% changed
     """
 
 func fail(_ message: String, status: Int32) -> Never {
@@ -28,7 +29,7 @@ do {
     case "wire": try WireBench.run()
     case "sync": try await SyncBench.run()
     case "blobs": try await BlobsBench.run()
-    case "kb": try KBBench.run()
+    case "kb": try await KBBench.run()
     default: fail(usage, status: 2)
     }
 } catch {

@@ -28,7 +28,7 @@ public enum ArticleText {
         }
         if !missing.isEmpty {
             out.append("")
-            out.append("\(missing.count) image(s) not on this device; they come with a sync that has signal.")
+            out.append("\(missing.count) image(s) not on this device: `fieldsync kb fetch \(article.name)` downloads them when you have signal.")
         }
         return out.joined(separator: "\n")
     }
@@ -49,7 +49,7 @@ public enum ArticleText {
     }
 
     /// `![alt](sha256:HEX)` as `[image: alt]`, saying when it is not on this device.
-    static func images(in line: String, missing: Set<Digest>) -> String {
+    public static func images(in line: String, missing: Set<Digest>) -> String {
         var out = ""
         var rest = Substring(line)
         while let start = rest.range(of: "!["), let close = rest[start.upperBound...].range(of: "]("),

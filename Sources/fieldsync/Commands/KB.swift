@@ -46,7 +46,10 @@ struct KB: ParsableCommand {
                 let hits = try r.searchArticles(words.joined(separator: " "), ticket: t, limit: limit)
                 let fitting = try t.map { Set(try r.articles(fitting: $0).map(\.id.rawValue)) }
                 let named = hits.map { hit in
-                    Hit(id: Self.name(hit.id), title: hit.title, snippet: hit.snippet, fitsTicket: fitting.map { $0.contains(hit.id) })
+                    // A snippet may cut through an image reference's 64 hex digits: shown as an image.
+                    Hit(
+                        id: Self.name(hit.id), title: hit.title, snippet: ArticleText.images(in: hit.snippet, missing: []),
+                        fitsTicket: fitting.map { $0.contains(hit.id) })
                 }
                 global.emit(named) {
                     guard !named.isEmpty else { return "no article on this device matches \"\(words.joined(separator: " "))\"" }

@@ -81,7 +81,7 @@ import Testing
         let filler = (1...40).map { "word\($0)" }.joined(separator: " ")
         let body = filler + ". The start capacitor was swollen; replace it. " + filler
         let (queue, index) = try Self.emptyIndex()
-        try queue.write { db in try index.put(SearchDocument(id: "a", title: "Unit fails to start", body: body), db) }
+        try queue.write { db in _ = try index.put(SearchDocument(id: "a", title: "Unit fails to start", body: body), db) }
         let hit = try #require(try queue.read { db in try index.search(SearchQuery("capacitor"), db) }.first)
         #expect(hit.title == "Unit fails to start")
         #expect(hit.snippet.hasPrefix("…") && hit.snippet.hasSuffix("…"))
@@ -163,7 +163,7 @@ import Testing
         #expect(left == ["check", "the", "panel"])
         #expect(try queue.read { db in try index.ids(db) } == ["b"])
 
-        try queue.write { db in try index.put(SearchDocument(id: "b", title: "Door", body: "Oil the hinge."), db) }
+        try queue.write { db in _ = try index.put(SearchDocument(id: "b", title: "Door", body: "Oil the hinge."), db) }
         #expect(try queue.write { db in try vocabulary(db) } == ["door", "oil", "the", "hinge"])
         #expect(try queue.read { db in try index.search(SearchQuery("panel"), db) }.isEmpty)
         #expect(try queue.read { db in try index.search(SearchQuery("hinge"), db).map(\.id) } == ["b"])

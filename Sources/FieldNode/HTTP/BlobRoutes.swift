@@ -281,7 +281,7 @@ struct BlobRoutes {
                 try? store.forgetPartial(digest)
                 throw HTTPError(.unprocessableContent, message: "the uploaded bytes do not hash to \(digest.hex.prefix(12)): they were discarded; upload the blob again")
             }
-            guard case .complete(let size) = try blobs.state(of: digest) else { throw HTTPError(.internalServerError) }
+            guard case .complete = try blobs.state(of: digest) else { throw HTTPError(.internalServerError) }
             if let sender {
                 try store.recordPossession(digest, principal: sender, now: clock())
                 try store.forgetPartial(digest)

@@ -7,7 +7,7 @@ import GRDB
 /// A new kind (stock, templates) is one type conforming to this and one line in
 /// `EntityProjections.all`. Tickets predate it and keep their own rows and cache
 /// (`TicketRows`, `TicketCache`): the hot path of every edit.
-protocol EntityProjection {
+protocol EntityProjection: SendableMetatype {
     static var kind: EntityKind { get }
     /// Re-derives `id` from its stored ops and rewrites its rows.
     static func refresh(_ id: EntityID, _ db: Database) throws

@@ -3,7 +3,7 @@ import FieldModel
 /// How the ops of one kind beyond tickets (``EntityOpBody``) travel: its payload's
 /// fields, in order, through the batch's streams or one buffer (SPEC §4). A new kind's
 /// codec is a type conforming to this, registered once in ``EntityOpCodecs``.
-protocol EntityOpCodec {
+protocol EntityOpCodec: SendableMetatype {
     associatedtype Body: EntityOpBody
     /// `Body.opKind` (the registry reads it through the codec's type).
     static var opKind: OpKind { get }

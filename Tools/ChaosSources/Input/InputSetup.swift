@@ -22,7 +22,7 @@ enum InputSetup {
         var rng = SeededRandom(seed: 21)
         let photo = (0..<200_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let photoPath = scratch.sub("photo.jpg")
-        FileManager.default.createFile(atPath: photoPath, contents: Data(photo))
+        _ = FileManager.default.createFile(atPath: photoPath, contents: Data(photo))
         for (replica, ticket) in [(e1, ticketA), (e2, ticketB)] {
             try sync(replica)
             guard try replica.record(["note", ticket, "setup note"]) != nil else { throw ChaosError("\(replica.name): note refused") }

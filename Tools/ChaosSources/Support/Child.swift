@@ -25,9 +25,9 @@ final class Child: @unchecked Sendable {
         env.removeValue(forKey: "FIELDSYNC_TEST_CRASH")
         for (k, v) in extra { env[k] = v }
         process.environment = env
-        FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         if !appendErr || !FileManager.default.fileExists(atPath: errPath) {
-            FileManager.default.createFile(atPath: errPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         }
         let out = FileHandle(forWritingAtPath: outPath)
         let err = FileHandle(forWritingAtPath: errPath)

@@ -77,7 +77,7 @@ extension ReplicaStore {
             ops += try rows.map(OpRows.decode)
             return PullResult(
                 ops: ops, next: end, nextCheck: try LogPosition.check(at: end, db) ?? 0, more: more, restarted: restarted,
-                left: try Scope.left(principal, from: cursor, to: end, db))
+                left: try Scope.left(principal, from: cursor, to: end, restarted: restarted, db))
         }
     }
 }

@@ -57,9 +57,11 @@ enum Scope {
     }
 
     /// Entities that left `principal`'s scope in (from, to] and are not in it now (under
-    /// their own name or everyone's): the puller purges them.
-    static func left(_ principal: Principal, from: Int64, to: Int64, _ db: Database) throws -> [EntityID] {
-        guard !principal.seesEverything, from > 0 else { return [] }
+    /// their own name or everyone's): the puller purges them. A puller from the start
+    /// holds nothing to purge, unless it held another history (`restarted`: the node was
+    /// restored, and what left since the device's copy may be anywhere in it).
+    static func left(_ principal: Principal, from: Int64, to: Int64, restarted: Bool = false, _ db: Database) throws -> [EntityID] {
+        guard !principal.seesEverything, from > 0 || restarted else { return [] }
         return try String.fetchAll(
             try db.cachedStatement(sql: """
                 SELECT DISTINCT l.entity FROM entity_scope l

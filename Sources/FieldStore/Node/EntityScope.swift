@@ -167,12 +167,25 @@ enum EntityScope {
         return out
     }
 
-    /// Engineers with a ticket that `version` fits.
+    /// Engineers with a ticket that `version` fits: candidate tickets by device model and
+    /// fault code through `ticket_facts`' indexes, by keyword through a scan of the fault
+    /// descriptions (one per keyword, in SQLite); the model's rule decides.
     static func engineers(fitting version: ArticlePublished, _ db: Database) throws -> Set<String> {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT s.engineer, f.device_model, f.fault_code, f.fault FROM ticket_scope s JOIN ticket_facts f ON f.ticket = s.ticket"))
+        var tickets: Set<String> = []
+        func add(_ sql: String, _ terms: [String]) throws {
+            for term in Set(terms.map(ArticlePublished.folded)) where !term.isEmpty {
+                tickets.formUnion(try String.fetchAll(db.cachedStatement(sql: sql), arguments: [term]))
+            }
+        }
+        try add("SELECT ticket FROM ticket_facts WHERE device_model = ?", version.deviceModels)
+        try add("SELECT ticket FROM ticket_facts WHERE fault_code = ?", version.faultCodes)
+        try add("SELECT ticket FROM ticket_facts WHERE instr(fault, ?) > 0", version.keywords)
         var out: Set<String> = []
-        for row in rows where version.fits(TicketFacts(deviceModel: row[1], faultCode: row[2], fault: row[3])) { out.insert(row[0]) }
+        for ticket in tickets {
+            guard let id = EntityID(ticket), let facts = try storedFacts(of: id, db), version.fits(facts) else { continue }
+            out.formUnion(
+                try String.fetchAll(db.cachedStatement(sql: "SELECT engineer FROM ticket_scope WHERE ticket = ?"), arguments: [ticket]))
+        }
         return out
     }
 

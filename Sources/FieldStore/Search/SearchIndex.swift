@@ -210,29 +210,39 @@ public struct SearchIndex: Sendable {
     ) throws -> [SearchHit] {
         guard !query.isEmpty, limit > 0 else { return [] }
         return try guarded {
-            var floor = Int64.min
+            let ranked: [(rowid: Int64, rank: Double)]
             if let rankAtMost, rankAtMost > 0 {
-                // The rowid of the rankAtMost-th newest match: FTS5 walks matches in rowid
-                // order without ranking them, and takes `rowid >= ?` as a range.
-                floor = try Int64.fetchOne(
-                    db.cachedStatement(sql: #"SELECT rowid FROM "\#(table)" WHERE "\#(table)" MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"#),
-                    arguments: [query.pattern, rankAtMost - 1]) ?? Int64.min
+                // One pass: FTS5 walks the matches newest first and scores each as it goes,
+                // stopping after rankAtMost; the best `limit` are kept here. (A first pass for
+                // the rankAtMost-th newest rowid, then a ranked pass from it, matched every
+                // phrase twice.)
+                let scored = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT rowid, bm25("\(table)", \(titleWeight), \(bodyWeight)) FROM "\(table)" WHERE "\(table)" MATCH ?
+                            ORDER BY rowid DESC LIMIT ?
+                            """),
+                    arguments: [query.pattern, rankAtMost]
+                ).map { (rowid: $0[0] as Int64, rank: $0[1] as Double) }
+                // Ties in rowid order, as FTS5's own `ORDER BY rank` leaves them.
+                ranked = Array(scored.sorted { $0.rank != $1.rank ? $0.rank < $1.rank : $0.rowid < $1.rowid }.prefix(min(limit, 1000)))
+            } else {
+                ranked = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT rowid, rank FROM "\(table)" WHERE "\(table)" MATCH ? AND rank MATCH ?
+                            ORDER BY rank LIMIT ?
+                            """),
+                    arguments: [query.pattern, "bm25(\(titleWeight), \(bodyWeight))", min(limit, 1000)]
+                ).map { (rowid: $0[0] as Int64, rank: $0[1] as Double) }
             }
-            let ranked = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT rowid, rank FROM "\(table)" WHERE "\(table)" MATCH ? AND rank MATCH ? AND rowid >= ?
-                        ORDER BY rank LIMIT ?
-                        """),
-                arguments: [query.pattern, "bm25(\(titleWeight), \(bodyWeight))", floor, min(limit, 1000)])
             guard !ranked.isEmpty else { return [] }
             let marker = try SearchMarker(query, marks: marks, db)
             let fetch = try db.cachedStatement(sql: #"SELECT id, title, body FROM "\#(keys)" WHERE rowid = ?"#)
             return try ranked.compactMap { hit -> SearchHit? in
-                let rowid: Int64 = hit[0]
-                guard let row = try Row.fetchOne(fetch, arguments: [rowid]) else { return nil }
+                guard let row = try Row.fetchOne(fetch, arguments: [hit.rowid]) else { return nil }
                 let body = try SearchStoredText.decode(row[2] as Data)
-                return SearchHit(id: row[0], rank: hit[1], title: marker.highlight(row[1]), snippet: marker.snippet(body))
+                return SearchHit(id: row[0], rank: hit.rank, title: marker.highlight(row[1]), snippet: marker.snippet(body))
             }
         }
     }

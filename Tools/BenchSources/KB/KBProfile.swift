@@ -3,11 +3,11 @@ import FieldTestSupport
 import GRDB
 
 /// Where a search's time goes, by class of query, step by step as
-/// ``SearchIndex/search(_:limit:marks:rankAtMost:_:)`` takes them: parsing the text; finding
-/// the rowid below which matches are not ranked (the `rankAtMost`-th newest match); ranking
-/// the matches above it by bm25 to keep the best `limit`; and the rest of the whole call
-/// (fetching each hit's text, marking its title, cutting its snippet). Beside them, for
-/// scale: finding every match unranked, and ranking every match (no bound). Medians.
+/// ``SearchIndex/search(_:limit:marks:rankAtMost:_:)`` takes them: parsing the text; scoring
+/// the `rankAtMost` newest matches by bm25 in one pass (the best `limit` kept); and the rest
+/// of the whole call (sorting the scores, fetching each hit's text, marking its title,
+/// cutting its snippet). Beside them, for scale: finding every match unranked, and ranking
+/// every match (no bound). Medians.
 enum KBProfile {
     static func run(_ index: SearchIndex, _ queue: DatabaseQueue, runs: Int) throws {
         let t = index.table
@@ -19,8 +19,8 @@ enum KBProfile {
         func add(_ step: String, _ kind: Kind, _ ms: Double) { steps[step, default: [:]][kind, default: KBLatency()].add(ms) }
         try queue.read { db in
             let matchAll = try db.makeStatement(sql: #"SELECT count(*) FROM "\#(t)" WHERE "\#(t)" MATCH ?"#)
-            let floorOf = try db.makeStatement(
-                sql: #"SELECT rowid FROM "\#(t)" WHERE "\#(t)" MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"#)
+            let newest = try db.makeStatement(
+                sql: #"SELECT rowid, bm25("\#(t)", \#(index.titleWeight), \#(index.bodyWeight)) FROM "\#(t)" WHERE "\#(t)" MATCH ? ORDER BY rowid DESC LIMIT ?"#)
             let rankFrom = try db.makeStatement(
                 sql: #"SELECT rowid FROM "\#(t)" WHERE "\#(t)" MATCH ? AND rank MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?"#)
             for _ in 0..<runs {
@@ -30,25 +30,23 @@ enum KBProfile {
                     let pattern = query!.pattern
                     add("match", q.kind, try milliseconds { _ = try Int.fetchOne(matchAll, arguments: [pattern]) })
                     add("rank all", q.kind, try milliseconds { _ = try Int64.fetchAll(rankFrom, arguments: [pattern, weights, Int64.min, limit]) })
-                    var floor: Int64?
-                    add("floor", q.kind, try milliseconds { floor = try Int64.fetchOne(floorOf, arguments: [pattern, bound - 1]) })
-                    add("rank", q.kind, try milliseconds { _ = try Int64.fetchAll(rankFrom, arguments: [pattern, weights, floor ?? Int64.min, limit]) })
+                    add("rank", q.kind, try milliseconds { _ = try Row.fetchAll(newest, arguments: [pattern, bound]) })
                     add("search", q.kind, try milliseconds { _ = try index.search(query!, limit: limit, db) })
                 }
             }
         }
-        let columns = ["parse", "floor", "rank", "rest", "search", "match", "rank all"]
+        let columns = ["parse", "rank", "rest", "search", "match", "rank all"]
         print("where the time goes (median ms per search, by class; \(runs) runs of each query)")
         print("  " + Format.left("class", 24) + columns.map { Format.right($0, 9) }.joined())
         for kind in Kind.allCases {
             func median(_ step: String) -> Double { steps[step]?[kind]?.p50 ?? .nan }
-            let rest = median("search") - median("parse") - median("floor") - median("rank")
-            let figures = [median("parse"), median("floor"), median("rank"), rest, median("search"), median("match"), median("rank all")]
+            let rest = median("search") - median("parse") - median("rank")
+            let figures = [median("parse"), median("rank"), rest, median("search"), median("match"), median("rank all")]
             print("  " + Format.left(kind.rawValue, 24) + figures.map { Format.right(Format.fixed($0, 2), 9) }.joined())
         }
-        print("  parse: SearchQuery(text); floor: the \(Format.grouped(bound))th newest match (rankAtMost);")
-        print("  rank: bm25 over the matches from there, best \(limit) kept; rest: each hit's text fetched, title marked,")
-        print("  snippet cut (search − the steps before); search: the whole call. For scale: match: every match,")
+        print("  parse: SearchQuery(text); rank: bm25 over the \(Format.grouped(bound)) newest matches, in one pass (rankAtMost);")
+        print("  rest: the best \(limit) kept, each hit's text fetched, title marked, snippet cut (search − the")
+        print("  steps before); search: the whole call. For scale: match: every match,")
         print("  unranked (count(*)); rank all: bm25 over every match (rankAtMost: nil)")
     }
 }

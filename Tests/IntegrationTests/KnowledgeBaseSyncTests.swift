@@ -142,6 +142,38 @@ import Testing
         #expect(try e17.run("kb", "show", "wiring").status != 0)
     }
 
+    @Test("what an operator imports with `fieldsync-node kb import` reaches the device whose ticket it fits, its image on demand; --prune takes it away again")
+    func importedFolderReachesTheDevice() throws {
+        let field = try Field()
+        let kb = field.folder.path + "/kb"
+        try FileManager.default.createDirectory(atPath: kb + "/img", withIntermediateDirectories: true)
+        let picture = kb + "/img/wiring.png"
+        let digest = try BlobTests.randomFile(picture, bytes: 50_000, seed: 32)
+        try Data("---\nid: x2-wiring\ntitle: Chiller X2 fan wiring\ndevice_models: [Chiller X2]\n---\nSee ![wiring](img/wiring.png)\n".utf8)
+            .write(to: URL(fileURLWithPath: kb + "/wiring.md"))
+        try Data("---\nid: b1-burner\ntitle: Boiler B1 burner\ndevice_models: [Boiler B1]\n---\nClean the nozzle.\n".utf8)
+            .write(to: URL(fileURLWithPath: kb + "/burner.md"))
+        let imported = try field.node.admin("kb", "import", kb, "--json")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.object["new"] as? Int == 2)
+
+        let t = try field.dispatch("E17")
+        let e17 = try field.engineer("E17")
+        try e17.ok("sync")
+        #expect(try Self.fitting(e17, t) == ["x2-wiring"])
+        #expect(try e17.ok("kb", "show", "x2-wiring", "--json").object["missingImages"] as? [String] == [digest.hex])
+        #expect(try e17.ok("kb", "fetch", "x2-wiring", "--json").object["fetched"] as? Int == 1)
+        #expect(try e17.ok("kb", "show", "x2-wiring", "--json").object["missingImages"] as? [String] == [])
+
+        try FileManager.default.removeItem(atPath: kb + "/wiring.md")
+        let pruned = try field.node.admin("kb", "import", kb, "--prune", "--json")
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        #expect(pruned.object["retired"] as? Int == 1)
+        let leaving = try Self.syncReport(e17)
+        #expect(leaving["left"] as? Int == 1)
+        #expect(try Self.found(e17, "wiring").isEmpty)
+    }
+
     @Test("English, two-character Chinese, longer Chinese and mixed queries find the right articles with the node stopped")
     func searchOffline() throws {
         let field = try Field()

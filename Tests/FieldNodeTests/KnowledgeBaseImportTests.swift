@@ -237,6 +237,24 @@ import Testing
         #expect(try f.admin.store.opCount() == 0)
     }
 
+    @Test("an image past the node's attachment limit is refused by name, before it is read, and nothing is imported")
+    func refusesHugeImage() throws {
+        let f = try Fixture()
+        try f.write("good.md", Self.article("good"))
+        try f.write("big.md", "---\nid: big\ntitle: Big\n---\n![plan](img/plan.png)\n")
+        // Sparse: 257 MiB on paper, nothing on disk; hashing it would take seconds.
+        let image = f.kb + "/img/plan.png"
+        try f.write("img/plan.png", Data())
+        let handle = try #require(FileHandle(forWritingAtPath: image))
+        try handle.truncate(atOffset: (256 << 20) + 1)
+        try handle.close()
+        let error = try f.refusal()
+        let problem = try #require(error.problems.first, "\(error)")
+        #expect(problem.file == "big.md" && problem.line == 5, "\(error)")
+        #expect(problem.reason.contains("at most 256 MiB"), "\(error)")
+        #expect(try f.admin.store.opCount() == 0)
+    }
+
     @Test("an image that is a symlink out of the folder, and an article file that is one, are refused")
     func symlinksOut() throws {
         let f = try Fixture()

@@ -84,6 +84,15 @@ struct ArticleImages: Sendable, Equatable {
                 problems.append(ArticleProblem(file: file.path, line: reference.line, "image \(refusal.text(for: target))"))
                 continue
             }
+            // Devices fetch an image as they fetch a photo: the node's default attachment
+            // limit holds for both (checked before a byte is hashed).
+            let size = ((try? FileManager.default.attributesOfItem(atPath: real))?[.size] as? NSNumber)?.uint64Value ?? 0
+            guard size <= Self.maxBytes else {
+                problems.append(ArticleProblem(
+                    file: file.path, line: reference.line,
+                    "image '\(target)' has \(size >> 20) MiB; an image has at most \(Self.maxBytes >> 20) MiB (the node's attachment limit)"))
+                continue
+            }
             let digest: Digest
             do { digest = try hash(real) } catch {
                 problems.append(ArticleProblem(file: file.path, line: reference.line, "image '\(target)' cannot be read"))
@@ -108,6 +117,9 @@ struct ArticleImages: Sendable, Equatable {
         body += file.body[copied...]
         return ArticleImages(body: body, digests: digests, files: files)
     }
+
+    /// The largest image an article may show.
+    static let maxBytes = NodeLimits.defaultMaxAttachmentBytes
 
     /// The SHA-256 of the file at `path`, read in 1 MiB chunks.
     static func hash(_ path: String) throws -> Digest {

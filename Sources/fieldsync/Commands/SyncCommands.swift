@@ -118,7 +118,10 @@ func duration(_ seconds: Double) -> String {
 }
 
 func kb(_ bytes: Int) -> String { bytes < 1024 ? "\(bytes) B" : "\(bytes / 1024) KB" }
-func mb(_ bytes: UInt64) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+/// Bytes for the engineer: KB below 100 KB (a small image is not "0.0 MB"), MB above.
+func mb(_ bytes: UInt64) -> String {
+    bytes < 100 << 10 ? "\(bytes >> 10) KB" : String(format: "%.1f MB", Double(bytes) / 1_048_576)
+}
 
 struct Fetch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -111,16 +111,8 @@ extension WeakLinkTests {
     func syncRightAfterAStoppedOne() throws {
         let slow = try SlowPhoto(bytes: 600_000, seed: 93, bytesPerSecond: 8_000)
         defer { slow.proxy.stop() }
-        let (field, e17, digest) = (slow.field, slow.e17, slow.digest)
-        let first = try RunningCommand(e17, "sync")
-        #expect(NodeBlobs.wait(field, digest, holds: 100_000, seconds: 60))
-        first.interrupt()
-        let before = NodeBlobs.held(field, digest)
-        let second = try RunningCommand(e17, "sync")
-        let ended = second.wait(upTo: 30)
-        if !ended { second.interrupt() }
-        let after = NodeBlobs.settled(field, digest)
-        print("after a stopped sync: node held \(before), then \(after) after the next (ended: \(ended)): \(second.stderr)")
+        let (before, after, second) = try slow.stopThenSyncAgain(stopAt: 100_000, within: 60, nextFor: 30)
+        print("after a stopped sync: node held \(before), then \(after) after the next: \(second.stderr)")
         #expect(after > before + 60_000, "the next sync moved the photo on: \(before) -> \(after); \(second.stderr)")
         #expect(!second.stderr.contains("nothing moved"), "\(second.stderr)")
     }
@@ -134,16 +126,8 @@ extension WeakLinkTests {
         // on the same connection, and call the link stalled.
         let slow = try SlowPhoto(bytes: 200_000, seed: 94, bytesPerSecond: 2_000)
         defer { slow.proxy.stop() }
-        let (field, e17, digest) = (slow.field, slow.e17, slow.digest)
-        let first = try RunningCommand(e17, "sync")
-        #expect(NodeBlobs.wait(field, digest, holds: 8_000, seconds: 40))
-        first.interrupt()
-        let before = NodeBlobs.held(field, digest)
-        let second = try RunningCommand(e17, "sync")
-        let ended = second.wait(upTo: 75)
-        if !ended { second.interrupt() }
-        let after = NodeBlobs.settled(field, digest)
-        print("2 KB/s, after a stopped sync: node held \(before), then \(after) after the next (ended: \(ended)): \(second.stderr)")
+        let (before, after, second) = try slow.stopThenSyncAgain(stopAt: 8_000, within: 40, nextFor: 75)
+        print("2 KB/s, after a stopped sync: node held \(before), then \(after) after the next: \(second.stderr)")
         #expect(!second.stderr.contains("nothing moved"), "\(second.stderr)")
         #expect(!second.stderr.contains("error:"), "\(second.stderr)")
         // 75 s at 2 KB/s carries ~150 KB: the old bytes and then the new sync's own.
@@ -170,6 +154,19 @@ struct SlowPhoto {
         proxy = try CuttingProxy(targetPort: field.nodePort, bytesPerSecond: bytesPerSecond)
         token = try String(contentsOfFile: e17.home + "/token", encoding: .utf8)
         try e17.ok("login", "--node", proxy.url, "--token", token)
+    }
+
+    /// A sync stopped (SIGINT) once the node holds `stopAt` bytes (within `within` s), then
+    /// the next one started at once and given `nextFor` s: what the node held when the first
+    /// stopped, what it holds once the bytes settle, and the second sync.
+    func stopThenSyncAgain(stopAt: Int, within: Double, nextFor: Double) throws -> (before: Int, after: Int, second: RunningCommand) {
+        let first = try RunningCommand(e17, "sync")
+        #expect(NodeBlobs.wait(field, digest, holds: stopAt, seconds: within))
+        first.interrupt()
+        let before = NodeBlobs.held(field, digest)
+        let second = try RunningCommand(e17, "sync")
+        if !second.wait(upTo: nextFor) { second.interrupt() }
+        return (before, NodeBlobs.settled(field, digest), second)
     }
 }
 

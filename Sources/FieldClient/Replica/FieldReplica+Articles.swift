@@ -16,9 +16,7 @@ extension FieldReplica {
 
     /// Articles on this device that fit `ticket`, by title.
     public func articles(fitting ticket: Ticket) throws -> [StoredArticle] {
-        let facts = TicketFacts(ticket)
-        return try store.articles().filter { !$0.retired && $0.version.fits(facts) }
-            .sorted { ($0.version.title, $0.id.rawValue) < ($1.version.title, $1.id.rawValue) }
+        try store.articles(fitting: TicketFacts(ticket))
     }
 
     /// Searches the articles on this device (bm25, title above body); with `ticket`, those

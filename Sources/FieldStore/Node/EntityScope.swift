@@ -54,14 +54,15 @@ enum EntityScope {
     /// articles are decided again.
     static func ticketsChanged(_ changes: [(ticket: Ticket, seq: Int64)], _ db: Database) throws {
         for (ticket, seq) in changes {
-            let facts = TicketFacts(ticket)
+            let facts = folded(TicketFacts(ticket))
             let before = try storedFacts(of: ticket.id, db)
-            try saveFacts(facts, of: ticket.id, db)
+            // Most ops (notes, steps, parts) change no fact: no write for them.
+            if before != facts { try saveFacts(facts, of: ticket.id, db) }
             let engineers = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT engineer, since_seq FROM ticket_scope WHERE ticket = ?"), arguments: [ticket.id.rawValue])
             let newlyAssigned = engineers.contains { ($0[1] as Int64) == seq }
-            guard before != folded(facts) || newlyAssigned else { continue }
-            let fitting = try articles(fitting: folded(facts), db)
+            guard before != facts || newlyAssigned else { continue }
+            let fitting = try articles(fitting: facts, db)
             for row in engineers {
                 let engineer: String = row[0]
                 // What fits now, and what was in scope through this ticket's old facts.

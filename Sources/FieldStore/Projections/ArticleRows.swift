@@ -126,6 +126,16 @@ extension ReplicaStore {
         }
     }
 
+    /// The current articles that fit a ticket with `facts`, by title: the scope's lookup
+    /// (`EntityScope.articles(fitting:)`), not a read of every article.
+    public func articles(fitting facts: TicketFacts) throws(StoreError) -> [StoredArticle] {
+        try read { db in
+            try EntityScope.articles(fitting: EntityScope.folded(facts), db).compactMap { raw in
+                try Row.fetchOne(db, sql: "SELECT \(ArticleRows.columns) FROM articles WHERE id = ?", arguments: [raw]).flatMap(ArticleRows.decode)
+            }.sorted { ($0.version.title, $0.id.rawValue) < ($1.version.title, $1.id.rawValue) }
+        }
+    }
+
     /// Articles matching `text` (English, Chinese or both), best first (bm25, the title
     /// above the body), retired ones never.
     public func searchArticles(_ text: String, limit: Int = 20) throws(StoreError) -> [SearchHit] {

@@ -9,12 +9,9 @@ extension ReplicaStore {
     static func purge(_ ids: [EntityID], own: ReplicaID, _ db: Database, cache: TicketCache) throws -> [Digest] {
         var images: Set<Digest> = []
         for id in ids {
-            if id.kind == Article.kind, let row = try Row.fetchOne(
-                db, sql: "SELECT \(ArticleRows.columns) FROM articles WHERE id = ?", arguments: [id.rawValue]),
-                let stored = ArticleRows.decode(row)
-            {
-                images.formUnion(stored.version.images)
-            }
+            images.formUnion(
+                try String.fetchAll(db, sql: "SELECT sha256 FROM article_images WHERE article = ?", arguments: [id.rawValue])
+                    .compactMap(Digest.init(hex:)))
             try db.execute(sql: "DELETE FROM ops WHERE subject = ? AND replica != ?", arguments: [id.rawValue, own.rawValue])
             if id.kind == .ticket {
                 for table in ["tickets": "id", "ticket_facts": "ticket", "ticket_blobs": "ticket"] {
@@ -28,7 +25,7 @@ extension ReplicaStore {
         // Still shown by an article kept, or attached to a ticket: not the purge's to delete.
         return try images.filter { digest in
             let hex = digest.hex
-            let inArticle = try Bool.fetchOne(db, sql: "SELECT 1 FROM articles WHERE instr(images, ?) > 0", arguments: [hex]) ?? false
+            let inArticle = try Bool.fetchOne(db, sql: "SELECT 1 FROM article_images WHERE sha256 = ?", arguments: [hex]) ?? false
             let onTicket = try Bool.fetchOne(db, sql: "SELECT 1 FROM ticket_blobs WHERE sha256 = ?", arguments: [hex]) ?? false
             return !inArticle && !onTicket
         }.sorted { $0.hex < $1.hex }

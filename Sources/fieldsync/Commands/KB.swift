@@ -120,23 +120,12 @@ extension KB {
         }
 
         func run() async throws {
-            do {
-                let replica = announcingFork(try FieldReplica.open(home: global.fieldHome))
-                let link = try NodeLink.load(home: replica.home)
-                let live = isatty(STDERR_FILENO) == 1 && !global.json
-                let p = try await BlobTransfer(replica: replica, link: link).fetch(article: id) { p in
-                    guard live else { return }
-                    FileHandle.standardError.write(Data(progressLine("↓", p).utf8))
-                }
-                if live && p.bytes > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            try await fetching(global, { transfer, progress in try await transfer.fetch(article: id, progress: progress) }) { p in
                 global.emit(Output(article: id, fetched: p.blobs, bytes: p.bytes, notOnNode: p.notOnNode)) {
                     if p.blobs == 0 && p.notOnNode == 0 { return "Every image of \(id) is already on this device." }
                     let waiting = p.notOnNode == 0 ? "" : "; \(p.notOnNode) not on the node"
                     return "✓ fetched \(p.blobs) image(s) of \(id), \(mb(p.bytes))" + waiting
                 }
-            } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(1)
             }
         }
     }

@@ -3,6 +3,7 @@ import FieldClient
 import FieldModel
 import FieldStore
 import Foundation
+import Synchronization
 
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -140,23 +141,37 @@ struct Fetch: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            let replica = try FieldReplica.open(home: global.fieldHome)
-            let link = try NodeLink.load(home: replica.home)
-            let live = isatty(STDERR_FILENO) == 1 && !global.json
-            let p = try await BlobTransfer(replica: replica, link: link).fetch(ticket: ticket) { p in
-                guard live else { return }
-                FileHandle.standardError.write(Data(progressLine("↓", p).utf8))
-            }
-            if live && p.total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        try await fetching(global, { transfer, progress in try await transfer.fetch(ticket: ticket, progress: progress) }) { p in
             global.emit(Output(ticket: ticket, fetched: p.blobs, bytes: p.bytes, notOnNode: p.notOnNode)) {
                 let waiting = p.notOnNode == 0 ? "" : "; \(p.notOnNode) not on the node yet (the device that took it has not synced it): fetch again later"
                 if p.blobs == 0 && p.notOnNode == 0 { return "Every attachment of \(ticket) is already on this device." }
                 return "✓ fetched \(p.blobs) attachment(s) of \(ticket), \(mb(p.bytes))" + waiting
             }
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
         }
+    }
+}
+
+/// Runs a download from the node (`fetch`, `kb fetch`) with the replica and its link
+/// opened and a live progress line on a terminal, then `report`s what moved; any failure
+/// is one line and exit 1.
+func fetching(
+    _ global: GlobalOptions, _ download: (BlobTransfer, @escaping @Sendable (BlobTransfer.Progress) -> Void) async throws -> BlobTransfer.Progress,
+    report: (BlobTransfer.Progress) -> Void
+) async throws {
+    do {
+        let replica = announcingFork(try FieldReplica.open(home: global.fieldHome))
+        let link = try NodeLink.load(home: replica.home)
+        let live = isatty(STDERR_FILENO) == 1 && !global.json
+        let drawn = Mutex(false)
+        let p = try await download(BlobTransfer(replica: replica, link: link)) { p in
+            guard live else { return }
+            drawn.withLock { $0 = true }
+            FileHandle.standardError.write(Data(progressLine("↓", p).utf8))
+        }
+        if drawn.withLock({ $0 }) { FileHandle.standardError.write(Data("\n".utf8)) }
+        report(p)
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
     }
 }

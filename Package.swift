@@ -50,7 +50,11 @@ let package = Package(
         .target(name: "FieldWire", dependencies: ["FieldModel", "CZstd"], swiftSettings: strict),
         .target(
             name: "FieldStore",
-            dependencies: ["FieldModel", "FieldWire", "CCrypto", "CFileSync", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FieldModel", "FieldWire", "CCrypto", "CFileSync", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the FTS5 ranking function (Search/SearchRanking.swift)
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(

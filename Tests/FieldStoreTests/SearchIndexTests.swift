@@ -162,21 +162,40 @@ private func hits(_ text: String, _ queue: DatabaseQueue, _ index: SearchIndex) 
         #expect(found[0].rank < found[1].rank)
     }
 
-    @Test func rankAtMostRanksOnlyTheNewestMatches() throws {
-        let (queue, index) = try makeIndex([
-            SearchDocument(id: "old", title: "Compressor", body: "compressor compressor"),
-            SearchDocument(id: "mid", title: "Unit", body: "the compressor"),
-            SearchDocument(id: "new", title: "Unit", body: "a compressor"),
-            SearchDocument(id: "other", title: "Fan", body: "fan"),
-        ])
-        let all = try queue.read { db in try index.search(SearchQuery("compressor"), db).map(\.id) }
-        #expect(all.first == "old" && Set(all) == ["old", "mid", "new"])
-        let newest = try queue.read { db in try index.search(SearchQuery("compressor"), rankAtMost: 2, db).map(\.id) }
-        #expect(Set(newest) == ["mid", "new"])
-        let enough = try queue.read { db in try index.search(SearchQuery("compressor"), rankAtMost: 3, db).map(\.id) }
-        #expect(enough == all)
-        let more = try queue.read { db in try index.search(SearchQuery("compressor"), rankAtMost: 50, db).map(\.id) }
-        #expect(more == all)
+    /// Every match is ranked: an old guide whose title matches comes first however many
+    /// newer guides mention the word in their body.
+    @Test func anOldTitleMatchOutranksManyNewerBodyMatches() throws {
+        var documents = [SearchDocument(id: "old", title: "Compressor", body: "Replace the compressor relay.")]
+        for i in 0..<1_500 {
+            documents.append(SearchDocument(id: "new-\(i)", title: "Unit \(i)", body: "Check the unit, then the compressor."))
+        }
+        let (queue, index) = try makeIndex(documents)
+        let found = try queue.read { db in try index.search(SearchQuery("compressor"), limit: 5, db) }
+        #expect(found.first?.id == "old")
+        #expect(found.count == 5)
+    }
+
+    /// A search within some documents finds only those, ranked as the whole index ranks
+    /// them; an id that is not there, or an empty list, finds nothing more.
+    @Test func searchWithinSomeDocuments() throws {
+        var documents = [SearchDocument(id: "old", title: "Compressor", body: "Replace the compressor relay.")]
+        for i in 0..<300 {
+            documents.append(SearchDocument(id: "new-\(i)", title: "Unit \(i)", body: "Check the unit, then the compressor."))
+        }
+        let (queue, index) = try makeIndex(documents)
+        let query = try SearchQuery("compressor")
+        let (all, some, none, missing) = try queue.read { db in
+            (
+                try index.search(query, limit: 1000, db),
+                try index.search(query, limit: 10, within: ["new-299", "new-7", "old", "no-such-id", "x'); DROP TABLE t; --"], db),
+                try index.search(query, within: [], db),
+                try index.search(query, within: ["no-such-id"], db)
+            )
+        }
+        #expect(some.map(\.id) == ["old", "new-7", "new-299"])
+        let rank = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.rank) })
+        #expect(some.allSatisfy { rank[$0.id] == $0.rank })
+        #expect(none.isEmpty && missing.isEmpty)
     }
 
     // MARK: - Marks

@@ -52,7 +52,7 @@ import Testing
     func findsExactlyTheGuidesThatHoldEveryTerm(_ terms: [String]) throws {
         let (queue, index) = try Self.corpusIndex()
         let found = try queue.read { db in
-            try index.search(SearchQuery(terms.joined(separator: " ")), limit: 1000, rankAtMost: nil, db)
+            try index.search(SearchQuery(terms.joined(separator: " ")), limit: 1000, db)
         }
         #expect(Set(found.map(\.id)) == Self.expected(terms))
         #expect(found.count == Set(found.map(\.id)).count)
@@ -119,29 +119,66 @@ import Testing
         #expect(mixed.first?.snippet == "Clean the [fan] blades [风扇叶片].")
     }
 
-    @Test func aBoundedSearchRanksTheNewestMatchesByTrueBM25() throws {
+    /// FTS5's own bm25 for every match of `query`, best first, ties by rowid.
+    private static func fts5BM25(_ query: SearchQuery, _ index: SearchIndex, _ db: Database) throws -> [(id: String, rank: Double)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT k.id, bm25("\(index.table)", \(index.titleWeight), \(index.bodyWeight)) AS r FROM "\(index.table)"
+                JOIN "\(index.table)_keys" k ON k.rowid = "\(index.table)".rowid WHERE "\(index.table)" MATCH ?
+                ORDER BY r, "\(index.table)".rowid
+                """,
+            arguments: [query.pattern]
+        ).map { (id: $0[0], rank: $0[1]) }
+    }
+
+    /// The search ranks every match with the score FTS5's `bm25()` gives it, in the same
+    /// order: SearchRanking computes it from lengths held in memory, and must not drift.
+    @Test(arguments: ["compressor", "电", "电容", "压缩机", "冷凝风扇", "condenser fan", "\"check the\"", "compressor 压缩机", "R410A冷媒"])
+    func ranksEveryMatchExactlyAsFTS5sOwnBM25(_ text: String) throws {
         let (queue, index) = try Self.corpusIndex()
-        let query = try SearchQuery("compressor")
-        let (all, bounded, total) = try queue.read { db in
-            (
-                try index.search(query, limit: 1000, rankAtMost: nil, db),
-                try index.search(query, limit: 20, rankAtMost: 50, db),
-                try index.search(query, limit: 1000, rankAtMost: 50, db).count
-            )
+        let query = try SearchQuery(text)
+        let (ours, theirs) = try queue.read { db in (try index.search(query, limit: 1000, db), try Self.fts5BM25(query, index, db)) }
+        try #require(!theirs.isEmpty)
+        #expect(ours.map(\.id) == theirs.map(\.id))
+        for (a, b) in zip(ours, theirs) { #expect(abs(a.rank - b.rank) <= 1e-9 * abs(b.rank), "\(a.id): \(a.rank) vs \(b.rank)") }
+    }
+
+    /// Lengths held in memory are read again after a write, on the writing connection and
+    /// on another one that searched before it (a pool's reader).
+    @Test func rankingFollowsWritesOnEveryConnection() throws {
+        let dir = NSTemporaryDirectory() + "fieldsync-search-rank-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var config = Configuration()
+        SearchIndex.registerOnEveryConnection(&config)
+        let pool = try DatabasePool(path: dir + "/kb.sqlite", configuration: config)
+        let index = SearchIndex(table: "kb_search")
+        try pool.write { db in
+            try index.create(db)
+            for a in Self.articles.prefix(100) { try index.put(SearchDocument(id: a.id, title: a.title, body: a.body), db) }
         }
-        try #require(all.count > 50)
-        #expect(total == 50)
-        // The 50 newest matches: the highest guide numbers among the matches.
-        let newest = Set(all.map(\.id).sorted { Int($0.dropFirst(3))! > Int($1.dropFirst(3))! }.prefix(50))
-        #expect(Set(bounded.map(\.id)).isSubset(of: newest))
-        // Their ranks are the ones the full search gives them (statistics of the whole index),
-        // and they come best first.
-        let exact = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.rank) })
-        #expect(bounded.allSatisfy { exact[$0.id] == $0.rank })
-        #expect(bounded.map(\.id) == all.filter { newest.contains($0.id) }.prefix(20).map(\.id))
-        // Below the bound nothing is left out.
-        let rare = try queue.read { db in try index.search(SearchQuery("velotak"), limit: 1000, db).map(\.id) }
-        #expect(Set(rare) == Self.expected(["velotak"]))
+        let query = try SearchQuery("compressor")
+        func agree(_ db: Database) throws {
+            let ours = try index.search(query, limit: 1000, db)
+            let theirs = try Self.fts5BM25(query, index, db)
+            try #require(!theirs.isEmpty)
+            #expect(ours.map(\.id) == theirs.map(\.id))
+            #expect(zip(ours, theirs).allSatisfy { abs($0.rank - $1.rank) <= 1e-9 * abs($1.rank) })
+        }
+        try pool.read(agree)
+        try pool.write { db in
+            try agree(db)
+            // Every document that matches grows long: its old length would rank it too high.
+            for a in Self.articles.prefix(100) where a.body.lowercased().contains("compressor") {
+                try index.put(SearchDocument(id: a.id, title: a.title, body: a.body + String(repeating: " filler words", count: 300)), db)
+            }
+            try index.put(SearchDocument(id: "late", title: "Compressor", body: "compressor"), db)
+            try agree(db)
+        }
+        try pool.read(agree)
+        try pool.write { db in _ = try index.remove(id: "late", db) }
+        try pool.read(agree)
     }
 
     @Test func removingOrReplacingADocumentLeavesNoTrace() throws {

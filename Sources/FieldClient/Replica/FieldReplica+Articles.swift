@@ -24,10 +24,12 @@ extension FieldReplica {
     public func searchArticles(_ text: String, ticket: Ticket? = nil, limit: Int = 20) throws -> [SearchHit] {
         guard limit > 0, limit <= 1_000 else { throw ClientError(.badArgument, "--limit takes 1 to 1000") }
         guard let ticket else { return try store.searchArticles(text, limit: limit) }
-        // Ranked among more of them, so a fitting article past the first `limit` still leads.
-        let hits = try store.searchArticles(text, limit: max(limit, 200))
-        let fitting = Set(try articles(fitting: ticket).map(\.id.rawValue))
-        return Array((hits.filter { fitting.contains($0.id) } + hits.filter { !fitting.contains($0.id) }).prefix(limit))
+        // The fitting ones searched on their own, so one ranked far down still leads.
+        let fitting = try articles(fitting: ticket).map(\.id)
+        let first = try store.searchArticles(text, limit: limit, within: fitting)
+        let ids = Set(first.map(\.id))
+        let rest = try store.searchArticles(text, limit: limit).filter { !ids.contains($0.id) }
+        return Array((first + rest).prefix(limit))
     }
 
     /// Which of an article's images are not on this device (fetched on demand).

@@ -137,11 +137,11 @@ extension ReplicaStore {
     }
 
     /// Articles matching `text` (English, Chinese or both), best first (bm25, the title
-    /// above the body), retired ones never.
-    public func searchArticles(_ text: String, limit: Int = 20) throws(StoreError) -> [SearchHit] {
+    /// above the body), retired ones never; with `ids`, only those articles.
+    public func searchArticles(_ text: String, limit: Int = 20, within ids: [EntityID]? = nil) throws(StoreError) -> [SearchHit] {
         let query: SearchQuery
         do { query = try SearchQuery(text) } catch { throw StoreError(.badQuery, error.message) }
-        return try read { db in try ArticleRows.search.search(query, limit: limit, db) }
+        return try read { db in try ArticleRows.search.search(query, limit: limit, within: ids?.map(\.rawValue), db) }
     }
 }
 

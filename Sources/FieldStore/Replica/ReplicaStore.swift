@@ -121,7 +121,7 @@ public final class ReplicaStore: Sendable {
     /// Pages of new replica files: an article (~2 KB of text) and its index rows fit one
     /// 8 KB page where 4 KB pages leave most of a second one empty (the search index took
     /// 2.56× its text at 8 KB against 3.19× at 4 KB). Files made earlier keep theirs.
-    static let pageSize = 8192
+    public static let pageSize = 8192
 
     /// Runs `body`, turning database errors into store errors that say what to do.
     static func guarded<T>(_ path: String, _ body: () throws -> T) throws(StoreError) -> T {

@@ -47,7 +47,7 @@ import GRDB
 /// - ``optimize(_:)``
 ///
 /// ### Searching
-/// - ``search(_:limit:marks:rankAtMost:_:)``
+/// - ``search(_:limit:marks:_:)``
 /// - ``SearchQuery``
 /// - ``SearchHit``
 ///
@@ -62,11 +62,14 @@ public struct SearchIndex: Sendable {
 
     var keys: String { table + "_keys" }
 
+    /// A name SQL takes without quoting: a letter or `_`, then letters, digits and `_`.
+    static func isPlainIdentifier(_ name: String) -> Bool {
+        name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+            && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+    }
+
     public init(table: String = "search", titleWeight: Double = 10, bodyWeight: Double = 1) {
-        precondition(
-            table.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
-                && table.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) },
-            "a search table's name is a plain SQL identifier")
+        precondition(Self.isPlainIdentifier(table), "a search table's name is a plain SQL identifier")
         precondition(titleWeight > 0 && bodyWeight > 0, "bm25 weights are positive")
         self.table = table
         self.titleWeight = titleWeight
@@ -75,10 +78,12 @@ public struct SearchIndex: Sendable {
 
     // MARK: - Connections
 
-    /// Registers ``MixedScriptTokenizer`` on `db`. Call it once per connection, before the
-    /// connection touches a search table (GRDB: `Configuration.prepareDatabase`).
+    /// Registers ``MixedScriptTokenizer`` and the ranking function (``SearchRanking``) on
+    /// `db`. Call it once per connection, before the connection touches a search table
+    /// (GRDB: `Configuration.prepareDatabase`).
     public static func register(_ db: Database) {
         db.add(tokenizer: MixedScriptTokenizer.self)
+        SearchRanking.register(db)
     }
 
     /// Makes every connection opened with `configuration` register the tokenizer: a
@@ -180,71 +185,57 @@ public struct SearchIndex: Sendable {
 
     // MARK: - Searching
 
-    /// How many matches a search ranks at most, by default: see
-    /// ``search(_:limit:marks:rankAtMost:_:)``. Ranking takes about 1.5 µs a match on the
-    /// bench machine (`Tools/bench kb`, "where the time goes"): 2,000 left the p99 of the
-    /// fixed query set at 18 ms, and 1,000 keeps the ranking of a common word near 1.5 ms.
-    public static let defaultRankAtMost = 1_000
-
     /// The documents that contain every term of `query`, best first (bm25, the title
     /// weighted above the body), at most `limit` of them, each with its title marked and
     /// a snippet of its body around the matches (``SearchHit``).
     ///
-    /// FTS5 computes bm25 for every matching document before it can keep the best
-    /// `limit`, about 1.2–1.5 µs a match: 8–10 ms for a word in 70% of 10,000 guides, the
-    /// cost that dominated a search (`Tools/bench kb`). `rankAtMost` bounds that work for common terms
-    /// (``defaultRankAtMost`` unless given; `nil` ranks every match):
+    /// Every match is ranked, by ``SearchRanking`` (FTS5's bm25, the same scores, with the
+    /// documents' lengths held in memory): a word in 70% of 10,000 guides ranks in about
+    /// 2 ms where FTS5's `bm25()` took 9–12 ms (`Tools/bench kb`, "where the time goes").
+    /// Ties keep the order of the rowids (the order documents were first put). Hits are marked by ``SearchMarker`` from the text this index
+    /// keeps, for the returned rows only. An empty query finds nothing.
     ///
-    /// - When at most `rankAtMost` documents match, every one is ranked: the result is exact.
-    /// - When more match, only the `rankAtMost` most recently added of them (the highest
-    ///   rowids; a replaced document keeps its place) are ranked, and **older matches are
-    ///   left out, even one whose bm25 would put it first** (a title match included).
-    ///   What is returned is still ordered by true bm25 (the term statistics are those of
-    ///   the whole index, not of the subset), and every hit contains every term.
-    ///
-    /// Hits are marked by ``SearchMarker`` from the text this index keeps, for the returned
-    /// rows only. An empty query finds nothing.
+    /// With `ids`, only those documents are searched (the statistics stay the whole index's,
+    /// so their ranks compare with an unrestricted search's).
     public func search(
-        _ query: SearchQuery, limit: Int = 20, marks: SearchMarks = .brackets,
-        rankAtMost: Int? = SearchIndex.defaultRankAtMost, _ db: Database
+        _ query: SearchQuery, limit: Int = 20, marks: SearchMarks = .brackets, within ids: [String]? = nil, _ db: Database
     ) throws -> [SearchHit] {
-        guard !query.isEmpty, limit > 0 else { return [] }
+        guard !query.isEmpty, limit > 0, ids?.isEmpty != true else { return [] }
         return try guarded {
-            let ranked: [(rowid: Int64, rank: Double)]
-            if let rankAtMost, rankAtMost > 0 {
-                // One pass: FTS5 walks the matches newest first and scores each as it goes,
-                // stopping after rankAtMost; the best `limit` are kept here. (A first pass for
-                // the rankAtMost-th newest rowid, then a ranked pass from it, matched every
-                // phrase twice.)
-                let scored = try Row.fetchAll(
+            // `everyRow` (1) lets a one-phrase query defer its idf; a search `within` scores only some rows (0).
+            let score = #"\#(SearchRanking.functionName)("\#(table)", '\#(table)', \#(ids == nil ? 1 : 0), \#(titleWeight), \#(bodyWeight)) AS score"#
+            let rows: [Row]
+            if let ids {
+                rows = try Row.fetchAll(
                     db.cachedStatement(
                         sql: """
-                            SELECT rowid, bm25("\(table)", \(titleWeight), \(bodyWeight)) FROM "\(table)" WHERE "\(table)" MATCH ?
-                            ORDER BY rowid DESC LIMIT ?
+                            SELECT rowid, \(score) FROM "\(table)" WHERE "\(table)" MATCH ?
+                            AND rowid IN (SELECT rowid FROM "\(keys)" WHERE id IN (SELECT value FROM json_each(?)))
+                            ORDER BY score, rowid LIMIT ?
                             """),
-                    arguments: [query.pattern, rankAtMost]
-                ).map { (rowid: $0[0] as Int64, rank: $0[1] as Double) }
-                // Ties in rowid order, as FTS5's own `ORDER BY rank` leaves them.
-                ranked = Array(scored.sorted { $0.rank != $1.rank ? $0.rank < $1.rank : $0.rowid < $1.rowid }.prefix(min(limit, 1000)))
+                    arguments: [query.pattern, Self.jsonArray(ids), min(limit, 1000)])
             } else {
-                ranked = try Row.fetchAll(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT rowid, rank FROM "\(table)" WHERE "\(table)" MATCH ? AND rank MATCH ?
-                            ORDER BY rank LIMIT ?
-                            """),
-                    arguments: [query.pattern, "bm25(\(titleWeight), \(bodyWeight))", min(limit, 1000)]
-                ).map { (rowid: $0[0] as Int64, rank: $0[1] as Double) }
+                rows = try Row.fetchAll(
+                    db.cachedStatement(sql: #"SELECT rowid, \#(score) FROM "\#(table)" WHERE "\#(table)" MATCH ? ORDER BY score, rowid LIMIT ?"#),
+                    arguments: [query.pattern, min(limit, 1000)])
             }
+            let ranked = rows.map { (rowid: $0[0] as Int64, rank: $0[1] as Double) }
+            // A one-phrase query's rows were ranked without their common idf (SearchRanking.DeferredIDF).
+            let idf = ranked.isEmpty ? 1 : try Double.fetchOne(db.cachedStatement(sql: "SELECT \(SearchRanking.idfFunctionName)()")) ?? 1
             guard !ranked.isEmpty else { return [] }
             let marker = try SearchMarker(query, marks: marks, db)
             let fetch = try db.cachedStatement(sql: #"SELECT id, title, body FROM "\#(keys)" WHERE rowid = ?"#)
             return try ranked.compactMap { hit -> SearchHit? in
                 guard let row = try Row.fetchOne(fetch, arguments: [hit.rowid]) else { return nil }
                 let body = try SearchStoredText.decode(row[2] as Data)
-                return SearchHit(id: row[0], rank: hit.rank, title: marker.highlight(row[1]), snippet: marker.snippet(body))
+                return SearchHit(id: row[0], rank: hit.rank * idf, title: marker.highlight(row[1]), snippet: marker.snippet(body))
             }
         }
+    }
+
+    /// `ids` as a JSON array of strings, for `json_each`.
+    private static func jsonArray(_ ids: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
     }
 
     /// How many bytes the index takes, by part (SQLite's `dbstat`: pages, free space included).
@@ -307,7 +298,7 @@ public struct SearchDocument: Sendable, Equatable {
     }
 }
 
-/// A document found by ``SearchIndex/search(_:limit:marks:rankAtMost:_:)``.
+/// A document found by ``SearchIndex/search(_:limit:marks:_:)``.
 public struct SearchHit: Sendable, Equatable {
     public let id: String
     /// bm25 as FTS5 gives it: negative, and lower is better.

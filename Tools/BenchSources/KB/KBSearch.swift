@@ -7,8 +7,8 @@ import GRDB
 /// text's, and search latency per query class and overall, against the targets of M6
 /// (p99 ≤ 10 ms, index ≤ 3× the text).
 ///
-/// The database is a file with the device's settings (WAL, `page_size` as SQLite's default
-/// unless `FIELDSYNC_BENCH_KB_PAGE_SIZE` says otherwise), loaded in one transaction and
+/// The database is a file with the device's settings (WAL, the replica's `page_size`,
+/// ``ReplicaStore/pageSize``, unless `FIELDSYNC_BENCH_KB_PAGE_SIZE` says otherwise), loaded in one transaction and
 /// optimized, as a first pull would leave it. Every query of ``ArticleCorpus/queries`` runs
 /// `runs` times, one round over the whole set at a time, so a slow spell on a shared machine
 /// spreads over all classes instead of landing on one.
@@ -21,7 +21,7 @@ enum KBSearch {
         let environment = ProcessInfo.processInfo.environment
         let count = Int(environment["FIELDSYNC_BENCH_KB_DOCS"] ?? "") ?? 10_000
         let runs = Int(environment["FIELDSYNC_BENCH_RUNS"] ?? "") ?? 30
-        let pageSize = Int(environment["FIELDSYNC_BENCH_KB_PAGE_SIZE"] ?? "") ?? 4096
+        let pageSize = Int(environment["FIELDSYNC_BENCH_KB_PAGE_SIZE"] ?? "") ?? ReplicaStore.pageSize
 
         let corpus = ArticleCorpus(seed: 7)
         let articles = (0..<count).map(corpus.article)
@@ -106,15 +106,12 @@ enum KBSearch {
             print(
                 "  \(padded(t.query.text, 28)) \(Format.left(t.query.kind.rawValue, 24)) "
                     + "\(Format.right("\(Format.grouped(matches)) \(Format.fixed(share, 1))%", 14))"
-                    + "\(t.query.common ? "*" : " ")\(matches > SearchIndex.defaultRankAtMost ? "†" : " ")"
+                    + "\(t.query.common ? "*" : " ") "
                     + "\(Format.right(Format.fixed(t.latency.p50, 2), 8)) \(Format.right(Format.fixed(t.latency.p99, 2), 8))")
             byKind[t.query.kind, default: KBLatency()].add(t.latency)
             all.add(t.latency)
         }
         print("  * a common term: in ≥ 25% of the guides")
-        print(
-            "  † more matches than SearchIndex.defaultRankAtMost (\(Format.grouped(SearchIndex.defaultRankAtMost))): "
-                + "the newest \(Format.grouped(SearchIndex.defaultRankAtMost)) are ranked, older ones left out")
         print("")
         print("  \(Format.left("class", 24)) \(Format.right("searches", 9)) \(Format.right("p50 ms", 8)) \(Format.right("p99 ms", 8))")
         for kind in ArticleCorpus.Query.Kind.allCases {

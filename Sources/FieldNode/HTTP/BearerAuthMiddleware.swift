@@ -12,9 +12,10 @@ struct BearerAuthMiddleware: RouterMiddleware {
         _ request: Request, context: NodeRequestContext,
         next: (Request, NodeRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            let principal = try store.principal(forToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
-        else {
+        let store = store
+        let token = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil }
+        // The token's hash is looked up in SQLite: blocking work, off the cooperative pool.
+        guard let token, let principal = try await BlockingWork.run({ try store.principal(forToken: token) }) else {
             return Response.frame(
                 status: .unauthorized,
                 Frame.encode([.error(ErrorMessage(code: .unauthorized, message: "missing or wrong token: ask dispatch for a token, then `fieldsync login`"))]))

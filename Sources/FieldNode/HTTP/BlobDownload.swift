@@ -11,7 +11,7 @@ import Hummingbird
 extension BlobRoutes {
     func download(_ request: Request, _ context: NodeRequestContext, head: Bool) async throws -> Response {
         Self.count(head ? "head" : "download")
-        let (digest, _) = try authorised(context)
+        let (digest, _) = try await authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let (path, size): (String, UInt64) = try await detached {
             // Not there yet is said first (the caller's tickets refer to it: status says as much).

@@ -31,7 +31,7 @@ extension BlobRoutes {
 
     func challenge(_ request: Request, _ context: NodeRequestContext) async throws -> Challenge {
         Self.count("challenge")
-        let (digest, _) = try authorised(context)
+        let (digest, _) = try await authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         return try await detached {
             guard case .complete = try blobs.state(of: digest) else {
@@ -43,7 +43,7 @@ extension BlobRoutes {
 
     func prove(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
         Self.count("prove")
-        let (digest, _) = try authorised(context)
+        let (digest, _) = try await authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let body: ByteBuffer
         let declared = request.headers[.contentLength].flatMap { ByteRange.number($0[...]) } ?? 0

@@ -72,9 +72,10 @@ struct BlobRoutes {
     }
 
     /// The blob named in the path, if the caller may move it, and its declared size.
-    func authorised(_ context: NodeRequestContext) throws -> (Digest, UInt64) {
+    func authorised(_ context: NodeRequestContext) async throws -> (Digest, UInt64) {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-        return try authorised(context.parameters.get("sha") ?? "", for: principal)
+        let raw = context.parameters.get("sha") ?? ""
+        return try await detached { try authorised(raw, for: principal) }
     }
 
     func authorised(_ raw: String, for principal: Principal) throws -> (Digest, UInt64) {
@@ -91,7 +92,7 @@ struct BlobRoutes {
     func status(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
         Self.count("status")
         partials.sweepIfDue()
-        let (digest, _) = try authorised(context)
+        let (digest, _) = try await authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         return try await detached { try status(of: digest, for: principal) }
     }
@@ -154,7 +155,7 @@ struct BlobRoutes {
     func upload(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
         Self.count("upload")
         partials.sweepIfDue()
-        let (digest, declared) = try authorised(context)
+        let (digest, declared) = try await authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let maxSize = min(declared, maxAttachmentBytes)
         // Numbers from the query are checked before any arithmetic: digits only, 64 bits,
@@ -187,11 +188,14 @@ struct BlobRoutes {
         // Photos may not take the room the op log needs: what the upload may still send is
         // refused before a byte is written (a StoreError.diskFull: 507 for the caller).
         try reserve.check(maxSize - offset)
-        let appender = try open(digest, at: offset, for: principal)
-        do { try store.claimPartial(digest, principal: principal.name) } catch {
-            // Unattributed bytes would escape the cap: none are taken.
-            try? appender.close()
-            throw error
+        let appender = try await detached {
+            let appender = try open(digest, at: offset, for: principal)
+            do { try store.claimPartial(digest, principal: principal.name) } catch {
+                // Unattributed bytes would escape the cap: none are taken.
+                try? appender.close()
+                throw error
+            }
+            return appender
         }
         do {
             for try await buffer in request.body {
@@ -201,38 +205,42 @@ struct BlobRoutes {
                 // hash right, so they are refused before they fill the disk. (written never
                 // passes maxSize, so the subtractions cannot wrap.)
                 guard written <= maxSize, count <= maxSize - written else {
-                    try? appender.close()
-                    _ = try? blobs.finish(digest)
-                    try? store.forgetPartial(digest)
+                    try await detached {
+                        try? appender.close()
+                        _ = try? blobs.finish(digest)
+                        try? store.forgetPartial(digest)
+                    }
                     throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: this upload goes past that; the partial data was discarded")
                 }
                 guard count <= allowance - min(allowance, written - offset) else {
                     // Over the principal's cap: what arrived before stays (durable), nothing more.
-                    try? appender.close()
+                    try await detached { try? appender.close() }
                     throw partials.refusal(principal)
                 }
-                // Uploads running at once each passed the check above: each buffer checks again.
-                try reserve.check(count)
-                // Hashed from this buffer rather than read back from the file (the node
-                // holds at most 8 MB of them waiting): one copy less per byte.
-                appender.hashBeforeWrite(count: buffer.readableBytes) { hasher in
-                    buffer.withUnsafeReadableBytes { hasher.update($0) }
+                try await detached {
+                    // Uploads running at once each passed the check above: each buffer checks again.
+                    try reserve.check(count)
+                    // Hashed from this buffer rather than read back from the file (the node
+                    // holds at most 8 MB of them waiting): one copy less per byte.
+                    appender.hashBeforeWrite(count: buffer.readableBytes) { hasher in
+                        buffer.withUnsafeReadableBytes { hasher.update($0) }
+                    }
+                    try buffer.withUnsafeReadableBytes { try appender.write($0) }
                 }
-                try buffer.withUnsafeReadableBytes { try appender.write($0) }
             }
         } catch let error as HTTPError {
             throw error
         } catch let error as StoreError where error.code == .conflictingOp {
             // This upload stalled and a newer one took its lease over (`UploadLease`): the
             // file is the newer one's now.
-            try? appender.close()
+            _ = try? await detached { try? appender.close() }
             throw HTTPError(.conflict, message: error.message)
         } catch {
             // The link broke mid-chunk: keep what arrived, durably, for the next attempt.
-            try? appender.close()
+            _ = try? await detached { try? appender.close() }
             throw error
         }
-        try appender.close()
+        try await detached { try appender.close() }
         Counter(label: "fieldsync_blob_bytes_in_total").increment(by: Int(clamping: appender.written - offset))
         // `&finish=1` on the last chunk verifies in the same request: one round trip less
         // per photo, which on a field link is worth more than the bytes of a small one.
@@ -257,7 +265,7 @@ struct BlobRoutes {
 
     func finish(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
         Self.count("finish")
-        let (digest, _) = try authorised(context)
+        let (digest, _) = try await authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         return try await complete(digest, by: principal)
     }
@@ -292,6 +300,6 @@ struct BlobRoutes {
 
     /// Runs blocking file and database work off the cooperative pool.
     func detached<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await Task.detached { try work() }.value
+        try await BlockingWork.run(work)
     }
 }

@@ -73,7 +73,7 @@ public func buildApplication(
         }
         guard let principal = context.principal else { return Response(status: .unauthorized) }
         let bytes = [UInt8](buffer: body)
-        let outcome = await Task.detached { sync.handle(bytes, principal: principal) }.value
+        let outcome = try await BlockingWork.run { sync.handle(bytes, principal: principal) }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         SyncMetrics.record(outcome, bytesIn: bytes.count, nanoseconds: elapsed)
         // The op log could not be written for want of room (SyncService's quota): the

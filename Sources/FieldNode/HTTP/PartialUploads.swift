@@ -54,7 +54,7 @@ final class PartialUploads: Service, Sendable {
                 return
             }
             if Task.isShuttingDownGracefully { return }
-            await Task.detached { self.sweep() }.value
+            _ = try? await BlockingWork.run { self.sweep() }
         }
     }
 
@@ -65,7 +65,7 @@ final class PartialUploads: Service, Sendable {
             last = Date()
             return true
         }
-        if due { Task.detached { self.sweep() } }
+        if due { Task { _ = try? await BlockingWork.run { self.sweep() } } }
     }
 
     /// How many more bytes `principal` may add to the upload of `digest` that holds

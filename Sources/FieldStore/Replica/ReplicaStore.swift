@@ -102,6 +102,10 @@ public final class ReplicaStore: Sendable {
             SearchIndex.registerOnEveryConnection(&config)
             let writer: any DatabaseWriter
             if concurrentReads {
+                // A node's requests read at once, each on a thread of its own (FieldNode's
+                // BlockingWork): with GRDB's default of 5 readers, six heavy pulls left a
+                // token check waiting for a reader until one of them ended.
+                config.maximumReaderCount = Self.nodeReaders
                 // The pool puts the file in WAL mode itself.
                 config.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = \(Self.pageSize); PRAGMA synchronous = FULL") }
                 writer = try DatabasePool(path: path, configuration: config)
@@ -122,6 +126,9 @@ public final class ReplicaStore: Sendable {
     /// 8 KB page where 4 KB pages leave most of a second one empty (the search index took
     /// 2.56× its text at 8 KB against 3.19× at 4 KB). Files made earlier keep theirs.
     public static let pageSize = 8192
+
+    /// How many connections read a node's store at once (a `DatabasePool`'s readers).
+    public static let nodeReaders = 16
 
     /// Runs `body`, turning database errors into store errors that say what to do.
     static func guarded<T>(_ path: String, _ body: () throws -> T) throws(StoreError) -> T {

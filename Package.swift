@@ -2,8 +2,9 @@
 // FieldSync: offline-first sync for field service.
 //
 // Layers point one way (see ../shared/DESIGN.md):
-//   FieldModel (pure CRDT) <- FieldWire (binary + zstd) <- FieldStore (SQLite/GRDB)
-//     <- FieldClient / FieldNode <- executables (fieldsync, fieldsync-node)
+//   FieldModel (pure CRDT) <- FieldWire (binary + zstd) <- FieldStore (SQLite/GRDB),
+//     FieldCentral (a central's store on PostgreSQL) <- FieldClient / FieldNode
+//     <- executables (fieldsync, fieldsync-node)
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -32,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // Front matter of knowledge-base articles (`fieldsync-node kb import`).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -54,6 +56,18 @@ let package = Package(
                 "FieldModel", "FieldWire", "CCrypto", "CFileSync", .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the FTS5 ranking function (Search/SearchRanking.swift)
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // A central's store on PostgreSQL (M9): several stateless nodes on one database.
+        .target(
+            name: "FieldCentral",
+            dependencies: [
+                "FieldModel", "FieldWire",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
@@ -126,6 +140,15 @@ let package = Package(
         ),
         .testTarget(name: "FieldModelTests", dependencies: ["FieldModel", "FieldTestSupport"], swiftSettings: strict),
         .testTarget(name: "FieldWireTests", dependencies: ["FieldWire", "FieldModel", "FieldTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "FieldCentralTests",
+            dependencies: [
+                "FieldCentral", "FieldModel", "FieldWire", "FieldTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "FieldStoreTests", dependencies: ["FieldStore", "FieldModel", "FieldWire", "FieldTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "FieldClientTests",

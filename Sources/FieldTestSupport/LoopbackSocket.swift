@@ -61,6 +61,15 @@ package enum LoopbackSocket {
         guard result == 0 else { throw CuttingProxyError("bind 127.0.0.1:\(port): \(lastError())") }
     }
 
+    /// A port on 127.0.0.1 that was free a moment ago (bound to port 0, read, closed): for
+    /// a server started by another process, which may still lose it to a third.
+    package static func freePort() throws -> Int {
+        let fd = try make()
+        defer { close(fd) }
+        try bindLoopback(fd, port: 0)
+        return try localPort(fd)
+    }
+
     package static func localPort(_ fd: Int32) throws -> Int {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// Where a central's PostgreSQL database is, from a `postgres://USER:PASSWORD@HOST:PORT/DB`
+/// URL (`?sslmode=require` for TLS), and the client a node talks to it through.
+///
+/// The password is kept only in the client's configuration: ``description`` and every
+/// error name the database without it, so it never reaches a log line or a terminal.
+///
+/// Every session the client opens has a statement timeout and an idle-in-transaction
+/// timeout (``sessionSettings``): one open transaction anywhere holds back the op log's
+/// visibility horizon (``OpLog``) for every node, so none may stay open long.
+public struct CentralDatabase: Sendable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public let user: String
+    public let database: String
+    public let requireTLS: Bool
+    private let password: String?
+
+    /// Statement timeout, and how long a session may sit idle inside a transaction.
+    public static let sessionSettings: [(String, String)] = [
+        ("statement_timeout", "30s"), ("idle_in_transaction_session_timeout", "15s"),
+    ]
+
+    public init(url: String) throws(CentralError) {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? "")
+        else {
+            throw CentralError(.badURL, "the PostgreSQL URL must look like postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        guard let host = components.host, !host.isEmpty else {
+            throw CentralError(.badURL, "the PostgreSQL URL names no host: postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        guard !database.isEmpty, !database.contains("/") else {
+            throw CentralError(.badURL, "the PostgreSQL URL names no database: postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        // A port URLComponents could not read (past 16 bits, say) is no port, not the default.
+        if components.port == nil, components.rangeOfPort != nil {
+            throw CentralError(.badURL, "the PostgreSQL port must be 1 to 65535")
+        }
+        let port = components.port ?? 5432
+        guard (1...65_535).contains(port) else { throw CentralError(.badURL, "the PostgreSQL port must be 1 to 65535") }
+        var requireTLS = false
+        for item in components.queryItems ?? [] {
+            switch (item.name, item.value) {
+            case ("sslmode", "disable"): requireTLS = false
+            case ("sslmode", "require"): requireTLS = true
+            default:
+                throw CentralError(.badURL, "the PostgreSQL URL takes only ?sslmode=disable or ?sslmode=require, not '\(item.name)'")
+            }
+        }
+        self.host = host
+        self.port = port
+        self.user = components.user.flatMap { $0.removingPercentEncoding ?? $0 } ?? "postgres"
+        self.password = components.password.flatMap { $0.removingPercentEncoding ?? $0 }
+        self.database = database
+        self.requireTLS = requireTLS
+    }
+
+    /// The URL without its password: what logs and errors show.
+    public var description: String {
+        "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)\(requireTLS ? "?sslmode=require" : "")"
+    }
+
+    /// A client for this database. Run it (`client.run()`, in the node's ServiceGroup) for
+    /// as long as it is used.
+    public func makeClient(logger: Logger) -> PostgresClient {
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: user, password: password, database: database,
+            tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
+        configuration.options.additionalStartupParameters = Self.sessionSettings
+        configuration.options.connectTimeout = .seconds(10)
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+}

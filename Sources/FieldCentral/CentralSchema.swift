@@ -1,0 +1,93 @@
+import Logging
+import PostgresNIO
+
+/// The central's tables in PostgreSQL, made and upgraded by numbered migrations when a node
+/// starts.
+///
+/// Safe when several nodes start at once: each runs its migrations in one transaction that
+/// first takes a transaction-level advisory lock, so the second node waits for the first,
+/// then finds the versions applied and applies nothing. A database whose schema is newer
+/// than this node's is refused, not written to.
+public enum CentralSchema {
+    /// An advisory lock key of ours ("FSYNCMIG" as bytes): no other application's.
+    static let lockKey: Int64 = 0x4653_594E_434D_4947
+
+    struct Migration {
+        let version: Int
+        let name: String
+        let sql: [String]
+    }
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "op log",
+            sql: [
+                // `xid`: the writing transaction (pg_current_xact_id()). A reader sees only
+                // rows of transactions older than every one still running (OpLog.page), so
+                // a row that commits late is never skipped by a cursor already past it.
+                """
+                CREATE TABLE ops (
+                    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+                    replica text NOT NULL,
+                    counter bigint NOT NULL,
+                    wall bigint NOT NULL,
+                    logical bigint NOT NULL,
+                    subject text NOT NULL,
+                    kind bigint NOT NULL,
+                    payload bytea NOT NULL,
+                    checksum bigint NOT NULL,
+                    UNIQUE (replica, counter)
+                )
+                """,
+                "CREATE INDEX ops_by_xid ON ops (xid, seq)",
+                "CREATE INDEX ops_by_subject ON ops (subject, seq)",
+            ]),
+    ]
+
+    /// The newest version this node knows.
+    public static var latest: Int { migrations.map(\.version).max() ?? 0 }
+
+    /// Applies the migrations `client`'s database lacks; returns the versions applied.
+    @discardableResult
+    public static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+                try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS fieldsync_migrations (
+                        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                    """, logger: logger)
+                var applied = Set<Int>()
+                for try await version in try await connection.query("SELECT version FROM fieldsync_migrations", logger: logger)
+                    .decode(Int.self)
+                {
+                    applied.insert(version)
+                }
+                if let newest = applied.max(), newest > latest {
+                    throw CentralError(
+                        .schemaTooNew,
+                        "the database's schema is version \(newest), newer than this node's \(latest): upgrade fieldsync-node")
+                }
+                var done: [Int] = []
+                for migration in migrations where !applied.contains(migration.version) {
+                    for statement in migration.sql {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO fieldsync_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                        logger: logger)
+                    done.append(migration.version)
+                }
+                return done
+            }
+        } catch let error as CentralError {
+            throw error
+        } catch let error as PostgresTransactionError where error.closureError is CentralError {
+            throw error.closureError as! CentralError
+        } catch {
+            throw CentralError(.unavailable, "the PostgreSQL schema could not be brought up to date: \(String(reflecting: error))")
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import FieldCentral
+import FieldTestSupport
+import Logging
+import PostgresNIO
+
+/// A fresh database in the test process's throwaway cluster (TestPostgres), migrated, and a
+/// running client for it; `body` gets the client and the op log. Each call, its own database.
+func withCentral<T>(
+    migrate: Bool = true, _ body: (PostgresClient, OpLog, CentralDatabase) async throws -> T
+) async throws -> T {
+    let database = try CentralDatabase(url: try TestPostgres.shared().database())
+    return try await withClient(database) { client in
+        if migrate { try await CentralSchema.migrate(client, logger: testLogger) }
+        return try await body(client, OpLog(client: client, logger: testLogger), database)
+    }
+}
+
+/// A running client for `database`, for the length of `body` (a second node, say).
+func withClient<T>(_ database: CentralDatabase, _ body: (PostgresClient) async throws -> T) async throws -> T {
+    let client = database.makeClient(logger: testLogger)
+    let running = Task { await client.run() }
+    defer { running.cancel() }
+    return try await body(client)
+}
+
+let testLogger = Logger(label: "fieldsync.central.tests")

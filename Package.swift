@@ -2,8 +2,8 @@
 // FieldSync: offline-first sync for field service.
 //
 // Layers point one way (see ../shared/DESIGN.md):
-//   FieldModel (pure CRDT) <- FieldWire (binary + zstd) <- FieldStore (SQLite/GRDB),
-//     FieldCentral (a central's store on PostgreSQL) <- FieldClient / FieldNode
+//   FieldModel (pure CRDT) <- FieldWire (binary + zstd) <- FieldStore (SQLite/GRDB, and the
+//     NodeStore protocol) <- FieldCentral (the node's store on PostgreSQL) <- FieldClient / FieldNode
 //     <- executables (fieldsync, fieldsync-node)
 import PackageDescription
 
@@ -48,7 +48,9 @@ let package = Package(
         .target(name: "CFileSync"),
         .target(name: "FieldModel", swiftSettings: strict),
         // Seeded generators and fixtures shared by the test targets and benchmarks.
-        .target(name: "FieldTestSupport", dependencies: ["FieldModel", "FieldWire"], swiftSettings: strict),
+        .target(
+            name: "FieldTestSupport",
+            dependencies: ["FieldModel", "FieldWire", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: strict),
         .target(name: "FieldWire", dependencies: ["FieldModel", "CZstd"], swiftSettings: strict),
         .target(
             name: "FieldStore",
@@ -56,6 +58,8 @@ let package = Package(
                 "FieldModel", "FieldWire", "CCrypto", "CFileSync", .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the FTS5 ranking function (Search/SearchRanking.swift)
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                // BlockingWork's threads (NIOThreadPool)
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -63,7 +67,7 @@ let package = Package(
         .target(
             name: "FieldCentral",
             dependencies: [
-                "FieldModel", "FieldWire",
+                "FieldModel", "FieldWire", "FieldStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -86,7 +90,7 @@ let package = Package(
         .target(
             name: "FieldNode",
             dependencies: [
-                "FieldModel", "FieldWire", "FieldStore",
+                "FieldModel", "FieldWire", "FieldStore", "FieldCentral",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -143,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "FieldCentralTests",
             dependencies: [
-                "FieldCentral", "FieldModel", "FieldWire", "FieldTestSupport",
+                "FieldCentral", "FieldModel", "FieldWire", "FieldStore", "FieldTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

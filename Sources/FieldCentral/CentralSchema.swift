@@ -43,6 +43,67 @@ public enum CentralSchema {
                 "CREATE INDEX ops_by_xid ON ops (xid, seq)",
                 "CREATE INDEX ops_by_subject ON ops (subject, seq)",
             ]),
+        Migration(
+            version: 2, name: "tokens",
+            sql: [
+                // Bearer tokens: only their SHA-256 is kept (NewToken).
+                """
+                CREATE TABLE tokens (
+                    id text PRIMARY KEY,
+                    sha256 text NOT NULL UNIQUE,
+                    name text NOT NULL,
+                    role text NOT NULL,
+                    created_wall bigint NOT NULL,
+                    revoked_wall bigint
+                )
+                """
+            ]),
+        Migration(
+            version: 3, name: "sync",
+            sql: [
+                // What is held of each replica (every op up to `acked`) and who owns it.
+                "CREATE TABLE replica_progress (replica text PRIMARY KEY, acked bigint NOT NULL, owner text NOT NULL)",
+                // Ops refused for scope, kept for a dispatcher: never silently dropped.
+                """
+                CREATE TABLE quarantine (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    received_wall bigint NOT NULL,
+                    principal text NOT NULL,
+                    replica text NOT NULL,
+                    counter bigint NOT NULL,
+                    wall bigint NOT NULL,
+                    logical bigint NOT NULL,
+                    subject text NOT NULL,
+                    kind bigint NOT NULL,
+                    payload bytea NOT NULL,
+                    checksum bigint NOT NULL,
+                    reason text NOT NULL,
+                    UNIQUE (replica, counter)
+                )
+                """,
+                "CREATE INDEX quarantine_by_subject ON quarantine (subject)",
+                """
+                CREATE TABLE device_clocks (
+                    replica text PRIMARY KEY, principal text NOT NULL, offset_ms bigint NOT NULL, measured_wall bigint NOT NULL)
+                """,
+                // The ticket list, derived from the ops in the transaction that stores them.
+                """
+                CREATE TABLE tickets (
+                    id text PRIMARY KEY, status text NOT NULL, assignee text NOT NULL, customer text NOT NULL, site text NOT NULL,
+                    device_model text NOT NULL, priority text NOT NULL, conflicts integer NOT NULL, updated_wall bigint NOT NULL,
+                    digest text NOT NULL)
+                """,
+                // Every engineer ever assigned to a ticket, from the op-log position (the
+                // assigning transaction's xid, and its last op's seq on the ticket) on.
+                """
+                CREATE TABLE ticket_scope (
+                    engineer text NOT NULL, ticket text NOT NULL, since_xid xid8 NOT NULL, since_seq bigint NOT NULL,
+                    PRIMARY KEY (engineer, ticket))
+                """,
+                "CREATE INDEX ticket_scope_by_since ON ticket_scope (engineer, since_xid, since_seq)",
+                // The central's own settings, made once (the voucher key: never sent or logged).
+                "CREATE TABLE central_meta (name text PRIMARY KEY, value text NOT NULL)",
+            ]),
     ]
 
     /// The newest version this node knows.

@@ -36,19 +36,13 @@ public struct OpLog: Sendable {
             try await client.withTransaction(logger: logger) { connection in
                 var fresh: [Bool] = []
                 for op in ops {
-                    let payload = OpPayloadCodec.encode(op.body)
-                    let checksum = Int64(OpChecksum(op, payload: payload).rawValue)
-                    let replica = op.id.replica.rawValue
-                    let counter = Int64(bitPattern: op.id.counter)
-                    let wall = Int64(bitPattern: op.stamp.wallMillis)
-                    let logical = Int64(op.stamp.logical)
-                    let subject = op.subject.rawValue
-                    let kind = Int64(bitPattern: op.body.kind.rawValue)
-                    let bytes = ByteBuffer(bytes: payload)
+                    let record = OpRecord(op)
+                    let (replica, counter) = (record.replica, record.counter)
                     let inserted = try await connection.query(
                         """
-                        INSERT INTO ops (replica, counter, wall, logical, subject, kind, payload, checksum)
-                        VALUES (\(replica), \(counter), \(wall), \(logical), \(subject), \(kind), \(bytes), \(checksum))
+                        INSERT INTO ops (\(unescaped: OpRecord.columns))
+                        VALUES (\(replica), \(counter), \(record.wall), \(record.logical), \(record.subject), \(record.kind),
+                                \(record.payload), \(record.checksum))
                         ON CONFLICT (replica, counter) DO NOTHING RETURNING seq
                         """, logger: logger
                     ).all().count
@@ -58,7 +52,7 @@ public struct OpLog: Sendable {
                     }
                     let find: PostgresQuery = "SELECT checksum, payload FROM ops WHERE replica = \(replica) AND counter = \(counter)"
                     let held = try await connection.query(find, logger: logger).decode((Int64, ByteBuffer).self).all().first
-                    guard let held, held.0 == checksum, Array(held.1.readableBytesView) == payload else {
+                    guard let held, held.0 == record.checksum, held.1 == record.payload else {
                         throw CentralError(
                             .conflictingOp, "op \(op.id) differs from the op already stored under that id: replica \(op.id.replica) reused a counter")
                     }
@@ -79,7 +73,7 @@ public struct OpLog: Sendable {
             let seq = cursor.seq
             let rows = try await client.query(
                 """
-                SELECT xid::text, seq, replica, counter, wall, logical, subject, kind, payload, checksum FROM ops
+                SELECT xid::text, seq, \(unescaped: OpRecord.columns) FROM ops
                 WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) AND (xid, seq) > (CAST(\(xid) AS xid8), \(seq))
                 ORDER BY xid, seq LIMIT \(limit + 1)
                 """, logger: logger
@@ -87,23 +81,12 @@ public struct OpLog: Sendable {
             var ops: [Op] = []
             var next = cursor
             for row in rows.prefix(limit) {
-                guard let rowXid = UInt64(row.0), let replica = ReplicaID(row.2), let subject = EntityID(row.6) else {
-                    throw CentralError(.unavailable, "op #\(row.1) in the central op log has an invalid id")
+                guard let rowXid = UInt64(row.0) else { throw CentralError(.unavailable, "op #\(row.1) in the central op log has an invalid xid") }
+                do {
+                    ops.append(try OpRecord.decode((row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9)))
+                } catch {
+                    throw CentralError(.unavailable, "\(error)")
                 }
-                let payload = Array(row.8.readableBytesView)
-                let kind = UInt64(bitPattern: row.7)
-                guard OpChecksum(
-                    replica: row.2, counter: UInt64(bitPattern: row.3), wallMillis: UInt64(bitPattern: row.4),
-                    logical: UInt32(truncatingIfNeeded: row.5), subject: row.6, kind: kind, payload: payload
-                ).rawValue == UInt32(truncatingIfNeeded: row.9)
-                else {
-                    throw CentralError(.unavailable, "op #\(row.1) in the central op log does not match its checksum: the database was damaged")
-                }
-                let body = try OpPayloadCodec.decode(kind: OpKind(rawValue: kind), payload: payload)
-                ops.append(
-                    Op(
-                        id: OpID(replica: replica, counter: UInt64(bitPattern: row.3)), wallMillis: UInt64(bitPattern: row.4),
-                        logical: UInt32(truncatingIfNeeded: row.5), subject: subject, body: body))
                 next = OpLogCursor(xid: rowXid, seq: row.1)
             }
             return OpLogPage(ops: ops, next: next, more: rows.count > limit)

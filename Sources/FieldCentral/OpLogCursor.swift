@@ -15,8 +15,10 @@ public struct OpLogCursor: Sendable, Hashable, Comparable, CustomStringConvertib
     /// Before every op.
     public static let start = OpLogCursor(xid: 0, seq: 0)
 
-    /// The bytes' first: a later layout gets another.
-    static let version: UInt8 = 1
+    /// The bytes' first: a later layout gets another. 1 and 2 are a SQLite node's
+    /// (`NodeCursor`): a device that synced with one before its central moved to PostgreSQL
+    /// sends one, and starts over (``PostgresNodeStore/pull(for:requester:cursor:limit:)``).
+    public static let version: UInt8 = 3
 
     public init(xid: UInt64, seq: Int64) {
         self.xid = xid

@@ -23,6 +23,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         /// The disk holding the replica (or a node's data) has no room for what was asked:
         /// nothing was changed, everything already stored is kept.
         case diskFull = "disk-full"
+        /// A pull's cursor this store did not give out (and no other node's it knows).
+        case badCursor = "bad-cursor"
         /// A search the index cannot run (empty, too long, too many terms): nothing was read.
         case badQuery = "bad-query"
     }

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PostgresNIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,18 +9,20 @@ import Glibc
 /// `initdb` and `pg_ctl` in a temporary folder, trust authentication, listening on
 /// 127.0.0.1 on a free port and on a socket in that folder.
 ///
-/// One cluster per test process, started at its first use (a second or two) and stopped when
-/// the process exits; each test takes a database of its own (``database(_:)``), so tests
-/// running at once never see each other's rows. `Tools/test` installs the package; a
-/// machine without it fails the tests that need it, with the command to run, rather than
+/// `Tools/test` starts one cluster for the run (Tools/lib/postgres.sh) and names it in
+/// `FIELDSYNC_TEST_POSTGRES`; without it (`swift test` alone) the test process starts one of
+/// its own at first use and stops it at exit. Each test takes a database of its own
+/// (``database(_:)``), so tests running at once never see each other's rows. A machine
+/// without PostgreSQL fails the tests that need it, with the command to run, rather than
 /// skipping them.
 ///
 /// As root (CI), the cluster runs as the `postgres` user (`initdb` refuses root); otherwise
 /// as the current user.
 package final class TestPostgres: Sendable {
     package let port: Int
-    package let folder: String
-    private let bin: String
+
+    /// The cluster `Tools/test` started, when it did.
+    private init(port: Int) { self.port = port }
 
     /// The process's cluster, started on first use.
     package static func shared() throws -> TestPostgres {
@@ -26,10 +30,16 @@ package final class TestPostgres: Sendable {
     }
 
     private static let started: Result<TestPostgres, any Error> = Result {
-        let cluster = try TestPostgres()
-        running = (cluster.bin, cluster.folder)
+        if let url = ProcessInfo.processInfo.environment["FIELDSYNC_TEST_POSTGRES"] {
+            guard let port = url.split(separator: ":").last.flatMap({ Int($0) }) else {
+                throw TestPostgresError("FIELDSYNC_TEST_POSTGRES is \(url), not postgres://postgres@127.0.0.1:PORT")
+            }
+            return TestPostgres(port: port)
+        }
+        let (port, bin, folder) = try startCluster()
+        running = (bin, folder)
         atexit { TestPostgres.stopRunning() }
-        return cluster
+        return TestPostgres(port: port)
     }
 
     /// What `atexit` needs to stop the cluster (a C callback captures nothing).
@@ -41,34 +51,31 @@ package final class TestPostgres: Sendable {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    private init() throws {
+    /// Starts a cluster of this process's own: its port, the tools' folder, its folder.
+    private static func startCluster() throws -> (Int, String, String) {
         guard let bin = ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"]
             .first(where: { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") })
         else {
             throw TestPostgresError(
                 "PostgreSQL is not installed: `apt-get install -y postgresql` (Tools/test installs it), then run the tests again")
         }
-        self.bin = bin
-        folder = NSTemporaryDirectory() + "fieldsync-pg-\(UUID().uuidString.prefix(8))"
+        let folder = NSTemporaryDirectory() + "fieldsync-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         if getuid() == 0 { _ = try Binaries.run(executable: "/bin/chown", ["postgres:postgres", folder]) }
-        let initdb = try Self.asOwner(bin + "/initdb", ["-D", folder + "/db", "-A", "trust", "-U", "postgres", "--no-sync"])
+        let initdb = try asOwner(bin + "/initdb", ["-D", folder + "/db", "-A", "trust", "-U", "postgres", "--no-sync"])
         guard initdb.status == 0 else { throw TestPostgresError("initdb failed: \(initdb.stderr)") }
         // A free port: a few tries, since another process may take the one found first.
         var lastError = ""
         for _ in 0..<5 {
             let port = try LoopbackSocket.freePort()
             // Its output is not read: the server it leaves running would hold a pipe open for ever.
-            let start = try Self.asOwnerQuietly(
+            let start = try asOwnerQuietly(
                 bin + "/pg_ctl",
                 [
                     "-D", folder + "/db", "-l", folder + "/log", "-w", "-t", "30",
                     "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start",
                 ])
-            if start == 0 {
-                self.port = port
-                return
-            }
+            if start == 0 { return (port, bin, folder) }
             lastError = ((try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? "")
         }
         throw TestPostgresError("PostgreSQL did not start: \(lastError)")
@@ -101,18 +108,21 @@ package final class TestPostgres: Sendable {
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
-    /// Makes a new, empty database and returns its URL (`postgres://postgres@127.0.0.1:PORT/NAME`).
-    package func database(_ prefix: String = "fieldsync") throws -> String {
+    /// Makes a new, empty database and returns its URL (`postgres://postgres@127.0.0.1:PORT/NAME`),
+    /// over a connection of PostgresNIO's (no process is started: a test's thread is never held).
+    package func database(_ prefix: String = "fieldsync") async throws -> String {
         let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
-        let made = try psql("CREATE DATABASE \(name)")
-        guard made.status == 0 else { throw TestPostgresError("CREATE DATABASE failed: \(made.stderr)") }
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: "127.0.0.1", port: port, username: "postgres", password: nil, database: "postgres", tls: .disable),
+            id: 1, logger: Logger(label: "fieldsync.test-postgres"))
+        do {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "fieldsync.test-postgres"))
+        } catch {
+            try? await connection.close()
+            throw TestPostgresError("CREATE DATABASE failed: \(String(reflecting: error))")
+        }
+        try await connection.close()
         return "postgres://postgres@127.0.0.1:\(port)/\(name)"
-    }
-
-    /// Runs one SQL command through `psql` as the superuser, in `database`.
-    package func psql(_ sql: String, database: String = "postgres") throws -> ProcessResult {
-        try Binaries.run(
-            executable: bin + "/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql])
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FieldNode
+import FieldStore
 import Foundation
 
 @main
@@ -25,6 +26,36 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Print machine-readable JSON.") var json = false
 
     func admin() throws -> NodeAdmin { try NodeAdmin(dataDirectory: data) }
+}
+
+/// Where an admin command finds the node's store: its data folder, or the central's
+/// PostgreSQL database. For the commands both backends serve.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The node's data folder (created on first use).") var data: String?
+    @Option(
+        help: ArgumentHelp(
+            "A central on PostgreSQL: postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=require] (or set FIELDSYNC_POSTGRES_URL; the password is never printed).",
+            valueName: "URL"))
+    var postgres: String?
+    @Flag(help: "Print machine-readable JSON.") var json = false
+
+    /// Runs `body` with the store these options name.
+    func withStore<T>(_ body: (any NodeStore) async throws -> T) async throws -> T {
+        let url = postgres ?? (data == nil ? ProcessInfo.processInfo.environment[NodeStores.postgresURLVariable] : nil)
+        return try await NodeStores.with(data: data, postgres: url, body)
+    }
+}
+
+/// Runs `body`; prints a thrown error as one line on stderr and exits non-zero.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
 }
 
 /// Runs `body`; prints a thrown error as one line on stderr and exits non-zero.

@@ -5,22 +5,25 @@ import PostgresNIO
 
 /// A fresh database in the test process's throwaway cluster (TestPostgres), migrated, and a
 /// running client for it; `body` gets the client and the op log. Each call, its own database.
+/// Runs on DedicatedExecutor's threads: the rest of the suite blocks the cooperative pool's.
 func withCentral<T>(
     migrate: Bool = true, _ body: (PostgresClient, OpLog, CentralDatabase) async throws -> T
 ) async throws -> T {
-    let database = try CentralDatabase(url: try TestPostgres.shared().database())
-    return try await withClient(database) { client in
-        if migrate { try await CentralSchema.migrate(client, logger: testLogger) }
-        return try await body(client, OpLog(client: client, logger: testLogger), database)
+    try await withTaskExecutorPreference(DedicatedExecutor.shared) {
+        let database = try CentralDatabase(url: try await TestPostgres.shared().database())
+        return try await withClient(database) { client in
+            if migrate { try await CentralSchema.migrate(client, logger: testLogger) }
+            return try await body(client, OpLog(client: client, logger: testLogger), database)
+        }
     }
 }
 
 /// A running client for `database`, for the length of `body` (a second node, say).
 func withClient<T>(_ database: CentralDatabase, _ body: (PostgresClient) async throws -> T) async throws -> T {
     let client = database.makeClient(logger: testLogger)
-    let running = Task { await client.run() }
+    let running = Task(executorPreference: DedicatedExecutor.shared) { await client.run() }
     defer { running.cancel() }
-    return try await body(client)
+    return try await withTaskExecutorPreference(DedicatedExecutor.shared) { try await body(client) }
 }
 
 let testLogger = Logger(label: "fieldsync.central.tests")

@@ -38,10 +38,17 @@ func readUntil(_ log: OpLog, count: Int, from cursor: OpLogCursor = .start) asyn
     return ops
 }
 
-/// Waits until `flag()` holds, polling (a test's rendezvous between two sessions).
+/// Waits until `flag()` holds, polling (a test's rendezvous between two sessions); after
+/// 20 s the test fails instead of waiting for ever.
 func until(_ flag: @Sendable () async -> Bool) async throws {
-    while await !flag() { try await Task.sleep(for: .milliseconds(10)) }
+    let deadline = ContinuousClock.now + .seconds(20)
+    while await !flag() {
+        guard ContinuousClock.now < deadline else { throw TimedOut() }
+        try await Task.sleep(for: .milliseconds(10))
+    }
 }
+
+struct TimedOut: Error {}
 
 actor Flag {
     private(set) var isSet = false
@@ -80,7 +87,7 @@ actor Flag {
         }
     }
 
-    @Test(arguments: [[UInt8]([1]), [2] + [UInt8](repeating: 0, count: 16), [1] + [UInt8](repeating: 0xFF, count: 16), [UInt8](repeating: 1, count: 18)])
+    @Test(arguments: [[UInt8]([3]), [2] + [UInt8](repeating: 0, count: 16), [3] + [UInt8](repeating: 0xFF, count: 16), [UInt8](repeating: 3, count: 18)])
     func aCursorThisLogDidNotGiveIsRefused(_ bytes: [UInt8]) {
         #expect(throws: CentralError.self) { try OpLogCursor(encoded: bytes) }
     }
@@ -97,11 +104,10 @@ actor Flag {
                     let inserted = Flag()
                     let release = Flag()
                     // A inserts first (lower seq, lower xid) and holds its transaction open.
-                    let a = Task {
-                        try await nodeA.append([note("e1-tab", 1, "from node A")]) {
-                            await inserted.set()
-                            try await until { await release.isSet }
-                        }
+                    // A child task (not `Task {}`): it keeps the test's executor (DedicatedExecutor).
+                    async let a = nodeA.append([note("e1-tab", 1, "from node A")]) {
+                        await inserted.set()
+                        try await until { await release.isSet }
                     }
                     try await until { await inserted.isSet }
                     // B inserts after it and commits at once.
@@ -109,7 +115,7 @@ actor Flag {
                     // The reader pulls now: B's op is committed, A's is not.
                     let (early, cursor) = try await readAll(log)
                     await release.set()
-                    _ = try await a.value
+                    _ = try await a
                     let late = try await readUntil(log, count: 2 - early.count, from: cursor)
                     let seen = (early + late).map(\.id)
                     #expect(seen.count == 2, "read: \(seen)")
@@ -125,17 +131,15 @@ actor Flag {
             try await withClient(database) { other in
                 let holding = Flag()
                 let release = Flag()
-                let held = Task {
-                    try await OpLog(client: other, logger: testLogger).append([note("e3-tab", 1)]) {
-                        await holding.set()
-                        try await until { await release.isSet }
-                    }
+                async let held = OpLog(client: other, logger: testLogger).append([note("e3-tab", 1)]) {
+                    await holding.set()
+                    try await until { await release.isSet }
                 }
                 try await until { await holding.isSet }
                 try await Task.sleep(for: .milliseconds(1_200))
                 let age = try await log.oldestTransactionSeconds()
                 await release.set()
-                _ = try await held.value
+                _ = try await held
                 #expect(age >= 1 && age < 10, "age \(age)")
             }
         }

@@ -14,20 +14,6 @@ public struct NodeAdmin: Sendable {
         self.clock = clock
     }
 
-    // MARK: Tokens
-
-    public func createToken(name: String, role: Principal.Role) throws -> (token: String, record: TokenRecord) {
-        try store.createToken(name: name, role: role, now: clock())
-    }
-
-    public func tokens() throws -> [TokenRecord] { try store.tokens() }
-
-    public func revokeToken(id: String) throws {
-        guard try store.revokeToken(id: id, now: clock()) > 0 else {
-            throw NodeError.notFound("no active token with id '\(id)': `fieldsync-node token list` shows the ids")
-        }
-    }
-
     // MARK: Tickets
 
     /// Creates a ticket at central, assigned to `assignee`; returns its id.

@@ -22,9 +22,10 @@ public func buildApplication(
     if let old = store.forkedFrom {
         logger.notice("this data folder is a copy (restored from a backup, or moved to another disk): the node records from now on as \(store.identity.replica), no longer as \(old), so it can never reuse an op id its devices hold")
     }
+    let nodeStore = SQLiteNodeStore(store)
     let sync = SyncService(
-        store: store, pageSize: configuration.pageSize, maxAttachmentBytes: configuration.maxAttachmentBytes,
-        voucherKey: try store.voucherKey(), clock: clock)
+        store: nodeStore, nodeReplica: store.identity.replica, pageSize: configuration.pageSize,
+        maxAttachmentBytes: configuration.maxAttachmentBytes, voucherKey: try store.voucherKey(), clock: clock)
     let router = Router(context: NodeRequestContext.self)
     var shapes = RouteShapes()
     for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync")] + BlobRoutes.shapes.map({ ($0.0, "/v1/" + $0.1) }) {
@@ -38,7 +39,7 @@ public func buildApplication(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
     }
-    let api = router.group("v1").add(middleware: BearerAuthMiddleware(store: store))
+    let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: nodeStore))
     let plain = configuration.tlsCertificate == nil
     let blobs = FileBlobStore(root: configuration.dataDirectory)
     let partials = PartialUploads(
@@ -73,7 +74,7 @@ public func buildApplication(
         }
         guard let principal = context.principal else { return Response(status: .unauthorized) }
         let bytes = [UInt8](buffer: body)
-        let outcome = try await BlockingWork.run { sync.handle(bytes, principal: principal) }
+        let outcome = await sync.handleOffThePool(bytes, principal: principal)
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         SyncMetrics.record(outcome, bytesIn: bytes.count, nanoseconds: elapsed)
         // The op log could not be written for want of room (SyncService's quota): the

@@ -4,8 +4,8 @@ import FieldWire
 import Foundation
 
 /// Answers a device's sync frame: push in, acknowledgement and a pull page out, in one
-/// round trip. Independent of HTTP, so it is tested directly. Thread-safe: the store
-/// serialises writes; the service holds no mutable state.
+/// round trip, over either backend (``NodeStore``). Independent of HTTP, so it is tested
+/// directly. Thread-safe: the store serialises writes; the service holds no mutable state.
 public struct SyncService: Sendable {
     public struct Outcome: Sendable {
         public let status: Int
@@ -19,7 +19,9 @@ public struct SyncService: Sendable {
         public var internalDetail: String?
     }
 
-    let store: ReplicaStore
+    let store: any NodeStore
+    /// The replica id the node answers with in its hello.
+    let nodeReplica: ReplicaID
     let pageSize: Int
     let maxAttachmentBytes: UInt64
     let clock: @Sendable () -> UInt64
@@ -29,10 +31,11 @@ public struct SyncService: Sendable {
     let voucherKey: [UInt8]
 
     public init(
-        store: ReplicaStore, pageSize: Int = 5_000, maxAttachmentBytes: UInt64 = NodeLimits.defaultMaxAttachmentBytes,
+        store: any NodeStore, nodeReplica: ReplicaID, pageSize: Int = 5_000, maxAttachmentBytes: UInt64 = NodeLimits.defaultMaxAttachmentBytes,
         incarnation: String = SyncService.newIncarnation(), voucherKey: [UInt8] = [], clock: @escaping @Sendable () -> UInt64
     ) {
         self.store = store
+        self.nodeReplica = nodeReplica
         self.voucherKey = voucherKey
         self.pageSize = pageSize
         self.maxAttachmentBytes = maxAttachmentBytes
@@ -48,7 +51,15 @@ public struct SyncService: Sendable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    public func handle(_ body: [UInt8], principal: Principal) -> Outcome {
+    /// ``handle(_:principal:)`` on the blocking pool (``BlockingWork/executor``): decoding a
+    /// frame, checking its checksums and compressing a page of thousands of ops are CPU work
+    /// that must not hold the two threads of the cooperative pool, where `/healthz` and
+    /// small pushes are answered.
+    public func handleOffThePool(_ body: [UInt8], principal: Principal) async -> Outcome {
+        await withTaskExecutorPreference(BlockingWork.executor) { await handle(body, principal: principal) }
+    }
+
+    public func handle(_ body: [UInt8], principal: Principal) async -> Outcome {
         let now = clock()
         let messages: [WireMessage]
         do {
@@ -87,15 +98,15 @@ public struct SyncService: Sendable {
             // it back first (with its vouchers, SPEC §9.4), so the device's own ops on tickets
             // the node lost are not taken for ops out of scope.
             if !voucherKey.isEmpty, !(vouchers ?? []).contains(where: { $0 != nil }) {
-                let lacking = try store.lacking(hello.have, for: principal).filter { $0 != hello.replica }
+                let lacking = try await store.lacking(hello.have, for: principal).filter { $0 != hello.replica }
                 if !lacking.isEmpty {
                     let names = lacking.prefix(3).map(\.rawValue).joined(separator: ", ")
-                    return recovery(
+                    return await recovery(
                         StoreError(.behind, "the node holds less than this device of \(lacking.count) other replica(s) (\(names)): it was restored from a backup; give back what it lacks first"),
                         hello: hello, push: push)
                 }
             }
-            let ingested = try store.ingest(
+            let ingested = try await store.ingest(
                 push, vouchers: vouchers, voucherKey: voucherKey, from: principal, replica: hello.replica, now: now, clockOffset: clockOffset,
                 maxAttachmentBytes: maxAttachmentBytes)
             var reply: [WireMessage] = []
@@ -105,10 +116,10 @@ public struct SyncService: Sendable {
                     code: .forbidden,
                     message: "\(ingested.quarantined.count) op(s) on tickets not assigned to \(principal.name) were refused and kept in quarantine for dispatch (\(ids))")))
             }
-            reply.append(.hello(Hello(replica: store.identity.replica, clock: now, incarnation: incarnation)))
+            reply.append(.hello(Hello(replica: nodeReplica, clock: now, incarnation: incarnation)))
             // Beside what the push moved: what the node holds of every other replica the
             // device says it holds, so a device can give back what a restore took (SPEC §9.4).
-            var acked = try store.held(of: hello.have.counters.keys.filter { ingested.acked[$0] == nil })
+            var acked = try await store.held(of: hello.have.counters.keys.filter { ingested.acked[$0] == nil })
             acked.merge(ingested.acked) { _, pushed in pushed }
             reply.append(.pushAck(PushAck(acked: VersionVector(acked))))
             // A device that holds less of its own history than the node (restored from a
@@ -116,21 +127,19 @@ public struct SyncService: Sendable {
             // recorded under before a fork (SPEC §9.3), whichever of its principal's they are.
             var own: [Op] = []
             let held = ingested.acked[hello.replica] ?? 0
-            if hello.have[hello.replica] < held { own = try store.ownOps(of: hello.replica, from: hello.have[hello.replica] + 1, limit: pageSize) }
+            if hello.have[hello.replica] < held { own = try await store.ownOps(of: hello.replica, from: hello.have[hello.replica] + 1, limit: pageSize) }
             for (r, have) in hello.have.sorted where r != hello.replica && own.count < pageSize && have < acked[r] ?? 0 {
-                if try store.owner(of: r) == principal.name { own += try store.ownOps(of: r, from: have + 1, limit: pageSize - own.count) }
+                if try await store.owner(of: r) == principal.name { own += try await store.ownOps(of: r, from: have + 1, limit: pageSize - own.count) }
             }
             if !own.isEmpty { reply.append(.push(Push(ops: own))) }
             var opsOut = 0
             if let pull {
-                let cursor = try NodeCursor.decode(pull.cursor)
                 let limit = Int(min(UInt64(pageSize), max(1, pull.maxOps)))
-                let page = try store.pull(for: principal, requester: hello.replica, after: cursor.seq, check: cursor.check, limit: limit)
+                let page = try await store.pull(for: principal, requester: hello.replica, cursor: pull.cursor, limit: limit)
                 opsOut = page.ops.count
-                let next = NodeCursor(seq: page.next, check: page.nextCheck).encode()
-                reply.append(.pullPage(PullPage(ops: page.ops, nextCursor: next, more: page.more)))
+                reply.append(.pullPage(PullPage(ops: page.ops, nextCursor: page.cursor, more: page.more)))
                 if !voucherKey.isEmpty {
-                    reply.append(OpVouchers(covers: .pullPage, vouchers: try store.vouchers(for: page.ops, key: voucherKey)).message)
+                    reply.append(OpVouchers(covers: .pullPage, vouchers: try await store.vouchers(for: page.ops, key: voucherKey)).message)
                 }
                 if !page.left.isEmpty { reply.append(ScopeLeft(page.left).message) }
             }
@@ -140,8 +149,10 @@ public struct SyncService: Sendable {
                 opsOut: opsOut, error: refused ? .forbidden : nil)
         } catch let error as WireError {
             return refusal(.malformed, "the sync message could not be read: \(error)", replica: replica)
+        } catch let error as StoreError where error.code == .badCursor {
+            return refusal(.malformed, "the sync message could not be read: \(error.message)", replica: replica)
         } catch let error as StoreError where error.code == .counterGap || error.code == .conflictingOp || error.code == .behind {
-            return recovery(error, hello: hello, push: push)
+            return await recovery(error, hello: hello, push: push)
         } catch let error as StoreError {
             let code: ErrorCode =
                 switch error.code {
@@ -172,17 +183,17 @@ public struct SyncService: Sendable {
     /// node holds). Nothing is stored; beside the error the answer says what the node
     /// holds of the device (`push-ack`) and gives back the device's own ops from where the
     /// histories may part (`push`), so the device can re-send or renumber and go on.
-    func recovery(_ error: StoreError, hello: Hello, push: [Op]) -> Outcome {
+    func recovery(_ error: StoreError, hello: Hello, push: [Op]) async -> Outcome {
         let code: ErrorCode = error.code == .counterGap ? .counterGap : error.code == .behind ? .behind : .conflictingOp
         var reply: [WireMessage] = [.error(ErrorMessage(code: code, message: error.message))]
-        if let held = try? store.held(of: hello.replica) {
-            reply.append(.hello(Hello(replica: store.identity.replica, clock: clock(), incarnation: incarnation)))
-            var acked = (try? store.held(of: Set(hello.have.counters.keys).union(push.map(\.id.replica)))) ?? [:]
+        if let held = try? await store.held(of: [hello.replica])[hello.replica] {
+            reply.append(.hello(Hello(replica: nodeReplica, clock: clock(), incarnation: incarnation)))
+            var acked = (try? await store.held(of: Array(Set(hello.have.counters.keys).union(push.map(\.id.replica))))) ?? [:]
             acked[hello.replica] = held
             reply.append(.pushAck(PushAck(acked: VersionVector(acked))))
             let firstPushed = push.filter { $0.id.replica == hello.replica }.map(\.id.counter).min() ?? .max
             let first = min(hello.have[hello.replica] &+ 1, firstPushed)
-            if first <= held, let ops = try? store.ownOps(of: hello.replica, from: first, limit: pageSize), !ops.isEmpty {
+            if first <= held, let ops = try? await store.ownOps(of: hello.replica, from: first, limit: pageSize), !ops.isEmpty {
                 reply.append(.push(Push(ops: ops)))
             }
         }

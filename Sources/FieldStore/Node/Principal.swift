@@ -22,7 +22,7 @@ public struct Principal: Sendable, Hashable, Codable {
     /// Whether this principal may claim `replica` when the node knows no owner of it: an
     /// engineer's devices name their ids after the engineer (`e17-…`, and the ids a
     /// restored copy forks to, SPEC §9.3); other roles claim any id they push first.
-    func mayClaim(_ replica: ReplicaID) -> Bool {
+    public func mayClaim(_ replica: ReplicaID) -> Bool {
         role != .engineer || replica.rawValue.hasPrefix(name.lowercased() + "-")
     }
 }

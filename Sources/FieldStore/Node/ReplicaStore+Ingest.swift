@@ -12,6 +12,8 @@ public struct IngestResult: Sendable, Hashable {
     public var duplicates = 0
     /// Ops refused for scope and kept in quarantine.
     public var quarantined: [OpID] = []
+
+    public init() {}
 }
 
 extension ReplicaStore {

@@ -9,6 +9,13 @@ public struct QuarantinedOp: Sendable, Hashable {
     public let principal: String
     public let receivedAt: UInt64
     public let reason: String
+
+    public init(op: Op, principal: String, receivedAt: UInt64, reason: String) {
+        self.op = op
+        self.principal = principal
+        self.receivedAt = receivedAt
+        self.reason = reason
+    }
 }
 
 extension ReplicaStore {

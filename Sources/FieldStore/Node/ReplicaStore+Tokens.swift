@@ -9,31 +9,33 @@ public struct TokenRecord: Sendable, Codable, Hashable {
     public let role: Principal.Role
     public let createdAt: UInt64
     public let revokedAt: UInt64?
+
+    public init(id: String, name: String, role: Principal.Role, createdAt: UInt64, revokedAt: UInt64?) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }
 
 extension ReplicaStore {
     /// Creates a bearer token for `name` with `role`. Returns the token, which is shown
     /// once and never stored: the node keeps only its SHA-256.
     public func createToken(name: String, role: Principal.Role, now: UInt64) throws(StoreError) -> (token: String, record: TokenRecord) {
-        guard !name.isEmpty, name.utf8.count <= 64, ReplicaID.isValid(name) else {
-            throw StoreError(.invalidOp, "token name '\(name)' must be 1–64 letters, digits, '.', '_' or '-' (an engineer's id for engineers)")
-        }
-        var rng = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let token = "fs_" + (Digest(bytes: secret)?.hex ?? "")
-        let hash = SHA256.hash(Array(token.utf8)).hex
-        let record = TokenRecord(id: String(hash.prefix(12)), name: name, role: role, createdAt: now, revokedAt: nil)
+        let new = try NewToken(name: name, role: role, now: now)
+        let record = new.record
         try write { db in
             try db.execute(
                 sql: "INSERT INTO tokens (id, sha256, name, role, created_wall) VALUES (?, ?, ?, ?, ?)",
-                arguments: [record.id, hash, name, role.rawValue, Int64(now)])
+                arguments: [record.id, new.sha256, name, role.rawValue, Int64(clamping: now)])
         }
-        return (token, record)
+        return (new.token, record)
     }
 
     /// The principal a token belongs to; nil if unknown or revoked.
     public func principal(forToken token: String) throws(StoreError) -> Principal? {
-        let hash = SHA256.hash(Array(token.utf8)).hex
+        let hash = NewToken.hash(token)
         return try read { db in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT name, role FROM tokens WHERE sha256 = ? AND revoked_wall IS NULL", arguments: [hash]),
@@ -57,7 +59,7 @@ extension ReplicaStore {
     /// Revokes the token with id `id` (as `token list` shows it); returns how many it revoked.
     public func revokeToken(id: String, now: UInt64) throws(StoreError) -> Int {
         try write { db in
-            try db.execute(sql: "UPDATE tokens SET revoked_wall = ? WHERE id = ? AND revoked_wall IS NULL", arguments: [Int64(now), id])
+            try db.execute(sql: "UPDATE tokens SET revoked_wall = ? WHERE id = ? AND revoked_wall IS NULL", arguments: [Int64(clamping: now), id])
             return db.changesCount
         }
     }

@@ -102,7 +102,9 @@ extension ReplicaStore {
     /// Ops of `replica` from counter `first` on, in counter order, at most `limit`: what
     /// a device lacks of its own history.
     public func ownOps(of replica: ReplicaID, from first: UInt64, limit: Int) throws(StoreError) -> [Op] {
-        try read { db in try OpRows.ownOps(of: replica, from: first, limit: limit, db) }
+        // No counter is past Int64.max (Op validation); SQLite would read it as negative.
+        guard first <= UInt64(Int64.max) else { return [] }
+        return try read { db in try OpRows.ownOps(of: replica, from: first, limit: limit, db) }
     }
 }
 

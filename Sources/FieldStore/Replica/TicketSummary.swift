@@ -13,7 +13,7 @@ public struct TicketSummary: Sendable, Hashable, Codable {
     public let updatedAt: UInt64
     public let digest: String
 
-    init(_ t: Ticket) {
+    public init(_ t: Ticket) {
         id = t.id.rawValue
         status = t.status.rawValue
         assignee = t.value(Field.assignee) ?? ""

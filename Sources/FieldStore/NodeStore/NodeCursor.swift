@@ -5,14 +5,19 @@ import FieldWire
 /// (`LogPosition`), so a node restored from a backup knows a cursor from a history it
 /// lost and starts that device over instead of skipping what it stores there now.
 /// Version `01` cursors (position alone) are from before the check: they start over once.
-struct NodeCursor: Equatable {
-    var seq: Int64
+public struct NodeCursor: Equatable, Sendable {
+    public var seq: Int64
     /// nil: no check to make (an empty cursor, the start of the log).
-    var check: UInt64?
+    public var check: UInt64?
 
-    static let start = NodeCursor(seq: 0, check: nil)
+    public static let start = NodeCursor(seq: 0, check: nil)
 
-    func encode() -> [UInt8] {
+    public init(seq: Int64, check: UInt64?) {
+        self.seq = seq
+        self.check = check
+    }
+
+    public func encode() -> [UInt8] {
         var w = WireWriter(capacity: 19)
         w.byte(2)
         w.varint(UInt64(max(0, seq)))
@@ -20,7 +25,7 @@ struct NodeCursor: Equatable {
         return w.bytes
     }
 
-    static func decode(_ bytes: [UInt8]) throws(WireError) -> NodeCursor {
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> NodeCursor {
         if bytes.isEmpty { return .start }
         var r = WireReader(bytes)
         switch try r.byte() {

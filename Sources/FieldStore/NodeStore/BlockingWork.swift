@@ -1,4 +1,3 @@
-import FieldStore
 import NIOPosix
 
 /// Runs the node's blocking work (SQLite through GRDB, file writes and `fsync`, hashing a
@@ -13,8 +12,8 @@ import NIOPosix
 /// far more than it computes (a pull waits on pages, an upload on `fsync`), SQLite in WAL
 /// mode reads on that many connections at once, and writes queue in GRDB's writer whatever
 /// the thread count.
-enum BlockingWork {
-    static let threads = ReplicaStore.nodeReaders
+public enum BlockingWork {
+    public static let threads = ReplicaStore.nodeReaders
 
     private static let pool: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: threads)
@@ -24,8 +23,26 @@ enum BlockingWork {
         return pool
     }()
 
+    /// Runs tasks on the blocking pool: a sync request's whole handling (decoding the frame,
+    /// checksums, encoding and compressing a page of thousands of ops) is CPU work that
+    /// must not hold the cooperative pool either (`withTaskExecutorPreference`). A task
+    /// suspended at an `await` holds no thread, so nested ``run(_:)`` calls cannot starve it.
+    public static let executor: any TaskExecutor = PoolExecutor(pool: pool)
+
+    private final class PoolExecutor: TaskExecutor {
+        let pool: NIOThreadPool
+
+        init(pool: NIOThreadPool) { self.pool = pool }
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            let executor = asUnownedTaskExecutor()
+            pool.submit { _ in job.runSynchronously(on: executor) }
+        }
+    }
+
     /// Runs `work` on the blocking pool and returns its result.
-    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive(work)
     }
 }

@@ -1,0 +1,255 @@
+import FieldModel
+import FieldStore
+import FieldWire
+import PostgresNIO
+
+extension PostgresNodeStore {
+    /// Takes in a push in one transaction, as ``SQLiteNodeStore`` does (``PushCheck`` decides
+    /// what both backends decide). Several nodes may take pushes of one replica at once (a
+    /// device retrying through another node): each locks the replicas' progress rows, in
+    /// one order, before reading them, so the second waits and then finds the first's ops
+    /// held (resends, acknowledged once).
+    public func ingest(
+        _ ops: [Op], vouchers: [OpVoucher?]?, voucherKey: [UInt8], from pusher: Principal, replica: ReplicaID, now: UInt64,
+        clockOffset: Int64?, maxAttachmentBytes: UInt64
+    ) async throws(StoreError) -> IngestResult {
+        let vouched = try PushCheck.vouchedOwners(ops, vouchers: vouchers, key: voucherKey)
+        try PushCheck.validate(ops, now: now, maxAttachmentBytes: maxAttachmentBytes)
+        let logger = logger
+        let beforeCommit = beforeCommit
+        return try await guarded("taking in a push") {
+            try await client.withTransaction(logger: logger) { connection in
+                let result = try await Ingest(connection: connection, logger: logger, pusher: pusher, now: now)
+                    .run(ops, vouched: vouched, replica: replica, clockOffset: clockOffset)
+                try await beforeCommit()
+                return result
+            }
+        }
+    }
+}
+
+/// One push's transaction.
+private struct Ingest {
+    let connection: PostgresConnection
+    let logger: Logger
+    let pusher: Principal
+    let now: UInt64
+
+    func run(_ ops: [Op], vouched: [OpID: String], replica: ReplicaID, clockOffset: Int64?) async throws -> IngestResult {
+        var result = IngestResult()
+        let byReplica = Dictionary(grouping: ops, by: \.id.replica)
+        var fresh: [Op] = []
+        // Ownership first, for every replica the push names, before anything is written.
+        var held: [ReplicaID: UInt64] = [:]
+        // Replicas whose ops all came with vouchers: given back, under the owner they name.
+        var givenBackBy: [ReplicaID: String] = [:]
+        for r in Set(byReplica.keys).union([replica]).sorted() {
+            let recorded = try await progress(of: r)
+            let givenBack = PushCheck.givenBackOwner(byReplica[r] ?? [], vouched)
+            try PushCheck.checkOwner(
+                of: r, recorded: recorded?.owner, claimant: givenBack ?? pusher.name, pusher: pusher, device: replica, vouched: givenBack != nil)
+            held[r] = recorded?.acked ?? 0
+            givenBackBy[r] = givenBack
+        }
+        var givenBack: [Op] = []
+        for (r, acked) in held.sorted(by: { $0.key < $1.key }) {
+            let next: UInt64
+            if let owner = givenBackBy[r] {
+                // Given back after a restore: stored where not held, gaps and all.
+                var seen: Set<UInt64> = []
+                for op in byReplica[r] ?? [] where seen.insert(op.id.counter).inserted {
+                    if let stored = try await heldOp(op.id) {
+                        try PushCheck.checkResent(op, held: stored)
+                        result.duplicates += 1
+                    } else if op.id.counter <= acked {
+                        result.duplicates += 1
+                    } else {
+                        givenBack.append(op)
+                    }
+                }
+                next = try await contiguousEnd(of: r, after: acked, also: seen)
+                try await advance(r, to: next, owner: owner)
+            } else {
+                let (resent, new) = try PushCheck.split(byReplica[r] ?? [], of: r, acked: acked)
+                for op in resent {
+                    try PushCheck.checkResent(op, held: try await heldOp(op.id))
+                    result.duplicates += 1
+                }
+                fresh += new
+                // Ops past these that a device gave back after a restore are held too.
+                next = try await contiguousEnd(of: r, after: acked + UInt64(new.count), also: [])
+                try await advance(r, to: next, owner: pusher.name)
+            }
+            result.acked[r] = next
+        }
+        // Given-back ops go back in the log first, so the pusher's own ops on a ticket they
+        // bring back are in scope.
+        let restored = try await store(givenBack)
+        try await materialise(restored)
+        var allowed: [Op] = []
+        var inScope: [EntityID: Bool] = [:]
+        for op in fresh {
+            let ok: Bool
+            if let known = inScope[op.subject] { ok = known } else { ok = try await allows(op.subject) }
+            inScope[op.subject] = ok
+            if ok {
+                allowed.append(op)
+            } else {
+                try await quarantine(op)
+                result.quarantined.append(op.id)
+            }
+        }
+        if let clockOffset {
+            try await query(
+                """
+                INSERT INTO device_clocks (replica, principal, offset_ms, measured_wall)
+                VALUES (\(replica.rawValue), \(pusher.name), \(clockOffset), \(Int64(clamping: now)))
+                ON CONFLICT (replica) DO UPDATE SET principal = excluded.principal, offset_ms = excluded.offset_ms, measured_wall = excluded.measured_wall
+                """)
+        }
+        let stored = try await store(allowed)
+        // The tickets first: an assignment in this push brings its engineer into scope,
+        // and the ops they pushed on the ticket before leave quarantine for the log.
+        try await materialise(stored)
+        let released = try await release(on: Set(stored.keys).union(restored.keys))
+        try await materialise(try await store(released))
+        result.inserted = givenBack.count + allowed.count + released.count
+        return result
+    }
+
+    /// Records that every op of `replica` up to `acked` is held; the owner is set only when
+    /// the row is new (ownership never moves).
+    func advance(_ replica: ReplicaID, to acked: UInt64, owner: String) async throws {
+        try await query(
+            """
+            INSERT INTO replica_progress (replica, acked, owner) VALUES (\(replica.rawValue), \(Int64(bitPattern: acked)), \(owner))
+            ON CONFLICT (replica) DO UPDATE SET acked = greatest(replica_progress.acked, excluded.acked)
+            """)
+    }
+
+    /// The highest counter up to which `replica`'s ops run on without a gap from `after`,
+    /// counting those stored and `also` (being stored now).
+    func contiguousEnd(of replica: ReplicaID, after: UInt64, also: Set<UInt64>) async throws -> UInt64 {
+        let from = Int64(bitPattern: after)
+        var have = also
+        for try await counter in try await query(
+            "SELECT counter FROM ops WHERE replica = \(replica.rawValue) AND counter > \(from) ORDER BY counter LIMIT 100000"
+        ).decode(Int64.self) {
+            have.insert(UInt64(bitPattern: counter))
+        }
+        var next = after
+        while have.contains(next + 1) { next += 1 }
+        return next
+    }
+
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger)
+    }
+
+    /// The replica's progress row, locked until the transaction ends.
+    func progress(of replica: ReplicaID) async throws -> (acked: UInt64, owner: String)? {
+        let rows = try await query("SELECT acked, owner FROM replica_progress WHERE replica = \(replica.rawValue) FOR UPDATE")
+            .decode((Int64, String).self).all()
+        return rows.first.map { (UInt64(bitPattern: $0.0), $0.1) }
+    }
+
+    /// The op held under `id`, in the log or in quarantine.
+    func heldOp(_ id: OpID) async throws -> Op? {
+        let counter = Int64(bitPattern: id.counter)
+        let columns = OpRecord.columns
+        let rows = try await query(
+            """
+            SELECT \(unescaped: columns) FROM ops WHERE replica = \(id.replica.rawValue) AND counter = \(counter)
+            UNION ALL SELECT \(unescaped: columns) FROM quarantine WHERE replica = \(id.replica.rawValue) AND counter = \(counter)
+            """
+        ).decode(OpRecord.Row.self).all()
+        return try rows.first.map { row throws(StoreError) in try OpRecord.decode(row) }
+    }
+
+    /// Whether the pusher may change `subject`: every role but an engineer's may; an
+    /// engineer, the tickets they are or were assigned to.
+    func allows(_ subject: EntityID) async throws -> Bool {
+        if pusher.seesEverything { return true }
+        return try await !query(
+            "SELECT 1 FROM ticket_scope WHERE engineer = \(pusher.name) AND ticket = \(subject.rawValue)"
+        ).all().isEmpty
+    }
+
+    func quarantine(_ op: Op) async throws {
+        let record = OpRecord(op)
+        try await query(
+            """
+            INSERT INTO quarantine (received_wall, principal, reason, \(unescaped: OpRecord.columns))
+            VALUES (\(Int64(clamping: now)), \(pusher.name), \("ticket \(op.subject) is not assigned to \(pusher.name)"),
+                    \(record.replica), \(record.counter), \(record.wall), \(record.logical), \(record.subject), \(record.kind),
+                    \(record.payload), \(record.checksum))
+            ON CONFLICT (replica, counter) DO NOTHING
+            """)
+    }
+
+    /// Appends `ops` to the log; the last seq stored per subject.
+    func store(_ ops: [Op]) async throws -> [EntityID: Int64] {
+        var last: [EntityID: Int64] = [:]
+        for op in ops {
+            let record = OpRecord(op)
+            let seq = try await query(
+                """
+                INSERT INTO ops (\(unescaped: OpRecord.columns))
+                VALUES (\(record.replica), \(record.counter), \(record.wall), \(record.logical), \(record.subject), \(record.kind),
+                        \(record.payload), \(record.checksum))
+                ON CONFLICT (replica, counter) DO NOTHING RETURNING seq
+                """
+            ).decode(Int64.self).all().first
+            if let seq { last[op.subject] = max(last[op.subject] ?? 0, seq) }
+        }
+        return last
+    }
+
+    /// Takes out of quarantine the ops on `subjects` whose pusher has the ticket in scope
+    /// now (it was assigned to them by this push, or one before it).
+    func release(on subjects: Set<EntityID>) async throws -> [Op] {
+        var released: [Op] = []
+        for subject in subjects.sorted(by: { $0.rawValue < $1.rawValue }) {
+            let rows = try await query(
+                """
+                DELETE FROM quarantine q WHERE q.subject = \(subject.rawValue)
+                  AND EXISTS (SELECT 1 FROM ticket_scope s WHERE s.engineer = q.principal AND s.ticket = q.subject)
+                RETURNING \(unescaped: OpRecord.columns)
+                """
+            ).decode(OpRecord.Row.self).all()
+            for row in rows { released.append(try OpRecord.decode(row)) }
+        }
+        return released.sorted { ($0.id.replica, $0.id.counter) < ($1.id.replica, $1.id.counter) }
+    }
+
+    /// Re-derives every ticket the transaction stored ops on: its list row, and every
+    /// engineer ever assigned to it, in scope from this transaction's position on.
+    func materialise(_ lastSeq: [EntityID: Int64]) async throws {
+        for (id, seq) in lastSeq.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where id.kind == .ticket {
+            var ticket = Ticket(id: id)
+            for try await row in try await query("SELECT \(unescaped: OpRecord.columns) FROM ops WHERE subject = \(id.rawValue) ORDER BY seq")
+                .decode(OpRecord.Row.self)
+            {
+                ticket.apply(try OpRecord.decode(row))
+            }
+            for engineer in Set(ticket.register(Field.assignee).writes.values.map(\.value)) where !engineer.isEmpty {
+                try await query(
+                    """
+                    INSERT INTO ticket_scope (engineer, ticket, since_xid, since_seq) VALUES (\(engineer), \(id.rawValue), pg_current_xact_id(), \(seq))
+                    ON CONFLICT (engineer, ticket) DO NOTHING
+                    """)
+            }
+            let s = TicketSummary(ticket)
+            try await query(
+                """
+                INSERT INTO tickets (id, status, assignee, customer, site, device_model, priority, conflicts, updated_wall, digest)
+                VALUES (\(s.id), \(s.status), \(s.assignee), \(s.customer), \(s.site), \(s.deviceModel), \(s.priority), \(s.conflicts),
+                        \(Int64(bitPattern: s.updatedAt)), \(s.digest))
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, customer = excluded.customer,
+                    site = excluded.site, device_model = excluded.device_model, priority = excluded.priority, conflicts = excluded.conflicts,
+                    updated_wall = excluded.updated_wall, digest = excluded.digest
+                """)
+        }
+    }
+}

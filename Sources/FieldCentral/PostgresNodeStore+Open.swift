@@ -1,0 +1,23 @@
+import FieldStore
+import Logging
+import PostgresNIO
+
+extension PostgresNodeStore {
+    /// Connects to the central at `url`, brings its schema up to date and runs `body` with
+    /// the store; the connections close when it returns. For admin commands: `serve` runs
+    /// the client in its ServiceGroup instead.
+    public static func with<T>(url: String, logger: Logger, _ body: (PostgresNodeStore) async throws -> T) async throws -> T {
+        let database = try CentralDatabase(url: url)
+        let client = database.makeClient(logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            do {
+                try await CentralSchema.migrate(client, logger: logger)
+            } catch let error as CentralError where error.code == .unavailable {
+                throw CentralError(.unavailable, "the central database \(database) cannot be reached or refused the node: \(error.message)")
+            }
+            return try await body(PostgresNodeStore(client: client, logger: logger))
+        }
+    }
+}

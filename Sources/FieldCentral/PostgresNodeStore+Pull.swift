@@ -1,0 +1,94 @@
+import FieldModel
+import FieldStore
+import PostgresNIO
+
+extension PostgresNodeStore {
+    /// A page of ops for a puller, below the visibility horizon (``OpLog``): every op in
+    /// it was committed (or rolled back) before the page was read, so none can appear
+    /// later behind the cursor, whichever node stored it. The cursor is an ``OpLogCursor``
+    /// (xid, seq); one naming no op of this log (a restored database, another central)
+    /// starts the puller over.
+    public func pull(for principal: Principal, requester: ReplicaID, cursor bytes: [UInt8], limit: Int) async throws(StoreError) -> PulledPage {
+        let given: OpLogCursor
+        var foreign = false
+        if bytes.first.map({ $0 < OpLogCursor.version }) == true, (try? NodeCursor.decode(bytes)) != nil {
+            // A SQLite node's cursor: this central moved house (`fieldsync-node migrate`) and
+            // the device starts over; it ignores what it holds, and nothing is skipped.
+            given = .start
+            foreign = true
+        } else {
+            do { given = try OpLogCursor(encoded: bytes) } catch { throw StoreError(.badCursor, error.message) }
+        }
+        let limit = PulledPage.size(for: limit)
+        let logger = logger
+        return try await guarded("reading a pull") {
+            let horizon = try await client.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", logger: logger)
+                .decode(String.self).all().first ?? "0"
+            var cursor = given
+            var restarted = foreign
+            if cursor != .start {
+                let xid = String(cursor.xid)
+                let named = try await client.query(
+                    "SELECT 1 FROM ops WHERE seq = \(cursor.seq) AND xid = CAST(\(xid) AS xid8)", logger: logger
+                ).all()
+                if named.isEmpty {
+                    cursor = .start
+                    restarted = true
+                }
+            }
+            let after = String(cursor.xid)
+            let scoped: PostgresQuery =
+                principal.seesEverything
+                ? """
+                SELECT xid::text, seq, \(unescaped: OpRecord.columns) FROM ops
+                WHERE xid < CAST(\(horizon) AS xid8) AND (xid, seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND replica <> \(requester.rawValue)
+                ORDER BY xid, seq LIMIT \(limit + 1)
+                """
+                : """
+                SELECT xid::text, seq, \(unescaped: OpRecord.columns) FROM ops
+                WHERE xid < CAST(\(horizon) AS xid8) AND (xid, seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND replica <> \(requester.rawValue)
+                  AND subject IN (SELECT ticket FROM ticket_scope WHERE engineer = \(principal.name))
+                ORDER BY xid, seq LIMIT \(limit + 1)
+                """
+            var rows = try await client.query(scoped, logger: logger)
+                .decode((String, Int64, String, Int64, Int64, Int64, String, Int64, ByteBuffer, Int64).self).all()
+            let more = rows.count > limit
+            if more { rows.removeLast() }
+            var end = cursor
+            if more, let last = rows.last, let xid = UInt64(last.0) {
+                end = OpLogCursor(xid: xid, seq: last.1)
+            } else if let newest = try await client.query(
+                "SELECT xid::text, seq FROM ops WHERE xid < CAST(\(horizon) AS xid8) ORDER BY xid DESC, seq DESC LIMIT 1", logger: logger
+            ).decode((String, Int64).self).all().first, let xid = UInt64(newest.0) {
+                end = max(cursor, OpLogCursor(xid: xid, seq: newest.1))
+            }
+            var ops: [Op] = []
+            // Tickets that entered the puller's scope within the page: their history before it, whole.
+            if !principal.seesEverything {
+                let to = String(end.xid)
+                let entered = try await client.query(
+                    """
+                    SELECT ticket FROM ticket_scope WHERE engineer = \(principal.name)
+                      AND (since_xid, since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (since_xid, since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
+                    ORDER BY since_xid, since_seq
+                    """, logger: logger
+                ).decode(String.self).all()
+                for ticket in entered {
+                    for try await row in try await client.query(
+                        """
+                        SELECT \(unescaped: OpRecord.columns) FROM ops
+                        WHERE subject = \(ticket) AND (xid, seq) <= (CAST(\(after) AS xid8), \(cursor.seq)) AND replica <> \(requester.rawValue)
+                        ORDER BY xid, seq
+                        """, logger: logger
+                    ).decode(OpRecord.Row.self) {
+                        ops.append(try OpRecord.decode(row))
+                    }
+                }
+            }
+            for row in rows {
+                ops.append(try OpRecord.decode((row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9)))
+            }
+            return PulledPage(ops: ops, cursor: end.encoded, more: more, restarted: restarted)
+        }
+    }
+}

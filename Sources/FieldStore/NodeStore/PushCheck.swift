@@ -1,0 +1,104 @@
+import FieldModel
+import FieldWire
+
+/// What a node decides about a push before any database is read, and about each replica's
+/// ops once it knows what it holds of them: the same on every backend.
+public enum PushCheck {
+    /// Refuses the whole push if one op is invalid, stamped too far ahead of the node's
+    /// clock, or attaches more than `maxAttachmentBytes`.
+    public static func validate(_ ops: [Op], now: UInt64, maxAttachmentBytes: UInt64) throws(StoreError) {
+        for op in ops {
+            do { try op.validate() } catch { throw StoreError.invalid(error) }
+            if op.stamp.wallMillis > now &+ HybridClock.maxForwardDrift {
+                throw StoreError(
+                    .futureStamp,
+                    "op \(op.id) is stamped \((op.stamp.wallMillis - now) / 60_000) min ahead of the node's clock (limit \(HybridClock.maxForwardDrift / 60_000) min): set the device's clock and sync again")
+            }
+            if case .attachmentAdded(let a) = op.body, a.byteSize > maxAttachmentBytes {
+                throw StoreError(
+                    .invalidOp,
+                    "op \(op.id) attaches \(a.byteSize) bytes; this node takes attachments of at most \(maxAttachmentBytes) bytes: attach a smaller file")
+            }
+        }
+    }
+
+    /// One replica's ops in a push, given that every op up to `acked` is held: those at or
+    /// below it are resends (the caller checks each is the op it holds), the rest must run on
+    /// from `acked + 1` without a gap. Refuses two different ops under one id.
+    public static func split(_ ops: [Op], of replica: ReplicaID, acked: UInt64) throws(StoreError) -> (resent: [Op], fresh: [Op]) {
+        var resent: [Op] = []
+        var new: [UInt64: Op] = [:]
+        for op in ops {
+            if op.id.counter <= acked {
+                resent.append(op)
+            } else if let other = new[op.id.counter], other != op {
+                throw StoreError(.conflictingOp, "the push holds two different ops with id \(op.id): this replica reused a counter")
+            } else {
+                new[op.id.counter] = op
+            }
+        }
+        var fresh: [Op] = []
+        var next = acked
+        while let op = new[next + 1] {
+            fresh.append(op)
+            next += 1
+        }
+        if fresh.count != new.count {
+            throw StoreError(
+                .counterGap, "ops of \(replica) skip counter \(next + 1) (the node holds up to \(acked)): push every op from \(acked + 1) on")
+        }
+        return (resent, fresh)
+    }
+
+    /// Refuses a resent op that differs from the one held under its id (`held`, from the log
+    /// or the quarantine): an id reused for other content would otherwise be acked and lost.
+    public static func checkResent(_ op: Op, held: Op?) throws(StoreError) {
+        if let held, held != op {
+            throw StoreError(
+                .conflictingOp,
+                "op \(op.id) differs from the op the node already holds under that id: this replica reused a counter (restored from a backup?); nothing was stored")
+        }
+    }
+
+    /// Refuses a push naming `replica` unless its owner here (`recorded`, nil if none yet)
+    /// is `claimant`: the pusher, or for ops given back with vouchers the owner the vouchers
+    /// name. An engineer's device names its new ids after its engineer: it may push only its
+    /// own (`device`) and its engineer's.
+    public static func checkOwner(
+        of replica: ReplicaID, recorded: String?, claimant: String, pusher: Principal, device: ReplicaID, vouched: Bool
+    ) throws(StoreError) {
+        if let recorded, recorded != claimant {
+            throw StoreError(.forbidden, "replica \(replica) belongs to another principal, not \(pusher.name): each device syncs with its own engineer's token")
+        }
+        if !vouched && recorded == nil && replica != device && !pusher.mayClaim(replica) {
+            throw StoreError(.forbidden, "a device pushes only its own ops: \(replica) is not from \(device)")
+        }
+    }
+
+    /// The owner each vouched op's voucher names (SPEC §3.10), checked before anything else:
+    /// one voucher per op, each made by this node (`key`) for this very op.
+    public static func vouchedOwners(_ ops: [Op], vouchers: [OpVoucher?]?, key: [UInt8]) throws(StoreError) -> [OpID: String] {
+        guard let vouchers else { return [:] }
+        guard vouchers.count == ops.count else {
+            throw StoreError(.invalidOp, "\(vouchers.count) vouchers came with \(ops.count) ops")
+        }
+        var owners: [OpID: String] = [:]
+        for (op, voucher) in zip(ops, vouchers) {
+            guard let voucher else { continue }
+            guard !key.isEmpty, voucher.vouches(for: op, key: key) else {
+                throw StoreError(
+                    .forbidden, "op \(op.id) came with a voucher this node did not make (or the op was changed since): nothing was stored")
+            }
+            owners[op.id] = voucher.owner
+        }
+        return owners
+    }
+
+    /// The owner named by the vouchers of `ops` (one replica's) when every one of them came
+    /// with a voucher and all name the same owner: they are given back, not pushed.
+    public static func givenBackOwner(_ ops: [Op], _ owners: [OpID: String]) -> String? {
+        let named = Set(ops.compactMap { owners[$0.id] })
+        guard !ops.isEmpty, named.count == 1, ops.allSatisfy({ owners[$0.id] != nil }) else { return nil }
+        return named.first
+    }
+}

@@ -46,13 +46,17 @@ extension ReplicaStore {
     static func releaseQuarantine(on subjects: Set<EntityID>, _ db: Database) throws -> [Op] {
         var released: [Op] = []
         let inScope = "subject = ? AND EXISTS (SELECT 1 FROM ticket_scope s WHERE s.engineer = quarantine.principal AND s.ticket = quarantine.subject)"
+        // Every push runs this for each ticket it touches, and almost always finds nothing:
+        // cached statements (preparing these two per ticket cost more than the lookups), and
+        // no DELETE when the SELECT under the same condition found no row.
+        // The quarantine keeps no checksum: eight columns, as OpRows.decode reads them.
+        let select = try db.cachedStatement(
+            sql: "SELECT 0 AS seq, replica, counter, wall, logical, subject, kind, payload FROM quarantine WHERE \(inScope) ORDER BY replica, counter")
         for subject in subjects.sorted(by: { $0.rawValue < $1.rawValue }) {
-            // The quarantine keeps no checksum: eight columns, as OpRows.decode reads them.
-            released += try Row.fetchAll(
-                db, sql: "SELECT 0 AS seq, replica, counter, wall, logical, subject, kind, payload FROM quarantine WHERE \(inScope) ORDER BY replica, counter",
-                arguments: [subject.rawValue]
-            ).map(OpRows.decode)
-            try db.execute(sql: "DELETE FROM quarantine WHERE \(inScope)", arguments: [subject.rawValue])
+            let ops = try Row.fetchAll(select, arguments: [subject.rawValue]).map(OpRows.decode)
+            guard !ops.isEmpty else { continue }
+            released += ops
+            try db.cachedStatement(sql: "DELETE FROM quarantine WHERE \(inScope)").execute(arguments: [subject.rawValue])
         }
         return released
     }

@@ -10,7 +10,8 @@ enum Meta {
     static let clockOffset = "clock_offset_ms"
 
     static func get(_ key: String, _ db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        // Cached: every apply and ingest reads the clock and counter from here.
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [key])
     }
 
     static func set(_ key: String, _ value: String, _ db: Database) throws {

@@ -28,11 +28,11 @@ enum OpRows {
         }
         let statement = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO ops (replica, counter, wall, logical, subject, kind, payload, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        try statement.execute(arguments: [
-            op.id.replica.rawValue, Int64(bitPattern: op.id.counter), Int64(bitPattern: op.stamp.wallMillis),
-            Int64(op.stamp.logical), op.subject.rawValue, Int64(bitPattern: op.body.kind.rawValue), Data(payload),
-            Int64(checksum.rawValue),
-        ])
+        // Once per op stored: bound directly (see DirectExecution).
+        try DirectExecution.execute(
+            statement, .text(op.id.replica.rawValue), .int(Int64(bitPattern: op.id.counter)),
+            .int(Int64(bitPattern: op.stamp.wallMillis)), .int(Int64(op.stamp.logical)), .text(op.subject.rawValue),
+            .int(Int64(bitPattern: op.body.kind.rawValue)), .blob(payload), .int(Int64(checksum.rawValue)))
         if db.changesCount > 0 { return db.lastInsertedRowID }
         let stored = try Row.fetchOne(
             try db.cachedStatement(sql: "SELECT \(columns) FROM ops WHERE replica = ? AND counter = ?"),

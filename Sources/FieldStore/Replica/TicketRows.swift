@@ -9,28 +9,29 @@ enum TicketRows {
         let scope = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO ticket_scope (engineer, ticket, since_seq) VALUES (?, ?, ?)")
         for engineer in Set(t.register(Field.assignee).writes.values.map(\.value)) where !engineer.isEmpty {
-            try scope.execute(arguments: [engineer, t.id.rawValue, seq])
+            try DirectExecution.execute(scope, .text(engineer), .text(t.id.rawValue), .int(seq))
         }
         let blobs = try db.cachedStatement(sql: "INSERT OR IGNORE INTO ticket_blobs (sha256, ticket, size) VALUES (?, ?, ?)")
         // Who attached it, per op: the node grants a download through a reference only once
         // the principal owning that replica proved it holds the bytes.
         let attachers = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blob_attachers (sha256, ticket, replica) VALUES (?, ?, ?)")
+        // Bound directly (see DirectExecution): a push rewrites a few tickets, each with
+        // all its attachments, so these run several times per push.
         for a in t.attachments {
-            try blobs.execute(arguments: [a.attachment.sha256.hex, t.id.rawValue, Int64(clamping: a.attachment.byteSize)])
-            try attachers.execute(arguments: [a.attachment.sha256.hex, t.id.rawValue, a.id.replica.rawValue])
+            let sha256 = a.attachment.sha256.hex
+            try DirectExecution.execute(blobs, .text(sha256), .text(t.id.rawValue), .int(Int64(clamping: a.attachment.byteSize)))
+            try DirectExecution.execute(attachers, .text(sha256), .text(t.id.rawValue), .text(a.id.replica.rawValue))
         }
         let s = TicketSummary(t)
-        try db.cachedStatement(
+        let row = try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO tickets
                 (id, status, assignee, customer, site, device_model, priority, conflicts, updated_wall, digest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                s.id, s.status, s.assignee, s.customer, s.site, s.deviceModel, s.priority, s.conflicts,
-                Int64(bitPattern: s.updatedAt), s.digest,
-            ])
+                """)
+        try DirectExecution.execute(
+            row, .text(s.id), .text(s.status), .text(s.assignee), .text(s.customer), .text(s.site), .text(s.deviceModel),
+            .text(s.priority), .int(Int64(s.conflicts)), .int(Int64(bitPattern: s.updatedAt)), .text(s.digest))
     }
 
     static func summary(_ row: Row) -> TicketSummary {

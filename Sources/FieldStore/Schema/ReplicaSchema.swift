@@ -208,6 +208,16 @@ enum ReplicaSchema {
                     CREATE TABLE article_terms (kind TEXT NOT NULL, term TEXT NOT NULL, article TEXT NOT NULL, PRIMARY KEY (kind, term, article)) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("v10-lookups-by-ticket") { db in
+            // Every ingest reads a changed ticket's engineers (EntityScope) and its quarantined
+            // ops (releaseQuarantine) by ticket: without these, each read scanned the table,
+            // once per ticket per push.
+            try db.execute(
+                sql: """
+                    CREATE INDEX ticket_scope_by_ticket ON ticket_scope (ticket);
+                    CREATE INDEX quarantine_by_subject ON quarantine (subject);
+                    """)
+        }
         return m
     }
 }

@@ -1,0 +1,38 @@
+import FieldStore
+import Foundation
+import Testing
+
+/// The lookups an ingest makes once per ticket of every push read through an index:
+/// without one, each scanned its whole table (`ticket_scope` holds a row per engineer
+/// and ticket), and a busy node's ingest slowed as the table grew. Plans are read with
+/// the sqlite3 tool, on a store made by the current schema.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 tool"))
+struct IngestLookupPlanTests {
+    func plan(_ path: String, _ sql: String) throws -> String {
+        let p = Process()
+        let out = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [path, "EXPLAIN QUERY PLAN " + sql]
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "sqlite3 failed on: \(sql)")
+        return text
+    }
+
+    @Test("a changed ticket's engineers and its quarantined ops are found by index, not by a scan")
+    func perTicketLookupsUseAnIndex() throws {
+        let r = try TempReplica(replica: "node-test")
+        let path = r.dir + "/replica.sqlite"
+        // As EntityScope.ticketsChanged and ReplicaStore.releaseQuarantine ask.
+        let engineers = try plan(path, "SELECT engineer, since_seq FROM ticket_scope WHERE ticket = 'T1-node'")
+        #expect(engineers.contains("INDEX ticket_scope_by_ticket"), "\(engineers)")
+        let quarantined = try plan(
+            path,
+            "SELECT replica, counter FROM quarantine WHERE subject = 'T1-node' AND EXISTS (SELECT 1 FROM ticket_scope s WHERE s.engineer = quarantine.principal AND s.ticket = quarantine.subject)"
+        )
+        #expect(quarantined.contains("INDEX quarantine_by_subject"), "\(quarantined)")
+        #expect(!quarantined.contains("SCAN quarantine"), "\(quarantined)")
+    }
+}

@@ -11,7 +11,7 @@ import PostgresNIO
 ///
 /// Every session the client opens has a statement timeout and an idle-in-transaction
 /// timeout (``sessionSettings``): one open transaction anywhere holds back the op log's
-/// visibility horizon (``OpLog``) for every node, so none may stay open long.
+/// visibility horizon (``PostgresNodeStore/pull(for:requester:cursor:limit:)``) for every node, so none may stay open long.
 public struct CentralDatabase: Sendable, CustomStringConvertible {
     public let host: String
     public let port: Int
@@ -63,6 +63,37 @@ public struct CentralDatabase: Sendable, CustomStringConvertible {
     /// The URL without its password: what logs and errors show.
     public var description: String {
         "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)\(requireTLS ? "?sslmode=require" : "")"
+    }
+
+    /// Connects once and closes: a clear error at once when the database cannot be reached
+    /// or refuses the node (a client's pool would retry for a minute before giving up).
+    public func check(logger: Logger) async throws(CentralError) {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database,
+            tls: requireTLS ? .require(try Self.tlsContext()) : .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try? await connection.close()
+        } catch {
+            throw CentralError(.unavailable, "the central database \(self) cannot be used: \(Self.reason(error))")
+        }
+    }
+
+    /// What went wrong, in one line: the server's words, or the connection's.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(underlying)" }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+
+    static func tlsContext() throws(CentralError) -> NIOSSLContext {
+        do { return try NIOSSLContext(configuration: .makeClientConfiguration()) } catch {
+            throw CentralError(.badURL, "TLS to the central database cannot be set up: \(error)")
+        }
     }
 
     /// A client for this database. Run it (`client.run()`, in the node's ServiceGroup) for

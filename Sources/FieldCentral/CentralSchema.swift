@@ -23,7 +23,7 @@ public enum CentralSchema {
             version: 1, name: "op log",
             sql: [
                 // `xid`: the writing transaction (pg_current_xact_id()). A reader sees only
-                // rows of transactions older than every one still running (OpLog.page), so
+                // rows of transactions older than every one still running (PostgresNodeStore.pull), so
                 // a row that commits late is never skipped by a cursor already past it.
                 """
                 CREATE TABLE ops (

@@ -8,15 +8,12 @@ extension PostgresNodeStore {
     /// the client in its ServiceGroup instead.
     public static func with<T>(url: String, logger: Logger, _ body: (PostgresNodeStore) async throws -> T) async throws -> T {
         let database = try CentralDatabase(url: url)
+        try await database.check(logger: logger)
         let client = database.makeClient(logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            do {
-                try await CentralSchema.migrate(client, logger: logger)
-            } catch let error as CentralError where error.code == .unavailable {
-                throw CentralError(.unavailable, "the central database \(database) cannot be reached or refused the node: \(error.message)")
-            }
+            try await CentralSchema.migrate(client, logger: logger)
             return try await body(PostgresNodeStore(client: client, logger: logger))
         }
     }

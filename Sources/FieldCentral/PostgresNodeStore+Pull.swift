@@ -3,11 +3,17 @@ import FieldStore
 import PostgresNIO
 
 extension PostgresNodeStore {
-    /// A page of ops for a puller, below the visibility horizon (``OpLog``): every op in
-    /// it was committed (or rolled back) before the page was read, so none can appear
-    /// later behind the cursor, whichever node stored it. The cursor is an ``OpLogCursor``
-    /// (xid, seq); one naming no op of this log (a restored database, another central)
-    /// starts the puller over.
+    /// A page of ops for a puller, below the visibility horizon event stores converged on
+    /// (Marten's high-water mark, Emmett's `readMessagesBatch`; SPEC §3.6.1): only ops whose
+    /// transaction is older than `pg_snapshot_xmin(pg_current_snapshot())`, the oldest
+    /// transaction still running anywhere in the cluster, in (xid, seq) order. Every op in
+    /// the page was committed (or rolled back) before it was read, so none can appear later
+    /// behind the cursor, whichever node stored it. The price: a long transaction holds every
+    /// puller back, which is why a node's sessions have short timeouts
+    /// (``CentralDatabase/sessionSettings``) and ``oldestTransactionSeconds()`` is a metric.
+    ///
+    /// The cursor is an ``OpLogCursor`` (xid, seq); one naming no op of this log (a restored
+    /// database, another central) starts the puller over.
     public func pull(for principal: Principal, requester: ReplicaID, cursor bytes: [UInt8], limit: Int) async throws(StoreError) -> PulledPage {
         let given: OpLogCursor
         var foreign = false

@@ -1,8 +1,9 @@
 # Shared by Tools/run, Tools/test and Tools/bench: install what is missing, once.
 # Sourced, not run. Installs with apt-get (root, or sudo when available).
 
-# openssl: the tests make a throwaway CA for a node serving HTTPS.
-fieldsync_apt_packages=(libsqlite3-dev libzstd-dev libssl-dev pkg-config openssl)
+# openssl: the tests make a throwaway CA for a node serving HTTPS; sqlite3: they read
+# query plans with it.
+fieldsync_apt_packages=(libsqlite3-dev libzstd-dev libssl-dev pkg-config openssl sqlite3)
 
 fieldsync_setup() {
     local missing=()

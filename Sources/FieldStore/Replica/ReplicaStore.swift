@@ -108,7 +108,12 @@ public final class ReplicaStore: Sendable {
                 config.maximumReaderCount = Self.nodeReaders
                 // The pool puts the file in WAL mode itself.
                 config.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = \(Self.pageSize); PRAGMA synchronous = FULL") }
-                writer = try DatabasePool(path: path, configuration: config)
+                let pool = try DatabasePool(path: path, configuration: config)
+                // GRDB's pool sets `synchronous = NORMAL` on its writer after our
+                // prepareDatabase: a push acknowledged to a device could then be lost with the
+                // machine's power. Set again on the one connection that commits.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                writer = pool
             } else {
                 // The locking mode must be set before the first access to the WAL.
                 let locking = exclusive ? "PRAGMA locking_mode = EXCLUSIVE; " : ""
@@ -120,6 +125,12 @@ public final class ReplicaStore: Sendable {
             try ReplicaSchema.migrator.migrate(writer)
             return writer
         }
+    }
+
+    /// The writing connection's `PRAGMA synchronous` (2: FULL, every commit on disk before
+    /// it is acknowledged), for tests.
+    package func writerSynchronous() throws(StoreError) -> Int {
+        try write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Pages of new replica files: an article (~2 KB of text) and its index rows fit one

@@ -67,4 +67,15 @@ import Testing
         // Nothing was made by any of them.
         #expect((try node(["token", "list", "--postgres", url, "--json"]).json as? [[String: Any]])?.isEmpty == true)
     }
+
+    /// The other admin commands both backends serve: an empty central says so.
+    @Test func quarantineAndDevicesReadTheCentral() async throws {
+        let url = try await centralURL()
+        let quarantine = try node(["quarantine", "--postgres", url])
+        #expect(quarantine.status == 0 && quarantine.stdout == "Quarantine is empty.\n", "\(quarantine.stderr)")
+        let json = try node(["quarantine", "--postgres", url, "--json"])
+        #expect((json.json as? [Any])?.isEmpty == true)
+        let devices = try node(["devices", "--postgres", url, "--json"])
+        #expect((devices.json as? [String: Any])?.isEmpty == true, "\(devices.stdout)")
+    }
 }

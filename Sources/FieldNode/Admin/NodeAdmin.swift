@@ -66,11 +66,6 @@ public struct NodeAdmin: Sendable {
         return checks
     }
 
-    public func quarantine() throws -> [QuarantinedOp] { try store.quarantine() }
-
-    /// Last measured clock offsets (node minus device, ms) by device replica.
-    public func clockOffsets() throws -> [ReplicaID: Int64] { try store.clockOffsets() }
-
     func record(_ raw: String, _ make: (Ticket, UInt64) -> OpBody) throws {
         let id = try ticket(raw).id
         let now = clock()

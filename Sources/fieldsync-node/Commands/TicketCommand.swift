@@ -94,11 +94,11 @@ struct Tickets: ParsableCommand {
     }
 }
 
-struct Quarantine: ParsableCommand {
+struct Quarantine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ops refused for scope, kept for dispatch to review (never dropped).",
-        discussion: "Example:\n  fieldsync-node quarantine --data DIR")
-    @OptionGroup var options: DataOptions
+        discussion: "Examples:\n  fieldsync-node quarantine --data DIR\n  fieldsync-node quarantine --postgres postgres://USER:PASSWORD@HOST/DATABASE")
+    @OptionGroup var options: StoreOptions
 
     struct Item: Encodable {
         let op: String
@@ -109,9 +109,9 @@ struct Quarantine: ParsableCommand {
         let receivedAt: String
     }
 
-    func run() throws {
-        try reportingErrors {
-            let items = try options.admin().quarantine().map {
+    func run() async throws {
+        try await reportingErrors {
+            let items = try await options.withStore { try await $0.quarantine() }.map {
                 Item(op: $0.op.id.description, ticket: $0.op.subject.rawValue, kind: $0.op.body.kind.description,
                      principal: $0.principal, reason: $0.reason, receivedAt: UTCTime.iso8601(millis: $0.receivedAt))
             }
@@ -140,15 +140,15 @@ struct Verify: ParsableCommand {
     }
 }
 
-struct Devices: ParsableCommand {
+struct Devices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Each device's clock offset, measured at its last sync (node minus device).",
-        discussion: "Devices more than 2 minutes off are flagged.\nExample:\n  fieldsync-node devices --data DIR")
-    @OptionGroup var options: DataOptions
+        discussion: "Devices more than 2 minutes off are flagged.\nExamples:\n  fieldsync-node devices --data DIR\n  fieldsync-node devices --postgres postgres://USER:PASSWORD@HOST/DATABASE")
+    @OptionGroup var options: StoreOptions
 
-    func run() throws {
-        try reportingErrors {
-            let offsets = try options.admin().clockOffsets().sorted { $0.key < $1.key }
+    func run() async throws {
+        try await reportingErrors {
+            let offsets = try await options.withStore { try await $0.clockOffsets() }.sorted { $0.key < $1.key }
             print(options.json ? JSONOutput.string(Dictionary(uniqueKeysWithValues: offsets.map { ($0.key.rawValue, $0.value) })) : offsets.map { replica, ms in
                 let flag = ms.magnitude > TicketText.skewTolerance ? "  ⚠ clock \(ClockOffset.minutes(ms)) min \(ms > 0 ? "slow" : "fast")" : ""
                 return "\(replica.rawValue)  offset \(ms) ms\(flag)"

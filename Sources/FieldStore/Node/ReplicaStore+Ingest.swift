@@ -33,35 +33,9 @@ extension ReplicaStore {
         _ ops: [Op], vouchers: [OpVoucher?]? = nil, voucherKey: [UInt8] = [], from pusher: Principal, replica: ReplicaID,
         now: UInt64, clockOffset: Int64? = nil, maxAttachmentBytes: UInt64 = .max
     ) throws(StoreError) -> IngestResult {
-        // The owner each vouched op's voucher names, checked before anything else.
-        var vouchedOwner: [OpID: String] = [:]
-        if let vouchers {
-            guard vouchers.count == ops.count else {
-                throw StoreError(.invalidOp, "\(vouchers.count) vouchers came with \(ops.count) ops")
-            }
-            for (op, voucher) in zip(ops, vouchers) {
-                guard let voucher else { continue }
-                guard !voucherKey.isEmpty, voucher.vouches(for: op, key: voucherKey) else {
-                    throw StoreError(
-                        .forbidden,
-                        "op \(op.id) came with a voucher this node did not make (or the op was changed since): nothing was stored")
-                }
-                vouchedOwner[op.id] = voucher.owner
-            }
-        }
-        for op in ops {
-            do { try op.validate() } catch { throw StoreError.invalid(error) }
-            if op.stamp.wallMillis > now &+ HybridClock.maxForwardDrift {
-                throw StoreError(
-                    .futureStamp,
-                    "op \(op.id) is stamped \((op.stamp.wallMillis - now) / 60_000) min ahead of the node's clock (limit \(HybridClock.maxForwardDrift / 60_000) min): set the device's clock and sync again")
-            }
-            if case .attachmentAdded(let a) = op.body, a.byteSize > maxAttachmentBytes {
-                throw StoreError(
-                    .invalidOp,
-                    "op \(op.id) attaches \(a.byteSize) bytes; this node takes attachments of at most \(maxAttachmentBytes) bytes: attach a smaller file")
-            }
-        }
+        // The same decisions as every backend's (PushCheck): vouchers first, then each op.
+        let vouchedOwner = try PushCheck.vouchedOwners(ops, vouchers: vouchers, key: voucherKey)
+        try PushCheck.validate(ops, now: now, maxAttachmentBytes: maxAttachmentBytes)
         var pending: [TicketID: TicketCache.Entry] = [:]
         let result = try write { db in
             var result = IngestResult()
@@ -74,23 +48,15 @@ extension ReplicaStore {
             // Replicas whose ops all came with vouchers, and the owner the vouchers name.
             var recovered: [ReplicaID: String] = [:]
             for replicaID in replicas {
-                let theirs = byReplica[replicaID] ?? []
-                let owners = Set(theirs.compactMap { vouchedOwner[$0.id] })
-                let vouched = !theirs.isEmpty && owners.count == 1 && theirs.allSatisfy { vouchedOwner[$0.id] != nil }
-                if replicaID == identity.replica && !vouched {
+                let givenBack = PushCheck.givenBackOwner(byReplica[replicaID] ?? [], vouchedOwner)
+                if replicaID == identity.replica && givenBack == nil {
                     throw StoreError(.forbidden, "replica \(replicaID) is this node's own: no device may push or sync under it")
                 }
                 let progress = try ReplicaProgress.get(replicaID, db)
-                let owner = vouched ? owners.first! : pusher.name
-                if let recorded = progress?.owner, recorded != owner {
-                    throw StoreError(.forbidden, "replica \(replicaID) belongs to another principal, not \(pusher.name): each device syncs with its own engineer's token")
-                }
-                // An engineer's device names its new ids after its engineer: it may not claim
-                // one the node does not know under another name.
-                if !vouched && progress == nil && replicaID != replica && !pusher.mayClaim(replicaID) {
-                    throw StoreError(.forbidden, "a device pushes only its own ops: \(replicaID) is not from \(replica)")
-                }
-                if vouched { recovered[replicaID] = owner }
+                try PushCheck.checkOwner(
+                    of: replicaID, recorded: progress?.owner, claimant: givenBack ?? pusher.name, pusher: pusher, device: replica,
+                    vouched: givenBack != nil)
+                if let givenBack { recovered[replicaID] = givenBack }
                 held[replicaID] = progress?.acked ?? 0
             }
             for replicaID in replicas {
@@ -112,29 +78,13 @@ extension ReplicaStore {
                     try ReplicaProgress.advance(replicaID, to: next, owner: owner, db)
                     continue
                 }
-                var new: [UInt64: Op] = [:]
-                for op in byReplica[replicaID] ?? [] {
-                    if op.id.counter <= acked {
-                        // A resend must be the op the node holds: an id reused for other
-                        // content would otherwise be acked and lost.
-                        try Self.checkResent(op, db)
-                        result.duplicates += 1
-                    } else if let other = new[op.id.counter], other != op {
-                        throw StoreError(.conflictingOp, "the push holds two different ops with id \(op.id): this replica reused a counter")
-                    } else {
-                        new[op.id.counter] = op
-                    }
+                let (resent, new) = try PushCheck.split(byReplica[replicaID] ?? [], of: replicaID, acked: acked)
+                for op in resent {
+                    try Self.checkResent(op, db)
+                    result.duplicates += 1
                 }
-                var next = acked
-                while let op = new[next + 1] {
-                    fresh.append(op)
-                    next += 1
-                }
-                if next - acked != UInt64(new.count) {
-                    throw StoreError(
-                        .counterGap,
-                        "ops of \(replicaID) skip counter \(next + 1) (the node holds up to \(acked)): push every op from \(acked + 1) on")
-                }
+                fresh += new
+                var next = acked + UInt64(new.count)
                 // Ops past these that a device gave back after a restore are held too.
                 next = try OpRows.contiguousEnd(of: replicaID, after: next, db)
                 result.acked[replicaID] = next
@@ -192,11 +142,7 @@ extension ReplicaStore {
         } else {
             stored = nil
         }
-        if let stored, stored != op {
-            throw StoreError(
-                .conflictingOp,
-                "op \(op.id) differs from the op the node already holds under that id: this replica reused a counter (restored from a backup?); nothing was stored")
-        }
+        try PushCheck.checkResent(op, held: stored)
     }
 
     static func quarantine(_ op: Op, from pusher: Principal, now: UInt64, _ db: Database) throws {

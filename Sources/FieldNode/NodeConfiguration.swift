@@ -4,6 +4,9 @@ import FieldStore
 /// How a sync node runs: where its data lives, where it listens, and its limits.
 public struct NodeConfiguration: Sendable {
     public var dataDirectory: String
+    /// A central on PostgreSQL (`postgres://…`): the node keeps nothing of its own, and
+    /// several nodes may serve one database. Never logged (it holds the password).
+    public var postgresURL: String?
     public var host: String
     public var port: Int
     /// PEM certificate chain and private key: both set turns TLS on.

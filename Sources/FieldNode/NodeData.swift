@@ -12,14 +12,8 @@ public enum NodeData {
         let path = directory + "/node.sqlite"
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            _ = try ReplicaStore.create(at: path, replica: newReplicaID(), engineer: "dispatch")
+            _ = try ReplicaStore.create(at: path, replica: .newNode(), engineer: "dispatch")
         }
         return try ReplicaStore.open(at: path, concurrentReads: concurrentReads)
-    }
-
-    static func newReplicaID() -> ReplicaID {
-        var rng = SystemRandomNumberGenerator()
-        let hex = String(UInt32.random(in: 0...UInt32.max, using: &rng), radix: 16)
-        return ReplicaID("node-" + String(repeating: "0", count: 8 - hex.count) + hex)!
     }
 }

@@ -1,3 +1,4 @@
+import FieldCentral
 import FieldModel
 import FieldStore
 import FieldWire
@@ -9,23 +10,19 @@ import Metrics
 import NIOCore
 import NIOSSL
 import Prometheus
+import ServiceLifecycle
 
 /// Builds the node's HTTP application: `/v1/sync`, `/healthz`, `/metrics`.
 ///
 /// - Parameter metrics: the registry `/metrics` prints; the executable bootstraps
 ///   swift-metrics with it so counters and timers recorded anywhere appear there.
 public func buildApplication(
-    configuration: NodeConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger,
+    configuration: NodeConfiguration, backend: NodeBackend, metrics: PrometheusCollectorRegistry, logger: Logger,
     clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 ) throws -> some ApplicationProtocol {
-    let store = try NodeData.open(configuration.dataDirectory, concurrentReads: true)
-    if let old = store.forkedFrom {
-        logger.notice("this data folder is a copy (restored from a backup, or moved to another disk): the node records from now on as \(store.identity.replica), no longer as \(old), so it can never reuse an op id its devices hold")
-    }
-    let nodeStore = SQLiteNodeStore(store)
     let sync = SyncService(
-        store: nodeStore, nodeReplica: store.identity.replica, pageSize: configuration.pageSize,
-        maxAttachmentBytes: configuration.maxAttachmentBytes, voucherKey: try store.voucherKey(), clock: clock)
+        store: backend.store, nodeReplica: backend.replica, pageSize: configuration.pageSize,
+        maxAttachmentBytes: configuration.maxAttachmentBytes, incarnation: backend.incarnation, voucherKey: backend.voucherKey, clock: clock)
     let router = Router(context: NodeRequestContext.self)
     var shapes = RouteShapes()
     for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync")] + BlobRoutes.shapes.map({ ($0.0, "/v1/" + $0.1) }) {
@@ -35,26 +32,31 @@ public func buildApplication(
     router.add(middleware: ErrorFrameMiddleware(routes: shapes, logger: logger))
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/metrics") { _, _ in
-        Response(
+        if let central = backend.central { await CentralMetrics.refresh(central) }
+        return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
     }
-    let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: nodeStore))
+    let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: backend.store))
     let plain = configuration.tlsCertificate == nil
-    let blobs = FileBlobStore(root: configuration.dataDirectory)
-    let partials = PartialUploads(
-        store: store, blobs: blobs, ttl: configuration.partialUploadTTL, cap: configuration.maxPartialBytesPerPrincipal, clock: clock)
-    // An operator learns at start, not from engineers, that photos will be refused.
-    if let free = DiskSpace.available(at: configuration.dataDirectory), free < configuration.diskReserveBytes {
-        logger.warning(
-            "the data folder's disk has \(DiskSpace.megabytes(free)) free, under the \(DiskSpace.megabytes(configuration.diskReserveBytes)) reserve kept for the op log: photo uploads are refused until space is freed (serve --disk-reserve-mb)")
+    var services: [any Service] = []
+    if let store = backend.folder {
+        let blobs = FileBlobStore(root: configuration.dataDirectory)
+        let partials = PartialUploads(
+            store: store, blobs: blobs, ttl: configuration.partialUploadTTL, cap: configuration.maxPartialBytesPerPrincipal, clock: clock)
+        // An operator learns at start, not from engineers, that photos will be refused.
+        if let free = DiskSpace.available(at: configuration.dataDirectory), free < configuration.diskReserveBytes {
+            logger.warning(
+                "the data folder's disk has \(DiskSpace.megabytes(free)) free, under the \(DiskSpace.megabytes(configuration.diskReserveBytes)) reserve kept for the op log: photo uploads are refused until space is freed (serve --disk-reserve-mb)")
+        }
+        // Uploads abandoned while the node was down go at start, not at the first request.
+        partials.sweep()
+        BlobRoutes(
+            store: store, blobs: blobs, sendsFiles: plain, partials: partials, maxAttachmentBytes: configuration.maxAttachmentBytes,
+            reserve: DiskReserve(bytes: configuration.diskReserveBytes, folder: configuration.dataDirectory), clock: clock
+        ).add(to: api)
+        services.append(partials)
     }
-    // Uploads abandoned while the node was down go at start, not at the first request.
-    partials.sweep()
-    BlobRoutes(
-        store: store, blobs: blobs, sendsFiles: plain, partials: partials, maxAttachmentBytes: configuration.maxAttachmentBytes,
-        reserve: DiskReserve(bytes: configuration.diskReserveBytes, folder: configuration.dataDirectory), clock: clock
-    ).add(to: api)
     api.post("sync") { request, context -> Response in
         let started = DispatchTime.now().uptimeNanoseconds
         let tooLarge = Response.frame(
@@ -111,11 +113,11 @@ public func buildApplication(
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         return Application(
             router: router, server: try .tls(LargeReadChannel.builder(sendsFiles: false, headerTimeout: headerTimeout), tlsConfiguration: tls),
-            configuration: .init(address: address, serverName: "fieldsync-node"), services: [partials], onServerRunning: announce, logger: logger)
+            configuration: .init(address: address, serverName: "fieldsync-node"), services: services, onServerRunning: announce, logger: logger)
     }
     return Application(
         router: router, server: LargeReadChannel.builder(sendsFiles: plain, headerTimeout: headerTimeout), configuration: .init(address: address, serverName: "fieldsync-node"),
-        services: [partials], onServerRunning: announce, logger: logger)
+        services: services, onServerRunning: announce, logger: logger)
 }
 
 /// The node's sync metrics, through swift-metrics.
@@ -132,5 +134,16 @@ enum SyncMetrics {
 
     static func errors(_ code: ErrorCode) {
         Counter(label: "fieldsync_sync_errors_total", dimensions: [("code", code.description)]).increment()
+    }
+}
+
+/// The central database's health, read when `/metrics` is scraped.
+enum CentralMetrics {
+    /// How long the oldest open transaction has held the visibility horizon back: every pull
+    /// waits behind it (SPEC §3.6.1), so an operator alerts on it. -1 when the database
+    /// cannot be asked (the scrape still answers).
+    static func refresh(_ central: PostgresNodeStore) async {
+        let seconds = (try? await central.oldestTransactionSeconds()) ?? -1
+        Gauge(label: "fieldsync_central_oldest_transaction_seconds").record(seconds)
     }
 }

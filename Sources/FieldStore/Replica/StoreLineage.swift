@@ -55,6 +55,15 @@ enum StoreLineage {
     }
 }
 
+extension ReplicaID {
+    /// The same stem (an engineer's id, or `node`) with a new random suffix: the id a copy
+    /// of a store records under from now on (SPEC §9.3).
+    public static func forked(from id: ReplicaID) -> ReplicaID { StoreLineage.forkedID(of: id) }
+
+    /// A node's new id: `node-` and 8 random hex digits, so no device can guess it in advance.
+    public static func newNode() -> ReplicaID { forked(from: ReplicaID("node")!) }
+}
+
 extension ReplicaStore {
     /// Replica ids this store recorded under before it was forked, with what the node
     /// holds of each (SPEC §9.3).

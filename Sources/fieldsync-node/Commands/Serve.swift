@@ -1,5 +1,6 @@
 import ArgumentParser
 import FieldNode
+import Foundation
 import Hummingbird
 import Logging
 import Metrics
@@ -12,6 +13,10 @@ struct Serve: AsyncParsableCommand {
             Examples:
               fieldsync-node serve --data /var/lib/fieldsync
               fieldsync-node serve --data /var/lib/fieldsync --host 0.0.0.0 --port 8443 --tls-cert node.pem --tls-key node.key
+              FIELDSYNC_POSTGRES_URL=postgres://fieldsync:PASSWORD@db:5432/fieldsync fieldsync-node serve --postgres --port 8443
+            With --postgres (a central on PostgreSQL) the node keeps nothing of its own: run
+            several behind a load balancer on one database; each brings the schema up to date
+            at start (two starting at once are safe) and serves any request.
             Endpoints: POST /v1/sync and /v1/blobs/… (bearer token), GET /healthz, GET /metrics (Prometheus).
             Limits: attachments up to --max-attachment-mb (256); unfinished uploads expire
             --partial-ttl-hours after their last byte (24) and each token may hold at most
@@ -20,7 +25,12 @@ struct Serve: AsyncParsableCommand {
             folder's disk for syncs: past it they are refused (507) and syncs go on.
             """)
 
-    @Option(help: "The node's data folder (created on first use).") var data: String
+    @Option(help: "The node's data folder (created on first use).") var data: String?
+    @Option(
+        help: ArgumentHelp(
+            "Serve a central on PostgreSQL: postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=require] (or set FIELDSYNC_POSTGRES_URL; the password is never printed).",
+            valueName: "URL"))
+    var postgres: String?
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: with --tls-key, serve HTTPS.") var tlsCert: String?
@@ -46,6 +56,11 @@ struct Serve: AsyncParsableCommand {
     static let mostHours: UInt64 = 24 * 365
 
     func validate() throws {
+        switch (data, postgresURL) {
+        case (.some, .some): throw ValidationError("give --data DIR or --postgres URL, not both")
+        case (nil, nil): throw ValidationError("give --data DIR (a node's folder) or --postgres URL (a central on PostgreSQL; or set \(NodeStores.postgresURLVariable))")
+        default: break
+        }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         guard (1...Self.mostMB).contains(maxAttachmentMB) else { throw ValidationError("--max-attachment-mb is 1 to \(Self.mostMB)") }
         guard (1...Self.mostMB).contains(maxPartialMB) else { throw ValidationError("--max-partial-mb is 1 to \(Self.mostMB)") }
@@ -66,19 +81,23 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "fieldsync-node")
         logger.logLevel = .info
-        var config = NodeConfiguration(dataDirectory: data, host: host, port: port, tlsCertificate: tlsCert, tlsKey: tlsKey)
+        var config = NodeConfiguration(dataDirectory: data ?? "", host: host, port: port, tlsCertificate: tlsCert, tlsKey: tlsKey)
         config.maxAttachmentBytes = maxAttachmentMB << 20
         config.maxPartialBytesPerPrincipal = maxPartialBytes ?? maxPartialMB << 20
         config.partialUploadTTL = partialTTLSeconds ?? partialTTLHours * 3600
         config.headerTimeoutSeconds = headerTimeout
         config.diskReserveBytes = diskReserveMB << 20
-        let app: any ApplicationProtocol
-        do {
-            app = try buildApplication(configuration: config, metrics: registry, logger: logger)
-        } catch {
-            try reportingErrors { throw error }
-            return
+        config.postgresURL = postgresURL
+        // A node that cannot open its store says why in one line, as every command does.
+        try await reportingErrors {
+            try await NodeBackend.with(config, logger: logger) { backend in
+                try await buildApplication(configuration: config, backend: backend, metrics: registry, logger: logger).runService()
+            }
         }
-        try await app.runService()
+    }
+
+    /// `--postgres`, or the environment's URL when no data folder is given.
+    var postgresURL: String? {
+        postgres ?? (data == nil ? ProcessInfo.processInfo.environment[NodeStores.postgresURLVariable] : nil)
     }
 }

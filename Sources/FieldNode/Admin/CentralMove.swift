@@ -1,0 +1,108 @@
+import FieldCentral
+import FieldModel
+import FieldStore
+import Foundation
+
+/// `fieldsync-node migrate --from DIR --postgres URL`: moves a node's SQLite central into an
+/// empty PostgreSQL database, so devices sync on against nodes on PostgreSQL without noticing:
+/// same central id and voucher key, same tokens, every op, the same state.
+///
+/// Ops go in through the store's own ingest, a page at a time in log order, each op with the
+/// old central's voucher naming its owner (SPEC §3.10, as a device gives back what a restored
+/// node lost): every entity is materialised exactly as a push would, and no scope rule is
+/// applied twice. Both sides' op-log digests and every ticket's state digest are compared at
+/// the end; a move that does not match is reported, never called done.
+public enum CentralMove {
+    /// What was moved, and the digests that matched.
+    public struct Report: Sendable, Encodable {
+        public var ops: Int
+        public var tickets: Int
+        public var tokens: Int
+        public var quarantined: Int
+        public var replicas: Int
+        /// SHA-256 of the op log, the same on both sides.
+        public var opLogDigest: String
+        /// The central's replica id, kept.
+        public var central: String
+    }
+
+    /// Ops per ingest transaction.
+    static let page = 2_000
+
+    /// Moves the central in `folder` into `target`, which must be empty. `progress` gets
+    /// (ops moved, ops in all).
+    public static func run(
+        from folder: String, to target: PostgresNodeStore, now: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000),
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> Report {
+        guard FileManager.default.fileExists(atPath: folder + "/node.sqlite") else {
+            throw NodeError.notFound("no node in \(folder) (it has no node.sqlite): give the data folder `serve --data` used")
+        }
+        let source = try NodeData.open(folder)
+        let held = try await target.contents()
+        guard held == (0, 0, 0) else {
+            throw NodeError.badRequest(
+                "the database already holds a central (\(held.ops) ops, \(held.tokens) tokens, \(held.replicas) replicas): migrate only into an empty database, or drop this one first")
+        }
+        let key = try source.voucherKey()
+        try await target.adopt(replica: source.identity.replica, voucherKey: key)
+        let total = try source.opCount()
+        let mover = Principal(name: "migrate", role: .admin)
+        var seq: Int64 = 0
+        var moved = 0
+        while true {
+            let (ops, last) = try source.logPage(after: seq, limit: page)
+            if ops.isEmpty { break }
+            let vouchers = try source.vouchers(for: ops, key: key)
+            let result = try await target.ingest(
+                ops, vouchers: vouchers, voucherKey: key, from: mover, replica: ops[0].id.replica, now: now, clockOffset: nil,
+                maxAttachmentBytes: .max)
+            guard result.quarantined.isEmpty else {
+                throw NodeError.badRequest("the database refused \(result.quarantined.count) op(s) of the log for scope (first \(result.quarantined[0])): drop it and report this")
+            }
+            seq = last
+            moved += ops.count
+            progress(moved, total)
+        }
+        let holdings = try source.replicaHoldings()
+        let tokens = try source.storedTokens()
+        let quarantine = try source.quarantine()
+        try await target.restore(holdings: holdings)
+        try await target.restore(tokens: tokens)
+        try await target.restore(quarantine: quarantine)
+        try await target.restore(clocks: try source.deviceClocks())
+        return try await verify(source, target, report: Report(
+            ops: moved, tickets: 0, tokens: tokens.count, quarantined: quarantine.count, replicas: holdings.count, opLogDigest: "",
+            central: source.identity.replica.rawValue))
+    }
+
+    /// Compares both sides: the op log's digest, every ticket's state, what is held of each
+    /// replica, and counts of the rest.
+    static func verify(_ source: ReplicaStore, _ target: PostgresNodeStore, report: Report) async throws -> Report {
+        var report = report
+        let before = try source.opLogDigest()
+        let after = try await target.opLogDigest()
+        guard before == after else {
+            throw NodeError.badRequest("the op logs differ after the move (SQLite: \(before); PostgreSQL: \(after)): drop the database and run again")
+        }
+        let tickets = Dictionary(try source.tickets().map { ($0.id, $0.digest) }, uniquingKeysWith: { a, _ in a })
+        let moved = try await target.ticketDigests()
+        guard tickets == moved else {
+            let differing = Set(tickets.keys).union(moved.keys).filter { tickets[$0] != moved[$0] }.sorted()
+            throw NodeError.badRequest("\(differing.count) ticket(s) differ after the move (first \(differing[0])): drop the database and run again")
+        }
+        let replicas = try source.replicaHoldings().map(\.replica)
+        let heldBefore = try source.held(of: replicas)
+        let heldAfter = try await target.held(of: replicas)
+        guard heldBefore == heldAfter else {
+            throw NodeError.badRequest("what is held of each replica differs after the move: drop the database and run again")
+        }
+        let (tokens, quarantined) = (try await target.tokens().count, try await target.quarantine().count)
+        guard tokens == report.tokens, quarantined == report.quarantined else {
+            throw NodeError.badRequest("tokens or quarantined ops differ after the move (\(tokens) of \(report.tokens), \(quarantined) of \(report.quarantined))")
+        }
+        report.tickets = tickets.count
+        report.opLogDigest = after.value.hex
+        return report
+    }
+}

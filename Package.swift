@@ -178,7 +178,10 @@ let package = Package(
         // Starts the real node on loopback and drives real `fieldsync` replicas against it.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["fieldsync", "fieldsync-node", "FieldModel", "FieldWire", "FieldStore", "FieldTestSupport"],
+            dependencies: [
+                "fieldsync", "fieldsync-node", "FieldModel", "FieldWire", "FieldStore", "FieldClient", "FieldCentral", "FieldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ],

@@ -9,11 +9,20 @@ package final class NodeProcess: @unchecked Sendable {
     let logPath: String
 
     /// Starts the node on `data` and waits until it listens.
-    package init(data: String, extraArgs: [String] = []) throws {
+    package convenience init(data: String, extraArgs: [String] = []) throws {
+        try self.init(store: ["--data", data], data: data, logPath: data + ".log", extraArgs: extraArgs)
+    }
+
+    /// Starts a node on the central PostgreSQL database at `url`; its log goes to `logPath`.
+    package convenience init(postgres url: String, logPath: String, extraArgs: [String] = []) throws {
+        try self.init(store: ["--postgres", url], data: "", logPath: logPath, extraArgs: extraArgs)
+    }
+
+    init(store: [String], data: String, logPath: String, extraArgs: [String]) throws {
         self.data = data
-        logPath = data + ".log"
+        self.logPath = logPath
         process.executableURL = URL(fileURLWithPath: Binaries.path("fieldsync-node"))
-        process.arguments = ["serve", "--data", data, "--host", "127.0.0.1", "--port", "0"] + extraArgs
+        process.arguments = ["serve"] + store + ["--host", "127.0.0.1", "--port", "0"] + extraArgs
         let out = Pipe()
         process.standardOutput = out
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -37,6 +46,13 @@ package final class NodeProcess: @unchecked Sendable {
 
     /// The node's stderr (its logs) so far.
     package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Kills the node at once (SIGKILL: a crash or a pulled plug, nothing finished) and waits.
+    package func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 
     /// Stops the node with SIGTERM (graceful) and waits; returns its exit status.
     @discardableResult

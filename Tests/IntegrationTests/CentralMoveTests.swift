@@ -50,6 +50,9 @@ import Testing
         #expect(report["tickets"] as? Int == 2 && report["tokens"] as? Int == 2)
         let ops = try #require(report["ops"] as? Int)
         #expect(try await opCount(url) == ops)
+        let checked = try node(["check", "--postgres", url, "--json"])
+        #expect(checked.status == 0, "\(checked.stdout)")
+        #expect(checked.object["clean"] as? Bool == true && checked.object["opsChecked"] as? Int == ops)
 
         // A node on PostgreSQL, the same tokens: the devices carry on (new address, as after DNS moves).
         let pg = try NodeProcess(postgres: url, logPath: field.folder.path + "/pg.log")

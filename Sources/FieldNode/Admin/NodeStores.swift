@@ -32,4 +32,11 @@ public enum NodeStores {
             throw NodeError.badRequest("give --data DIR (a node's folder) or --postgres URL (a central on PostgreSQL; or set \(postgresURLVariable))")
         }
     }
+
+    /// `check --postgres`: the central's ops and tickets (``PostgresNodeStore/check(name:)``),
+    /// named by host and database, never with the password.
+    public static func check(postgres url: String) async throws -> CheckReport {
+        let database = try CentralDatabase(url: url)
+        return try await PostgresNodeStore.with(url: url, logger: adminLogger) { try await $0.check(name: database.description) }
+    }
 }

@@ -7,6 +7,12 @@ public struct CheckReport: Sendable, Codable {
         public let stored: String?
         /// The digest of the ticket derived from its readable ops; nil if it has none.
         public let derived: String?
+
+        public init(ticket: String, stored: String?, derived: String?) {
+            self.ticket = ticket
+            self.stored = stored
+            self.derived = derived
+        }
     }
 
     /// `full` (integrity check, every op, every ticket) or `quick` (quick check and this
@@ -25,6 +31,10 @@ public struct CheckReport: Sendable, Codable {
     /// This replica's own ops the node has not acknowledged (`counter@replica`), oldest
     /// first: on a device, what exists nowhere else.
     public var unsyncedOps: [String] = []
+
+    /// Whether the database's own integrity was checked here (SQLite's); PostgreSQL's is
+    /// the database's to check.
+    public var integrityChecked = true
 
     public var isClean: Bool { integrity.isEmpty && damagedOps.isEmpty && ticketMismatches.isEmpty }
 

@@ -41,9 +41,23 @@ public enum CheckText {
         return lines.joined(separator: "\n")
     }
 
+    /// A central's report on PostgreSQL.
+    public static func central(_ r: CheckReport) -> String {
+        var lines = findings(r)
+        guard !r.isClean else { return lines.joined(separator: "\n") }
+        lines += [
+            "",
+            "Damage found: restore the database from its latest backup (or a point in time before the damage);",
+            "the nodes record under a new central id after it, and devices send back what they hold at their next sync.",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
     static func findings(_ r: CheckReport) -> [String] {
         var lines = ["Checked \(r.path)\(r.replica.map { " (replica \($0))" } ?? "") — \(r.mode) check"]
-        if r.integrity.isEmpty {
+        if !r.integrityChecked {
+            // PostgreSQL's pages and indexes: amcheck and data checksums, the operator's tools.
+        } else if r.integrity.isEmpty {
             lines.append("✓ SQLite \(r.mode == "quick" ? "quick" : "integrity") check: ok")
         } else {
             lines.append("✗ SQLite finds the file damaged:")

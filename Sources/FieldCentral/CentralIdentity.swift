@@ -54,6 +54,12 @@ extension PostgresNodeStore {
                             """, logger: logger)
                     }
                 }
+                // The central's own id is the central's from the start: no device may push as it.
+                try await connection.query(
+                    """
+                    INSERT INTO replica_progress (replica, acked, owner) VALUES (\(replica.rawValue), 0, \(PushCheck.selfOwner))
+                    ON CONFLICT (replica) DO NOTHING
+                    """, logger: logger)
                 return CentralIdentity(replica: replica, incarnation: "pg-\(replica.rawValue)-\(cluster)", forkedFrom: forkedFrom)
             }
         }

@@ -7,13 +7,15 @@ import PostgresNIO
 /// the ops go in through ``ingest(_:vouchers:voucherKey:from:replica:now:clockOffset:maxAttachmentBytes:)``,
 /// so every entity is materialised as a push would; the rest is copied as it is here.
 extension PostgresNodeStore {
-    /// What the database already holds of a central (nothing, for a move into it).
+    /// What the database already holds of a central (nothing, for a move into it). A node
+    /// that served it before anything was pushed made only the central's id: that is empty.
     public func contents() async throws(StoreError) -> (ops: Int, tokens: Int, replicas: Int) {
         try await guarded("counting what the database holds") {
             let rows = try await client.query(
                 """
                 SELECT (SELECT count(*) FROM ops), (SELECT count(*) FROM tokens),
-                       (SELECT count(*) FROM replica_progress) + (SELECT count(*) FROM quarantine)
+                       (SELECT count(*) FROM replica_progress WHERE acked > 0 OR owner <> \(PushCheck.selfOwner))
+                       + (SELECT count(*) FROM quarantine)
                 """, logger: logger
             ).decode((Int64, Int64, Int64).self).all()
             let (ops, tokens, replicas) = rows.first ?? (0, 0, 0)

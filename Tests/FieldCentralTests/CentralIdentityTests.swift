@@ -41,6 +41,19 @@ import Testing
         }
     }
 
+    @Test func noDeviceMayPushAsTheCentral() async throws {
+        try await withCentral { _, store, _ in
+            let central = try await store.identity().replica
+            let forged = SyncFixtures.created(central, 1, "T9-forged", assignee: "E17")
+            for (pusher, device) in [(SyncFixtures.dispatcher, SyncFixtures.desk), (SyncFixtures.dispatcher, central), (SyncFixtures.e17, central)] {
+                let refused = await SyncFixtures.refusal { try await SyncFixtures.ingest(store, [forged], from: pusher, replica: device) }
+                #expect(refused == .forbidden, "\(pusher.name) as \(device)")
+            }
+            #expect(try await store.held(of: [central])[central] == 0)
+            #expect(try await store.owner(of: central) == PushCheck.selfOwner)
+        }
+    }
+
     @Test func aDamagedIdIsReplacedNotServed() async throws {
         try await withCentral { client, store, _ in
             let before = try await store.identity()

@@ -44,6 +44,8 @@ import Testing
         field.node.stop()
 
         let url = try await centralURL()
+        // A node on PostgreSQL started first (the central's id made, nothing pushed) leaves it empty.
+        try NodeProcess(postgres: url, logPath: field.folder.path + "/first.log").stop()
         let moved = try node(["migrate", "--from", field.node.data, "--postgres", url, "--json"])
         #expect(moved.status == 0, "\(moved.stderr)")
         let report = moved.object

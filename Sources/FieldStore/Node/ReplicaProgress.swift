@@ -7,7 +7,7 @@ import GRDB
 enum ReplicaProgress {
     /// The owner recorded for a store's own replica. Token names are replica-id
     /// characters only, so no principal can be called this.
-    static let selfOwner = "@self"
+    static let selfOwner = PushCheck.selfOwner
 
     struct Entry {
         let acked: UInt64

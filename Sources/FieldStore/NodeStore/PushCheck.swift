@@ -4,6 +4,10 @@ import FieldWire
 /// What a node decides about a push before any database is read, and about each replica's
 /// ops once it knows what it holds of them: the same on every backend.
 public enum PushCheck {
+    /// The owner recorded for a store's own replica (a node's, the central's on PostgreSQL):
+    /// token names are replica-id characters only, so no principal can push as it.
+    public static let selfOwner = "@self"
+
     /// Refuses the whole push if one op is invalid, stamped too far ahead of the node's
     /// clock, or attaches more than `maxAttachmentBytes`.
     public static func validate(_ ops: [Op], now: UInt64, maxAttachmentBytes: UInt64) throws(StoreError) {

@@ -51,7 +51,18 @@ import Testing
         func sync(_ name: String, through node: Int, progress: @Sendable (SyncReport) -> Void = { _ in }) async throws -> SyncReport {
             let replica = devices[name]!
             try NodeLink.save(home: replica.home, url: nodes[node].url, token: tokens[name]!)
-            return try await SyncClient(replica: replica, link: try NodeLink.load(home: replica.home)).sync(progress: progress)
+            do {
+                return try await SyncClient(replica: replica, link: try NodeLink.load(home: replica.home)).sync(progress: progress)
+            } catch {
+                // What the node said is what tells a crash from a slow machine.
+                throw SyncFailed(error: "\(error)", nodeLog: String(nodes[node].log.suffix(2_000)))
+            }
+        }
+
+        struct SyncFailed: Error, CustomStringConvertible {
+            let error: String
+            let nodeLog: String
+            var description: String { "\(error)\n-- the node's log ends:\n\(nodeLog)" }
         }
 
         /// The database's view: every ticket's digest, and its op log.

@@ -29,7 +29,7 @@ extension PostgresNodeStore {
 }
 
 /// One push's transaction.
-private struct Ingest {
+struct Ingest {
     let connection: PostgresConnection
     let logger: Logger
     let pusher: Principal
@@ -223,33 +223,9 @@ private struct Ingest {
         return released.sorted { ($0.id.replica, $0.id.counter) < ($1.id.replica, $1.id.counter) }
     }
 
-    /// Re-derives every ticket the transaction stored ops on: its list row, and every
-    /// engineer ever assigned to it, in scope from this transaction's position on.
+    /// Re-derives every subject the transaction stored ops on: tickets, entities beyond
+    /// them, and who sees what (``EntityMaterialiser``).
     func materialise(_ lastSeq: [EntityID: Int64]) async throws {
-        for (id, seq) in lastSeq.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where id.kind == .ticket {
-            var ticket = Ticket(id: id)
-            for try await row in try await query("SELECT \(unescaped: OpRecord.columns) FROM ops WHERE subject = \(id.rawValue) ORDER BY seq")
-                .decode(OpRecord.Row.self)
-            {
-                ticket.apply(try OpRecord.decode(row))
-            }
-            for engineer in Set(ticket.register(Field.assignee).writes.values.map(\.value)) where !engineer.isEmpty {
-                try await query(
-                    """
-                    INSERT INTO ticket_scope (engineer, ticket, since_xid, since_seq) VALUES (\(engineer), \(id.rawValue), pg_current_xact_id(), \(seq))
-                    ON CONFLICT (engineer, ticket) DO NOTHING
-                    """)
-            }
-            let s = TicketSummary(ticket)
-            try await query(
-                """
-                INSERT INTO tickets (id, status, assignee, customer, site, device_model, priority, conflicts, updated_wall, digest)
-                VALUES (\(s.id), \(s.status), \(s.assignee), \(s.customer), \(s.site), \(s.deviceModel), \(s.priority), \(s.conflicts),
-                        \(Int64(bitPattern: s.updatedAt)), \(s.digest))
-                ON CONFLICT (id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, customer = excluded.customer,
-                    site = excluded.site, device_model = excluded.device_model, priority = excluded.priority, conflicts = excluded.conflicts,
-                    updated_wall = excluded.updated_wall, digest = excluded.digest
-                """)
-        }
+        try await EntityMaterialiser(connection: connection, logger: logger).materialise(lastSeq)
     }
 }

@@ -3,11 +3,12 @@ import FieldStore
 import PostgresNIO
 
 extension PostgresNodeStore: CentralStore {
-    /// Records `writes` as the central replica in one transaction (``CentralWriter``).
+    /// Records `writes` as the central replica (``identity()``'s, shared by every node
+    /// process on the database) in one transaction (``CentralWriter``).
     public func writeAsCentral(_ writes: [CentralWrite], now: UInt64) async throws(StoreError) -> [Op] {
+        let replica = try await identity().replica
         let logger = logger
         return try await guarded("recording as the central") {
-            let replica = try await centralReplica()
             return try await client.withTransaction(logger: logger) { connection in
                 try await CentralWriter(connection: connection, logger: logger, replica: replica, now: now).write(writes)
             }

@@ -51,6 +51,7 @@ struct Ingest {
             held[r] = recorded?.acked ?? 0
             givenBackBy[r] = givenBack
         }
+        try await lockSubjects(of: ops)
         var givenBack: [Op] = []
         for (r, acked) in held.sorted(by: { $0.key < $1.key }) {
             let next: UInt64
@@ -222,6 +223,24 @@ struct Ingest {
         }
         return released.sorted { ($0.id.replica, $0.id.counter) < ($1.id.replica, $1.id.counter) }
     }
+
+    /// Locks every entity the push names until the transaction ends, in one order (by key),
+    /// before any is read: two nodes storing ops on one ticket at once would each derive it
+    /// (its list row, its facts) without the other's ops, and the last to commit would leave
+    /// it stale. The second now waits and derives it with both. Two-key advisory locks are a
+    /// key space of their own, apart from the single-key ones (migrations, scope, identity).
+    func lockSubjects(of ops: [Op]) async throws {
+        let subjects = Array(Set(ops.map(\.subject.rawValue)))
+        guard !subjects.isEmpty else { return }
+        try await query(
+            """
+            SELECT pg_advisory_xact_lock(\(Self.subjectLockSpace), k)
+            FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest(\(subjects)::text[]) AS s ORDER BY k) AS keys
+            """)
+    }
+
+    /// The first key of every subject lock ("FSUB").
+    static let subjectLockSpace: Int32 = 0x4653_5542
 
     /// Re-derives every subject the transaction stored ops on: tickets, entities beyond
     /// them, and who sees what (``EntityMaterialiser``).

@@ -47,4 +47,42 @@ import Testing
             }
         }
     }
+
+    /// Node A stores a note on a ticket and holds its transaction open; node B stores a
+    /// field on the same ticket. The ticket's row must be derived from both ops. (With
+    /// Ingest.lockSubjects made a no-op, B derives it without A's note, and its row's digest
+    /// is not the ticket's.)
+    @Test func twoPushesOnOneTicketAtOnceBothShowInItsRow() async throws {
+        try await withCentral { client, _, database in
+            let reader = PostgresNodeStore(client: client, logger: testLogger)
+            let t1 = A.ticket(1, "T1-chiller", model: "X2", fault: "trips", assignee: "E17")
+            _ = try await F.ingest(reader, [t1], from: F.dispatcher, replica: F.desk)
+            try await withClient(database) { clientA in
+                try await withClient(database) { clientB in
+                    let written = Flag()
+                    let release = Flag()
+                    var nodeA = PostgresNodeStore(client: clientA, logger: testLogger)
+                    nodeA.beforeCommit = {
+                        await written.set()
+                        try await until { await release.isSet }
+                    }
+                    let nodeB = PostgresNodeStore(client: clientB, logger: testLogger)
+                    let desk2 = ReplicaID("dispatch-2")!
+                    async let a = F.ingest(nodeA, [F.note(F.desk, 2, on: "T1-chiller", "from node A")], from: F.dispatcher, replica: F.desk)
+                    try await until { await written.isSet }
+                    let priority = Op(
+                        id: OpID(replica: desk2, counter: 1), wallMillis: F.now + 5_000, logical: 0, subject: t1.subject,
+                        body: .fieldSet(FieldWrite(field: Field.priority, value: "urgent", replaces: [])))
+                    async let b = F.ingest(nodeB, [priority], from: F.dispatcher, replica: desk2)
+                    try await Task.sleep(for: .milliseconds(500))
+                    await release.set()
+                    #expect(try await a.inserted == 1)
+                    #expect(try await b.inserted == 1)
+                    let ticket = try #require(try await reader.ticket(t1.subject))
+                    #expect(ticket.notes.count == 1 && ticket.value(Field.priority) == "urgent")
+                    #expect(try await reader.tickets() == [TicketSummary(ticket)])
+                }
+            }
+        }
+    }
 }

@@ -16,6 +16,8 @@ public enum CentralSchema {
         let version: Int
         let name: String
         let sql: [String]
+        /// Rows derived in Swift (by the model) from what earlier versions stored.
+        var derive: (@Sendable (PostgresConnection, Logger) async throws -> Void)? = nil
     }
 
     static let migrations: [Migration] = [
@@ -104,6 +106,36 @@ public enum CentralSchema {
                 // The central's own settings, made once (the voucher key: never sent or logged).
                 "CREATE TABLE central_meta (name text PRIMARY KEY, value text NOT NULL)",
             ]),
+        Migration(
+            version: 4, name: "entities",
+            sql: [
+                // Every entity beyond tickets, of any kind NodeEntityKinds registers: its row
+                // (the kind's JSON) and who may see it (EntityAudience's JSON), as the model
+                // derives them in the transaction that stores its ops. No table per kind.
+                "CREATE TABLE entities (id text PRIMARY KEY, kind text NOT NULL, seq bigint NOT NULL, row text NOT NULL, audience text NOT NULL)",
+                "CREATE INDEX entities_by_kind ON entities (kind, id)",
+                // The terms that find an entity's candidate tickets (EntityTerm: m, c, k).
+                "CREATE TABLE entity_terms (kind text NOT NULL, term text NOT NULL, entity text NOT NULL, PRIMARY KEY (kind, term, entity))",
+                "CREATE INDEX entity_terms_by_entity ON entity_terms (entity)",
+                // What of each ticket decides which entities fit it (folded: lowercased, trimmed).
+                "CREATE TABLE ticket_facts (ticket text PRIMARY KEY, device_model text NOT NULL, fault_code text NOT NULL, fault text NOT NULL)",
+                "CREATE INDEX ticket_facts_by_model ON ticket_facts (device_model)",
+                "CREATE INDEX ticket_facts_by_code ON ticket_facts (fault_code)",
+                // Each principal's entities ('*': every device's), in scope from the op-log
+                // position (xid, seq) of the change that brought them in, and, once they
+                // left, from the one that took them out: a pull sends the whole history of
+                // what entered within its page and names what left.
+                """
+                CREATE TABLE entity_scope (
+                    principal text NOT NULL, entity text NOT NULL, since_xid xid8 NOT NULL, since_seq bigint NOT NULL,
+                    left_xid xid8, left_seq bigint, PRIMARY KEY (principal, entity))
+                """,
+                "CREATE INDEX entity_scope_by_since ON entity_scope (principal, since_xid, since_seq)",
+                "CREATE INDEX entity_scope_by_left ON entity_scope (principal, left_xid, left_seq) WHERE left_xid IS NOT NULL",
+                "CREATE INDEX entity_scope_by_entity ON entity_scope (entity)",
+            ],
+            // Tickets and entities stored before: their rows, from their ops.
+            derive: { connection, logger in try await EntityMaterialiser(connection: connection, logger: logger).rederiveEverything() }),
     ]
 
     /// The newest version this node knows.
@@ -136,6 +168,7 @@ public enum CentralSchema {
                     for statement in migration.sql {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
+                    try await migration.derive?(connection, logger)
                     try await connection.query(
                         "INSERT INTO fieldsync_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                         logger: logger)

@@ -29,7 +29,7 @@ extension PostgresNodeStore {
 }
 
 /// One push's transaction.
-private struct Ingest {
+struct Ingest {
     let connection: PostgresConnection
     let logger: Logger
     let pusher: Principal
@@ -51,6 +51,7 @@ private struct Ingest {
             held[r] = recorded?.acked ?? 0
             givenBackBy[r] = givenBack
         }
+        try await lockSubjects(of: ops)
         var givenBack: [Op] = []
         for (r, acked) in held.sorted(by: { $0.key < $1.key }) {
             let next: UInt64
@@ -223,33 +224,27 @@ private struct Ingest {
         return released.sorted { ($0.id.replica, $0.id.counter) < ($1.id.replica, $1.id.counter) }
     }
 
-    /// Re-derives every ticket the transaction stored ops on: its list row, and every
-    /// engineer ever assigned to it, in scope from this transaction's position on.
+    /// Locks every entity the push names until the transaction ends, in one order (by key),
+    /// before any is read: two nodes storing ops on one ticket at once would each derive it
+    /// (its list row, its facts) without the other's ops, and the last to commit would leave
+    /// it stale. The second now waits and derives it with both. Two-key advisory locks are a
+    /// key space of their own, apart from the single-key ones (migrations, scope, identity).
+    func lockSubjects(of ops: [Op]) async throws {
+        let subjects = Array(Set(ops.map(\.subject.rawValue)))
+        guard !subjects.isEmpty else { return }
+        try await query(
+            """
+            SELECT pg_advisory_xact_lock(\(Self.subjectLockSpace), k)
+            FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest(\(subjects)::text[]) AS s ORDER BY k) AS keys
+            """)
+    }
+
+    /// The first key of every subject lock ("FSUB").
+    static let subjectLockSpace: Int32 = 0x4653_5542
+
+    /// Re-derives every subject the transaction stored ops on: tickets, entities beyond
+    /// them, and who sees what (``EntityMaterialiser``).
     func materialise(_ lastSeq: [EntityID: Int64]) async throws {
-        for (id, seq) in lastSeq.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where id.kind == .ticket {
-            var ticket = Ticket(id: id)
-            for try await row in try await query("SELECT \(unescaped: OpRecord.columns) FROM ops WHERE subject = \(id.rawValue) ORDER BY seq")
-                .decode(OpRecord.Row.self)
-            {
-                ticket.apply(try OpRecord.decode(row))
-            }
-            for engineer in Set(ticket.register(Field.assignee).writes.values.map(\.value)) where !engineer.isEmpty {
-                try await query(
-                    """
-                    INSERT INTO ticket_scope (engineer, ticket, since_xid, since_seq) VALUES (\(engineer), \(id.rawValue), pg_current_xact_id(), \(seq))
-                    ON CONFLICT (engineer, ticket) DO NOTHING
-                    """)
-            }
-            let s = TicketSummary(ticket)
-            try await query(
-                """
-                INSERT INTO tickets (id, status, assignee, customer, site, device_model, priority, conflicts, updated_wall, digest)
-                VALUES (\(s.id), \(s.status), \(s.assignee), \(s.customer), \(s.site), \(s.deviceModel), \(s.priority), \(s.conflicts),
-                        \(Int64(bitPattern: s.updatedAt)), \(s.digest))
-                ON CONFLICT (id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, customer = excluded.customer,
-                    site = excluded.site, device_model = excluded.device_model, priority = excluded.priority, conflicts = excluded.conflicts,
-                    updated_wall = excluded.updated_wall, digest = excluded.digest
-                """)
-        }
+        try await EntityMaterialiser(connection: connection, logger: logger).materialise(lastSeq)
     }
 }

@@ -12,6 +12,10 @@ extension PostgresNodeStore {
     /// puller back, which is why a node's sessions have short timeouts
     /// (``CentralDatabase/sessionSettings``) and ``oldestTransactionSeconds()`` is a metric.
     ///
+    /// An engineer gets the ops of their tickets and of the entities in their scope (or
+    /// everyone's), the whole history of what entered it within the page, and the names of
+    /// what left it (EntityMaterialiser+Scope keeps both).
+    ///
     /// The cursor is an ``OpLogCursor`` (xid, seq); one naming no op of this log (a restored
     /// database, another central) starts the puller over.
     public func pull(for principal: Principal, requester: ReplicaID, cursor bytes: [UInt8], limit: Int) async throws(StoreError) -> PulledPage {
@@ -53,7 +57,8 @@ extension PostgresNodeStore {
                 : """
                 SELECT xid::text, seq, \(unescaped: OpRecord.columns) FROM ops
                 WHERE xid < CAST(\(horizon) AS xid8) AND (xid, seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND replica <> \(requester.rawValue)
-                  AND subject IN (SELECT ticket FROM ticket_scope WHERE engineer = \(principal.name))
+                  AND (subject IN (SELECT ticket FROM ticket_scope WHERE engineer = \(principal.name))
+                       OR subject IN (SELECT entity FROM entity_scope WHERE principal IN (\(principal.name), '*') AND left_xid IS NULL))
                 ORDER BY xid, seq LIMIT \(limit + 1)
                 """
             var rows = try await client.query(scoped, logger: logger)
@@ -69,16 +74,42 @@ extension PostgresNodeStore {
                 end = max(cursor, OpLogCursor(xid: xid, seq: newest.1))
             }
             var ops: [Op] = []
-            // Tickets that entered the puller's scope within the page: their history before it, whole.
+            var left: [EntityID] = []
+            // Tickets, then other entities, that entered the puller's scope within the page:
+            // their history before it, whole.
             if !principal.seesEverything {
                 let to = String(end.xid)
-                let entered = try await client.query(
+                var entered = try await client.query(
                     """
                     SELECT ticket FROM ticket_scope WHERE engineer = \(principal.name)
                       AND (since_xid, since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (since_xid, since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
                     ORDER BY since_xid, since_seq
                     """, logger: logger
                 ).decode(String.self).all()
+                // Under the puller's name and everyone's: each once, where it first entered.
+                var seen: Set<String> = []
+                entered += try await client.query(
+                    """
+                    SELECT entity FROM entity_scope WHERE principal IN (\(principal.name), '*') AND left_xid IS NULL
+                      AND (since_xid, since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (since_xid, since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
+                    ORDER BY since_xid, since_seq
+                    """, logger: logger
+                ).decode(String.self).all().filter { seen.insert($0).inserted }
+                // What left within the page and is not in scope now, under the puller's name
+                // or everyone's: the device purges it. A puller from the start holds nothing
+                // to purge, unless it held another history (restarted).
+                if cursor != .start || restarted {
+                    left = try await client.query(
+                        """
+                        SELECT DISTINCT l.entity FROM entity_scope l
+                        WHERE l.principal IN (\(principal.name), '*') AND l.left_xid IS NOT NULL
+                          AND (l.left_xid, l.left_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (l.left_xid, l.left_seq) <= (CAST(\(to) AS xid8), \(end.seq))
+                          AND NOT EXISTS (SELECT 1 FROM entity_scope n
+                                          WHERE n.entity = l.entity AND n.principal IN (\(principal.name), '*') AND n.left_xid IS NULL)
+                        ORDER BY l.entity
+                        """, logger: logger
+                    ).decode(String.self).all().compactMap(EntityID.init)
+                }
                 for ticket in entered {
                     for try await row in try await client.query(
                         """
@@ -94,7 +125,7 @@ extension PostgresNodeStore {
             for row in rows {
                 ops.append(try OpRecord.decode((row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9)))
             }
-            return PulledPage(ops: ops, cursor: end.encoded, more: more, restarted: restarted)
+            return PulledPage(ops: ops, cursor: end.encoded, more: more, restarted: restarted, left: left)
         }
     }
 }

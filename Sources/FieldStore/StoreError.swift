@@ -42,7 +42,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
-    static func invalid(_ error: ModelError) -> StoreError { StoreError(.invalidOp, error.message, underlying: error) }
+    package static func invalid(_ error: ModelError) -> StoreError { StoreError(.invalidOp, error.message, underlying: error) }
 
     /// The storage is full: says how much more is needed when that is known, names no file
     /// (on a node this text stays in the log; the node answers with its own words).

@@ -39,10 +39,17 @@ struct StoreOptions: ParsableArguments {
     var postgres: String?
     @Flag(help: "Print machine-readable JSON.") var json = false
 
+    /// The PostgreSQL URL given, or the environment's when no data folder is.
+    var url: String? { postgres ?? (data == nil ? ProcessInfo.processInfo.environment[NodeStores.postgresURLVariable] : nil) }
+
     /// Runs `body` with the store these options name.
     func withStore<T>(_ body: (any NodeStore) async throws -> T) async throws -> T {
-        let url = postgres ?? (data == nil ? ProcessInfo.processInfo.environment[NodeStores.postgresURLVariable] : nil)
-        return try await NodeStores.with(data: data, postgres: url, body)
+        try await NodeStores.with(data: data, postgres: url, body)
+    }
+
+    /// Runs `body` with the ticket and knowledge-base commands on the store these options name.
+    func withCentral<T>(_ body: (CentralAdmin) async throws -> T) async throws -> T {
+        try await NodeStores.central(data: data, postgres: url, body)
     }
 }
 

@@ -32,14 +32,14 @@ import Testing
 
         func remove(_ relative: String) throws { try FileManager.default.removeItem(atPath: kb + "/" + relative) }
 
-        func run(prune: Bool = false) throws -> KnowledgeBaseImport.Summary {
-            try admin.importKnowledgeBase(from: kb, prune: prune)
+        func run(prune: Bool = false) async throws -> KnowledgeBaseImport.Summary {
+            try await admin.importKnowledgeBase(from: kb, prune: prune)
         }
 
         /// The import's refusal; records an issue if it imported instead.
-        func refusal(sourceLocation: SourceLocation = #_sourceLocation) throws -> KnowledgeBaseError {
+        func refusal(sourceLocation: SourceLocation = #_sourceLocation) async throws -> KnowledgeBaseError {
             do {
-                let summary = try run()
+                let summary = try await run()
                 Issue.record("imported \(summary.entries.count) articles instead of refusing", sourceLocation: sourceLocation)
                 throw CancellationError()
             } catch let error as KnowledgeBaseError {
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test("a folder becomes articles: fields, entity ids, images stored as blobs and rewritten to sha256:, web images left alone")
-    func importsAFolder() throws {
+    func importsAFolder() async throws {
         let f = try Fixture()
         try f.write("guides/img/wiring.png", Self.png)
         try f.write(
@@ -85,7 +85,7 @@ import Testing
         try f.write("safety.md", Self.article("safety.first", title: "Safety first", extra: "everyone: true\n"))
         try f.write("notes.txt", "not an article")
 
-        let summary = try f.run()
+        let summary = try await f.run()
         #expect(summary.entries.map(\.id) == ["fan-not-spinning", "safety.first"])
         #expect(summary.count(.new) == 2 && summary.imagesStored == 1)
 
@@ -113,19 +113,19 @@ import Testing
     }
 
     @Test("a second import of the same folder writes nothing; an edited file becomes version 2")
-    func upsertsByID() throws {
+    func upsertsByID() async throws {
         let f = try Fixture()
         try f.write("a.md", Self.article("a"))
         try f.write("b.md", Self.article("b"))
-        _ = try f.run()
+        _ = try await f.run()
         let ops = try f.admin.store.opCount()
 
-        let again = try f.run()
+        let again = try await f.run()
         #expect(again.count(.unchanged) == 2 && again.count(.new) == 0 && again.count(.updated) == 0)
         #expect(try f.admin.store.opCount() == ops)
 
         try f.write("b.md", Self.article("b", body: "Better body.\n"))
-        let edited = try f.run()
+        let edited = try await f.run()
         #expect(edited.entries.first { $0.id == "b" }?.change == .updated)
         #expect(edited.entries.first { $0.id == "b" }?.version == 2)
         #expect(try f.admin.article("b").version.version == 2)
@@ -135,25 +135,25 @@ import Testing
     }
 
     @Test("--prune retires articles whose file is gone, once; without it they stay; a file that returns is a new version")
-    func pruneRetires() throws {
+    func pruneRetires() async throws {
         let f = try Fixture()
         try f.write("a.md", Self.article("a"))
         try f.write("b.md", Self.article("b"))
-        _ = try f.run()
+        _ = try await f.run()
         try f.remove("b.md")
 
-        #expect(try f.run().count(.retired) == 0)
+        #expect(try await f.run().count(.retired) == 0)
         #expect(try f.admin.article("b").retired == false)
 
-        let pruned = try f.run(prune: true)
+        let pruned = try await f.run(prune: true)
         #expect(pruned.entries.filter { $0.change == .retired }.map(\.id) == ["b"])
         #expect(try f.admin.article("b").retired)
         let ops = try f.admin.store.opCount()
-        #expect(try f.run(prune: true).count(.retired) == 0, "already retired")
+        #expect(try await f.run(prune: true).count(.retired) == 0, "already retired")
         #expect(try f.admin.store.opCount() == ops)
 
         try f.write("b.md", Self.article("b"))
-        let back = try f.run(prune: true)
+        let back = try await f.run(prune: true)
         #expect(back.entries.first { $0.id == "b" }?.change == .updated)
         #expect(try f.admin.article("b").retired == false)
         #expect(try f.admin.article("b").version.version == 2)
@@ -224,11 +224,11 @@ import Testing
     ]
 
     @Test("a hostile file among good ones: nothing is imported, and the problem is named with its file and line", arguments: hostile)
-    func refusesHostileFile(_ bad: Hostile) throws {
+    func refusesHostileFile(_ bad: Hostile) async throws {
         let f = try Fixture()
         try f.write("good.md", Self.article("good"))
         try f.write("sub/bad.md", bad.content)
-        let error = try f.refusal()
+        let error = try await f.refusal()
         let problem = try #require(error.problems.first, "\(error)")
         #expect(error.problems.allSatisfy { $0.file == "sub/bad.md" }, "\(error)")
         #expect(problem.line == bad.line, "\(error)")
@@ -238,7 +238,7 @@ import Testing
     }
 
     @Test("an image past the node's attachment limit is refused by name, before it is read, and nothing is imported")
-    func refusesHugeImage() throws {
+    func refusesHugeImage() async throws {
         let f = try Fixture()
         try f.write("good.md", Self.article("good"))
         try f.write("big.md", "---\nid: big\ntitle: Big\n---\n![plan](img/plan.png)\n")
@@ -248,7 +248,7 @@ import Testing
         let handle = try #require(FileHandle(forWritingAtPath: image))
         try handle.truncate(atOffset: (256 << 20) + 1)
         try handle.close()
-        let error = try f.refusal()
+        let error = try await f.refusal()
         let problem = try #require(error.problems.first, "\(error)")
         #expect(problem.file == "big.md" && problem.line == 5, "\(error)")
         #expect(problem.reason.contains("at most 256 MiB"), "\(error)")
@@ -256,7 +256,7 @@ import Testing
     }
 
     @Test("an image that is a symlink out of the folder, and an article file that is one, are refused")
-    func symlinksOut() throws {
+    func symlinksOut() async throws {
         let f = try Fixture()
         try Data("secret".utf8).write(to: URL(fileURLWithPath: f.root + "/secret.png"))
         try Self.article("outside").write(toFile: f.root + "/outside.md", atomically: true, encoding: .utf8)
@@ -267,7 +267,7 @@ import Testing
         // A link to a folder above is not followed (it would never end).
         try FileManager.default.createSymbolicLink(atPath: f.kb + "/loop", withDestinationPath: f.root)
 
-        let error = try f.refusal()
+        let error = try await f.refusal()
         #expect(error.problems.map(\.description) == [
             "a.md:5: image 'img/s.png' is a symlink pointing outside the imported folder",
             "linked.md: 'linked.md' is a symlink pointing outside the imported folder",
@@ -277,31 +277,31 @@ import Testing
     }
 
     @Test("ampersands in values are not anchors")
-    func ampersands() throws {
+    func ampersands() async throws {
         let f = try Fixture()
         try f.write("a.md", "---\nid: a\ntitle: R&D notes & Q&A\nkeywords: [\"R&D\", Tom & Jerry]\n---\n")
-        _ = try f.run()
+        _ = try await f.run()
         #expect(try f.admin.article("a").version.title == "R&D notes & Q&A")
         #expect(try f.admin.article("a").version.keywords == ["R&D", "Tom & Jerry"])
     }
 
     @Test("a symlink inside the folder is followed")
-    func symlinkInside() throws {
+    func symlinkInside() async throws {
         let f = try Fixture()
         try f.write("img/real.png", Self.png)
         try FileManager.default.createSymbolicLink(atPath: f.kb + "/img/alias.png", withDestinationPath: f.kb + "/img/real.png")
         try f.write("a.md", Self.article("a", body: "![s](img/alias.png)\n"))
-        _ = try f.run()
+        _ = try await f.run()
         #expect(try f.admin.article("a").version.images.map(\.hex) == [Self.sha256(Self.png)])
     }
 
     @Test("the same id in two files names both files, at their id lines")
-    func duplicateIDs() throws {
+    func duplicateIDs() async throws {
         let f = try Fixture()
         try f.write("a/fan.md", Self.article("fan"))
         try f.write("b/fan-copy.md", "---\ntitle: Copy\nid: fan\n---\n")
         try f.write("ok.md", Self.article("ok"))
-        let error = try f.refusal()
+        let error = try await f.refusal()
         #expect(error.problems.map(\.description) == [
             "a/fan.md:2: duplicate id 'fan': also used by b/fan-copy.md",
             "b/fan-copy.md:3: duplicate id 'fan': also used by a/fan.md",
@@ -310,16 +310,16 @@ import Testing
     }
 
     @Test("several bad files among good ones: nothing imported, an earlier import untouched, every bad file named")
-    func allBadFilesNamed() throws {
+    func allBadFilesNamed() async throws {
         let f = try Fixture()
         try f.write("a.md", Self.article("a"))
-        _ = try f.run()
+        _ = try await f.run()
         let ops = try f.admin.store.opCount()
         try f.write("a.md", Self.article("a", body: "Changed.\n"))
         try f.write("new.md", Self.article("new"))
         try f.write("x/one.md", "no front matter\n")
         try f.write("x/two.md", "---\nid: two\ntitle: T\nkeywords: fan\ncolour: red\n---\n")
-        let error = try f.refusal()
+        let error = try await f.refusal()
         #expect(error.problems.map(\.description) == [
             "x/one.md:1: missing front matter: the file must start with a '---' line, then YAML (id:, title:, …), then '---'",
             "x/two.md:4: keywords must be a list of strings",
@@ -332,11 +332,11 @@ import Testing
     }
 
     @Test("a large folder reports progress every 500 files and imports in one transaction")
-    func largeFolder() throws {
+    func largeFolder() async throws {
         let f = try Fixture()
         for i in 0..<1_001 { try f.write("many/\(i).md", Self.article("a\(i)")) }
         var heard: [[Int]] = []
-        let summary = try f.admin.importKnowledgeBase(from: f.kb, prune: false) { heard.append([$0, $1]) }
+        let summary = try await f.admin.importKnowledgeBase(from: f.kb, prune: false) { heard.append([$0, $1]) }
         #expect(heard == [[500, 1_001], [1_000, 1_001], [1_001, 1_001]])
         #expect(summary.count(.new) == 1_001)
         #expect(try f.admin.store.opCount() == 1_001)
@@ -345,8 +345,8 @@ import Testing
     }
 
     @Test("a folder that is not one is a one-line error")
-    func notAFolder() throws {
+    func notAFolder() async throws {
         let f = try Fixture()
-        #expect(throws: KnowledgeBaseError.self) { try f.admin.importKnowledgeBase(from: f.root + "/nope", prune: false) }
+        await #expect(throws: KnowledgeBaseError.self) { try await f.admin.importKnowledgeBase(from: f.root + "/nope", prune: false) }
     }
 }

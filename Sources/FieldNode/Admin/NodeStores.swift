@@ -39,4 +39,17 @@ public enum NodeStores {
         let database = try CentralDatabase(url: url)
         return try await PostgresNodeStore.with(url: url, logger: adminLogger) { try await $0.check(name: database.description) }
     }
+
+    /// Runs `body` with the ticket and knowledge-base commands on the store `data` or
+    /// `postgres` names. A data folder's images go to its blob folder; a central on
+    /// PostgreSQL keeps no blobs yet, so its imports take articles without images only.
+    public static func central<T>(
+        data: String?, postgres: String?, logger: Logger = NodeStores.adminLogger,
+        _ body: (CentralAdmin) async throws -> T
+    ) async throws -> T {
+        if let data, postgres == nil {
+            return try await body(try NodeAdmin(dataDirectory: data).central)
+        }
+        return try await with(data: data, postgres: postgres, logger: logger) { try await body(CentralAdmin($0, blobs: nil)) }
+    }
 }

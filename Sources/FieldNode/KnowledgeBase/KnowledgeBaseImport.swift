@@ -39,23 +39,29 @@ public enum KnowledgeBaseImport {
 
     /// Imports `folder` into `store`, images into `blobs`, stamping ops at `now`;
     /// `progress` is told (files checked, files in all) every ``progressEvery`` files.
+    /// Without `blobs` (a central that keeps none yet), an import that must store an
+    /// image is refused before anything is written.
     public static func run(
-        _ folder: KnowledgeBaseFolder, into store: ReplicaStore, blobs: BlobFolder, prune: Bool, now: UInt64,
+        _ folder: KnowledgeBaseFolder, into store: any CentralStore, blobs: BlobFolder?, prune: Bool, now: UInt64,
         progress: (Int, Int) -> Void = { _, _ in }
-    ) throws -> Summary {
+    ) async throws -> Summary {
         let articles = try prepare(folder, progress: progress)
-        let plan = KnowledgeBasePlan(articles, existing: try store.articles(), prune: prune)
+        let plan = KnowledgeBasePlan(articles, existing: try await store.articles(), prune: prune)
         var stored = 0
-        for (digest, path) in plan.imageFiles.sorted(by: { $0.key < $1.key }) where !blobs.contains(digest) {
+        if !plan.imageFiles.isEmpty && blobs == nil {
+            let files = Set(plan.imageFiles.values).sorted().joined(separator: ", ")
+            throw KnowledgeBaseError(
+                folder: "this central keeps no blobs yet (PostgreSQL), so articles with images cannot be imported into it: \(files); nothing was imported")
+        }
+        for (digest, path) in plan.imageFiles.sorted(by: { $0.key < $1.key }) {
+            guard let blobs, !blobs.contains(digest) else { continue }
             guard try blobs.store(fileAt: path).digest == digest else {
                 throw KnowledgeBaseError(folder: "\(path) changed while it was imported: run the import again")
             }
             stored += 1
         }
         if !plan.ops.isEmpty {
-            _ = try store.edit(now: now) { edit in
-                for (id, body) in plan.ops { try edit.record(body, on: id) }
-            }
+            _ = try await store.writeAsCentral(plan.ops.map { .onEntity($0.id, $0.body) }, now: now)
         }
         return Summary(entries: plan.entries, imagesStored: stored)
     }

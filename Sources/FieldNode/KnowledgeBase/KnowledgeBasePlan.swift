@@ -38,7 +38,9 @@ struct KnowledgeBasePlan: Sendable {
                     continue
                 }
                 // A retired article whose file came back is published again, as a new version.
-                version.version = held.version.version + 1
+                // Saturating: a version of 2^64 - 1 (pushed by a dispatcher's device) is
+                // followed by one of the same number, later by its stamp.
+                version.version = held.version.version == .max ? .max : held.version.version + 1
                 change = .updated
             } else {
                 version.version = 1

@@ -8,9 +8,8 @@ extension NodeAdmin {
     /// the node's blob store, where the server finds complete blobs.
     public func importKnowledgeBase(
         from folder: String, prune: Bool, progress: (Int, Int) -> Void = { _, _ in }
-    ) throws -> KnowledgeBaseImport.Summary {
-        try KnowledgeBaseImport.run(
-            try KnowledgeBaseFolder(folder), into: store, blobs: nodeBlobs, prune: prune, now: clock(), progress: progress)
+    ) async throws -> KnowledgeBaseImport.Summary {
+        try await central.importKnowledgeBase(from: folder, prune: prune, progress: progress)
     }
 
     /// Every article central holds, retired ones too, by id.
@@ -18,10 +17,7 @@ extension NodeAdmin {
 
     /// The article `raw` names, as `fan-guide` or `article:fan-guide`.
     public func article(_ raw: String) throws -> StoredArticle {
-        let name = raw.hasPrefix(Article.kind.rawValue + ":") ? String(raw.dropFirst(Article.kind.rawValue.count + 1)) : raw
-        guard let id = EntityID(kind: Article.kind, name: name), let article = try store.article(id) else {
-            throw NodeError.notFound("no article '\(raw)' on this node: `fieldsync-node kb list` lists them")
-        }
+        guard let article = try store.article(try CentralAdmin.articleID(raw)) else { throw CentralAdmin.noArticle(raw) }
         return article
     }
 

@@ -12,8 +12,9 @@ import FieldWire
 /// conformance suite (FieldCentralTests' `NodeStoreConformance`) holds both backends to the
 /// same behaviour.
 ///
-/// Split into facets, one per concern, so each can be read (and grown) on its own.
-public typealias NodeStore = TokenStore & SyncStore
+/// Split into facets, one per concern, so each can be read (and grown) on its own: tokens,
+/// sync, and the central replica's own writes and reads (``CentralStore``).
+public typealias NodeStore = TokenStore & SyncStore & CentralStore
 
 /// Bearer tokens: only their SHA-256 is kept (``NewToken``).
 public protocol TokenStore: Sendable {
@@ -29,8 +30,6 @@ public protocol TokenStore: Sendable {
 
 /// The op log as devices sync it: pushes in, pages out, and what a store restored from a
 /// backup asks back (SPEC §9.4).
-///
-/// Not yet on PostgreSQL: articles' scope, which the SQLite backend keeps (EntityScope).
 public protocol SyncStore: Sendable {
     /// Takes in a device's push in one transaction (``PushCheck`` first): new ops are
     /// stored and applied, ops on tickets outside the pusher's scope quarantined, what is

@@ -59,7 +59,8 @@ enum ArticleRows: EntityProjection {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                id.rawValue, Int64(clamping: latest.version), latest.title, latest.body, latest.language, latest.everyone,
+                // The version's bits (2^64 - 1 reads back whole, as on PostgreSQL).
+                id.rawValue, Int64(bitPattern: latest.version), latest.title, latest.body, latest.language, latest.everyone,
                 json(latest.deviceModels), json(latest.faultCodes), json(latest.keywords), json(latest.images.map(\.hex)),
                 retired, seq,
             ])
@@ -95,7 +96,7 @@ enum ArticleRows: EntityProjection {
     static func decode(_ row: Row) -> StoredArticle? {
         guard let id = EntityID(row[0] as String) else { return nil }
         let version = ArticlePublished(
-            version: UInt64(clamping: row[1] as Int64), title: row[2], body: row[3], deviceModels: list(row[6]),
+            version: UInt64(bitPattern: row[1] as Int64), title: row[2], body: row[3], deviceModels: list(row[6]),
             faultCodes: list(row[7]), keywords: list(row[8]), language: row[4], everyone: row[5],
             images: list(row[9]).compactMap(Digest.init(hex:)))
         return StoredArticle(id: id, version: version, retired: row[10], seq: row[11])

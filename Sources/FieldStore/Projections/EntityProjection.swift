@@ -5,7 +5,9 @@ import GRDB
 /// rewritten in the same transaction that stores them, so queries read and never merge.
 ///
 /// A new kind (stock, templates) is one type conforming to this and one line in
-/// `EntityProjections.all`. Tickets predate it and keep their own rows and cache
+/// `EntityProjections.all`, beside its ``NodeEntityKind`` (its row and audience for a node,
+/// which is all PostgreSQL needs). On SQLite the scope of kinds beyond tickets is still
+/// `EntityScope`'s, written for articles: a kind with an audience of its own needs it there. Tickets predate it and keep their own rows and cache
 /// (`TicketRows`, `TicketCache`): the hot path of every edit.
 protocol EntityProjection: SendableMetatype {
     static var kind: EntityKind { get }

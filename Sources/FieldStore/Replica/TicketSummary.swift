@@ -26,7 +26,7 @@ public struct TicketSummary: Sendable, Hashable, Codable {
         digest = t.digest.hex
     }
 
-    init(id: String, status: String, assignee: String, customer: String, site: String, deviceModel: String,
+    package init(id: String, status: String, assignee: String, customer: String, site: String, deviceModel: String,
          priority: String, conflicts: Int, updatedAt: UInt64, digest: String) {
         self.id = id
         self.status = status

@@ -3,12 +3,12 @@ import FieldNode
 import FieldStore
 import Foundation
 
-struct KB: ParsableCommand {
+struct KB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kb", abstract: "The knowledge base: import Markdown articles at central, list and show them.",
         subcommands: [Import.self, List.self, Show.self])
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Publish a folder of Markdown articles (all or nothing).",
             discussion: """
@@ -33,15 +33,19 @@ struct KB: ParsableCommand {
                 printed as FILE:LINE: reason.
                 Example:
                   fieldsync-node kb import --data /var/lib/fieldsync ./kb --prune
+                  fieldsync-node kb import --postgres postgres://USER:PASSWORD@HOST/DATABASE ./kb
+                On PostgreSQL, articles with images cannot be imported yet (the central keeps no blobs there).
                 """)
-        @OptionGroup var options: DataOptions
+        @OptionGroup var options: StoreOptions
         @Argument(help: "The folder of .md files.") var folder: String
         @Flag(help: "Retire the articles whose file is gone.") var prune = false
 
-        func run() throws {
+        func run() async throws {
             do {
-                let summary = try options.admin().importKnowledgeBase(from: folder, prune: prune) { done, total in
-                    FileHandle.standardError.write(Data("checked \(done) of \(total) files\n".utf8))
+                let summary = try await options.withCentral { admin in
+                    try await admin.importKnowledgeBase(from: folder, prune: prune) { done, total in
+                        FileHandle.standardError.write(Data("checked \(done) of \(total) files\n".utf8))
+                    }
                 }
                 let report = KnowledgeBaseImportReport(summary)
                 print(options.json ? JSONOutput.string(report) : report.text)
@@ -51,34 +55,34 @@ struct KB: ParsableCommand {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(1)
             } catch {
-                try reportingErrors { throw error }
+                try await reportingErrors { throw error }
             }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List every article central holds, retired ones too.", discussion: "Example:\n  fieldsync-node kb list --data DIR --json")
-        @OptionGroup var options: DataOptions
+        @OptionGroup var options: StoreOptions
 
-        func run() throws {
-            try reportingErrors {
-                let items = try options.admin().articles().map(ArticleListItem.init)
+        func run() async throws {
+            try await reportingErrors {
+                let items = try await options.withCentral { try await $0.articles() }.map(ArticleListItem.init)
                 print(options.json ? JSONOutput.string(items) : items.isEmpty ? "No articles." : items.map(\.line).joined(separator: "\n"))
             }
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an article as central holds it: its fields and body.",
             discussion: "Example:\n  fieldsync-node kb show --data DIR fan-not-spinning")
-        @OptionGroup var options: DataOptions
+        @OptionGroup var options: StoreOptions
         @Argument(help: "The article's id (fan-guide or article:fan-guide).") var id: String
 
-        func run() throws {
-            try reportingErrors {
-                let article = ArticleDetail(try options.admin().article(id))
+        func run() async throws {
+            try await reportingErrors {
+                let article = ArticleDetail(try await options.withCentral { try await $0.article(id) })
                 print(options.json ? JSONOutput.string(article) : article.text)
             }
         }

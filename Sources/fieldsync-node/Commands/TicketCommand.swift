@@ -3,16 +3,16 @@ import FieldModel
 import FieldNode
 import FieldStore
 
-struct TicketCommand: ParsableCommand {
+struct TicketCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ticket", abstract: "Dispatch: create, assign, change and show tickets at central.",
         subcommands: [Create.self, Assign.self, SetField.self, Show.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a ticket and assign it; prints its id alone.",
-            discussion: "Example:\n  fieldsync-node ticket create --data DIR --customer Acme --site \"Plant 3\" --device-model \"Chiller X2\" --category repair --fault \"Trips on high pressure\" --priority high --assign E17")
-        @OptionGroup var options: DataOptions
+            discussion: "Example:\n  fieldsync-node ticket create --data DIR (or --postgres URL) --customer Acme --site \"Plant 3\" --device-model \"Chiller X2\" --category repair --fault \"Trips on high pressure\" --priority high --assign E17")
+        @OptionGroup var options: StoreOptions
         @Option var customer: String
         @Option var site: String
         @Option(name: .customLong("device-model")) var deviceModel: String
@@ -22,71 +22,71 @@ struct TicketCommand: ParsableCommand {
         @Option var asset = ""
         @Option(help: "The engineer to assign.") var assign: String
 
-        func run() throws {
-            try reportingErrors {
-                let id = try options.admin().createTicket(
+        func run() async throws {
+            try await reportingErrors {
+                let id = try await options.withCentral { try await $0.createTicket(
                     customer: customer, site: site, deviceModel: deviceModel, category: category, fault: fault,
-                    priority: priority, asset: asset, assignee: assign)
+                    priority: priority, asset: asset, assignee: assign) }
                 print(options.json ? JSONOutput.string(["id": id.rawValue]) : id.rawValue)
             }
         }
     }
 
-    struct Assign: ParsableCommand {
+    struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Assign a ticket to an engineer.", discussion: "Example:\n  fieldsync-node ticket assign --data DIR T1-central E21")
-        @OptionGroup var options: DataOptions
+            abstract: "Assign a ticket to an engineer.", discussion: "Example:\n  fieldsync-node ticket assign --data DIR (or --postgres URL) T1-central E21")
+        @OptionGroup var options: StoreOptions
         @Argument var ticket: String
         @Argument var engineer: String
 
-        func run() throws {
-            try reportingErrors {
-                try options.admin().assign(ticket: ticket, to: engineer)
+        func run() async throws {
+            try await reportingErrors {
+                try await options.withCentral { try await $0.assign(ticket: ticket, to: engineer) }
                 print(options.json ? JSONOutput.string(["ticket": ticket, "assignee": engineer]) : "✓ \(ticket) assigned to \(engineer)")
             }
         }
     }
 
-    struct SetField: ParsableCommand {
+    struct SetField: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "set", abstract: "Set a field of a ticket.", discussion: "Example:\n  fieldsync-node ticket set --data DIR T1-central priority urgent")
-        @OptionGroup var options: DataOptions
+            commandName: "set", abstract: "Set a field of a ticket.", discussion: "Example:\n  fieldsync-node ticket set --data DIR (or --postgres URL) T1-central priority urgent")
+        @OptionGroup var options: StoreOptions
         @Argument var ticket: String
         @Argument var field: String
         @Argument var value: String
 
-        func run() throws {
-            try reportingErrors {
-                try options.admin().set(ticket: ticket, field: field, value: value)
+        func run() async throws {
+            try await reportingErrors {
+                try await options.withCentral { try await $0.set(ticket: ticket, field: field, value: value) }
                 print(options.json ? JSONOutput.string(["ticket": ticket, field: value]) : "✓ \(ticket) \(field) set")
             }
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a ticket as central holds it, with conflicts and clock flags.",
-            discussion: "Example:\n  fieldsync-node ticket show --data DIR T1-central --json")
-        @OptionGroup var options: DataOptions
+            discussion: "Example:\n  fieldsync-node ticket show --data DIR (or --postgres URL) T1-central --json")
+        @OptionGroup var options: StoreOptions
         @Argument var ticket: String
 
-        func run() throws {
-            try reportingErrors {
-                let t = try options.admin().ticket(ticket)
+        func run() async throws {
+            try await reportingErrors {
+                let t = try await options.withCentral { try await $0.ticket(ticket) }
                 print(options.json ? JSONOutput.string(TicketJSON(t)) : TicketText.render(t))
             }
         }
     }
 }
 
-struct Tickets: ParsableCommand {
+struct Tickets: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List every ticket central holds.", discussion: "Example:\n  fieldsync-node tickets --data DIR")
-    @OptionGroup var options: DataOptions
+        abstract: "List every ticket central holds.", discussion: "Example:\n  fieldsync-node tickets --data DIR (or --postgres URL)")
+    @OptionGroup var options: StoreOptions
 
-    func run() throws {
-        try reportingErrors {
-            let list = try options.admin().tickets()
+    func run() async throws {
+        try await reportingErrors {
+            let list = try await options.withCentral { try await $0.tickets() }
             print(options.json ? JSONOutput.string(list) : list.map {
                 "\($0.id)  \($0.status)  \($0.assignee)  \($0.priority)  \($0.customer) · \($0.site)\($0.conflicts > 0 ? "  ⚠ \($0.conflicts) conflict(s)" : "")"
             }.joined(separator: "\n"))

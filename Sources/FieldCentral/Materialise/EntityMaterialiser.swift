@@ -1,0 +1,150 @@
+import FieldModel
+import FieldStore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The central's derived rows in PostgreSQL, rewritten by the model in the transaction that
+/// stores the ops they derive from: each ticket's list row, the engineers ever assigned to
+/// it and its facts; each entity beyond tickets as its kind's ``NodeEntityKind`` describes
+/// it (generic: a new kind needs no code here); and who sees which entity
+/// (EntityMaterialiser+Scope).
+struct EntityMaterialiser {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// An advisory lock key of ours ("FSYNCSCP"): held by every transaction that changes
+    /// entity scope, from before it reads what scope is decided from until it commits.
+    /// Without it two nodes could each decide from the other's old state (a ticket's new
+    /// fault beside an article's old keywords, and the reverse) and neither bring in an
+    /// article that fits; SQLite has one writer and needs none.
+    static let scopeLockKey: Int64 = 0x4653_594E_4353_4350
+
+    /// Re-derives every subject of `lastSeq` (the last seq this transaction stored on each).
+    func materialise(_ lastSeq: [EntityID: Int64]) async throws {
+        let subjects = lastSeq.sorted { $0.key.rawValue < $1.key.rawValue }
+        let others = subjects.filter { $0.key.kind != .ticket && NodeEntityKinds.keeps($0.key.kind) }
+        // Entities beyond tickets are written by central alone, seldom: derived under the
+        // lock, so two writers of one article cannot each derive it without the other's op.
+        var locked = false
+        if !others.isEmpty {
+            try await lockScope()
+            locked = true
+        }
+        var tickets: [(id: EntityID, facts: TicketFacts, seq: Int64)] = []
+        for (id, seq) in subjects where id.kind == .ticket {
+            if let changed = try await ticket(id, seq) { tickets.append(changed) }
+        }
+        var records: [EntityRecord] = []
+        for (id, seq) in others {
+            if let record = try await entity(id, seq) { records.append(record) }
+        }
+        guard !tickets.isEmpty || !records.isEmpty else { return }
+        if !locked { try await lockScope() }
+        try await ticketsChanged(tickets)
+        try await entitiesChanged(records)
+    }
+
+    /// Every subject of the log re-derived (a migration adding derived rows).
+    func rederiveEverything() async throws {
+        var last: [EntityID: Int64] = [:]
+        for try await (subject, seq) in try await query("SELECT subject, max(seq) FROM ops GROUP BY subject").decode((String, Int64).self) {
+            if let id = EntityID(subject) { last[id] = seq }
+        }
+        try await materialise(last)
+    }
+
+    func lockScope() async throws {
+        try await query("SELECT pg_advisory_xact_lock(\(Self.scopeLockKey))")
+    }
+
+    /// Re-derives a ticket: its list row, every engineer ever assigned to it (in scope from
+    /// this transaction's position on) and its facts. Returns its facts when they changed or
+    /// an engineer was newly assigned: what is in scope through it is decided again.
+    func ticket(_ id: EntityID, _ seq: Int64) async throws -> (id: EntityID, facts: TicketFacts, seq: Int64)? {
+        var ticket = Ticket(id: id)
+        for op in try await ops(of: id) { ticket.apply(op) }
+        var newlyAssigned = false
+        for engineer in Set(ticket.register(Field.assignee).writes.values.map(\.value)).sorted() where !engineer.isEmpty {
+            let inserted = try await query(
+                """
+                INSERT INTO ticket_scope (engineer, ticket, since_xid, since_seq) VALUES (\(engineer), \(id.rawValue), pg_current_xact_id(), \(seq))
+                ON CONFLICT (engineer, ticket) DO NOTHING RETURNING 1
+                """
+            ).all()
+            if !inserted.isEmpty { newlyAssigned = true }
+        }
+        let s = TicketSummary(ticket)
+        try await query(
+            """
+            INSERT INTO tickets (id, status, assignee, customer, site, device_model, priority, conflicts, updated_wall, digest)
+            VALUES (\(s.id), \(s.status), \(s.assignee), \(s.customer), \(s.site), \(s.deviceModel), \(s.priority), \(s.conflicts),
+                    \(Int64(bitPattern: s.updatedAt)), \(s.digest))
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, customer = excluded.customer,
+                site = excluded.site, device_model = excluded.device_model, priority = excluded.priority, conflicts = excluded.conflicts,
+                updated_wall = excluded.updated_wall, digest = excluded.digest
+            """)
+        // Most ops (notes, steps, parts) change no fact: the row is then left alone.
+        let facts = TicketFacts(ticket).folded
+        let factsChanged = try await query(
+            """
+            INSERT INTO ticket_facts (ticket, device_model, fault_code, fault)
+            VALUES (\(id.rawValue), \(facts.deviceModel), \(facts.faultCode), \(facts.fault))
+            ON CONFLICT (ticket) DO UPDATE SET device_model = excluded.device_model, fault_code = excluded.fault_code, fault = excluded.fault
+            WHERE (ticket_facts.device_model, ticket_facts.fault_code, ticket_facts.fault)
+                IS DISTINCT FROM (excluded.device_model, excluded.fault_code, excluded.fault)
+            RETURNING 1
+            """
+        ).all()
+        return !factsChanged.isEmpty || newlyAssigned ? (id, facts, seq) : nil
+    }
+
+    /// Re-derives an entity beyond tickets through its kind's ``NodeEntityKind``: its row
+    /// and terms (none while it has nothing to show).
+    func entity(_ id: EntityID, _ seq: Int64) async throws -> EntityRecord? {
+        guard let record = NodeEntityKinds.record(of: id, ops: try await ops(of: id), seq: seq) else { return nil }
+        try await query("DELETE FROM entity_terms WHERE entity = \(id.rawValue)")
+        guard let row = record.row else {
+            try await query("DELETE FROM entities WHERE id = \(id.rawValue)")
+            return record
+        }
+        try await query(
+            """
+            INSERT INTO entities (id, kind, seq, row, audience) VALUES (\(id.rawValue), \(id.kind.rawValue), \(seq), \(row), \(Self.json(record.audience)))
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row = excluded.row, audience = excluded.audience
+            """)
+        for term in record.audience.terms {
+            try await query(
+                "INSERT INTO entity_terms (kind, term, entity) VALUES (\(term.kind.rawValue), \(term.term), \(id.rawValue)) ON CONFLICT DO NOTHING")
+        }
+        return record
+    }
+
+    /// Every op stored on `id`, in log order.
+    func ops(of id: EntityID) async throws -> [Op] {
+        var ops: [Op] = []
+        for try await row in try await query("SELECT \(unescaped: OpRecord.columns) FROM ops WHERE subject = \(id.rawValue) ORDER BY seq")
+            .decode(OpRecord.Row.self)
+        {
+            ops.append(try OpRecord.decode(row))
+        }
+        return ops
+    }
+
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger)
+    }
+
+    static func json(_ audience: EntityAudience) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // A struct of booleans and lists of strings always encodes.
+        return String(decoding: (try? encoder.encode(audience)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    /// An audience as stored; nobody's when unreadable (never in a scope by mistake).
+    static func audience(_ json: String) -> EntityAudience {
+        (try? JSONDecoder().decode(EntityAudience.self, from: Data(json.utf8))) ?? .nobody
+    }
+}

@@ -1,0 +1,80 @@
+import FieldModel
+import Foundation
+
+/// One entity kind beyond tickets as a node keeps it, whichever database holds the node:
+/// the row the model derives from the entity's ops, and who may see it. Both are decided
+/// here, above the backends; a backend only writes what they say.
+///
+/// A new kind is its model folder (``EntityState``), its codec, one type conforming to this
+/// and one line in ``NodeEntityKinds/all``. PostgreSQL keeps every such kind in the same
+/// generic tables (`entities`, `entity_terms`, `entity_scope`), so it needs no code of its
+/// own for the kind; SQLite keeps its own rows per kind (`EntityProjection`), because a
+/// device searches them.
+public protocol NodeEntityKind: SendableMetatype {
+    associatedtype State: EntityState
+    /// The kind's row, as `kb list` or its like shows it; stored as JSON.
+    associatedtype Row: Codable, Sendable, Equatable
+
+    /// The kind's name (its state's).
+    static var kind: EntityKind { get }
+    /// The row of an entity; nil when there is nothing to show yet (an article retired
+    /// before any version arrived): a store then keeps no row.
+    static func row(of state: State, seq: Int64) -> Row?
+    /// Who may see the entity as it stands.
+    static func audience(of state: State) -> EntityAudience
+}
+
+extension NodeEntityKind {
+    public static var kind: EntityKind { State.kind }
+}
+
+/// Who may see an entity beyond tickets: everyone (every device, whatever its tickets),
+/// the engineers with a ticket that fits its ``TicketMatch`` (the model's rule), both, or
+/// nobody (a retired article).
+public struct EntityAudience: Hashable, Sendable, Codable {
+    public var everyone: Bool
+    /// Engineers with a ticket in their scope that fits this; nil: no engineer through tickets.
+    public var tickets: TicketMatch?
+
+    public init(everyone: Bool = false, tickets: TicketMatch? = nil) {
+        self.everyone = everyone
+        self.tickets = tickets
+    }
+
+    /// In no one's scope.
+    public static let nobody = EntityAudience()
+
+    /// Whether an engineer whose tickets have `facts` may see the entity (everyone's share
+    /// is the scope's to add, under the principal `*`).
+    public func admits(_ facts: [TicketFacts]) -> Bool {
+        guard let tickets else { return false }
+        return facts.contains { tickets.fits($0) }
+    }
+
+    /// The terms a store indexes to find candidate tickets for the entity, folded as the
+    /// rule compares them, distinct, never empty: a candidate is only a candidate, and
+    /// ``admits(_:)`` decides.
+    public var terms: [EntityTerm] {
+        guard let tickets else { return [] }
+        var out: Set<EntityTerm> = []
+        for (kind, list) in [(EntityTerm.Kind.deviceModel, tickets.deviceModels), (.faultCode, tickets.faultCodes), (.keyword, tickets.keywords)] {
+            for term in list.map(ArticlePublished.folded) where !term.isEmpty { out.insert(EntityTerm(kind: kind, term: term)) }
+        }
+        return out.sorted { ($0.kind.rawValue, $0.term) < ($1.kind.rawValue, $1.term) }
+    }
+}
+
+/// A term of an ``EntityAudience`` as a store indexes it.
+public struct EntityTerm: Hashable, Sendable {
+    public enum Kind: String, Sendable {
+        /// Equal to a ticket's device model.
+        case deviceModel = "m"
+        /// Equal to a ticket's fault code.
+        case faultCode = "c"
+        /// Found in a ticket's fault description.
+        case keyword = "k"
+    }
+
+    public var kind: Kind
+    public var term: String
+}

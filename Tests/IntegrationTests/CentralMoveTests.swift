@@ -40,6 +40,13 @@ import Testing
         try e17.ok("sync")
         try e21.ok("arrive", t2, "--lat", "51.5", "--lon", "-0.12")
         try e21.ok("sync")
+        // A repair guide for E17's chiller, imported at central before the move.
+        let kb = field.folder.path + "/kb"
+        try FileManager.default.createDirectory(atPath: kb, withIntermediateDirectories: true)
+        try "---\nid: chiller-trip\ntitle: Chiller X2 trips\ndevice_models: [Chiller X2]\n---\nCheck the condenser fan.\n"
+            .write(toFile: kb + "/chiller-trip.md", atomically: true, encoding: .utf8)
+        #expect(try field.node.admin("kb", "import", kb).status == 0)
+        try e17.ok("sync")
         let before = try field.centralDigests()
         field.node.stop()
 
@@ -49,7 +56,9 @@ import Testing
         let moved = try node(["migrate", "--from", field.node.data, "--postgres", url, "--json"])
         #expect(moved.status == 0, "\(moved.stderr)")
         let report = moved.object
-        #expect(report["tickets"] as? Int == 2 && report["tokens"] as? Int == 2)
+        #expect(report["tickets"] as? Int == 2 && report["tokens"] as? Int == 2 && report["articles"] as? Int == 1, "\(report)")
+        let listed = try #require(try node(["kb", "list", "--postgres", url, "--json"]).json as? [[String: Any]])
+        #expect(listed.count == 1)
         let ops = try #require(report["ops"] as? Int)
         #expect(try await opCount(url) == ops)
         let checked = try node(["check", "--postgres", url, "--json"])

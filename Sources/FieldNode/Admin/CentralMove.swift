@@ -17,6 +17,7 @@ public enum CentralMove {
     public struct Report: Sendable, Encodable {
         public var ops: Int
         public var tickets: Int
+        public var articles: Int
         public var tokens: Int
         public var quarantined: Int
         public var replicas: Int
@@ -72,7 +73,7 @@ public enum CentralMove {
         try await target.restore(quarantine: quarantine)
         try await target.restore(clocks: try source.deviceClocks())
         return try await verify(source, target, report: Report(
-            ops: moved, tickets: 0, tokens: tokens.count, quarantined: quarantine.count, replicas: holdings.count, opLogDigest: "",
+            ops: moved, tickets: 0, articles: 0, tokens: tokens.count, quarantined: quarantine.count, replicas: holdings.count, opLogDigest: "",
             central: source.identity.replica.rawValue))
     }
 
@@ -91,6 +92,21 @@ public enum CentralMove {
             let differing = Set(tickets.keys).union(moved.keys).filter { tickets[$0] != moved[$0] }.sorted()
             throw NodeError.badRequest("\(differing.count) ticket(s) differ after the move (first \(differing[0])): drop the database and run again")
         }
+        // Articles as the model derives them (their log positions differ, and are not compared).
+        struct Held: Equatable {
+            let version: ArticlePublished
+            let retired: Bool
+        }
+        func articles(_ list: [StoredArticle]) -> [EntityID: Held] {
+            Dictionary(list.map { ($0.id, Held(version: $0.version, retired: $0.retired)) }, uniquingKeysWith: { a, _ in a })
+        }
+        let articlesBefore = articles(try source.articles())
+        let articlesAfter = articles(try await target.articles())
+        guard articlesBefore == articlesAfter else {
+            let differing = Set(articlesBefore.keys).union(articlesAfter.keys).filter { articlesBefore[$0] != articlesAfter[$0] }
+            throw NodeError.badRequest("\(differing.count) article(s) differ after the move (first \(differing.map(\.rawValue).min() ?? "")): drop the database and run again")
+        }
+        report.articles = articlesBefore.count
         let replicas = try source.replicaHoldings().map(\.replica)
         let heldBefore = try source.held(of: replicas)
         let heldAfter = try await target.held(of: replicas)

@@ -40,8 +40,8 @@ struct Migrate: AsyncParsableCommand {
                 json
                     ? JSONOutput.string(report)
                     : """
-                    ✓ moved central \(report.central): \(report.ops) ops, \(report.tickets) tickets, \(report.tokens) tokens, \(report.replicas) replicas, \(report.quarantined) quarantined
-                      op log sha256 \(report.opLogDigest), the same on both sides; every ticket's state matches
+                    ✓ moved central \(report.central): \(report.ops) ops, \(report.tickets) tickets, \(report.articles) articles, \(report.tokens) tokens, \(report.replicas) replicas, \(report.quarantined) quarantined
+                      op log sha256 \(report.opLogDigest), the same on both sides; every ticket's and article's state matches
                     """)
         }
     }

@@ -20,14 +20,6 @@ struct FieldsyncNode: AsyncParsableCommand {
     )
 }
 
-/// Options every admin command takes.
-struct DataOptions: ParsableArguments {
-    @Option(help: "The node's data folder (created on first use).") var data: String
-    @Flag(help: "Print machine-readable JSON.") var json = false
-
-    func admin() throws -> NodeAdmin { try NodeAdmin(dataDirectory: data) }
-}
-
 /// Where an admin command finds the node's store: its data folder, or the central's
 /// PostgreSQL database. For the commands both backends serve.
 struct StoreOptions: ParsableArguments {

@@ -17,15 +17,19 @@ extension PostgresNodeStore: CentralStore {
 
     /// Derived from its ops, as SQLite's store derives it.
     public func ticket(_ id: TicketID) async throws(StoreError) -> Ticket? {
-        guard id.kind == .ticket else { return nil }
+        let ops = try await ops(of: id)
+        guard !ops.isEmpty else { return nil }
+        var ticket = Ticket(id: id)
+        for op in ops { ticket.apply(op) }
+        return ticket
+    }
+
+    public func ops(of id: TicketID) async throws(StoreError) -> [Op] {
+        guard id.kind == .ticket else { return [] }
         let logger = logger
-        return try await guarded("reading a ticket") {
+        return try await guarded("reading a ticket's ops") {
             try await client.withConnection { connection in
-                let ops = try await EntityMaterialiser(connection: connection, logger: logger).ops(of: id)
-                guard !ops.isEmpty else { return nil }
-                var ticket = Ticket(id: id)
-                for op in ops { ticket.apply(op) }
-                return ticket
+                try await EntityMaterialiser(connection: connection, logger: logger).ops(of: id)
             }
         }
     }

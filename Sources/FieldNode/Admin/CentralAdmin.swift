@@ -58,6 +58,14 @@ public struct CentralAdmin: Sendable {
 
     public func tickets() async throws -> [TicketSummary] { try await store.tickets() }
 
+    /// Checks each signature on the ticket against its work summary as central holds it.
+    public func verify(ticket raw: String) async throws -> [SignatureCheck] {
+        let t = try await ticket(raw)
+        let checks = SignatureCheck.checks(of: t, ops: try await store.ops(of: t.id))
+        guard !checks.isEmpty else { throw NodeError.notFound("ticket \(t.id) has no signature to verify") }
+        return checks
+    }
+
     func record(_ raw: String, _ make: @escaping @Sendable (Ticket, UInt64) -> OpBody) async throws {
         let id = try await ticket(raw).id
         _ = try await store.writeAsCentral([.onTicket(id, make)], now: clock())

@@ -3,7 +3,7 @@ import FieldStore
 import Foundation
 
 /// What `fieldsync-node` admin commands do on a node's data folder (SQLite) that only it
-/// holds: checking signatures, and the articles as the folder's store lists them. Ticket
+/// holds: the articles as the folder's store lists them. Ticket
 /// and knowledge-base writes are ``CentralAdmin``'s, on either backend. They open the
 /// data folder directly, so they work while the server runs (SQLite WAL lets them
 /// write beside it; the server picks their ops up by op-log position).
@@ -20,20 +20,5 @@ public struct NodeAdmin: Sendable {
     /// the same code serves a central on PostgreSQL).
     public var central: CentralAdmin {
         CentralAdmin(SQLiteNodeStore(store), blobs: nodeBlobs, clock: clock)
-    }
-
-    public func ticket(_ raw: String) throws -> Ticket {
-        guard let id = EntityID(raw), let t = try store.ticket(id) else {
-            throw NodeError.notFound("no ticket '\(raw)' on this node: `fieldsync-node tickets` lists them")
-        }
-        return t
-    }
-
-    /// Checks each signature on the ticket against its work summary as central holds it.
-    public func verify(ticket raw: String) throws -> [SignatureCheck] {
-        let t = try ticket(raw)
-        let checks = try store.verifySignatures(of: t.id)
-        guard !checks.isEmpty else { throw NodeError.notFound("ticket \(t.id) has no signature to verify") }
-        return checks
     }
 }

@@ -14,6 +14,8 @@ public protocol CentralStore: Sendable {
     func writeAsCentral(_ writes: [CentralWrite], now: UInt64) async throws(StoreError) -> [Op]
     /// The ticket as central holds it; nil if it holds none under `id`.
     func ticket(_ id: TicketID) async throws(StoreError) -> Ticket?
+    /// The ops of ticket `id`, in log order (empty if it holds none).
+    func ops(of id: TicketID) async throws(StoreError) -> [Op]
     /// The ticket list, most recently changed first.
     func tickets() async throws(StoreError) -> [TicketSummary]
     /// Every article central holds, retired ones too, by id.

@@ -21,6 +21,10 @@ extension SQLiteNodeStore: CentralStore {
         try await blocking { store throws(StoreError) in try store.ticket(id) }
     }
 
+    public func ops(of id: TicketID) async throws(StoreError) -> [Op] {
+        try await blocking { store throws(StoreError) in try store.ops(of: id) }
+    }
+
     public func tickets() async throws(StoreError) -> [TicketSummary] {
         try await blocking { store throws(StoreError) in try store.tickets() }
     }

@@ -17,22 +17,20 @@ public struct SignatureCheck: Sendable, Codable, Hashable {
     }
 }
 
-extension ReplicaStore {
-    /// Checks each signature on ticket `id` against the canonical work summary of the
-    /// ticket as it stands. When one no longer matches, the summary at signing time is
-    /// rebuilt from the ops stamped before the signature, to say what changed.
-    public func verifySignatures(of id: TicketID) throws(StoreError) -> [SignatureCheck] {
-        guard let t = try ticket(id) else { return [] }
+extension SignatureCheck {
+    /// Checks each signature on `ticket` against the canonical work summary of the ticket as
+    /// it stands. When one no longer matches, the summary at signing time is rebuilt from
+    /// `ops` (the ticket's) stamped before the signature, to say what changed.
+    public static func checks(of t: Ticket, ops: [Op]) -> [SignatureCheck] {
         let signatures = t.attachments.filter { $0.attachment.signature != nil }
         guard !signatures.isEmpty else { return [] }
         let current = WorkSummary(ticket: t)
-        let ops = try self.ops(of: id)
         return signatures.compactMap { entry in
             guard let sig = entry.attachment.signature else { return nil }
             let matches = current.sha256 == sig.summarySHA256
             var changes: [String] = []
             if !matches {
-                var then = Ticket(id: id)
+                var then = Ticket(id: t.id)
                 for op in ops where op.stamp < entry.stamp { then.apply(op) }
                 let signed = WorkSummary(ticket: then)
                 changes =
@@ -43,5 +41,13 @@ extension ReplicaStore {
                 signer: sig.signer, signedAt: UTCTime.iso8601(millis: sig.signedAt), attachment: entry.id.description,
                 matches: matches, changes: changes)
         }
+    }
+}
+
+extension ReplicaStore {
+    /// ``SignatureCheck/checks(of:ops:)`` of ticket `id` as this store holds it.
+    public func verifySignatures(of id: TicketID) throws(StoreError) -> [SignatureCheck] {
+        guard let t = try ticket(id) else { return [] }
+        return SignatureCheck.checks(of: t, ops: try ops(of: id))
     }
 }

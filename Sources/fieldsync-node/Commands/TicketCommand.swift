@@ -122,17 +122,17 @@ struct Quarantine: AsyncParsableCommand {
     }
 }
 
-struct Verify: ParsableCommand {
+struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check each signature on a ticket against its work summary; says what changed after signing.",
-        discussion: "Exits 1 when a signature no longer matches.\nExample:\n  fieldsync-node verify --data DIR T1-central")
-    @OptionGroup var options: DataOptions
+        discussion: "Exits 1 when a signature no longer matches.\nExamples:\n  fieldsync-node verify --data DIR T1-central\n  fieldsync-node verify --postgres postgres://USER:PASSWORD@HOST/DATABASE T1-central")
+    @OptionGroup var options: StoreOptions
     @Argument var ticket: String
 
-    func run() throws {
+    func run() async throws {
         var mismatch = false
-        try reportingErrors {
-            let checks = try options.admin().verify(ticket: ticket)
+        try await reportingErrors {
+            let checks = try await options.withCentral { try await $0.verify(ticket: ticket) }
             mismatch = checks.contains { !$0.matches }
             print(options.json ? JSONOutput.string(checks) : checks.map(\.line).joined(separator: "\n"))
         }

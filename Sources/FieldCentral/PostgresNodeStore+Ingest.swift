@@ -88,12 +88,9 @@ struct Ingest {
         let restored = try await store(givenBack)
         try await materialise(restored)
         var allowed: [Op] = []
-        var inScope: [EntityID: Bool] = [:]
+        let inScope = try await mayChange(Set(fresh.map(\.subject)))
         for op in fresh {
-            let ok: Bool
-            if let known = inScope[op.subject] { ok = known } else { ok = try await allows(op.subject) }
-            inScope[op.subject] = ok
-            if ok {
+            if inScope.contains(op.subject) {
                 allowed.append(op)
             } else {
                 try await quarantine(op)
@@ -168,13 +165,17 @@ struct Ingest {
         return try rows.first.map { row throws(StoreError) in try OpRecord.decode(row) }
     }
 
-    /// Whether the pusher may change `subject`: every role but an engineer's may; an
-    /// engineer, the tickets they are or were assigned to.
-    func allows(_ subject: EntityID) async throws -> Bool {
-        if pusher.seesEverything { return true }
-        return try await !query(
-            "SELECT 1 FROM ticket_scope WHERE engineer = \(pusher.name) AND ticket = \(subject.rawValue)"
-        ).all().isEmpty
+    /// Which of `subjects` the pusher may change, in one round trip: every role but an
+    /// engineer's, all; an engineer, the tickets they are or were assigned to.
+    func mayChange(_ subjects: Set<EntityID>) async throws -> Set<EntityID> {
+        if pusher.seesEverything || subjects.isEmpty { return subjects }
+        var out: Set<EntityID> = []
+        for try await ticket in try await query(
+            "SELECT ticket FROM ticket_scope WHERE engineer = \(pusher.name) AND ticket = ANY(\(subjects.map(\.rawValue)))"
+        ).decode(String.self) {
+            if let id = EntityID(ticket) { out.insert(id) }
+        }
+        return out
     }
 
     func quarantine(_ op: Op) async throws {
@@ -191,18 +192,23 @@ struct Ingest {
 
     /// Appends `ops` to the log; the last seq stored per subject.
     func store(_ ops: [Op]) async throws -> [EntityID: Int64] {
+        guard !ops.isEmpty else { return [:] }
+        // One statement for the whole push (one round trip, not one per op), in the push's
+        // order: seq follows the ordinality.
+        let records = ops.map(OpRecord.init)
         var last: [EntityID: Int64] = [:]
-        for op in ops {
-            let record = OpRecord(op)
-            let seq = try await query(
-                """
-                INSERT INTO ops (\(unescaped: OpRecord.columns))
-                VALUES (\(record.replica), \(record.counter), \(record.wall), \(record.logical), \(record.subject), \(record.kind),
-                        \(record.payload), \(record.checksum))
-                ON CONFLICT (replica, counter) DO NOTHING RETURNING seq
-                """
-            ).decode(Int64.self).all().first
-            if let seq { last[op.subject] = max(last[op.subject] ?? 0, seq) }
+        for try await (seq, subject) in try await query(
+            """
+            INSERT INTO ops (\(unescaped: OpRecord.columns))
+            SELECT r, c, w, l, s, k, p, x FROM unnest(
+                \(records.map(\.replica))::text[], \(records.map(\.counter))::int8[], \(records.map(\.wall))::int8[],
+                \(records.map(\.logical))::int8[], \(records.map(\.subject))::text[], \(records.map(\.kind))::int8[],
+                \(records.map(\.payload))::bytea[], \(records.map(\.checksum))::int8[]
+            ) WITH ORDINALITY AS t(r, c, w, l, s, k, p, x, n) ORDER BY n
+            ON CONFLICT (replica, counter) DO NOTHING RETURNING seq, subject
+            """
+        ).decode((Int64, String).self) {
+            if let id = EntityID(subject) { last[id] = max(last[id] ?? 0, seq) }
         }
         return last
     }
@@ -210,16 +216,16 @@ struct Ingest {
     /// Takes out of quarantine the ops on `subjects` whose pusher has the ticket in scope
     /// now (it was assigned to them by this push, or one before it).
     func release(on subjects: Set<EntityID>) async throws -> [Op] {
+        guard !subjects.isEmpty else { return [] }
         var released: [Op] = []
-        for subject in subjects.sorted(by: { $0.rawValue < $1.rawValue }) {
-            let rows = try await query(
-                """
-                DELETE FROM quarantine q WHERE q.subject = \(subject.rawValue)
-                  AND EXISTS (SELECT 1 FROM ticket_scope s WHERE s.engineer = q.principal AND s.ticket = q.subject)
-                RETURNING \(unescaped: OpRecord.columns)
-                """
-            ).decode(OpRecord.Row.self).all()
-            for row in rows { released.append(try OpRecord.decode(row)) }
+        for try await row in try await query(
+            """
+            DELETE FROM quarantine q WHERE q.subject = ANY(\(subjects.map(\.rawValue)))
+              AND EXISTS (SELECT 1 FROM ticket_scope s WHERE s.engineer = q.principal AND s.ticket = q.subject)
+            RETURNING \(unescaped: OpRecord.columns)
+            """
+        ).decode(OpRecord.Row.self) {
+            released.append(try OpRecord.decode(row))
         }
         return released.sorted { ($0.id.replica, $0.id.counter) < ($1.id.replica, $1.id.counter) }
     }

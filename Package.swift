@@ -125,8 +125,11 @@ let package = Package(
         .executableTarget(
             name: "fieldsync-bench",
             dependencies: [
-                "FieldModel", "FieldWire", "FieldStore", "FieldClient", "FieldNode", "FieldTestSupport",
+                "FieldModel", "FieldWire", "FieldStore", "FieldClient", "FieldNode", "FieldTestSupport", "FieldCentral",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // `pg`: PostgresNodeStore in-process, its logs to standard error; a round trip timed
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tools/BenchSources",
             swiftSettings: strict

@@ -11,6 +11,9 @@ let usage = """
       blobs   the real node: 1 MB and 50 MB blob upload/download vs. cp, node peak memory
       kb      offline article search on 10,000 guides: index size vs. text, latency p50/p99;
           the first pull of them through the real node, and the re-pull after 1% changed
+      pg      the central on PostgreSQL: ingest vs. the SQLite node, the 200-engineer shift end
+          through 1, 2 and 4 nodes on one database vs. the SQLite node, a pull's latency
+          while they push, and no op skipped (needs FIELDSYNC_TEST_POSTGRES: Tools/bench pg)
     """
 
 func fail(_ message: String, status: Int32) -> Never {
@@ -30,6 +33,7 @@ do {
     case "sync": try await SyncBench.run()
     case "blobs": try await BlobsBench.run()
     case "kb": try await KBBench.run()
+    case "pg": try await PgBench.run()
     default: fail(usage, status: 2)
     }
 } catch {

@@ -1,18 +1,25 @@
 import Foundation
 
-/// The release `fieldsync-node` (built beside this benchmark) serving `data` on a free
-/// loopback port.
+/// The release `fieldsync-node` (built beside this benchmark) serving a central on a free
+/// loopback port: a SQLite node's folder (`data`) or a database several of them share
+/// (`postgres`).
 final class NodeServer {
     let process = Process()
     private(set) var url = ""
 
-    init(data: String) throws {
+    convenience init(data: String) throws { try self.init(store: ["--data", data]) }
+
+    /// `log`: where the node's standard error goes (else nowhere), to show why it failed.
+    convenience init(postgres: String, log: String) throws { try self.init(store: ["--postgres", postgres], log: log) }
+
+    private init(store: [String], log: String? = nil) throws {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fieldsync-node")
         process.executableURL = bin
-        process.arguments = ["serve", "--data", data, "--host", "127.0.0.1", "--port", "0"]
+        process.arguments = ["serve"] + store + ["--host", "127.0.0.1", "--port", "0"]
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        if let log { _ = FileManager.default.createFile(atPath: log, contents: nil) }
+        process.standardError = FileHandle(forWritingAtPath: log ?? "/dev/null")
         try process.run()
         var text = ""
         while !text.contains("listening on ") {

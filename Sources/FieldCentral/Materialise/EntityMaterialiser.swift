@@ -31,10 +31,7 @@ struct EntityMaterialiser {
             try await lockScope()
             locked = true
         }
-        var tickets: [(id: EntityID, facts: TicketFacts, seq: Int64)] = []
-        for (id, seq) in subjects where id.kind == .ticket {
-            if let changed = try await ticket(id, seq) { tickets.append(changed) }
-        }
+        let tickets = try await tickets(subjects.filter { $0.key.kind == .ticket }.map { ($0.key, $0.value) })
         var records: [EntityRecord] = []
         for (id, seq) in others {
             if let record = try await entity(id, seq) { records.append(record) }
@@ -58,45 +55,65 @@ struct EntityMaterialiser {
         try await query("SELECT pg_advisory_xact_lock(\(Self.scopeLockKey))")
     }
 
-    /// Re-derives a ticket: its list row, every engineer ever assigned to it (in scope from
-    /// this transaction's position on) and its facts. Returns its facts when they changed or
-    /// an engineer was newly assigned: what is in scope through it is decided again.
-    func ticket(_ id: EntityID, _ seq: Int64) async throws -> (id: EntityID, facts: TicketFacts, seq: Int64)? {
-        var ticket = Ticket(id: id)
-        for op in try await ops(of: id) { ticket.apply(op) }
-        var newlyAssigned = false
-        for engineer in Set(ticket.register(Field.assignee).writes.values.map(\.value)).sorted() where !engineer.isEmpty {
-            let inserted = try await query(
-                """
-                INSERT INTO ticket_scope (engineer, ticket, since_xid, since_seq) VALUES (\(engineer), \(id.rawValue), pg_current_xact_id(), \(seq))
-                ON CONFLICT (engineer, ticket) DO NOTHING RETURNING 1
-                """
-            ).all()
-            if !inserted.isEmpty { newlyAssigned = true }
+    /// Re-derives tickets, each with the last seq this transaction stored on it: its list
+    /// row, every engineer ever assigned to it (in scope from this transaction's position
+    /// on) and its facts. Returns those whose facts changed or that got a newly assigned
+    /// engineer: what is in scope through them is decided again. Four statements for all of
+    /// them (a push touches a handful of tickets; one round trip each would dominate).
+    func tickets(_ changed: [(id: EntityID, seq: Int64)]) async throws -> [(id: EntityID, facts: TicketFacts, seq: Int64)] {
+        guard !changed.isEmpty else { return [] }
+        var derived: [EntityID: Ticket] = [:]
+        for try await row in try await query(
+            "SELECT \(unescaped: OpRecord.columns) FROM ops WHERE subject = ANY(\(changed.map(\.id.rawValue))) ORDER BY subject, seq"
+        ).decode(OpRecord.Row.self) {
+            let op = try OpRecord.decode(row)
+            derived[op.subject, default: Ticket(id: op.subject)].apply(op)
         }
-        let s = TicketSummary(ticket)
+        var assigned: (engineers: [String], tickets: [String], seqs: [Int64]) = ([], [], [])
+        var rows: [TicketSummary] = []
+        var facts: [(id: EntityID, facts: TicketFacts, seq: Int64)] = []
+        for (id, seq) in changed {
+            guard let ticket = derived[id] else { continue }
+            for engineer in Set(ticket.register(Field.assignee).writes.values.map(\.value)).sorted() where !engineer.isEmpty {
+                assigned.engineers.append(engineer)
+                assigned.tickets.append(id.rawValue)
+                assigned.seqs.append(seq)
+            }
+            rows.append(TicketSummary(ticket))
+            facts.append((id, TicketFacts(ticket).folded, seq))
+        }
+        let newlyAssigned = Set(
+            try await query(
+                """
+                INSERT INTO ticket_scope (engineer, ticket, since_xid, since_seq)
+                SELECT e, t, pg_current_xact_id(), s FROM unnest(\(assigned.engineers)::text[], \(assigned.tickets)::text[], \(assigned.seqs)::int8[]) AS u(e, t, s)
+                ON CONFLICT (engineer, ticket) DO NOTHING RETURNING ticket
+                """
+            ).decode(String.self).all())
         try await query(
             """
             INSERT INTO tickets (id, status, assignee, customer, site, device_model, priority, conflicts, updated_wall, digest)
-            VALUES (\(s.id), \(s.status), \(s.assignee), \(s.customer), \(s.site), \(s.deviceModel), \(s.priority), \(s.conflicts),
-                    \(Int64(bitPattern: s.updatedAt)), \(s.digest))
+            SELECT * FROM unnest(\(rows.map(\.id))::text[], \(rows.map(\.status))::text[], \(rows.map(\.assignee))::text[],
+                \(rows.map(\.customer))::text[], \(rows.map(\.site))::text[], \(rows.map(\.deviceModel))::text[], \(rows.map(\.priority))::text[],
+                \(rows.map { Int64($0.conflicts) })::int8[], \(rows.map { Int64(bitPattern: $0.updatedAt) })::int8[], \(rows.map(\.digest))::text[])
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, customer = excluded.customer,
                 site = excluded.site, device_model = excluded.device_model, priority = excluded.priority, conflicts = excluded.conflicts,
                 updated_wall = excluded.updated_wall, digest = excluded.digest
             """)
-        // Most ops (notes, steps, parts) change no fact: the row is then left alone.
-        let facts = TicketFacts(ticket).folded
-        let factsChanged = try await query(
-            """
-            INSERT INTO ticket_facts (ticket, device_model, fault_code, fault)
-            VALUES (\(id.rawValue), \(facts.deviceModel), \(facts.faultCode), \(facts.fault))
-            ON CONFLICT (ticket) DO UPDATE SET device_model = excluded.device_model, fault_code = excluded.fault_code, fault = excluded.fault
-            WHERE (ticket_facts.device_model, ticket_facts.fault_code, ticket_facts.fault)
-                IS DISTINCT FROM (excluded.device_model, excluded.fault_code, excluded.fault)
-            RETURNING 1
-            """
-        ).all()
-        return !factsChanged.isEmpty || newlyAssigned ? (id, facts, seq) : nil
+        // Most ops (notes, steps, parts) change no fact: those rows are then left alone.
+        let factsChanged = Set(
+            try await query(
+                """
+                INSERT INTO ticket_facts (ticket, device_model, fault_code, fault)
+                SELECT * FROM unnest(\(facts.map(\.id.rawValue))::text[], \(facts.map(\.facts.deviceModel))::text[],
+                    \(facts.map(\.facts.faultCode))::text[], \(facts.map(\.facts.fault))::text[])
+                ON CONFLICT (ticket) DO UPDATE SET device_model = excluded.device_model, fault_code = excluded.fault_code, fault = excluded.fault
+                WHERE (ticket_facts.device_model, ticket_facts.fault_code, ticket_facts.fault)
+                    IS DISTINCT FROM (excluded.device_model, excluded.fault_code, excluded.fault)
+                RETURNING ticket
+                """
+            ).decode(String.self).all())
+        return facts.filter { factsChanged.contains($0.id.rawValue) || newlyAssigned.contains($0.id.rawValue) }
     }
 
     /// Re-derives an entity beyond tickets through its kind's ``NodeEntityKind``: its row

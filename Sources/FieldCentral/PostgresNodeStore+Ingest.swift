@@ -223,6 +223,28 @@ private struct Ingest {
         return released.sorted { ($0.id.replica, $0.id.counter) < ($1.id.replica, $1.id.counter) }
     }
 
+    /// Which blobs the ticket refers to, and which replicas' ops attached them
+    /// (PostgresNodeBlobStore's access checks read these), as SQLite's TicketRows records them.
+    func recordAttachments(of ticket: Ticket) async throws {
+        guard !ticket.attachments.isEmpty else { return }
+        let digests = ticket.attachments.map { $0.attachment.sha256.hex }
+        let sizes = ticket.attachments.map { Int64(clamping: $0.attachment.byteSize) }
+        let replicas = ticket.attachments.map { $0.id.replica.rawValue }
+        let id = ticket.id.rawValue
+        // One statement each, whatever the number of attachments: a push rewrites a few
+        // tickets, each with all its attachments.
+        try await query(
+            """
+            INSERT INTO ticket_blobs (sha256, ticket, size) SELECT d, \(id), s FROM unnest(\(digests)::text[], \(sizes)::bigint[]) AS a(d, s)
+            ON CONFLICT (sha256, ticket) DO NOTHING
+            """)
+        try await query(
+            """
+            INSERT INTO blob_attachers (sha256, ticket, replica) SELECT d, \(id), r FROM unnest(\(digests)::text[], \(replicas)::text[]) AS a(d, r)
+            ON CONFLICT (sha256, ticket, replica) DO NOTHING
+            """)
+    }
+
     /// Re-derives every ticket the transaction stored ops on: its list row, and every
     /// engineer ever assigned to it, in scope from this transaction's position on.
     func materialise(_ lastSeq: [EntityID: Int64]) async throws {
@@ -240,6 +262,7 @@ private struct Ingest {
                     ON CONFLICT (engineer, ticket) DO NOTHING
                     """)
             }
+            try await recordAttachments(of: ticket)
             let s = TicketSummary(ticket)
             try await query(
                 """

@@ -38,8 +38,12 @@ import Testing
             for principal in Self.hostile {
                 #expect(try await blobs.access(d, for: principal) == .forbidden, "\(principal.name)")
             }
-            // Attached again with a larger size declared: the largest bounds an upload.
+            // Attached again on the same ticket: the size the ticket first declared stays.
             _ = try await F.ingest(store, [B.attach(F.tab17, 2, on: "T1-pump", d, size: 90_000)], from: F.e17, replica: F.tab17)
+            #expect(try await blobs.access(d, for: F.e17) == .allowed(maxSize: 40_000))
+            // On another ticket with a larger size: the largest any ticket declares bounds an upload.
+            _ = try await F.ingest(store, [F.created(F.desk, 2, "T2-fan", assignee: "E17")], from: F.dispatcher, replica: F.desk)
+            _ = try await F.ingest(store, [B.attach(F.tab17, 3, on: "T2-fan", d, size: 90_000)], from: F.e17, replica: F.tab17)
             #expect(try await blobs.access(d, for: F.e17) == .allowed(maxSize: 90_000))
             // E18 attaching it on a ticket not theirs is quarantined: no reference for them.
             let pushed = try await F.ingest(store, [B.attach(F.tab18, 1, on: "T1-pump", d, size: 40_000)], from: F.e18, replica: F.tab18)
@@ -47,7 +51,7 @@ import Testing
             #expect(try await blobs.access(d, for: F.e18) == .forbidden)
             // Assigned to E18 later: in scope from then on.
             let assigned = try await F.ingest(
-                store, [F.assign(F.desk, 2, "T1-pump", to: "E18", replacing: [OpID(replica: F.desk, counter: 1)])], from: F.dispatcher,
+                store, [F.assign(F.desk, 3, "T1-pump", to: "E18", replacing: [OpID(replica: F.desk, counter: 1)])], from: F.dispatcher,
                 replica: F.desk)
             #expect(assigned.quarantined.isEmpty)
             #expect(try await blobs.access(d, for: F.e18) == .allowed(maxSize: 90_000))

@@ -110,13 +110,14 @@ package final class TestPostgres: Sendable {
 
     /// Makes a new, empty database and returns its URL (`postgres://postgres@127.0.0.1:PORT/NAME`),
     /// over a connection of PostgresNIO's (no process is started: a test's thread is never held).
-    package func database(_ prefix: String = "fieldsync") async throws -> String {
+    /// With `template`, a copy of that database (which no session may be using).
+    package func database(_ prefix: String = "fieldsync", template: String? = nil) async throws -> String {
         let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
         let connection = try await PostgresConnection.connect(
             configuration: .init(host: "127.0.0.1", port: port, username: "postgres", password: nil, database: "postgres", tls: .disable),
             id: 1, logger: Logger(label: "fieldsync.test-postgres"))
         do {
-            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "fieldsync.test-postgres"))
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)" + (template.map { " TEMPLATE \($0)" } ?? "")), logger: Logger(label: "fieldsync.test-postgres"))
         } catch {
             try? await connection.close()
             throw TestPostgresError("CREATE DATABASE failed: \(String(reflecting: error))")

@@ -11,8 +11,10 @@ func withCentral<T>(
     migrate: Bool = true, _ body: (PostgresClient, PostgresNodeStore, CentralDatabase) async throws -> T
 ) async throws -> T {
     try await withTaskExecutorPreference(DedicatedExecutor.shared) {
-        let database = try CentralDatabase(url: try await TestPostgres.shared().database())
+        let template = migrate ? try await MigratedTemplate.shared.name() : nil
+        let database = try CentralDatabase(url: try await TestPostgres.shared().database(template: template))
         return try await withClient(database) { client in
+            // A copy of the migrated template: this finds every version applied and writes nothing.
             if migrate { try await CentralSchema.migrate(client, logger: testLogger) }
             return try await body(client, PostgresNodeStore(client: client, logger: testLogger), database)
         }
@@ -28,6 +30,29 @@ func withClient<T>(_ database: CentralDatabase, _ body: (PostgresClient) async t
 }
 
 let testLogger = Logger(label: "fieldsync.central.tests")
+
+/// One database migrated once per test process, copied for each test that wants a migrated
+/// central. Why: a migration is one transaction of dozens of statements; run by every test
+/// in a busy test process, it sat "idle in transaction" for seconds between statements, and
+/// an open transaction anywhere in the cluster holds back every pull's visibility horizon,
+/// so tests that pull beside it saw ops late (found with pg_stat_activity).
+actor MigratedTemplate {
+    static let shared = MigratedTemplate()
+    /// Made once: tests asking while it is being made wait for the same one.
+    private var making: Task<String, any Error>?
+
+    func name() async throws -> String {
+        if let making { return try await making.value }
+        let task = Task(executorPreference: DedicatedExecutor.shared) {
+            let url = try await TestPostgres.shared().database("template")
+            try await withClient(try CentralDatabase(url: url)) { try await CentralSchema.migrate($0, logger: testLogger) }
+            // The client's connections close with it: a template must have no sessions to be copied.
+            return String(url.split(separator: "/").last ?? "")
+        }
+        making = task
+        return try await task.value
+    }
+}
 
 /// Waits until `flag()` holds, polling (a test's rendezvous between two sessions); after
 /// 20 s the test fails instead of waiting for ever.

@@ -96,7 +96,7 @@ import Testing
             health = String(decoding: data, as: UTF8.self)
         }
         var pushStatus = 0
-        let pushAt = try await Self.finished(since: start) {
+        _ = try await Self.finished(since: start) {
             let note = Op(
                 id: OpID(replica: ReplicaID("e1-light")!, counter: 1), wallMillis: Self.now(), logical: 0, subject: tickets[0],
                 body: .note(Note(text: "light", at: Self.now())))
@@ -122,9 +122,6 @@ import Testing
         let pullMillis = (0..<6).compactMap { Self.nodeMillis(log, replica: "e1-heavy\($0)").first }
         try #require(pullMillis.count == 6, "the node logged \(pullMillis.count) of the 6 heavy pulls")
         #expect(pushMillis * 4 < pullMillis.min()!, "the one-op push took \(pushMillis) ms in the node, the heavy pulls \(pullMillis) ms")
-        // And answered here before the slowest heavy pull, however late this task woke.
-        let lastPull = try #require(pulls.map(\.0).max())
-        #expect(pushAt < lastPull, "the one-op push answered at \(pushAt) s, after every heavy pull")
     }
 
     /// The node's own milliseconds for each sync of `replica`, from its log lines

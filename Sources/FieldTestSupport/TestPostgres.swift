@@ -73,7 +73,7 @@ package final class TestPostgres: Sendable {
                 bin + "/pg_ctl",
                 [
                     "-D", folder + "/db", "-l", folder + "/log", "-w", "-t", "30",
-                    "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start",
+                    "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000", "start",
                 ])
             if start == 0 { return (port, bin, folder) }
             lastError = ((try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? "")

@@ -29,7 +29,7 @@ fieldsync_postgres_start() {
     while :; do
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
         if fieldsync_postgres_as_owner "$bin/pg_ctl" -D "$dir/db" -l "$dir/log" -w -t 30 \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null; then
+            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000" start >/dev/null; then
             break
         fi
         tries=$((tries + 1))

@@ -14,7 +14,14 @@ extension PostgresNodeStore {
     ///
     /// An engineer gets the ops of their tickets and of the entities in their scope (or
     /// everyone's), the whole history of what entered it within the page, and the names of
-    /// what left it (EntityMaterialiser+Scope keeps both).
+    /// what left it (EntityMaterialiser+Scope keeps both). Membership is decided by op-log
+    /// position, never by the scope tables as they are now: an op is the page's if its
+    /// subject was in scope at the op (entered at or before it, and stored in a transaction
+    /// before the one that took it out: what that transaction did to it, a retirement say,
+    /// reaches no one who loses it), and the ops before an entry come as its history in
+    /// the page that holds the entry. A scope change
+    /// committed but still above the horizon is thus neither half sent now nor sent again
+    /// later: every op reaches the puller once.
     ///
     /// The cursor is an ``OpLogCursor`` (xid, seq); one naming no op of this log (a restored
     /// database, another central) starts the puller over.
@@ -50,17 +57,24 @@ extension PostgresNodeStore {
             let scoped: PostgresQuery =
                 principal.seesEverything
                 ? """
-                SELECT xid::text, seq, \(unescaped: OpRecord.columns) FROM ops
-                WHERE xid < CAST(\(horizon) AS xid8) AND (xid, seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND replica <> \(requester.rawValue)
-                ORDER BY xid, seq LIMIT \(limit + 1)
+                SELECT o.xid::text AS xid_text, o.seq, \(unescaped: OpRecord.columns) FROM ops o
+                WHERE o.xid < CAST(\(horizon) AS xid8) AND (o.xid, o.seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND o.replica <> \(requester.rawValue)
+                ORDER BY o.xid, o.seq LIMIT \(limit + 1)
                 """
                 : """
-                SELECT xid::text, seq, \(unescaped: OpRecord.columns) FROM ops
-                WHERE xid < CAST(\(horizon) AS xid8) AND (xid, seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND replica <> \(requester.rawValue)
-                  AND (subject IN (SELECT ticket FROM ticket_scope WHERE engineer = \(principal.name))
-                       OR subject IN (SELECT entity FROM entity_scope WHERE principal IN (\(principal.name), '*') AND left_xid IS NULL))
-                ORDER BY xid, seq LIMIT \(limit + 1)
+                SELECT o.xid::text AS xid_text, o.seq, \(unescaped: OpRecord.columns) FROM ops o
+                WHERE o.xid < CAST(\(horizon) AS xid8) AND (o.xid, o.seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND o.replica <> \(requester.rawValue)
+                  AND (EXISTS (SELECT 1 FROM ticket_scope s WHERE s.engineer = \(principal.name) AND s.ticket = o.subject
+                               AND (s.since_xid, s.since_seq) <= (o.xid, o.seq))
+                       OR EXISTS (SELECT 1 FROM entity_scope e WHERE e.principal IN (\(principal.name), '*') AND e.entity = o.subject
+                                  AND (e.since_xid, e.since_seq) <= (o.xid, o.seq)
+                                  AND (e.left_xid IS NULL OR o.xid < e.left_xid)))
+                ORDER BY o.xid, o.seq LIMIT \(limit + 1)
                 """
+            // xids are read as text (64 bits; PostgresNIO decodes no xid8) under another
+            // name, and every ORDER BY names the table's column: `ORDER BY xid` after
+            // `SELECT xid::text` orders by the text, "1000" before "999", and a cursor taken
+            // from such a page steps over ops for ever (CursorOrderTests).
             var rows = try await client.query(scoped, logger: logger)
                 .decode((String, Int64, String, Int64, Int64, Int64, String, Int64, ByteBuffer, Int64).self).all()
             let more = rows.count > limit
@@ -69,35 +83,40 @@ extension PostgresNodeStore {
             if more, let last = rows.last, let xid = UInt64(last.0) {
                 end = OpLogCursor(xid: xid, seq: last.1)
             } else if let newest = try await client.query(
-                "SELECT xid::text, seq FROM ops WHERE xid < CAST(\(horizon) AS xid8) ORDER BY xid DESC, seq DESC LIMIT 1", logger: logger
+                "SELECT o.xid::text AS xid_text, o.seq FROM ops o WHERE o.xid < CAST(\(horizon) AS xid8) ORDER BY o.xid DESC, o.seq DESC LIMIT 1", logger: logger
             ).decode((String, Int64).self).all().first, let xid = UInt64(newest.0) {
                 end = max(cursor, OpLogCursor(xid: xid, seq: newest.1))
             }
             var ops: [Op] = []
             var left: [EntityID] = []
             // Tickets, then other entities, that entered the puller's scope within the page:
-            // their history before it, whole.
+            // their history before they entered, whole (what came after is the page's).
             if !principal.seesEverything {
                 let to = String(end.xid)
-                var entered = try await client.query(
+                let tickets = try await client.query(
                     """
-                    SELECT ticket FROM ticket_scope WHERE engineer = \(principal.name)
-                      AND (since_xid, since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (since_xid, since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
-                    ORDER BY since_xid, since_seq
+                    SELECT s.ticket, s.since_xid::text AS since_text, s.since_seq FROM ticket_scope s WHERE s.engineer = \(principal.name)
+                      AND (s.since_xid, s.since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (s.since_xid, s.since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
+                    ORDER BY s.since_xid, s.since_seq
                     """, logger: logger
-                ).decode(String.self).all()
+                ).decode((String, String, Int64).self).all()
                 // Under the puller's name and everyone's: each once, where it first entered.
-                var seen: Set<String> = []
-                entered += try await client.query(
+                // One held already under the other name comes whole again, as SQLite sends
+                // it (applying it twice changes nothing).
+                let entities = try await client.query(
                     """
-                    SELECT entity FROM entity_scope WHERE principal IN (\(principal.name), '*') AND left_xid IS NULL
-                      AND (since_xid, since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (since_xid, since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
-                    ORDER BY since_xid, since_seq
+                    SELECT e.entity, e.since_xid::text AS since_text, e.since_seq FROM entity_scope e
+                    WHERE e.principal IN (\(principal.name), '*')
+                      AND (e.since_xid, e.since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (e.since_xid, e.since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
+                      AND (e.left_xid IS NULL OR e.left_xid > CAST(\(to) AS xid8))
+                    ORDER BY e.since_xid, e.since_seq
                     """, logger: logger
-                ).decode(String.self).all().filter { seen.insert($0).inserted }
-                // What left within the page and is not in scope now, under the puller's name
-                // or everyone's: the device purges it. A puller from the start holds nothing
-                // to purge, unless it held another history (restarted).
+                ).decode((String, String, Int64).self).all()
+                var seen: Set<String> = []
+                let entered = (tickets + entities).filter { seen.insert($0.0).inserted }
+                // What left within the page and is in scope at the page's end under no other
+                // name: the device purges it. A puller from the start holds nothing to purge,
+                // unless it held another history (restarted).
                 if cursor != .start || restarted {
                     left = try await client.query(
                         """
@@ -105,16 +124,18 @@ extension PostgresNodeStore {
                         WHERE l.principal IN (\(principal.name), '*') AND l.left_xid IS NOT NULL
                           AND (l.left_xid, l.left_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (l.left_xid, l.left_seq) <= (CAST(\(to) AS xid8), \(end.seq))
                           AND NOT EXISTS (SELECT 1 FROM entity_scope n
-                                          WHERE n.entity = l.entity AND n.principal IN (\(principal.name), '*') AND n.left_xid IS NULL)
+                                          WHERE n.entity = l.entity AND n.principal IN (\(principal.name), '*')
+                                            AND (n.since_xid, n.since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
+                                            AND (n.left_xid IS NULL OR n.left_xid > CAST(\(to) AS xid8)))
                         ORDER BY l.entity
                         """, logger: logger
                     ).decode(String.self).all().compactMap(EntityID.init)
                 }
-                for ticket in entered {
+                for (subject, sinceXid, sinceSeq) in entered {
                     for try await row in try await client.query(
                         """
                         SELECT \(unescaped: OpRecord.columns) FROM ops
-                        WHERE subject = \(ticket) AND (xid, seq) <= (CAST(\(after) AS xid8), \(cursor.seq)) AND replica <> \(requester.rawValue)
+                        WHERE subject = \(subject) AND (xid, seq) < (CAST(\(sinceXid) AS xid8), \(sinceSeq)) AND replica <> \(requester.rawValue)
                         ORDER BY xid, seq
                         """, logger: logger
                     ).decode(OpRecord.Row.self) {

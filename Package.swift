@@ -60,6 +60,8 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 // BlockingWork's threads (NIOThreadPool)
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // Blob pieces (NodeBlobStore) are ByteBuffers, as HTTP bodies are
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -153,6 +155,7 @@ let package = Package(
                 "FieldCentral", "FieldModel", "FieldWire", "FieldStore", "FieldTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -135,6 +135,52 @@ public enum CentralSchema {
                 "CREATE INDEX entity_scope_by_entity ON entity_scope (entity)",
             ],
             // Tickets and entities stored before: their rows, from their ops.
+            derive: { connection, logger in
+                try await EntityMaterialiser(connection: connection, logger: logger, recordsBlobs: false).rederiveEverything()
+            }),
+        Migration(
+            version: 5, name: "blobs",
+            sql: [
+                // Which tickets refer to which blob (attachments; the largest size an op
+                // declares bounds an upload), and which replica's op attached it: filled by
+                // ingest as tickets are materialised. Blob scope follows ticket scope.
+                "CREATE TABLE ticket_blobs (sha256 text NOT NULL, ticket text NOT NULL, size bigint NOT NULL, PRIMARY KEY (sha256, ticket))",
+                "CREATE TABLE blob_attachers (sha256 text NOT NULL, ticket text NOT NULL, replica text NOT NULL, PRIMARY KEY (sha256, ticket, replica))",
+                // Principals that proved they hold a blob (a verified upload or a challenge).
+                "CREATE TABLE blob_possession (sha256 text NOT NULL, principal text NOT NULL, proven_wall bigint NOT NULL, PRIMARY KEY (sha256, principal))",
+                // The open challenge of each (blob, principal): the nonce's SHA-256 only, single use.
+                """
+                CREATE TABLE blob_challenges (
+                    sha256 text NOT NULL, principal text NOT NULL, nonce_sha256 text NOT NULL, expires_wall bigint NOT NULL,
+                    PRIMARY KEY (sha256, principal))
+                """,
+                // Unfinished uploads and the principal that sent bytes last (the per-principal cap).
+                "CREATE TABLE blob_partials (sha256 text PRIMARY KEY, principal text NOT NULL)",
+                "CREATE INDEX blob_partials_by_principal ON blob_partials (principal)",
+                // The bytes: a row per blob (`received` bytes held, visible once `complete`),
+                // and its chunks of at most 256 KiB at their byte positions, one transaction
+                // per chunk, so what a node acknowledged is committed.
+                """
+                CREATE TABLE blobs (
+                    sha256 text PRIMARY KEY, received bigint NOT NULL, complete boolean NOT NULL DEFAULT false,
+                    touched timestamptz NOT NULL DEFAULT clock_timestamp())
+                """,
+                "CREATE INDEX blobs_unfinished ON blobs (touched) WHERE NOT complete",
+                """
+                CREATE TABLE blob_chunks (
+                    sha256 text NOT NULL REFERENCES blobs ON DELETE CASCADE, pos bigint NOT NULL, bytes bytea NOT NULL,
+                    PRIMARY KEY (sha256, pos))
+                """,
+                // Photos are compressed already: stored out of line without trying to compress them again.
+                "ALTER TABLE blob_chunks ALTER COLUMN bytes SET STORAGE EXTERNAL",
+                // Upload leases across node processes (UploadLease's rule): the upload holding
+                // each blob, its random token, and when its last bytes arrived (the database's clock).
+                """
+                CREATE TABLE blob_leases (
+                    sha256 text PRIMARY KEY, holder text NOT NULL, token text NOT NULL, last_byte timestamptz NOT NULL)
+                """,
+            ],
+            // Tickets stored before: the blobs they refer to, from their ops.
             derive: { connection, logger in try await EntityMaterialiser(connection: connection, logger: logger).rederiveEverything() }),
     ]
 

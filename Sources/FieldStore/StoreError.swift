@@ -27,6 +27,13 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case badCursor = "bad-cursor"
         /// A search the index cannot run (empty, too long, too many terms): nothing was read.
         case badQuery = "bad-query"
+        /// Another upload of the blob holds its lease (bytes are arriving), or took this
+        /// upload's lease over after it stalled: retry shortly.
+        case uploadBusy = "upload-busy"
+        /// An upload did not start where the held bytes end (the message says where).
+        case wrongOffset = "wrong-offset"
+        /// The blob is whole and verified: there is nothing to upload.
+        case blobComplete = "blob-complete"
     }
 
     public let code: Code

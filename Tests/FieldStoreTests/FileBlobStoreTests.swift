@@ -65,7 +65,7 @@ import Testing
             _ = try store.appender(for: Self.digest, at: 0)
             Issue.record("accepted a chunk at 0 when 1000 bytes are held")
         } catch {
-            #expect(error.code == .counterGap)
+            #expect(error.code == .wrongOffset)
             #expect(error.message.contains("1000"))
         }
         let open = try store.appender(for: Self.digest, at: 1000)
@@ -73,7 +73,7 @@ import Testing
             _ = try store.appender(for: Self.digest, at: 1000)
             Issue.record("two uploads of one blob at once")
         } catch {
-            #expect(error.code == .conflictingOp)
+            #expect(error.code == .uploadBusy)
         }
         try open.close()
         try append(store, 1000..<2_500_000)
@@ -114,7 +114,7 @@ import Testing
             try [UInt8](repeating: 0xEE, count: 5_000).withUnsafeBytes { try stalled.write($0) }
             Issue.record("a revoked upload wrote into the blob")
         } catch let error as StoreError {
-            #expect(error.code == .conflictingOp)
+            #expect(error.code == .uploadBusy)
             #expect(error.message.contains("took it over"))
         }
         try bytes[300_000...].withUnsafeBytes { try fresh.write($0) }

@@ -12,6 +12,9 @@ import PostgresNIO
 struct EntityMaterialiser {
     let connection: PostgresConnection
     let logger: Logger
+    /// Whether tickets' blob references are written (`ticket_blobs`, `blob_attachers`): not
+    /// by migration 4's re-derivation, which runs before migration 5 makes those tables.
+    var recordsBlobs = true
 
     /// An advisory lock key of ours ("FSYNCSCP"): held by every transaction that changes
     /// entity scope, from before it reads what scope is decided from until it commits.
@@ -70,6 +73,7 @@ struct EntityMaterialiser {
             derived[op.subject, default: Ticket(id: op.subject)].apply(op)
         }
         var assigned: (engineers: [String], tickets: [String], seqs: [Int64]) = ([], [], [])
+        var attached: (digests: [String], tickets: [String], sizes: [Int64], replicas: [String]) = ([], [], [], [])
         var rows: [TicketSummary] = []
         var facts: [(id: EntityID, facts: TicketFacts, seq: Int64)] = []
         for (id, seq) in changed {
@@ -78,6 +82,12 @@ struct EntityMaterialiser {
                 assigned.engineers.append(engineer)
                 assigned.tickets.append(id.rawValue)
                 assigned.seqs.append(seq)
+            }
+            for entry in ticket.attachments {
+                attached.digests.append(entry.attachment.sha256.hex)
+                attached.tickets.append(id.rawValue)
+                attached.sizes.append(Int64(clamping: entry.attachment.byteSize))
+                attached.replicas.append(entry.id.replica.rawValue)
             }
             rows.append(TicketSummary(ticket))
             facts.append((id, TicketFacts(ticket).folded, seq))
@@ -100,6 +110,23 @@ struct EntityMaterialiser {
                 site = excluded.site, device_model = excluded.device_model, priority = excluded.priority, conflicts = excluded.conflicts,
                 updated_wall = excluded.updated_wall, digest = excluded.digest
             """)
+        // Which blobs each ticket refers to, and which replicas' ops attached them
+        // (PostgresNodeBlobStore's access checks read these), as SQLite's TicketRows records
+        // them; a ticket's first declared size stays.
+        if recordsBlobs && !attached.digests.isEmpty {
+            try await query(
+                """
+                INSERT INTO ticket_blobs (sha256, ticket, size)
+                SELECT d, t, s FROM unnest(\(attached.digests)::text[], \(attached.tickets)::text[], \(attached.sizes)::int8[]) AS a(d, t, s)
+                ON CONFLICT (sha256, ticket) DO NOTHING
+                """)
+            try await query(
+                """
+                INSERT INTO blob_attachers (sha256, ticket, replica)
+                SELECT d, t, r FROM unnest(\(attached.digests)::text[], \(attached.tickets)::text[], \(attached.replicas)::text[]) AS a(d, t, r)
+                ON CONFLICT (sha256, ticket, replica) DO NOTHING
+                """)
+        }
         // Most ops (notes, steps, parts) change no fact: those rows are then left alone.
         let factsChanged = Set(
             try await query(

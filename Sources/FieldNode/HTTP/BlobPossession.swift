@@ -22,10 +22,10 @@ extension BlobRoutes {
     }
 
     /// A fresh nonce for `principal`, replacing any open one; returned as hex.
-    func openChallenge(_ digest: Digest, for principal: Principal) throws -> String {
+    func openChallenge(_ digest: Digest, for principal: Principal) async throws -> String {
         let nonce = BlobProof.makeNonce()
         let (expires, overflow) = clock().addingReportingOverflow(Self.challengeLifetime)
-        try store.openChallenge(digest, principal: principal.name, nonceHash: SHA256.hash(nonce), expires: overflow ? .max : expires)
+        try await blobs.openChallenge(digest, principal: principal.name, nonceHash: SHA256.hash(nonce), expires: overflow ? .max : expires)
         return Digest(bytes: nonce)?.hex ?? ""
     }
 
@@ -33,12 +33,10 @@ extension BlobRoutes {
         Self.count("challenge")
         let (digest, _) = try await authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-        return try await detached {
-            guard case .complete = try blobs.state(of: digest) else {
-                throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) whole: upload it instead of proving it")
-            }
-            return Challenge(nonce: try openChallenge(digest, for: principal), expiresInSeconds: Self.challengeLifetime / 1000)
+        guard case .complete = try await blobs.state(of: digest) else {
+            throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) whole: upload it instead of proving it")
         }
+        return Challenge(nonce: try await openChallenge(digest, for: principal), expiresInSeconds: Self.challengeLifetime / 1000)
     }
 
     func prove(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
@@ -58,22 +56,20 @@ extension BlobRoutes {
         else {
             throw HTTPError(.badRequest, message: "send {\"nonce\": the challenge's 64 hex digits, \"proof\": SHA-256(nonce ‖ blob) as 64 hex digits}")
         }
-        return try await detached {
-            let refused = { (why: String) in
-                HTTPError(.forbidden, message: "blob \(digest.hex.prefix(12)): \(why); nothing was recorded: ask status or challenge for a new nonce")
-            }
-            // Taken before it is checked: a nonce is answered once, right or wrong.
-            guard let open = try store.takeChallenge(digest, principal: principal.name) else { throw refused("no open challenge for you") }
-            guard BlobProof.matches(open.nonceHash, SHA256.hash(nonce.bytes)) else { throw refused("that nonce is not your open challenge") }
-            guard clock() <= open.expires else { throw refused("the challenge expired") }
-            guard let path = blobs.completePath(of: digest), case .complete(let size) = try blobs.state(of: digest) else {
-                throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) whole")
-            }
-            guard BlobProof.matches(try BlobProof.compute(nonce: nonce.bytes, file: path), proof) else {
-                throw refused("the proof does not match the node's copy")
-            }
-            try store.recordPossession(digest, principal: principal.name, now: clock())
-            return Status(state: "complete", bytes: size)
+        let refused = { (why: String) in
+            HTTPError(.forbidden, message: "blob \(digest.hex.prefix(12)): \(why); nothing was recorded: ask status or challenge for a new nonce")
         }
+        // Taken before it is checked: a nonce is answered once, right or wrong.
+        guard let open = try await blobs.takeChallenge(digest, principal: principal.name) else { throw refused("no open challenge for you") }
+        guard BlobProof.matches(open.nonceHash, SHA256.hash(nonce.bytes)) else { throw refused("that nonce is not your open challenge") }
+        guard clock() <= open.expires else { throw refused("the challenge expired") }
+        guard let content = try await blobs.content(of: digest) else {
+            throw HTTPError(.notFound, message: "the node does not hold blob \(digest.hex.prefix(12)) whole")
+        }
+        guard BlobProof.matches(try await BlobProof.compute(nonce: nonce.bytes, pieces: content.pieces()), proof) else {
+            throw refused("the proof does not match the node's copy")
+        }
+        try await blobs.recordPossession(digest, principal: principal.name, now: clock())
+        return Status(state: "complete", bytes: content.size)
     }
 }

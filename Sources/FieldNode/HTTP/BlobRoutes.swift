@@ -21,22 +21,19 @@ import Metrics
 /// Scope: a blob moves only if an op on a ticket in the caller's scope refers to it (403
 /// otherwise); a blob no op refers to is refused (409), so a node never stores bytes it
 /// cannot attribute: devices sync ops first, then blobs. A download also needs a proven
-/// holder among those references (`ReplicaStore.mayDownload`).
+/// holder among those references (`NodeBlobStore.mayDownload`).
+///
+/// Storage is a ``NodeBlobStore``: files and SQLite (a depot), or PostgreSQL shared by
+/// several nodes; everything here holds for both.
 struct BlobRoutes {
-    let store: ReplicaStore
-    let blobs: any BlobStore
-    /// Downloads go by sendfile (`BlobFileSender` is in the pipeline: plain HTTP).
+    let blobs: any NodeBlobStore
+    /// Downloads of a blob kept in a file go by sendfile (`BlobFileSender` is in the
+    /// pipeline: plain HTTP).
     let sendsFiles: Bool
     let partials: PartialUploads
     /// The largest attachment the node takes, whatever an op declares.
     let maxAttachmentBytes: UInt64
-    /// The free space blobs leave to the op log: an upload that would cut into it is 507.
-    let reserve: DiskReserve
     let clock: @Sendable () -> UInt64
-    let files = FileIO()
-    /// Downloads are read and sent 256 KB at a time (Hummingbird's default is 128 KB):
-    /// fewer trips through the file thread pool for photos of tens of MB.
-    static let downloadPiece = 256 << 10
 
     struct Status: ResponseEncodable {
         let state: String
@@ -75,14 +72,14 @@ struct BlobRoutes {
     func authorised(_ context: NodeRequestContext) async throws -> (Digest, UInt64) {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         let raw = context.parameters.get("sha") ?? ""
-        return try await detached { try authorised(raw, for: principal) }
+        return try await authorised(raw, for: principal)
     }
 
-    func authorised(_ raw: String, for principal: Principal) throws -> (Digest, UInt64) {
+    func authorised(_ raw: String, for principal: Principal) async throws -> (Digest, UInt64) {
         guard let digest = Digest(hex: raw) else {
             throw HTTPError(.badRequest, message: "a blob is named by its SHA-256: 64 hex digits ('\(raw.prefix(16))…' is not)")
         }
-        switch try store.blobAccess(digest, for: principal) {
+        switch try await blobs.access(digest, for: principal) {
         case .allowed(let maxSize): return (digest, maxSize)
         case .forbidden: throw HTTPError(.forbidden, message: "blob \(raw.prefix(12)) belongs to tickets (or articles) not assigned to \(principal.name)")
         case .unreferenced: throw HTTPError(.conflict, message: "no op refers to blob \(raw.prefix(12)): sync the ops that attach it first")
@@ -94,18 +91,18 @@ struct BlobRoutes {
         partials.sweepIfDue()
         let (digest, _) = try await authorised(context)
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-        return try await detached { try status(of: digest, for: principal) }
+        return try await status(of: digest, for: principal)
     }
 
     /// What the node holds; for a complete blob the caller has not proven it holds, a
     /// fresh challenge, so proving costs one request more, not two.
-    func status(of digest: Digest, for principal: Principal) throws -> Status {
-        switch try blobs.state(of: digest) {
+    func status(of digest: Digest, for principal: Principal) async throws -> Status {
+        switch try await blobs.state(of: digest) {
         case .complete(let size):
-            guard try !store.hasPossession(digest, principal: principal.name) else { return Status(state: "complete", bytes: size) }
-            return Status(state: "complete", bytes: size, challenge: try openChallenge(digest, for: principal))
+            guard try await !blobs.hasPossession(digest, principal: principal.name) else { return Status(state: "complete", bytes: size) }
+            return Status(state: "complete", bytes: size, challenge: try await openChallenge(digest, for: principal))
         case .partial(let received):
-            return Status(state: "partial", bytes: received, uploading: blobs.isUploading(digest, for: principal.name) ? true : nil)
+            return Status(state: "partial", bytes: received, uploading: try await blobs.isUploading(digest, for: principal.name) ? true : nil)
         case .absent: return Status(state: "absent", bytes: 0)
         }
     }
@@ -137,19 +134,17 @@ struct BlobRoutes {
         guard query.blobs.count <= Self.statusesPerRequest else {
             throw HTTPError(.badRequest, message: "ask about at most \(Self.statusesPerRequest) blobs per request")
         }
-        return try await detached {
-            var out: [StatusEntry] = []
-            for raw in query.blobs {
-                do {
-                    let (digest, _) = try authorised(raw, for: principal)
-                    let s = try status(of: digest, for: principal)
-                    out.append(StatusEntry(sha: raw, state: s.state, bytes: s.bytes, challenge: s.challenge, uploading: s.uploading))
-                } catch let refused as HTTPError where refused.status != .badRequest {
-                    out.append(StatusEntry(sha: raw, state: "refused", bytes: 0, status: refused.status.code, message: refused.body))
-                }
+        var out: [StatusEntry] = []
+        for raw in query.blobs {
+            do {
+                let (digest, _) = try await authorised(raw, for: principal)
+                let s = try await status(of: digest, for: principal)
+                out.append(StatusEntry(sha: raw, state: s.state, bytes: s.bytes, challenge: s.challenge, uploading: s.uploading))
+            } catch let refused as HTTPError where refused.status != .badRequest {
+                out.append(StatusEntry(sha: raw, state: "refused", bytes: 0, status: refused.status.code, message: refused.body))
             }
-            return StatusList(blobs: out)
         }
+        return StatusList(blobs: out)
     }
 
     func upload(_ request: Request, _ context: NodeRequestContext) async throws -> Status {
@@ -175,7 +170,7 @@ struct BlobRoutes {
         }
         // A declared length past the blob's size or the principal's cap is refused before a
         // byte is read (nothing changes), not after waiting for bytes that may never come.
-        let room = try await detached { try partials.room(for: principal, digest, held: offset) }
+        let room = try await partials.room(for: principal, digest, held: offset)
         let length = request.headers[.contentLength].flatMap { ByteRange.number($0[...]) }
         if let length, length > maxSize - offset {
             throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: \(length) from byte \(offset) goes past that")
@@ -187,79 +182,76 @@ struct BlobRoutes {
         if let length, length > allowance { throw partials.refusal(principal) }
         // Photos may not take the room the op log needs: what the upload may still send is
         // refused before a byte is written (a StoreError.diskFull: 507 for the caller).
-        try reserve.check(maxSize - offset)
-        let appender = try await detached {
-            let appender = try open(digest, at: offset, for: principal)
-            do { try store.claimPartial(digest, principal: principal.name) } catch {
-                // Unattributed bytes would escape the cap: none are taken.
-                try? appender.close()
-                throw error
-            }
-            return appender
+        try await blobs.ensureRoom(for: maxSize - offset)
+        let upload = try await open(digest, at: offset, for: principal)
+        do { try await blobs.claimPartial(digest, principal: principal.name) } catch {
+            // Unattributed bytes would escape the cap: none are taken.
+            try? await upload.close()
+            throw error
         }
+        let written: UInt64
         do {
-            for try await buffer in request.body {
-                let count = UInt64(buffer.readableBytes)
-                let written = appender.written
-                // The op that attaches the blob says its size: more bytes than that cannot
-                // hash right, so they are refused before they fill the disk. (written never
-                // passes maxSize, so the subtractions cannot wrap.)
-                guard written <= maxSize, count <= maxSize - written else {
-                    try await detached {
-                        try? appender.close()
-                        _ = try? blobs.finish(digest)
-                        try? store.forgetPartial(digest)
-                    }
-                    throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: this upload goes past that; the partial data was discarded")
-                }
-                guard count <= allowance - min(allowance, written - offset) else {
-                    // Over the principal's cap: what arrived before stays (durable), nothing more.
-                    try await detached { try? appender.close() }
-                    throw partials.refusal(principal)
-                }
-                try await detached {
-                    // Uploads running at once each passed the check above: each buffer checks again.
-                    try reserve.check(count)
-                    // Hashed from this buffer rather than read back from the file (the node
-                    // holds at most 8 MB of them waiting): one copy less per byte.
-                    appender.hashBeforeWrite(count: buffer.readableBytes) { hasher in
-                        buffer.withUnsafeReadableBytes { hasher.update($0) }
-                    }
-                    try buffer.withUnsafeReadableBytes { try appender.write($0) }
-                }
-            }
+            written = try await receive(request.body, into: upload, digest, from: offset, maxSize: maxSize, allowance: allowance, for: principal)
         } catch let error as HTTPError {
             throw error
-        } catch let error as StoreError where error.code == .conflictingOp {
+        } catch let error as StoreError where error.code == .uploadBusy {
             // This upload stalled and a newer one took its lease over (`UploadLease`): the
-            // file is the newer one's now.
-            _ = try? await detached { try? appender.close() }
+            // blob is the newer one's now.
+            try? await upload.close()
             throw HTTPError(.conflict, message: error.message)
         } catch {
             // The link broke mid-chunk: keep what arrived, durably, for the next attempt.
-            _ = try? await detached { try? appender.close() }
+            try? await upload.close()
             throw error
         }
-        try await detached { try appender.close() }
-        Counter(label: "fieldsync_blob_bytes_in_total").increment(by: Int(clamping: appender.written - offset))
+        try await upload.close()
+        Counter(label: "fieldsync_blob_bytes_in_total").increment(by: Int(clamping: written - offset))
         // `&finish=1` on the last chunk verifies in the same request: one round trip less
         // per photo, which on a field link is worth more than the bytes of a small one.
         if finishing { return try await complete(digest, by: principal) }
-        return Status(state: "partial", bytes: appender.written)
+        return Status(state: "partial", bytes: written)
+    }
+
+    /// Appends the request's body to `upload`, which starts at `offset`; returns what the
+    /// blob then holds (each append takes all of a buffer or fails). A body past the blob's
+    /// size (413: the partial data is discarded) or the principal's `allowance` (507: what
+    /// arrived stays) ends the upload here.
+    func receive(
+        _ body: RequestBody, into upload: any BlobUpload, _ digest: Digest, from offset: UInt64, maxSize: UInt64, allowance: UInt64,
+        for principal: Principal
+    ) async throws -> UInt64 {
+        var written = offset
+        for try await buffer in body {
+            let count = UInt64(buffer.readableBytes)
+            // The op that attaches the blob says its size: more bytes than that cannot
+            // hash right, so they are refused before they fill the disk. (written never
+            // passes maxSize, so the subtractions cannot wrap.)
+            guard written <= maxSize, count <= maxSize - written else {
+                try? await upload.close()
+                _ = try? await blobs.finish(digest)
+                try? await blobs.forgetPartial(digest)
+                throw HTTPError(.contentTooLarge, message: "the blob's op says it has \(maxSize) bytes: this upload goes past that; the partial data was discarded")
+            }
+            guard count <= allowance - min(allowance, written - offset) else {
+                // Over the principal's cap: what arrived before stays (durable), nothing more.
+                try? await upload.close()
+                throw partials.refusal(principal)
+            }
+            try await upload.append(buffer)
+            written += count
+        }
+        return written
     }
 
     /// The partial blob to append to, under an upload lease for `principal` (one that
-    /// stalled is taken over: `UploadLease`); 409 while another upload holds a live lease
-    /// or if `offset` is not what the node holds. Other failures (the disk) are the node's: 500.
-    func open(_ digest: Digest, at offset: UInt64, for principal: Principal) throws -> BlobAppender {
-        let result = Result { () throws(StoreError) -> BlobAppender in
-            try blobs.appender(for: digest, at: offset, holder: principal.name)
-        }
-        switch result {
-        case .success(let appender): return appender
-        case .failure(let error) where error.code == .conflictingOp || error.code == .counterGap:
+    /// stalled is taken over: `UploadLease`); 409 while another upload holds a live lease,
+    /// if `offset` is not what the node holds, or if the blob is whole already. Other
+    /// failures (the disk, the database) are the node's: 500.
+    func open(_ digest: Digest, at offset: UInt64, for principal: Principal) async throws -> any BlobUpload {
+        do {
+            return try await blobs.beginUpload(digest, at: offset, holder: principal.name)
+        } catch where [.uploadBusy, .wrongOffset, .blobComplete].contains(error.code) {
             throw HTTPError(.conflict, message: error.message)
-        case .failure(let error): throw error
         }
     }
 
@@ -274,32 +266,38 @@ struct BlobRoutes {
     /// principal that sent the bytes last has proven it holds them; one that only asks
     /// to finish has not (it proves by challenge, like anyone else).
     func complete(_ digest: Digest, by caller: Principal) async throws -> Status {
-        try await detached {
-            // Only bytes this finish verifies prove anything (a blob already whole proves nothing).
-            var sender: String?
-            if case .complete = try blobs.state(of: digest) {} else { sender = try store.partialOwner(digest) }
-            let verified: Bool
-            do { verified = try blobs.finish(digest) } catch let error as StoreError {
-                // Another request of the same blob holds it (a retried PUT or finish): 409, as
-                // for an upload, so the client asks what the node holds and goes on from there.
-                guard error.code == .conflictingOp else { throw error }
-                throw HTTPError(.conflict, message: error.message)
-            }
-            guard verified else {
-                try? store.forgetPartial(digest)
-                throw HTTPError(.unprocessableContent, message: "the uploaded bytes do not hash to \(digest.hex.prefix(12)): they were discarded; upload the blob again")
-            }
-            guard case .complete = try blobs.state(of: digest) else { throw HTTPError(.internalServerError) }
-            if let sender {
-                try store.recordPossession(digest, principal: sender, now: clock())
-                try store.forgetPartial(digest)
-            }
-            return try status(of: digest, for: caller)
+        // Only bytes this finish verifies prove anything (a blob already whole proves nothing).
+        let sender = try await partialSender(of: digest)
+        guard try await verify(digest) else {
+            try? await blobs.forgetPartial(digest)
+            throw HTTPError(.unprocessableContent, message: "the uploaded bytes do not hash to \(digest.hex.prefix(12)): they were discarded; upload the blob again")
         }
+        guard case .complete = try await blobs.state(of: digest) else { throw HTTPError(.internalServerError) }
+        if let sender {
+            try await blobs.recordPossession(digest, principal: sender, now: clock())
+            try await blobs.forgetPartial(digest)
+        }
+        return try await status(of: digest, for: caller)
     }
 
-    /// Runs blocking file and database work off the cooperative pool.
-    func detached<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await BlockingWork.run(work)
+    /// Who sent the bytes of an unfinished upload last; nil for a blob already whole.
+    func partialSender(of digest: Digest) async throws -> String? {
+        if case .complete = try await blobs.state(of: digest) { return nil }
+        return try await blobs.partialOwner(digest)
+    }
+
+    /// ``NodeBlobStore/finish(_:)``. Another request of the same blob holding it (a retried
+    /// PUT or finish) is 409, as for an upload, so the client asks what the node holds and
+    /// goes on from there.
+    ///
+    /// A function of its own: written inline in `complete`, this do/catch made the
+    /// compiler's mandatory AllocBoxToStack pass run for many minutes (Swift 6.3.1).
+    func verify(_ digest: Digest) async throws -> Bool {
+        do {
+            return try await blobs.finish(digest)
+        } catch {
+            guard error.code == .uploadBusy else { throw error }
+            throw HTTPError(.conflict, message: error.message)
+        }
     }
 }

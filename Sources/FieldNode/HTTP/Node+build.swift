@@ -39,24 +39,27 @@ public func buildApplication(
     }
     let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: backend.store))
     let plain = configuration.tlsCertificate == nil
-    var services: [any Service] = []
+    // Blobs on either backend: the data folder's files, or chunks in the central database.
+    let blobs: any NodeBlobStore
     if let store = backend.folder {
-        let blobs = FileBlobStore(root: configuration.dataDirectory)
-        let partials = PartialUploads(
-            store: store, blobs: blobs, ttl: configuration.partialUploadTTL, cap: configuration.maxPartialBytesPerPrincipal, clock: clock)
+        // The free space blobs leave to the op log: an upload that would cut into it is 507.
+        blobs = SQLiteNodeBlobStore(
+            store: store, files: FileBlobStore(root: configuration.dataDirectory),
+            reserve: DiskReserve(bytes: configuration.diskReserveBytes, folder: configuration.dataDirectory))
         // An operator learns at start, not from engineers, that photos will be refused.
         if let free = DiskSpace.available(at: configuration.dataDirectory), free < configuration.diskReserveBytes {
             logger.warning(
                 "the data folder's disk has \(DiskSpace.megabytes(free)) free, under the \(DiskSpace.megabytes(configuration.diskReserveBytes)) reserve kept for the op log: photo uploads are refused until space is freed (serve --disk-reserve-mb)")
         }
-        // Uploads abandoned while the node was down go at start, not at the first request.
-        partials.sweep()
-        BlobRoutes(
-            store: store, blobs: blobs, sendsFiles: plain, partials: partials, maxAttachmentBytes: configuration.maxAttachmentBytes,
-            reserve: DiskReserve(bytes: configuration.diskReserveBytes, folder: configuration.dataDirectory), clock: clock
-        ).add(to: api)
-        services.append(partials)
+    } else if let central = backend.central {
+        blobs = PostgresNodeBlobStore(central)
+    } else {
+        throw NodeError.badRequest("the node has no store for blobs")
     }
+    let partials = PartialUploads(blobs: blobs, ttl: configuration.partialUploadTTL, cap: configuration.maxPartialBytesPerPrincipal, clock: clock)
+    // Downloads go by sendfile where the blob is a file and the link plain HTTP.
+    BlobRoutes(blobs: blobs, sendsFiles: plain && backend.folder != nil, partials: partials, maxAttachmentBytes: configuration.maxAttachmentBytes, clock: clock)
+        .add(to: api)
     api.post("sync") { request, context -> Response in
         let started = DispatchTime.now().uptimeNanoseconds
         let tooLarge = Response.frame(
@@ -111,13 +114,18 @@ public func buildApplication(
         let tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-        return Application(
+        var app = Application(
             router: router, server: try .tls(LargeReadChannel.builder(sendsFiles: false, headerTimeout: headerTimeout), tlsConfiguration: tls),
-            configuration: .init(address: address, serverName: "fieldsync-node"), services: services, onServerRunning: announce, logger: logger)
+            configuration: .init(address: address, serverName: "fieldsync-node"), services: [partials], onServerRunning: announce, logger: logger)
+        // Uploads abandoned while the node was down go before it listens, not at the first request.
+        app.beforeServerStarts { await partials.sweep() }
+        return app
     }
-    return Application(
+    var app = Application(
         router: router, server: LargeReadChannel.builder(sendsFiles: plain, headerTimeout: headerTimeout), configuration: .init(address: address, serverName: "fieldsync-node"),
-        services: services, onServerRunning: announce, logger: logger)
+        services: [partials], onServerRunning: announce, logger: logger)
+    app.beforeServerStarts { await partials.sweep() }
+    return app
 }
 
 /// The node's sync metrics, through swift-metrics.

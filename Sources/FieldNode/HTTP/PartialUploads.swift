@@ -10,8 +10,7 @@ import Synchronization
 /// `interval` while the node runs (it is one of the application's services), and on a
 /// blob request when a sweep is due.
 final class PartialUploads: Service, Sendable {
-    let store: ReplicaStore
-    let blobs: any BlobStore
+    let blobs: any NodeBlobStore
     let ttl: UInt64
     let cap: UInt64
     let clock: @Sendable () -> UInt64
@@ -20,8 +19,7 @@ final class PartialUploads: Service, Sendable {
     /// take the whole room left under the cap.
     private let granted = Mutex<[String: UInt64]>([:])
 
-    init(store: ReplicaStore, blobs: any BlobStore, ttl: UInt64, cap: UInt64, clock: @escaping @Sendable () -> UInt64) {
-        self.store = store
+    init(blobs: any NodeBlobStore, ttl: UInt64, cap: UInt64, clock: @escaping @Sendable () -> UInt64) {
         self.blobs = blobs
         self.ttl = ttl
         self.cap = cap
@@ -32,16 +30,15 @@ final class PartialUploads: Service, Sendable {
     var interval: TimeInterval { min(3600, max(1, Double(ttl) / 10)) }
 
     /// Deletes expired partial uploads, forgets their owners, and drops expired challenges.
-    func sweep() {
+    func sweep() async {
         lastSweep.withLock { $0 = Date() }
-        let cutoff = Date(timeIntervalSinceNow: -Double(ttl))
-        for digest in blobs.dropPartials(untouchedSince: cutoff) { try? store.forgetPartial(digest) }
+        for digest in await blobs.sweepPartials(untouchedFor: .seconds(ttl)) { try? await blobs.forgetPartial(digest) }
         // Owners of uploads that finished or vanished some other way.
-        for digest in (try? store.allPartials()) ?? [] {
-            if case .partial = (try? blobs.state(of: digest)) ?? .absent { continue }
-            try? store.forgetPartial(digest)
+        for digest in (try? await blobs.allPartials()) ?? [] {
+            if case .partial = (try? await blobs.state(of: digest)) ?? .absent { continue }
+            try? await blobs.forgetPartial(digest)
         }
-        try? store.dropExpiredChallenges(now: clock())
+        try? await blobs.dropExpiredChallenges(now: clock())
     }
 
     /// Sweeps every `interval` until the node shuts down.
@@ -54,7 +51,7 @@ final class PartialUploads: Service, Sendable {
                 return
             }
             if Task.isShuttingDownGracefully { return }
-            _ = try? await BlockingWork.run { self.sweep() }
+            await sweep()
         }
     }
 
@@ -65,15 +62,15 @@ final class PartialUploads: Service, Sendable {
             last = Date()
             return true
         }
-        if due { Task { _ = try? await BlockingWork.run { self.sweep() } } }
+        if due { Task { await self.sweep() } }
     }
 
     /// How many more bytes `principal` may add to the upload of `digest` that holds
     /// `held` bytes: the cap minus its other unfinished uploads and this one.
-    func room(for principal: Principal, _ digest: Digest, held: UInt64) throws -> UInt64 {
+    func room(for principal: Principal, _ digest: Digest, held: UInt64) async throws -> UInt64 {
         var used = held
-        for other in try store.partials(ownedBy: principal.name) where other != digest {
-            if case .partial(let received) = try blobs.state(of: other) { used = used.addingReportingOverflow(received).overflow ? .max : used + received }
+        for other in try await blobs.partials(ownedBy: principal.name) where other != digest {
+            if case .partial(let received) = try await blobs.state(of: other) { used = used.addingReportingOverflow(received).overflow ? .max : used + received }
         }
         return used >= cap ? 0 : cap - used
     }

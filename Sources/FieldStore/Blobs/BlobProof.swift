@@ -1,5 +1,6 @@
 import FieldModel
 import Foundation
+import NIOCore
 
 /// The answer to a possession challenge (SPEC §7.3): SHA-256(nonce ‖ blob bytes). Only
 /// someone holding every byte can compute it, and a fresh nonce makes an old answer
@@ -30,6 +31,20 @@ public enum BlobProof {
             hasher.update(chunk)
         }
         return hasher.digest
+    }
+
+    /// The proof over a stored blob's pieces (``BlobContent``), whichever backend holds it;
+    /// hashed on ``BlockingWork``'s threads, so a proof of tens of MB never holds the
+    /// cooperative pool.
+    public static func compute(nonce: [UInt8], pieces: BlobPieces) async throws -> Digest {
+        try await withTaskExecutorPreference(BlockingWork.executor) {
+            let hasher = BlobHasher()
+            hasher.update(nonce)
+            for try await piece in pieces {
+                piece.withUnsafeReadableBytes { hasher.update($0) }
+            }
+            return hasher.digest
+        }
     }
 
     /// Compares in time independent of where the digests differ.

@@ -99,7 +99,7 @@ public final class UploadLease: Sendable {
     func write(_ digest: Digest, _ write: () throws(StoreError) -> Void) throws(StoreError) {
         let result: Result<Void, StoreError> = state.withLock { state in
             guard !state.revoked else {
-                return .failure(StoreError(.conflictingOp, "this upload of blob \(digest.hex.prefix(12)) stalled and a newer one took it over: its bytes are refused"))
+                return .failure(StoreError(.uploadBusy, "this upload of blob \(digest.hex.prefix(12)) stalled and a newer one took it over: its bytes are refused"))
             }
             state.lastByte = .now
             return Result { () throws(StoreError) in try write() }
@@ -125,7 +125,7 @@ public final class BlobAppender: @unchecked Sendable {
         self.release = release
     }
 
-    /// Appends `raw`; refused (`conflictingOp`) once a newer upload took the lease over.
+    /// Appends `raw`; refused (`uploadBusy`) once a newer upload took the lease over.
     public func write(_ raw: UnsafeRawBufferPointer) throws(StoreError) {
         try lease.write(digest) { () throws(StoreError) in try sink.write(raw) }
     }
@@ -208,7 +208,7 @@ public final class FileBlobStore: BlobStore {
     public func appender(for digest: Digest, at offset: UInt64, holder: String) throws(StoreError) -> BlobAppender {
         guard let lease = lease(digest, for: holder) else {
             throw StoreError(
-                .conflictingOp,
+                .uploadBusy,
                 "another upload of blob \(digest.hex.prefix(12)) is in progress: retry in \(policy.idle.components.seconds) s (an upload that stalls loses the blob then)")
         }
         let release: @Sendable (BlobHashFollower?) -> Void = { [self] follower in
@@ -219,12 +219,12 @@ public final class FileBlobStore: BlobStore {
         do {
             let held: UInt64
             switch try state(of: digest) {
-            case .complete: throw StoreError(.conflictingOp, "blob \(digest.hex.prefix(12)) is already complete")
+            case .complete: throw StoreError(.blobComplete, "blob \(digest.hex.prefix(12)) is already complete")
             case .partial(let received): held = received
             case .absent: held = 0
             }
             guard offset == held else {
-                throw StoreError(.counterGap, "the node holds \(held) bytes of this blob: send from byte \(held)")
+                throw StoreError(.wrongOffset, "the node holds \(held) bytes of this blob: send from byte \(held)")
             }
             try FileManager.default.createDirectory(atPath: partialRoot, withIntermediateDirectories: true)
             let path = partialPath(digest)
@@ -243,7 +243,7 @@ public final class FileBlobStore: BlobStore {
         // Only an expired upload is taken over here: finishing is not uploading, and any
         // principal may ask to finish.
         guard let lease = lease(digest, for: "\u{0}finish") else {
-            throw StoreError(.conflictingOp, "an upload of blob \(digest.hex.prefix(12)) is in progress: retry shortly")
+            throw StoreError(.uploadBusy, "an upload of blob \(digest.hex.prefix(12)) is in progress: retry shortly")
         }
         defer { end(lease, of: digest) }
         let state = try state(of: digest)

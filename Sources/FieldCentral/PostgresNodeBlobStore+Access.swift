@@ -1,0 +1,49 @@
+import FieldModel
+import FieldStore
+import PostgresNIO
+
+/// Who may move a blob, as SQLite's ``ReplicaStore/blobAccess(_:for:)`` and
+/// ``ReplicaStore/mayDownload(_:for:)`` decide it: through the tickets that refer to it and
+/// the puller's `ticket_scope` rows (the scope PostgresNodeStore's ingest and pull use).
+extension PostgresNodeBlobStore {
+    public func access(_ digest: Digest, for principal: Principal) async throws(StoreError) -> BlobAccess {
+        let logger = logger
+        return try await guarded("checking who may move a blob") {
+            let sizes = try await client.query("SELECT size FROM ticket_blobs WHERE sha256 = \(digest.hex)", logger: logger)
+                .decode(Int64.self).all()
+            guard let largest = sizes.max() else { return .unreferenced }
+            // Clamped: a size below zero (written by anything but ingest) must not trap.
+            let allowed = BlobAccess.allowed(maxSize: UInt64(clamping: largest))
+            if principal.seesEverything { return allowed }
+            let inScope = try await client.query(
+                """
+                SELECT 1 FROM ticket_blobs tb JOIN ticket_scope s ON s.ticket = tb.ticket
+                WHERE tb.sha256 = \(digest.hex) AND s.engineer = \(principal.name) LIMIT 1
+                """, logger: logger
+            ).all()
+            return inScope.isEmpty ? .forbidden : allowed
+        }
+    }
+
+    public func mayDownload(_ digest: Digest, for principal: Principal) async throws(StoreError) -> Bool {
+        let logger = logger
+        let everything = principal.seesEverything
+        return try await guarded("checking who may download a blob") {
+            // A reference in scope whose attacher (the owner of the replica that made the op)
+            // proved it holds the bytes.
+            try await !client.query(
+                """
+                SELECT 1 FROM ticket_blobs tb
+                WHERE tb.sha256 = \(digest.hex)
+                  AND (\(everything) OR EXISTS (SELECT 1 FROM ticket_scope s WHERE s.ticket = tb.ticket AND s.engineer = \(principal.name)))
+                  AND EXISTS (
+                    SELECT 1 FROM blob_attachers a
+                    JOIN replica_progress rp ON rp.replica = a.replica
+                    JOIN blob_possession p ON p.sha256 = a.sha256 AND p.principal = rp.owner
+                    WHERE a.sha256 = tb.sha256 AND a.ticket = tb.ticket)
+                LIMIT 1
+                """, logger: logger
+            ).all().isEmpty
+        }
+    }
+}

@@ -29,7 +29,8 @@ fieldsync_postgres_start() {
     while :; do
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
         if fieldsync_postgres_as_owner "$bin/pg_ctl" -D "$dir/db" -l "$dir/log" -w -t 30 \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000" start >/dev/null; then
+            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000 \
+               -c log_lock_waits=on -c log_min_duration_statement=2000 -c log_connections=off" start >/dev/null; then
             break
         fi
         tries=$((tries + 1))
@@ -42,6 +43,16 @@ fieldsync_postgres_start() {
     fieldsync_postgres_bin_dir="$bin"
     trap fieldsync_postgres_stop EXIT
     echo "==> PostgreSQL for the tests on 127.0.0.1:$port ($dir)" >&2
+}
+
+# Statements that waited on a lock or ran over 2 s, and sessions PostgreSQL ended: what
+# to read when a test stalled.
+fieldsync_postgres_report() {
+    [ -n "${fieldsync_postgres_dir:-}" ] || return 0
+    if grep -qE "still waiting|duration:|FATAL|deadlock" "$fieldsync_postgres_dir/log" 2>/dev/null; then
+        echo "==> PostgreSQL's slow statements and lock waits during the run:" >&2
+        grep -E "still waiting|acquired|duration:|FATAL|deadlock" "$fieldsync_postgres_dir/log" | cut -c1-400 | tail -40 >&2
+    fi
 }
 
 fieldsync_postgres_stop() {

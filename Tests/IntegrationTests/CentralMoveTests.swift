@@ -1,4 +1,5 @@
 import FieldCentral
+import FieldModel
 import FieldStore
 import FieldTestSupport
 import Foundation
@@ -6,8 +7,9 @@ import Logging
 import Testing
 
 /// `fieldsync-node migrate --from DIR --postgres URL`, through the real binaries: a central
-/// with engineers' work moves into PostgreSQL, and the engineers' devices sync on against a
-/// node on PostgreSQL with the tokens they had, nothing pushed twice or lost.
+/// with engineers' work (photos included) moves into PostgreSQL, and the engineers' devices
+/// sync on against a node on PostgreSQL with the tokens they had, nothing pushed twice or
+/// lost, and a photo downloaded from the database as it was from the data folder.
 @Suite struct CentralMoveTests {
     static let password = "m0ve-Pa55word"
 
@@ -37,7 +39,12 @@ import Testing
         try e21.ok("sync")
         try e17.ok("note", t1, "compressor replaced")
         try e17.ok("part", "add", t1, "CMP-22", "--qty", "1")
+        // A photo of several database chunks (256 KiB each), uploaded to the SQLite central.
+        let photoSize = 700_000
+        let photo = try BlobTests.randomFile(field.folder.path + "/photo.jpg", bytes: photoSize, seed: 24)
+        try e17.ok("photo", t1, field.folder.path + "/photo.jpg")
         try e17.ok("sync")
+        #expect(try e17.ok("show", t1).stdout.contains("[local]"), "the photo did not reach the SQLite central")
         try e21.ok("arrive", t2, "--lat", "51.5", "--lon", "-0.12")
         try e21.ok("sync")
         // A repair guide for E17's chiller, imported at central before the move.
@@ -57,6 +64,7 @@ import Testing
         #expect(moved.status == 0, "\(moved.stderr)")
         let report = moved.object
         #expect(report["tickets"] as? Int == 2 && report["tokens"] as? Int == 2 && report["articles"] as? Int == 1, "\(report)")
+        #expect(report["blobs"] as? Int == 1 && report["blobBytes"] as? Int == photoSize, "\(report)")
         let listed = try #require(try node(["kb", "list", "--postgres", url, "--json"]).json as? [[String: Any]])
         #expect(listed.count == 1)
         let ops = try #require(report["ops"] as? Int)
@@ -65,6 +73,8 @@ import Testing
         #expect(checked.status == 0, "\(checked.stdout)")
         #expect(checked.object["clean"] as? Bool == true && checked.object["opsChecked"] as? Int == ops)
 
+        let local = e17.home + "/blobs/\(photo.hex.prefix(2))/\(photo.hex)"
+        try FileManager.default.removeItem(atPath: local)
         // A node on PostgreSQL, the same tokens: the devices carry on (new address, as after DNS moves).
         let pg = try NodeProcess(postgres: url, logPath: field.folder.path + "/pg.log")
         defer { pg.stop() }
@@ -83,6 +93,11 @@ import Testing
         #expect(try e21.digest(t2) == before[t2])
         #expect(try e17.digest(t1) != before[t1])
         #expect(try e17.show(t1)["notes"].map { "\($0)".contains("after the move") } == true)
+        // The photo comes back from the database: E17's proof of holding it moved too (the
+        // device lost its copy before it met the new node, so it could not prove it again).
+        try e17.ok("fetch", t1)
+        let fetched = try Data(contentsOf: URL(fileURLWithPath: local))
+        #expect(fetched.count == photoSize && SHA256.hash(fetched) == photo)
     }
 
     @Test func aDatabaseThatHoldsAnythingIsRefusedAndKeptAsItWas() async throws {

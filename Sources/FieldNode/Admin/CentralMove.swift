@@ -21,6 +21,9 @@ public enum CentralMove {
         public var tokens: Int
         public var quarantined: Int
         public var replicas: Int
+        /// Complete blobs (photos, signatures, article images) moved, and their bytes.
+        public var blobs: Int
+        public var blobBytes: UInt64
         /// SHA-256 of the op log, the same on both sides.
         public var opLogDigest: String
         /// The central's replica id, kept.
@@ -72,15 +75,57 @@ public enum CentralMove {
         try await target.restore(tokens: tokens)
         try await target.restore(quarantine: quarantine)
         try await target.restore(clocks: try source.deviceClocks())
+        let blobs = FileBlobStore(root: folder).complete.all()
+        try await moveBlobs(
+            blobs, from: SQLiteNodeBlobStore(store: source, files: FileBlobStore(root: folder), reserve: nil),
+            to: PostgresNodeBlobStore(target), possessions: try source.blobPossessions(), now: now)
         return try await verify(source, target, report: Report(
-            ops: moved, tickets: 0, articles: 0, tokens: tokens.count, quarantined: quarantine.count, replicas: holdings.count, opLogDigest: "",
-            central: source.identity.replica.rawValue))
+            ops: moved, tickets: 0, articles: 0, tokens: tokens.count, quarantined: quarantine.count, replicas: holdings.count,
+            blobs: blobs.count, blobBytes: blobs.reduce(0) { $0 + $1.size }, opLogDigest: "", central: source.identity.replica.rawValue),
+            blobs: blobs)
+    }
+
+    /// Streams every complete blob of `source` into `target` (a piece at a time, never a
+    /// blob whole in memory; one the target holds already is skipped, one it holds part of
+    /// goes on from there, so a move run again after a failure resumes), each verified by its
+    /// SHA-256 in the target before it is visible; then who proved holding which.
+    static func moveBlobs(
+        _ blobs: [(digest: Digest, size: UInt64)], from source: any NodeBlobStore, to target: any NodeBlobStore,
+        possessions: [BlobPossession], now: UInt64
+    ) async throws {
+        for (digest, _) in blobs {
+            var offset: UInt64 = 0
+            switch try await target.state(of: digest) {
+            case .complete: continue
+            case .partial(let received): offset = received
+            case .absent: break
+            }
+            guard let content = try await source.content(of: digest) else {
+                throw NodeError.notFound("blob \(digest.hex) vanished from the data folder during the move: run it again")
+            }
+            let upload = try await target.beginUpload(digest, at: offset, holder: "migrate")
+            for try await piece in content.pieces(from: offset) { try await upload.append(piece) }
+            try await upload.close()
+            guard try await target.finish(digest) else {
+                throw NodeError.badRequest(
+                    "blob \(digest.hex) in the data folder does not hash to its name (the file is damaged): restore it from a backup, or delete it, and run the move again")
+            }
+        }
+        for proof in possessions {
+            try await target.recordPossession(proof.digest, principal: proof.principal, now: proof.provenAt == 0 ? now : proof.provenAt)
+        }
     }
 
     /// Compares both sides: the op log's digest, every ticket's state, what is held of each
-    /// replica, and counts of the rest.
-    static func verify(_ source: ReplicaStore, _ target: PostgresNodeStore, report: Report) async throws -> Report {
+    /// replica, every blob, and counts of the rest.
+    static func verify(_ source: ReplicaStore, _ target: PostgresNodeStore, report: Report, blobs: [(digest: Digest, size: UInt64)]) async throws -> Report {
         var report = report
+        let targetBlobs = PostgresNodeBlobStore(target)
+        for (digest, size) in blobs {
+            guard try await targetBlobs.state(of: digest) == .complete(size: size) else {
+                throw NodeError.badRequest("blob \(digest.hex) is not whole in the database after the move: drop the database and run again")
+            }
+        }
         let before = try source.opLogDigest()
         let after = try await target.opLogDigest()
         guard before == after else {

@@ -19,6 +19,22 @@ public struct BlobFolder: Sendable {
 
     public func contains(_ digest: Digest) -> Bool { FileManager.default.fileExists(atPath: path(for: digest)) }
 
+    /// Every blob held here, with its size, in digest order (files that are not a blob,
+    /// such as a download in progress under `tmp`, are not listed).
+    public func all() -> [(digest: Digest, size: UInt64)] {
+        let files = FileManager.default
+        var out: [(digest: Digest, size: UInt64)] = []
+        for prefix in (try? files.contentsOfDirectory(atPath: root)) ?? [] where prefix.count == 2 {
+            for name in (try? files.contentsOfDirectory(atPath: root + "/" + prefix)) ?? [] {
+                guard name.hasPrefix(prefix), let digest = Digest(hex: name), digest.hex == name,
+                    let size = ((try? files.attributesOfItem(atPath: path(for: digest)))?[.size] as? NSNumber)?.uint64Value
+                else { continue }
+                out.append((digest, size))
+            }
+        }
+        return out.sorted { $0.digest.hex < $1.digest.hex }
+    }
+
     /// Deletes a cached blob nothing here refers to any more (an article that left this
     /// device's scope); a missing one is fine.
     public func remove(_ digest: Digest) { try? FileManager.default.removeItem(atPath: path(for: digest)) }

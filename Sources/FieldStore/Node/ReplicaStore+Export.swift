@@ -92,4 +92,41 @@ extension ReplicaStore {
             }
         }
     }
+
+    /// Who proved holding which blob (SPEC §7.3), for a move to another backend. A
+    /// reference from before proofs existed counts as its attachers' owners' proof, so
+    /// what they could download before the move they still can.
+    public func blobPossessions() throws(StoreError) -> [BlobPossession] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT sha256, principal, proven_wall FROM blob_possession
+                    UNION
+                    SELECT tb.sha256, rp.owner, 0 FROM ticket_blobs tb
+                    JOIN blob_attachers a ON a.sha256 = tb.sha256 AND a.ticket = tb.ticket
+                    JOIN replica_progress rp ON rp.replica = a.replica
+                    WHERE tb.proven_before = 1
+                    ORDER BY 1, 2
+                    """
+            ).compactMap { row in
+                Digest(hex: row["sha256"]).map {
+                    BlobPossession(digest: $0, principal: row["principal"], provenAt: UInt64(bitPattern: row["proven_wall"] as Int64))
+                }
+            }
+        }
+    }
+}
+
+/// A principal's proof that it holds a blob, and when (Unix ms; 0: from before proofs).
+public struct BlobPossession: Sendable, Hashable {
+    public var digest: Digest
+    public var principal: String
+    public var provenAt: UInt64
+
+    public init(digest: Digest, principal: String, provenAt: UInt64) {
+        self.digest = digest
+        self.principal = principal
+        self.provenAt = provenAt
+    }
 }

@@ -9,10 +9,13 @@ struct Migrate: AsyncParsableCommand {
         abstract: "Move a node's central from its data folder into an empty PostgreSQL database.",
         discussion: """
             Copies every op (materialising tickets and articles as a sync would), the tokens
-            (their hashes), what is held of each device, quarantined ops and device clocks,
-            and keeps the central's id and voucher key: devices sync on against nodes served
-            with --postgres without noticing. Compares the op log's digest and every ticket's
-            state on both sides before it says done. Refuses a database that holds anything.
+            (their hashes), what is held of each device, quarantined ops, device clocks, and
+            every complete blob (photos, signatures, article images: streamed in chunks, each
+            verified by its SHA-256) with who proved holding it, and keeps the central's id and
+            voucher key: devices sync on against nodes served with --postgres without noticing.
+            Compares the op log's digest, every ticket's and article's state and every blob on
+            both sides before it says done. Refuses a database that holds anything (a move cut
+            short: drop the database and run it again).
             Stop `serve --data` first: what devices push during the move would stay behind.
             Example:
               fieldsync-node migrate --from /var/lib/fieldsync --postgres postgres://fieldsync:PASSWORD@db1:5432/fieldsync
@@ -40,8 +43,8 @@ struct Migrate: AsyncParsableCommand {
                 json
                     ? JSONOutput.string(report)
                     : """
-                    ✓ moved central \(report.central): \(report.ops) ops, \(report.tickets) tickets, \(report.articles) articles, \(report.tokens) tokens, \(report.replicas) replicas, \(report.quarantined) quarantined
-                      op log sha256 \(report.opLogDigest), the same on both sides; every ticket's and article's state matches
+                    ✓ moved central \(report.central): \(report.ops) ops, \(report.tickets) tickets, \(report.articles) articles, \(report.tokens) tokens, \(report.replicas) replicas, \(report.quarantined) quarantined, \(report.blobs) blobs (\(report.blobBytes) bytes)
+                      op log sha256 \(report.opLogDigest), the same on both sides; every ticket's and article's state and every blob matches
                     """)
         }
     }

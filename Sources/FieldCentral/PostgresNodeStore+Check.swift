@@ -11,8 +11,11 @@ extension PostgresNodeStore {
     public func check(name: String) async throws(StoreError) -> CheckReport {
         var report = CheckReport(mode: "full", path: name)
         report.integrityChecked = false
-        report.replica = try? await identity().replica.rawValue
         try await guarded("checking the op log") {
+            // Read, never made: a check changes nothing (identity() would make the id, or
+            // fork it on a restored database).
+            report.replica = try await client.query("SELECT value FROM central_meta WHERE name = 'replica'", logger: logger)
+                .decode(String.self).all().first
             var stored: [String: String] = [:]
             for try await (id, digest) in try await client.query("SELECT id, digest FROM tickets", logger: logger).decode((String, String).self) {
                 stored[id] = digest

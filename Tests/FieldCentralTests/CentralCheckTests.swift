@@ -26,6 +26,18 @@ import Testing
         }
     }
 
+    /// A check reads: on a database whose central has no id yet, it makes none.
+    @Test func aCheckWritesNothing() async throws {
+        try await withCentral { client, store, _ in
+            let report = try await store.check(name: "test")
+            #expect(report.isClean && report.replica == nil)
+            let meta = try await client.query("SELECT count(*) FROM central_meta", logger: testLogger).decode(Int64.self).all()
+            #expect(meta == [0])
+            let id = try await store.identity().replica.rawValue
+            #expect(try await store.check(name: "test").replica == id)
+        }
+    }
+
     @Test func aChangedOpAndAChangedTicketAreNamed() async throws {
         try await withCentral { client, store, _ in
             try await seeded(store)

@@ -82,13 +82,13 @@ public enum CentralMove {
         return try await verify(source, target, report: Report(
             ops: moved, tickets: 0, articles: 0, tokens: tokens.count, quarantined: quarantine.count, replicas: holdings.count,
             blobs: blobs.count, blobBytes: blobs.reduce(0) { $0 + $1.size }, opLogDigest: "", central: source.identity.replica.rawValue),
-            blobs: blobs)
+            blobs: blobs, replicas: holdings.map(\.replica))
     }
 
     /// Streams every complete blob of `source` into `target` (a piece at a time, never a
     /// blob whole in memory; one the target holds already is skipped, one it holds part of
-    /// goes on from there, so a move run again after a failure resumes), each verified by its
-    /// SHA-256 in the target before it is visible; then who proved holding which.
+    /// goes on from there), each verified by its SHA-256 in the target before it is
+    /// visible; then who proved holding which.
     static func moveBlobs(
         _ blobs: [(digest: Digest, size: UInt64)], from source: any NodeBlobStore, to target: any NodeBlobStore,
         possessions: [BlobPossession], now: UInt64
@@ -118,7 +118,9 @@ public enum CentralMove {
 
     /// Compares both sides: the op log's digest, every ticket's state, what is held of each
     /// replica, every blob, and counts of the rest.
-    static func verify(_ source: ReplicaStore, _ target: PostgresNodeStore, report: Report, blobs: [(digest: Digest, size: UInt64)]) async throws -> Report {
+    static func verify(
+        _ source: ReplicaStore, _ target: PostgresNodeStore, report: Report, blobs: [(digest: Digest, size: UInt64)], replicas: [ReplicaID]
+    ) async throws -> Report {
         var report = report
         let targetBlobs = PostgresNodeBlobStore(target)
         for (digest, size) in blobs {
@@ -152,7 +154,6 @@ public enum CentralMove {
             throw NodeError.badRequest("\(differing.count) article(s) differ after the move (first \(differing.map(\.rawValue).min() ?? "")): drop the database and run again")
         }
         report.articles = articlesBefore.count
-        let replicas = try source.replicaHoldings().map(\.replica)
         let heldBefore = try source.held(of: replicas)
         let heldAfter = try await target.held(of: replicas)
         guard heldBefore == heldAfter else {

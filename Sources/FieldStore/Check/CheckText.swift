@@ -31,25 +31,24 @@ public enum CheckText {
 
     /// A node's report; `data` is its data folder.
     public static func node(_ r: CheckReport, data: String) -> String {
-        var lines = findings(r)
-        guard !r.isClean else { return lines.joined(separator: "\n") }
-        lines += [
-            "",
+        withRecovery(r, [
             "Damage found: stop the node and restore \(data) from its latest backup (keep the damaged folder for",
             "investigation), then start it again. Devices send back what they hold at their next sync.",
-        ]
-        return lines.joined(separator: "\n")
+        ])
     }
 
     /// A central's report on PostgreSQL.
     public static func central(_ r: CheckReport) -> String {
-        var lines = findings(r)
-        guard !r.isClean else { return lines.joined(separator: "\n") }
-        lines += [
-            "",
+        withRecovery(r, [
             "Damage found: restore the database from its latest backup (or a point in time before the damage);",
             "the nodes record under a new central id after it, and devices send back what they hold at their next sync.",
-        ]
+        ])
+    }
+
+    /// The findings, then, if anything is damaged, how to recover.
+    static func withRecovery(_ r: CheckReport, _ recovery: [String]) -> String {
+        var lines = findings(r)
+        if !r.isClean { lines += [""] + recovery }
         return lines.joined(separator: "\n")
     }
 

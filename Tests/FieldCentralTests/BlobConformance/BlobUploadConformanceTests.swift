@@ -80,7 +80,10 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func twoUploadersAtOnceOneWins(_ backend: Backend) async throws {
-        try await withBlobStore(backend) { _, blobs in
+        // A lease that stays live however slow the machine: this test is about who holds
+        // it, not when it goes stale (with 2 s, a test process busy with 140 others saw it
+        // go stale between the append and the checks below).
+        try await withBlobStore(backend, leases: UploadLease.Policy(idle: .seconds(120), expiry: .seconds(3600))) { _, blobs in
             let d = Self.digest
             // Started together: exactly one gets the blob, the other is told it is busy.
             async let first = Self.attempt { () async throws(StoreError) in try await blobs.beginUpload(d, at: 0, holder: "E17") }

@@ -136,7 +136,7 @@ public enum CentralSchema {
             ],
             // Tickets and entities stored before: their rows, from their ops.
             derive: { connection, logger in
-                try await EntityMaterialiser(connection: connection, logger: logger, recordsBlobs: false).rederiveEverything()
+                try await EntityMaterialiser(connection: connection, logger: logger, schema: 4).rederiveEverything()
             }),
         Migration(
             version: 5, name: "blobs",
@@ -181,7 +181,18 @@ public enum CentralSchema {
                 """,
             ],
             // Tickets stored before: the blobs they refer to, from their ops.
-            derive: { connection, logger in try await EntityMaterialiser(connection: connection, logger: logger).rederiveEverything() }),
+            derive: { connection, logger in try await EntityMaterialiser(connection: connection, logger: logger, schema: 5).rederiveEverything() }),
+        Migration(
+            version: 6, name: "entity blobs",
+            sql: [
+                // The blobs each entity beyond tickets shows as it stands (an article's current
+                // images; none once retired), kept by the materialiser: a principal whose scope
+                // holds the entity may download them.
+                "CREATE TABLE entity_blobs (sha256 text NOT NULL, entity text NOT NULL, PRIMARY KEY (sha256, entity))",
+                "CREATE INDEX entity_blobs_by_entity ON entity_blobs (entity)",
+            ],
+            // Entities stored before: the blobs they show, from their ops.
+            derive: { connection, logger in try await EntityMaterialiser(connection: connection, logger: logger, schema: 6).rederiveEntities() }),
     ]
 
     /// The newest version this node knows.

@@ -4,14 +4,19 @@ import PostgresNIO
 
 /// Who may move a blob, as SQLite's ``ReplicaStore/blobAccess(_:for:)`` and
 /// ``ReplicaStore/mayDownload(_:for:)`` decide it: through the tickets that refer to it and
-/// the puller's `ticket_scope` rows (the scope PostgresNodeStore's ingest and pull use).
+/// the puller's `ticket_scope` rows (the scope PostgresNodeStore's ingest and pull use), and
+/// through the live articles that show it (`entity_blobs`) and the puller's `entity_scope`.
 extension PostgresNodeBlobStore {
     public func access(_ digest: Digest, for principal: Principal) async throws(StoreError) -> BlobAccess {
         let logger = logger
         return try await guarded("checking who may move a blob") {
             let sizes = try await client.query("SELECT size FROM ticket_blobs WHERE sha256 = \(digest.hex)", logger: logger)
                 .decode(Int64.self).all()
-            guard let largest = sizes.max() else { return .unreferenced }
+            guard let largest = sizes.max() else {
+                // An article's image: central stored it whole; it is downloaded, never uploaded.
+                guard let image = try await articleImageAccess(digest, for: principal) else { return .unreferenced }
+                return image ? .allowed(maxSize: 0) : .forbidden
+            }
             // Clamped: a size below zero (written by anything but ingest) must not trap.
             let allowed = BlobAccess.allowed(maxSize: UInt64(clamping: largest))
             if principal.seesEverything { return allowed }
@@ -29,9 +34,10 @@ extension PostgresNodeBlobStore {
         let logger = logger
         let everything = principal.seesEverything
         return try await guarded("checking who may download a blob") {
+            if try await articleImageAccess(digest, for: principal) == true { return true }
             // A reference in scope whose attacher (the owner of the replica that made the op)
             // proved it holds the bytes.
-            try await !client.query(
+            return try await !client.query(
                 """
                 SELECT 1 FROM ticket_blobs tb
                 WHERE tb.sha256 = \(digest.hex)
@@ -45,5 +51,20 @@ extension PostgresNodeBlobStore {
                 """, logger: logger
             ).all().isEmpty
         }
+    }
+
+    /// Whether `digest` is an image of a live article in `principal`'s scope (its own name's
+    /// or every device's, `*`), as SQLite's `articleImageAccess` decides it; central published
+    /// it, so no proof of possession is asked. Nil when no live article shows it.
+    func articleImageAccess(_ digest: Digest, for principal: Principal) async throws -> Bool? {
+        let rows = try await client.query(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM entity_scope s WHERE s.entity = eb.entity AND s.principal IN (\(principal.name), \(EntityMaterialiser.everyone)) AND s.left_xid IS NULL)
+            FROM entity_blobs eb WHERE eb.sha256 = \(digest.hex)
+            """, logger: logger
+        ).decode(Bool.self).all()
+        if rows.isEmpty { return nil }
+        return principal.seesEverything || rows.contains(true)
     }
 }

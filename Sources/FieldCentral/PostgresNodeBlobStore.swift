@@ -3,7 +3,7 @@ import FieldStore
 import Logging
 import PostgresNIO
 
-/// The node's blobs in PostgreSQL (migration 4), so any node sharing the database serves
+/// The node's blobs in PostgreSQL (migration 5), so any node sharing the database serves
 /// any blob: a `blobs` row per blob (bytes held, complete or not) and its `blob_chunks` of at
 /// most ``BlobContent/pieceLimit`` bytes, appended one transaction per chunk and streamed
 /// out chunk by chunk, never held whole. Upload leases live in `blob_leases` (holder, token,
@@ -11,9 +11,9 @@ import PostgresNIO
 /// processes: one writer at a time, a stalled one taken over, its later writes refused.
 ///
 /// Who may move a blob comes from `ticket_blobs` and `blob_attachers`, which
-/// ``PostgresNodeStore``'s ingest fills as it materialises tickets. Articles are not on
-/// PostgreSQL yet (``SyncStore``), so neither are their images: a blob only an article
-/// shows is unreferenced here.
+/// ``PostgresNodeStore``'s ingest fills as it materialises tickets, and from `entity_blobs`
+/// (migration 6), which the materialiser fills as articles change: an article's images are
+/// downloaded by whoever's scope holds it (`kb import` stored them whole), never uploaded.
 public struct PostgresNodeBlobStore: NodeBlobStore {
     let client: PostgresClient
     let logger: Logger

@@ -1,4 +1,5 @@
 import FieldCentral
+import FieldModel
 import FieldTestSupport
 import PostgresNIO
 import Testing
@@ -28,6 +29,21 @@ import Testing
                 return all
             }
             #expect(applied.sorted { $0.count > $1.count } == [Array(1...CentralSchema.latest), [], [], []])
+        }
+    }
+
+    @Test func migration6FindsTheImagesOfArticlesStoredBeforeIt() async throws {
+        try await withCentral { client, store, _ in
+            let image = SHA256.hash([1, 2, 3])
+            let shown = ArticleFixtures.publish(1, "x2-wiring", models: ["X2"], images: [image])
+            let retired = [ArticleFixtures.publish(2, "old", images: [SHA256.hash([4])]), ArticleFixtures.retire(3, "old")]
+            _ = try await SyncFixtures.ingest(store, [shown] + retired, from: SyncFixtures.dispatcher, replica: SyncFixtures.desk)
+            // A database of version 5: no entity_blobs yet.
+            try await client.query("DROP TABLE entity_blobs")
+            try await client.query("DELETE FROM fieldsync_migrations WHERE version = 6")
+            #expect(try await CentralSchema.migrate(client, logger: testLogger) == [6])
+            let rows = try await client.query("SELECT sha256, entity FROM entity_blobs").decode((String, String).self).all()
+            #expect(rows.map { [$0.0, $0.1] } == [[image.hex, "article:x2-wiring"]], "a retired article shows no image")
         }
     }
 

@@ -1,3 +1,4 @@
+import FieldModel
 import FieldTestSupport
 import Foundation
 import Testing
@@ -76,7 +77,7 @@ import Testing
         #expect(Set(list.compactMap { $0["id"] as? String }) == Set(ids))
     }
 
-    @Test func articlesAreImportedListedAndShownAndImagesAreRefusedForNow() async throws {
+    @Test func articlesAreImportedListedAndShownWithTheirImages() async throws {
         let url = try await centralURL("admin_kb")
         let folder = try TempFolder("central-kb")
         let kb = folder.path + "/kb"
@@ -101,13 +102,15 @@ import Testing
         #expect(edited["updated"] as? Int == 1 && edited["retired"] as? Int == 1, "\(edited)")
         #expect((try json(["kb", "show", "--postgres", url, "fan-not-spinning"]) as? [String: Any])?["version"] as? Int == 2)
 
-        // The central keeps no blobs on PostgreSQL yet: an article with an image is refused
-        // by name, and nothing of that import is written.
-        try Data("not really a png".utf8).write(to: URL(fileURLWithPath: kb + "/img/wiring.png"))
+        // An article with an image: the image is stored in the database before its op.
+        let image = Data("not really a png".utf8)
+        try image.write(to: URL(fileURLWithPath: kb + "/img/wiring.png"))
         try write("wiring.md", "---\nid: wiring\ntitle: Wiring\n---\n![wiring](img/wiring.png)\n")
-        let refused = try node(["kb", "import", "--postgres", url, kb])
-        #expect(refused.status == 1 && refused.stderr.contains("img/wiring.png") && refused.stderr.contains("nothing was imported"), "\(refused.stderr)")
+        let withImage = try #require(try json(["kb", "import", "--postgres", url, kb]) as? [String: Any])
+        #expect(withImage["new"] as? Int == 1 && withImage["imagesStored"] as? Int == 1, "\(withImage)")
+        let wiring = try #require(try json(["kb", "show", "--postgres", url, "wiring"]) as? [String: Any])
+        #expect(wiring["images"] as? [String] == [SHA256.hash(Array(image)).hex], "\(wiring)")
         let after = try #require(try json(["kb", "list", "--postgres", url]) as? [[String: Any]])
-        #expect(after.map { $0["id"] as? String } == ["fan-not-spinning", "safety"])
+        #expect(after.map { $0["id"] as? String } == ["fan-not-spinning", "safety", "wiring"])
     }
 }

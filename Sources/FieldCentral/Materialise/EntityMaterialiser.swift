@@ -12,9 +12,12 @@ import PostgresNIO
 struct EntityMaterialiser {
     let connection: PostgresConnection
     let logger: Logger
-    /// Whether tickets' blob references are written (`ticket_blobs`, `blob_attachers`): not
-    /// by migration 4's re-derivation, which runs before migration 5 makes those tables.
-    var recordsBlobs = true
+    /// The schema version whose tables are written: a migration's re-derivation runs before
+    /// later migrations make theirs (tickets' blob references, `ticket_blobs` and
+    /// `blob_attachers`, from 5; entities' blobs, `entity_blobs`, from 6).
+    var schema = CentralSchema.latest
+    var recordsBlobs: Bool { schema >= 5 }
+    var recordsEntityBlobs: Bool { schema >= 6 }
 
     /// An advisory lock key of ours ("FSYNCSCP"): held by every transaction that changes
     /// entity scope, from before it reads what scope is decided from until it commits.
@@ -50,6 +53,15 @@ struct EntityMaterialiser {
         var last: [EntityID: Int64] = [:]
         for try await (subject, seq) in try await query("SELECT subject, max(seq) FROM ops GROUP BY subject").decode((String, Int64).self) {
             if let id = EntityID(subject) { last[id] = seq }
+        }
+        try await materialise(last)
+    }
+
+    /// Every entity beyond tickets re-derived (a migration adding derived rows of entities).
+    func rederiveEntities() async throws {
+        var last: [EntityID: Int64] = [:]
+        for try await (subject, seq) in try await query("SELECT subject, max(seq) FROM ops GROUP BY subject").decode((String, Int64).self) {
+            if let id = EntityID(subject), id.kind != .ticket { last[id] = seq }
         }
         try await materialise(last)
     }
@@ -143,11 +155,23 @@ struct EntityMaterialiser {
         return facts.filter { factsChanged.contains($0.id.rawValue) || newlyAssigned.contains($0.id.rawValue) }
     }
 
-    /// Re-derives an entity beyond tickets through its kind's ``NodeEntityKind``: its row
-    /// and terms (none while it has nothing to show).
+    /// Re-derives an entity beyond tickets through its kind's ``NodeEntityKind``: its row,
+    /// terms and blobs (none while it has nothing to show).
     func entity(_ id: EntityID, _ seq: Int64) async throws -> EntityRecord? {
         guard let record = NodeEntityKinds.record(of: id, ops: try await ops(of: id), seq: seq) else { return nil }
         try await query("DELETE FROM entity_terms WHERE entity = \(id.rawValue)")
+        // Which blobs it shows now (PostgresNodeBlobStore's access checks find an article
+        // from its image here, as SQLite's `article_images`): its old ones replaced.
+        if recordsEntityBlobs {
+            try await query("DELETE FROM entity_blobs WHERE entity = \(id.rawValue)")
+            if !record.blobs.isEmpty {
+                try await query(
+                    """
+                    INSERT INTO entity_blobs (sha256, entity) SELECT d, \(id.rawValue) FROM unnest(\(record.blobs.map(\.hex))::text[]) AS b(d)
+                    ON CONFLICT DO NOTHING
+                    """)
+            }
+        }
         guard let row = record.row else {
             try await query("DELETE FROM entities WHERE id = \(id.rawValue)")
             return record

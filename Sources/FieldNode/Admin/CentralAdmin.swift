@@ -7,16 +7,16 @@ import Foundation
 /// PostgreSQL that several node processes and admin commands write to at once.
 public struct CentralAdmin: Sendable {
     let store: any CentralStore
-    /// Where `kb import` stores article images; nil where the central keeps no blobs yet
-    /// (PostgreSQL, until blobs move there): an import that needs one is refused.
-    let blobs: BlobFolder?
+    /// Where `kb import` stores article images: the blobs the central's nodes serve.
+    let images: any ArticleImageStore
     let clock: @Sendable () -> UInt64
 
     public init(
-        _ store: any CentralStore, blobs: BlobFolder?, clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+        _ store: any CentralStore, images: any ArticleImageStore,
+        clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
     ) {
         self.store = store
-        self.blobs = blobs
+        self.images = images
         self.clock = clock
     }
 

@@ -19,6 +19,6 @@ public struct NodeAdmin: Sendable {
     /// The ticket and knowledge-base commands on this folder's store (``CentralAdmin``:
     /// the same code serves a central on PostgreSQL).
     public var central: CentralAdmin {
-        CentralAdmin(SQLiteNodeStore(store), blobs: nodeBlobs, clock: clock)
+        CentralAdmin(SQLiteNodeStore(store), images: nodeBlobs, clock: clock)
     }
 }

@@ -26,11 +26,16 @@ public enum NodeStores {
             return try await body(SQLiteNodeStore(try NodeData.open(data, concurrentReads: true)))
         case (nil, let url?):
             return try await PostgresNodeStore.with(url: url, logger: logger) { try await body($0) }
-        case (.some, .some):
-            throw NodeError.badRequest("give --data DIR or --postgres URL, not both")
-        case (nil, nil):
-            throw NodeError.badRequest("give --data DIR (a node's folder) or --postgres URL (a central on PostgreSQL; or set \(postgresURLVariable))")
+        case (.some, .some), (nil, nil):
+            throw refusal(bothGiven: data != nil)
         }
+    }
+
+    /// Why a command that names both stores, or neither, is refused.
+    static func refusal(bothGiven: Bool) -> NodeError {
+        bothGiven
+            ? NodeError.badRequest("give --data DIR or --postgres URL, not both")
+            : NodeError.badRequest("give --data DIR (a node's folder) or --postgres URL (a central on PostgreSQL; or set \(postgresURLVariable))")
     }
 
     /// `check --postgres`: the central's ops and tickets (``PostgresNodeStore/check(name:)``),
@@ -42,14 +47,20 @@ public enum NodeStores {
 
     /// Runs `body` with the ticket and knowledge-base commands on the store `data` or
     /// `postgres` names. A data folder's images go to its blob folder; a central on
-    /// PostgreSQL keeps no blobs yet, so its imports take articles without images only.
+    /// PostgreSQL's go to its blobs in the database, which every node sharing it serves.
     public static func central<T>(
         data: String?, postgres: String?, logger: Logger = NodeStores.adminLogger,
         _ body: (CentralAdmin) async throws -> T
     ) async throws -> T {
-        if let data, postgres == nil {
+        switch (data, postgres) {
+        case (let data?, nil):
             return try await body(try NodeAdmin(dataDirectory: data).central)
+        case (nil, let url?):
+            return try await PostgresNodeStore.with(url: url, logger: logger) { store in
+                try await body(CentralAdmin(store, images: NodeBlobImages(PostgresNodeBlobStore(store))))
+            }
+        case (.some, .some), (nil, nil):
+            throw refusal(bothGiven: data != nil)
         }
-        return try await with(data: data, postgres: postgres, logger: logger) { try await body(CentralAdmin($0, blobs: nil)) }
     }
 }

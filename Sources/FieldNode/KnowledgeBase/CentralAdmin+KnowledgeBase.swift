@@ -10,7 +10,7 @@ extension CentralAdmin {
         from folder: String, prune: Bool, progress: (Int, Int) -> Void = { _, _ in }
     ) async throws -> KnowledgeBaseImport.Summary {
         try await KnowledgeBaseImport.run(
-            try KnowledgeBaseFolder(folder), into: store, blobs: blobs, prune: prune, now: clock(), progress: progress)
+            try KnowledgeBaseFolder(folder), into: store, images: images, prune: prune, now: clock(), progress: progress)
     }
 
     /// Every article central holds, retired ones too, by id.

@@ -37,25 +37,19 @@ public enum KnowledgeBaseImport {
     /// How often `progress` hears of a large folder.
     public static let progressEvery = 500
 
-    /// Imports `folder` into `store`, images into `blobs`, stamping ops at `now`;
-    /// `progress` is told (files checked, files in all) every ``progressEvery`` files.
-    /// Without `blobs` (a central that keeps none yet), an import that must store an
-    /// image is refused before anything is written.
+    /// Imports `folder` into `store`, images into `images` (skipping those held whole
+    /// already), stamping ops at `now`; `progress` is told (files checked, files in all)
+    /// every ``progressEvery`` files.
     public static func run(
-        _ folder: KnowledgeBaseFolder, into store: any CentralStore, blobs: BlobFolder?, prune: Bool, now: UInt64,
+        _ folder: KnowledgeBaseFolder, into store: any CentralStore, images: any ArticleImageStore, prune: Bool, now: UInt64,
         progress: (Int, Int) -> Void = { _, _ in }
     ) async throws -> Summary {
         let articles = try prepare(folder, progress: progress)
         let plan = KnowledgeBasePlan(articles, existing: try await store.articles(), prune: prune)
         var stored = 0
-        if !plan.imageFiles.isEmpty && blobs == nil {
-            let files = Set(plan.imageFiles.values).sorted().joined(separator: ", ")
-            throw KnowledgeBaseError(
-                folder: "this central keeps no blobs yet (PostgreSQL), so articles with images cannot be imported into it: \(files); nothing was imported")
-        }
         for (digest, path) in plan.imageFiles.sorted(by: { $0.key < $1.key }) {
-            guard let blobs, !blobs.contains(digest) else { continue }
-            guard try blobs.store(fileAt: path).digest == digest else {
+            guard try await !images.contains(digest) else { continue }
+            guard try await images.store(fileAt: path, as: digest) else {
                 throw KnowledgeBaseError(folder: "\(path) changed while it was imported: run the import again")
             }
             stored += 1

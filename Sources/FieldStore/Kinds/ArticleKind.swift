@@ -31,6 +31,9 @@ public enum ArticleKind: NodeEntityKind {
         return EntityAudience(everyone: current.everyone, tickets: current.match)
     }
 
+    /// The current version's images; none once retired (as SQLite's `article_images`).
+    public static func blobs(of state: Article) -> [Digest] { Set(state.current?.images ?? []).sorted() }
+
     /// The article a record holds, as a SQLite store lists it; nil for another kind's.
     public static func stored(_ record: EntityRecord) -> StoredArticle? {
         guard let r = record.row(as: Self.self) else { return nil }

@@ -22,10 +22,15 @@ public protocol NodeEntityKind: SendableMetatype {
     static func row(of state: State, seq: Int64) -> Row?
     /// Who may see the entity as it stands.
     static func audience(of state: State) -> EntityAudience
+    /// The blobs the entity shows as it stands (an article's images): a principal that may
+    /// see it may download them, so a store must find the entity from the blob.
+    static func blobs(of state: State) -> [Digest]
 }
 
 extension NodeEntityKind {
     public static var kind: EntityKind { State.kind }
+    /// No blobs: most kinds show none.
+    public static func blobs(of state: State) -> [Digest] { [] }
 }
 
 /// Who may see an entity beyond tickets: everyone (every device, whatever its tickets),

@@ -25,7 +25,8 @@ public enum NodeEntityKinds {
             // A Codable struct of strings, numbers, booleans and lists always encodes.
             return String(decoding: (try? encoder.encode(row)) ?? Data("{}".utf8), as: UTF8.self)
         }
-        return EntityRecord(id: id, seq: seq, row: row, audience: row == nil ? .nobody : K.audience(of: state))
+        return EntityRecord(
+            id: id, seq: seq, row: row, audience: row == nil ? .nobody : K.audience(of: state), blobs: row == nil ? [] : K.blobs(of: state))
     }
 }
 
@@ -38,12 +39,15 @@ public struct EntityRecord: Sendable, Hashable {
     /// nil: nothing to show; a store keeps no row.
     public let row: String?
     public let audience: EntityAudience
+    /// The blobs it shows (``NodeEntityKind/blobs(of:)``), each once.
+    public let blobs: [Digest]
 
-    public init(id: EntityID, seq: Int64, row: String?, audience: EntityAudience) {
+    public init(id: EntityID, seq: Int64, row: String?, audience: EntityAudience, blobs: [Digest] = []) {
         self.id = id
         self.seq = seq
         self.row = row
         self.audience = audience
+        self.blobs = blobs
     }
 
     /// The row decoded as `kind`'s; nil when it is another kind's or unreadable.

@@ -20,10 +20,12 @@ public protocol NodeBlobStore: Sendable {
     // MARK: Who may move a blob
 
     /// May `principal` upload or download the blob? Blob scope is ticket scope: a blob moves
-    /// only if an op on a ticket in the principal's scope refers to it.
+    /// only if an op on a ticket in the principal's scope refers to it, or a live article in
+    /// its scope shows it (then `.allowed(maxSize: 0)`: central stored it, nobody uploads it).
     func access(_ digest: Digest, for principal: Principal) async throws(StoreError) -> BlobAccess
     /// May `principal` download the blob? Some reference on a ticket in its scope must come
-    /// from a principal that proved it holds the bytes (SPEC §7.3).
+    /// from a principal that proved it holds the bytes (SPEC §7.3), or a live article in its
+    /// scope must show it.
     func mayDownload(_ digest: Digest, for principal: Principal) async throws(StoreError) -> Bool
 
     // MARK: The bytes

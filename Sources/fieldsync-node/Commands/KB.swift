@@ -34,7 +34,6 @@ struct KB: AsyncParsableCommand {
                 Example:
                   fieldsync-node kb import --data /var/lib/fieldsync ./kb --prune
                   fieldsync-node kb import --postgres postgres://USER:PASSWORD@HOST/DATABASE ./kb
-                On PostgreSQL, articles with images cannot be imported yet (the central keeps no blobs there).
                 """)
         @OptionGroup var options: StoreOptions
         @Argument(help: "The folder of .md files.") var folder: String

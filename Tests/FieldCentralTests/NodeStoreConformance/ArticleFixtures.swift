@@ -11,13 +11,13 @@ enum ArticleFixtures {
 
     static func publish(
         _ counter: UInt64, _ name: String, version: UInt64 = 1, models: [String] = [], codes: [String] = [], keywords: [String] = [],
-        everyone: Bool = false
+        everyone: Bool = false, images: [Digest] = []
     ) -> Op {
         Op(
             id: OpID(replica: F.desk, counter: counter), wallMillis: F.now + counter * 1_000, logical: 0, subject: id(name),
             body: .entity(EntityOp(ArticlePublished(
                 version: version, title: "\(name) v\(version)", body: "How to fix it.", deviceModels: models, faultCodes: codes,
-                keywords: keywords, everyone: everyone))))
+                keywords: keywords, everyone: everyone, images: images))))
     }
 
     static func retire(_ counter: UInt64, _ name: String) -> Op {

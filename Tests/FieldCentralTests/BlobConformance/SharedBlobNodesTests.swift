@@ -2,6 +2,7 @@ import FieldCentral
 import FieldModel
 import FieldStore
 import NIOCore
+import PostgresNIO
 import Testing
 
 /// Several node processes on one PostgreSQL database share blobs and their upload leases:

@@ -17,6 +17,9 @@ package final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
 
     package static let shared = DedicatedExecutor(threads: 4)
+    /// For tests that block a thread for minutes (``onOwnThread(_:)``): apart from
+    /// ``shared``, so they never hold up the PostgreSQL tests' awaits either.
+    static let blocking = DedicatedExecutor(threads: 6)
 
     private init(threads: Int) {
         for n in 0..<threads {

@@ -10,7 +10,7 @@ import Testing
     @Test("a 320 KB photo over an 8 KB/s link, each sync cut after 6 s, completes across syncs, each one moving it on")
     func weakLinkCompletesAcrossSyncs() async throws {
         // Minutes of blocking CLI runs: off the cooperative pool (onOwnThread).
-        try await onOwnThread { [self] in
+        try await onOwnThread {
             // The shape of a 5 MB photo at 2 KB/s (43 min, cut by the end of each stop), in
             // under a minute: ~40 s of transfer in 12-second syncs.
             let field = try Field()
@@ -61,7 +61,7 @@ extension WeakLinkTests {
     @Test("on a terminal, a photo going up a slow link shows the rate it moves at and the time left")
     func progressShowsRateAndTimeLeft() async throws {
         // Minutes of blocking CLI runs: off the cooperative pool (onOwnThread).
-        try await onOwnThread { [self] in
+        try await onOwnThread {
             let slow = try SlowPhoto(bytes: 600_000, seed: 91, bytesPerSecond: 16_000)
             defer { slow.proxy.stop() }
             let e17 = slow.e17
@@ -97,7 +97,7 @@ extension WeakLinkTests {
     @Test("a sync stopped mid-photo (Ctrl-C) says how far it got and that the next one goes on; the next one does")
     func stoppedSyncSaysSo() async throws {
         // Minutes of blocking CLI runs: off the cooperative pool (onOwnThread).
-        try await onOwnThread { [self] in
+        try await onOwnThread {
             let slow = try SlowPhoto(bytes: 400_000, seed: 92, bytesPerSecond: 16_000)
             defer { slow.proxy.stop() }
             let (field, e17, digest, token) = (slow.field, slow.e17, slow.digest, slow.token)
@@ -119,7 +119,7 @@ extension WeakLinkTests {
     @Test("a sync started right after a stopped one on a slow link moves the photo on")
     func syncRightAfterAStoppedOne() async throws {
         // Minutes of blocking CLI runs: off the cooperative pool (onOwnThread).
-        try await onOwnThread { [self] in
+        try await onOwnThread {
             let slow = try SlowPhoto(bytes: 600_000, seed: 93, bytesPerSecond: 8_000)
             defer { slow.proxy.stop() }
             let (before, after, second) = try slow.stopThenSyncAgain(stopAt: 100_000, within: 60, nextFor: 30)
@@ -132,7 +132,7 @@ extension WeakLinkTests {
     @Test("at 2 KB/s, a sync started while a stopped one's bytes still reach the node waits them out and goes on")
     func syncWhileAStoppedOnesBytesStillArrive() async throws {
         // Minutes of blocking CLI runs: off the cooperative pool (onOwnThread).
-        try await onOwnThread { [self] in
+        try await onOwnThread {
             // At 2 KB/s the stopped sync's chunk, queued in this machine's socket buffers, keeps
             // arriving for tens of seconds after it stopped (the 5 MB measurement's attempt 6).
             // The node holds that upload's lease while its bytes arrive: the next sync used to

@@ -62,15 +62,19 @@ extension PostgresNodeStore {
                 ORDER BY o.xid, o.seq LIMIT \(limit + 1)
                 """
                 : """
+                WITH scope AS MATERIALIZED (
+                    SELECT ticket AS subject, since_xid, since_seq, NULL::xid8 AS left_xid FROM ticket_scope WHERE engineer = \(principal.name)
+                    UNION ALL
+                    SELECT entity, since_xid, since_seq, left_xid FROM entity_scope WHERE principal IN (\(principal.name), '*'))
                 SELECT o.xid::text AS xid_text, o.seq, \(unescaped: OpRecord.columns) FROM ops o
                 WHERE o.xid < CAST(\(horizon) AS xid8) AND (o.xid, o.seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND o.replica <> \(requester.rawValue)
-                  AND (EXISTS (SELECT 1 FROM ticket_scope s WHERE s.engineer = \(principal.name) AND s.ticket = o.subject
-                               AND (s.since_xid, s.since_seq) <= (o.xid, o.seq))
-                       OR EXISTS (SELECT 1 FROM entity_scope e WHERE e.principal IN (\(principal.name), '*') AND e.entity = o.subject
-                                  AND (e.since_xid, e.since_seq) <= (o.xid, o.seq)
-                                  AND (e.left_xid IS NULL OR o.xid < e.left_xid)))
+                  AND o.subject IN (SELECT subject FROM scope)
+                  AND EXISTS (SELECT 1 FROM scope c WHERE c.subject = o.subject AND (c.since_xid, c.since_seq) <= (o.xid, o.seq)
+                              AND (c.left_xid IS NULL OR o.xid < c.left_xid))
                 ORDER BY o.xid, o.seq LIMIT \(limit + 1)
                 """
+            // The puller's scope is read once (a few dozen rows): the hashed IN drops the
+            // other engineers' ops cheaply, and only the puller's own meet the position check.
             // xids are read as text (64 bits; PostgresNIO decodes no xid8) under another
             // name, and every ORDER BY names the table's column: `ORDER BY xid` after
             // `SELECT xid::text` orders by the text, "1000" before "999", and a cursor taken

@@ -23,158 +23,168 @@ import Testing
     func nodeBlob(_ field: Field, _ digest: Digest) -> String { "\(field.node.data)/blobs/\(digest.hex.prefix(2))/\(digest.hex)" }
 
     @Test("a 20 MB photo upload cut three times completes, re-sending only what the node lacked")
-    func uploadResumesAfterCuts() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        let size = 20 << 20
-        let digest = try Self.randomFile(field.folder.path + "/photo.jpg", bytes: size, seed: 20)
-        try e17.ok("photo", t, field.folder.path + "/photo.jpg")
-        #expect(try e17.ok("show", t).stdout.contains("pending upload"))
+    func uploadResumesAfterCuts() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E17")
+            let e17 = try field.engineer("E17")
+            try e17.ok("sync")
+            let size = 20 << 20
+            let digest = try Self.randomFile(field.folder.path + "/photo.jpg", bytes: size, seed: 20)
+            try e17.ok("photo", t, field.folder.path + "/photo.jpg")
+            #expect(try e17.ok("show", t).stdout.contains("pending upload"))
 
-        let port = Int(field.node.url.split(separator: ":").last ?? "") ?? 0
-        let proxy = try CuttingProxy(targetPort: port, cutAfter: [3_000_000, 9_500_000, 16_000_000])
-        defer { proxy.stop() }
-        try e17.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
-        let report = try e17.ok("sync", "--json").object
-        #expect(proxy.cuts == 3)
-        #expect((report["blobsUploaded"] as? Int) == 1)
+            let port = Int(field.node.url.split(separator: ":").last ?? "") ?? 0
+            let proxy = try CuttingProxy(targetPort: port, cutAfter: [3_000_000, 9_500_000, 16_000_000])
+            defer { proxy.stop() }
+            try e17.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: e17.home + "/token", encoding: .utf8))
+            let report = try e17.ok("sync", "--json").object
+            #expect(proxy.cuts == 3)
+            #expect((report["blobsUploaded"] as? Int) == 1)
 
-        let stored = try Data(contentsOf: URL(fileURLWithPath: nodeBlob(field, digest)))
-        #expect(stored.count == size)
-        #expect(SHA256.hash(stored) == digest)
-        // Everything that crossed the link beyond the photo itself is request overhead
-        // (headers, the sync frames, status calls): a resent chunk would add ≥ 1 MB.
-        #expect(proxy.bytesToTarget >= size)
-        #expect(proxy.bytesToTarget - size < 64 * 1024, "re-sent \(proxy.bytesToTarget - size) bytes beyond the photo")
-        #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(digest.hex)"))
-        #expect(try e17.ok("show", t).stdout.contains("[local]"))
+            let stored = try Data(contentsOf: URL(fileURLWithPath: nodeBlob(field, digest)))
+            #expect(stored.count == size)
+            #expect(SHA256.hash(stored) == digest)
+            // Everything that crossed the link beyond the photo itself is request overhead
+            // (headers, the sync frames, status calls): a resent chunk would add ≥ 1 MB.
+            #expect(proxy.bytesToTarget >= size)
+            #expect(proxy.bytesToTarget - size < 64 * 1024, "re-sent \(proxy.bytesToTarget - size) bytes beyond the photo")
+            #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(digest.hex)"))
+            #expect(try e17.ok("show", t).stdout.contains("[local]"))
+        }
     }
 
     @Test("a second device attaching the same photo sends no blob bytes")
-    func sameBytesAreNeverSentTwice() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let tablet = try field.engineer("E17")
-        try tablet.ok("sync")
-        _ = try Self.randomFile(field.folder.path + "/p.jpg", bytes: 3 << 20, seed: 3)
-        try tablet.ok("photo", t, field.folder.path + "/p.jpg")
-        try tablet.ok("sync")
+    func sameBytesAreNeverSentTwice() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E17")
+            let tablet = try field.engineer("E17")
+            try tablet.ok("sync")
+            _ = try Self.randomFile(field.folder.path + "/p.jpg", bytes: 3 << 20, seed: 3)
+            try tablet.ok("photo", t, field.folder.path + "/p.jpg")
+            try tablet.ok("sync")
 
-        let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
-        try phone.ok("init", "--engineer", "E17")
-        let port = Int(field.node.url.split(separator: ":").last ?? "") ?? 0
-        let proxy = try CuttingProxy(targetPort: port)
-        defer { proxy.stop() }
-        try phone.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
-        try phone.ok("sync")
-        try phone.ok("photo", t, field.folder.path + "/p.jpg", "--caption", "same photo, other device")
-        let before = proxy.bytesToTarget
-        let report = try phone.ok("sync", "--json").object
-        #expect((report["blobBytesUp"] as? Int) == 0)
-        #expect(proxy.bytesToTarget - before < 16 * 1024, "sent \(proxy.bytesToTarget - before) bytes")
+            let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
+            try phone.ok("init", "--engineer", "E17")
+            let port = Int(field.node.url.split(separator: ":").last ?? "") ?? 0
+            let proxy = try CuttingProxy(targetPort: port)
+            defer { proxy.stop() }
+            try phone.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
+            try phone.ok("sync")
+            try phone.ok("photo", t, field.folder.path + "/p.jpg", "--caption", "same photo, other device")
+            let before = proxy.bytesToTarget
+            let report = try phone.ok("sync", "--json").object
+            #expect((report["blobBytesUp"] as? Int) == 0)
+            #expect(proxy.bytesToTarget - before < 16 * 1024, "sent \(proxy.bytesToTarget - before) bytes")
+        }
     }
 
     @Test("fetch brings a ticket's photo on demand; a download cut twice resumes, fetching only what it lacked")
-    func fetchResumesAfterCuts() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let tablet = try field.engineer("E17")
-        try tablet.ok("sync")
-        let size = 12 << 20
-        let photo = field.folder.path + "/pump.jpg"
-        let digest = try Self.randomFile(photo, bytes: size, seed: 12)
-        try tablet.ok("photo", t, photo)
-        try tablet.ok("sync")
+    func fetchResumesAfterCuts() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E17")
+            let tablet = try field.engineer("E17")
+            try tablet.ok("sync")
+            let size = 12 << 20
+            let photo = field.folder.path + "/pump.jpg"
+            let digest = try Self.randomFile(photo, bytes: size, seed: 12)
+            try tablet.ok("photo", t, photo)
+            try tablet.ok("sync")
 
-        // A second device of the same engineer: the morning sync brings the op, not the photo.
-        let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
-        try phone.ok("init", "--engineer", "E17")
-        let port = Int(field.node.url.split(separator: ":").last ?? "") ?? 0
-        let proxy = try CuttingProxy(targetPort: port, cutAfter: [5_000_000, 9_000_000], counting: .toClient)
-        defer { proxy.stop() }
-        try phone.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
-        try phone.ok("sync")
-        #expect(try phone.ok("show", t).stdout.contains("remote only"))
+            // A second device of the same engineer: the morning sync brings the op, not the photo.
+            let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
+            try phone.ok("init", "--engineer", "E17")
+            let port = Int(field.node.url.split(separator: ":").last ?? "") ?? 0
+            let proxy = try CuttingProxy(targetPort: port, cutAfter: [5_000_000, 9_000_000], counting: .toClient)
+            defer { proxy.stop() }
+            try phone.ok("login", "--node", proxy.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
+            try phone.ok("sync")
+            #expect(try phone.ok("show", t).stdout.contains("remote only"))
 
-        let before = proxy.bytesToClient
-        let done = try phone.ok("fetch", t, "--json").object
-        #expect(proxy.cuts == 2)
-        #expect((done["fetched"] as? Int) == 1)
-        // Restarted from zero, the download would move 5 + 4 + 12.6 MB. Resumed, it
-        // re-fetches only what the HTTP client had received but not handed over when the
-        // link broke (0.5 to 1.3 MB per cut on loopback; every byte it wrote is kept).
-        let down = proxy.bytesToClient - before
-        #expect(down >= size && down < size + 4_000_000, "downloaded \(down) bytes for a \(size)-byte photo")
-        let local = try Data(contentsOf: URL(fileURLWithPath: phone.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)"))
-        #expect(local.count == size && SHA256.hash(local) == digest)
-        #expect(!FileManager.default.fileExists(atPath: phone.home + "/blobs/tmp/fetch-\(digest.hex)"))
-        #expect(try phone.ok("show", t).stdout.contains("[local]"))
-        #expect(try phone.ok("fetch", t).stdout.contains("already on this device"))
+            let before = proxy.bytesToClient
+            let done = try phone.ok("fetch", t, "--json").object
+            #expect(proxy.cuts == 2)
+            #expect((done["fetched"] as? Int) == 1)
+            // Restarted from zero, the download would move 5 + 4 + 12.6 MB. Resumed, it
+            // re-fetches only what the HTTP client had received but not handed over when the
+            // link broke (0.5 to 1.3 MB per cut on loopback; every byte it wrote is kept).
+            let down = proxy.bytesToClient - before
+            #expect(down >= size && down < size + 4_000_000, "downloaded \(down) bytes for a \(size)-byte photo")
+            let local = try Data(contentsOf: URL(fileURLWithPath: phone.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)"))
+            #expect(local.count == size && SHA256.hash(local) == digest)
+            #expect(!FileManager.default.fileExists(atPath: phone.home + "/blobs/tmp/fetch-\(digest.hex)"))
+            #expect(try phone.ok("show", t).stdout.contains("[local]"))
+            #expect(try phone.ok("fetch", t).stdout.contains("already on this device"))
+        }
     }
 
     @Test("fetch brings what the node holds and names what is not on it yet, instead of failing on it")
-    func fetchSkipsWhatTheNodeLacks() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let tablet = try field.engineer("E17")
-        try tablet.ok("sync")
-        // Two photos; the tablet's sync sends the first and both ops, not the second's bytes.
-        let first = try Self.randomFile(field.folder.path + "/1.jpg", bytes: 150_000, seed: 71)
-        let second = try Self.randomFile(field.folder.path + "/2.jpg", bytes: 160_000, seed: 72)
-        // The digests sort so that the missing one would come first, as a failure did.
-        let (sent, unsent) = first < second ? (second, first) : (first, second)
-        for (digest, file) in [(first, "/1.jpg"), (second, "/2.jpg")] {
-            try tablet.ok("photo", t, field.folder.path + file)
-            if digest == unsent {
-                try FileManager.default.removeItem(atPath: tablet.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)")
+    func fetchSkipsWhatTheNodeLacks() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E17")
+            let tablet = try field.engineer("E17")
+            try tablet.ok("sync")
+            // Two photos; the tablet's sync sends the first and both ops, not the second's bytes.
+            let first = try Self.randomFile(field.folder.path + "/1.jpg", bytes: 150_000, seed: 71)
+            let second = try Self.randomFile(field.folder.path + "/2.jpg", bytes: 160_000, seed: 72)
+            // The digests sort so that the missing one would come first, as a failure did.
+            let (sent, unsent) = first < second ? (second, first) : (first, second)
+            for (digest, file) in [(first, "/1.jpg"), (second, "/2.jpg")] {
+                try tablet.ok("photo", t, field.folder.path + file)
+                if digest == unsent {
+                    try FileManager.default.removeItem(atPath: tablet.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)")
+                }
             }
-        }
-        try tablet.ok("sync")
+            try tablet.ok("sync")
 
-        let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
-        try phone.ok("init", "--engineer", "E17")
-        try phone.ok("login", "--node", field.node.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
-        try phone.ok("sync")
-        let done = try phone.ok("fetch", t, "--json").object
-        #expect((done["fetched"] as? Int) == 1)
-        #expect((done["notOnNode"] as? Int) == 1)
-        #expect(FileManager.default.fileExists(atPath: phone.home + "/blobs/\(sent.hex.prefix(2))/\(sent.hex)"))
-        #expect(!FileManager.default.fileExists(atPath: phone.home + "/blobs/\(unsent.hex.prefix(2))/\(unsent.hex)"))
-        #expect(!FileManager.default.fileExists(atPath: phone.home + "/blobs/tmp/fetch-\(unsent.hex)"))
-        #expect(try phone.ok("fetch", t).stdout.contains("1 not on the node yet"))
+            let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
+            try phone.ok("init", "--engineer", "E17")
+            try phone.ok("login", "--node", field.node.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
+            try phone.ok("sync")
+            let done = try phone.ok("fetch", t, "--json").object
+            #expect((done["fetched"] as? Int) == 1)
+            #expect((done["notOnNode"] as? Int) == 1)
+            #expect(FileManager.default.fileExists(atPath: phone.home + "/blobs/\(sent.hex.prefix(2))/\(sent.hex)"))
+            #expect(!FileManager.default.fileExists(atPath: phone.home + "/blobs/\(unsent.hex.prefix(2))/\(unsent.hex)"))
+            #expect(!FileManager.default.fileExists(atPath: phone.home + "/blobs/tmp/fetch-\(unsent.hex)"))
+            #expect(try phone.ok("fetch", t).stdout.contains("1 not on the node yet"))
+        }
     }
 
     @Test("a fetch with no signal says so, keeps what arrived, and the next fetch finishes it")
-    func fetchWithoutSignal() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let tablet = try field.engineer("E17")
-        try tablet.ok("sync")
-        let photo = field.folder.path + "/gauge.jpg"
-        let digest = try Self.randomFile(photo, bytes: 2 << 20, seed: 2)
-        try tablet.ok("photo", t, photo)
-        try tablet.ok("sync")
-        let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
-        try phone.ok("init", "--engineer", "E17")
-        try phone.ok("login", "--node", field.node.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
-        try phone.ok("sync")
-        // Half the photo arrived before the signal went (as a killed fetch leaves it).
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: photo))
-        try FileManager.default.createDirectory(atPath: phone.home + "/blobs/tmp", withIntermediateDirectories: true)
-        try bytes.prefix(1 << 20).write(to: URL(fileURLWithPath: phone.home + "/blobs/tmp/fetch-\(digest.hex)"))
-        try phone.ok("login", "--node", "http://127.0.0.1:9", "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
-        let offline = try phone.run("fetch", t)
-        #expect(offline.status != 0)
-        #expect(offline.stderr.hasPrefix("error: ") && offline.stderr.contains("what arrived is kept"), "\(offline.stderr)")
-        #expect(offline.stderr.split(separator: "\n").count == 1)
+    func fetchWithoutSignal() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E17")
+            let tablet = try field.engineer("E17")
+            try tablet.ok("sync")
+            let photo = field.folder.path + "/gauge.jpg"
+            let digest = try Self.randomFile(photo, bytes: 2 << 20, seed: 2)
+            try tablet.ok("photo", t, photo)
+            try tablet.ok("sync")
+            let phone = Engineer(name: "E17-phone", home: field.folder.path + "/phone")
+            try phone.ok("init", "--engineer", "E17")
+            try phone.ok("login", "--node", field.node.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
+            try phone.ok("sync")
+            // Half the photo arrived before the signal went (as a killed fetch leaves it).
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: photo))
+            try FileManager.default.createDirectory(atPath: phone.home + "/blobs/tmp", withIntermediateDirectories: true)
+            try bytes.prefix(1 << 20).write(to: URL(fileURLWithPath: phone.home + "/blobs/tmp/fetch-\(digest.hex)"))
+            try phone.ok("login", "--node", "http://127.0.0.1:9", "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
+            let offline = try phone.run("fetch", t)
+            #expect(offline.status != 0)
+            #expect(offline.stderr.hasPrefix("error: ") && offline.stderr.contains("what arrived is kept"), "\(offline.stderr)")
+            #expect(offline.stderr.split(separator: "\n").count == 1)
 
-        try phone.ok("login", "--node", field.node.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
-        let done = try phone.ok("fetch", t, "--json").object
-        #expect((done["fetched"] as? Int) == 1)
-        let local = try Data(contentsOf: URL(fileURLWithPath: phone.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)"))
-        #expect(local == bytes)
+            try phone.ok("login", "--node", field.node.url, "--token", try String(contentsOfFile: tablet.home + "/token", encoding: .utf8))
+            let done = try phone.ok("fetch", t, "--json").object
+            #expect((done["fetched"] as? Int) == 1)
+            let local = try Data(contentsOf: URL(fileURLWithPath: phone.home + "/blobs/\(digest.hex.prefix(2))/\(digest.hex)"))
+            #expect(local == bytes)
+        }
     }
 
     @Test("bytes that do not match their hash are refused and nothing of them stays")
@@ -322,25 +332,27 @@ import Testing
     }
 
     @Test("central verifies signatures and says plainly what changed after signing")
-    func nodeVerifiesSignatures() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        try e17.ok("arrive", t, "--lat", "1", "--lon", "2")
-        let line = try e17.ok("part", "add", t, "FAN-220", "--qty", "1", "--json").object["line"] as? String ?? ""
-        try e17.ok("complete", t, "--resolution", "fan replaced")
-        _ = try Self.randomFile(field.folder.path + "/sig.png", bytes: 2_000, seed: 9)
-        try e17.ok("sign", t, "--signer", "Jane Doe", "--image", field.folder.path + "/sig.png")
-        try e17.ok("sync")
-        let ok = try field.node.admin("verify", t)
-        #expect(ok.status == 0 && ok.stdout.contains("matches"))
-        try e17.ok("part", "remove", t, line)
-        try e17.ok("sync")
-        let changed = try field.node.admin("verify", t)
-        #expect(changed.status == 1)
-        #expect(changed.stdout.contains("does NOT match"))
-        #expect(changed.stdout.contains("part removed: 1 pcs FAN-220"))
+    func nodeVerifiesSignatures() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E17")
+            let e17 = try field.engineer("E17")
+            try e17.ok("sync")
+            try e17.ok("arrive", t, "--lat", "1", "--lon", "2")
+            let line = try e17.ok("part", "add", t, "FAN-220", "--qty", "1", "--json").object["line"] as? String ?? ""
+            try e17.ok("complete", t, "--resolution", "fan replaced")
+            _ = try Self.randomFile(field.folder.path + "/sig.png", bytes: 2_000, seed: 9)
+            try e17.ok("sign", t, "--signer", "Jane Doe", "--image", field.folder.path + "/sig.png")
+            try e17.ok("sync")
+            let ok = try field.node.admin("verify", t)
+            #expect(ok.status == 0 && ok.stdout.contains("matches"))
+            try e17.ok("part", "remove", t, line)
+            try e17.ok("sync")
+            let changed = try field.node.admin("verify", t)
+            #expect(changed.status == 1)
+            #expect(changed.stdout.contains("does NOT match"))
+            #expect(changed.stdout.contains("part removed: 1 pcs FAN-220"))
+        }
     }
 
     func request(_ field: Field, _ method: String, _ path: String, token: String, body: Data? = nil) async throws -> (Int, Data) {

@@ -62,23 +62,25 @@ import Testing
     }
 
     @Test("a ticket assigned while the engineer was offline arrives whole, with its history")
-    func reassignedTicketArrivesWhole() throws {
-        let field = try Field()
-        let t = try field.dispatch("E21")
-        let e21 = try field.engineer("E21")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        try e21.ok("sync")
-        try e21.ok("note", t, "Key is at reception")
-        try e21.ok("sync")
-        #expect(try field.node.admin("ticket", "assign", t, "E17").status == 0)
-        try e17.ok("sync")
-        let view = try e17.show(t)
-        #expect((view["notes"] as? [[String: Any]])?.first?["text"] as? String == "Key is at reception")
-        #expect(try e17.digest(t) == (try field.central(t))["digest"] as? String)
-        // E21 keeps seeing the ticket they worked on.
-        try e21.ok("sync")
-        #expect(try e21.digest(t) == (try field.central(t))["digest"] as? String)
+    func reassignedTicketArrivesWhole() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E21")
+            let e21 = try field.engineer("E21")
+            let e17 = try field.engineer("E17")
+            try e17.ok("sync")
+            try e21.ok("sync")
+            try e21.ok("note", t, "Key is at reception")
+            try e21.ok("sync")
+            #expect(try field.node.admin("ticket", "assign", t, "E17").status == 0)
+            try e17.ok("sync")
+            let view = try e17.show(t)
+            #expect((view["notes"] as? [[String: Any]])?.first?["text"] as? String == "Key is at reception")
+            #expect(try e17.digest(t) == (try field.central(t))["digest"] as? String)
+            // E21 keeps seeing the ticket they worked on.
+            try e21.ok("sync")
+            #expect(try e21.digest(t) == (try field.central(t))["digest"] as? String)
+        }
     }
 
     @Test func aResentPushChangesNothing() async throws {
@@ -105,42 +107,46 @@ import Testing
     }
 
     @Test("a sync killed after the node committed, before the device did, converges when rerun")
-    func killedSyncConverges() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        try e17.ok("arrive", t, "--lat", "1", "--lon", "2")
-        try e17.ok("note", t, "crash test")
-        #expect(try field.node.admin("ticket", "set", t, "fault-code", "E42").status == 0)
-        let killed = try e17.run("sync", env: [ReplicaStore.crashTestVariable: "inside-transaction"])
-        #expect(killed.killedBySignal)
-        // The node has the push; the device has not recorded the ack or the pulled page.
-        #expect(((try field.central(t))["notes"] as? [Any])?.count == 1)
-        #expect((try e17.show(t)["fields"] as? [String: String])?["fault-code"] == nil)
-        try e17.ok("sync")
-        #expect((try e17.show(t)["fields"] as? [String: String])?["fault-code"] == "E42")
-        #expect(try e17.digest(t) == (try field.central(t))["digest"] as? String)
-        #expect(((try field.central(t))["notes"] as? [Any])?.count == 1)
+    func killedSyncConverges() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E17")
+            let e17 = try field.engineer("E17")
+            try e17.ok("sync")
+            try e17.ok("arrive", t, "--lat", "1", "--lon", "2")
+            try e17.ok("note", t, "crash test")
+            #expect(try field.node.admin("ticket", "set", t, "fault-code", "E42").status == 0)
+            let killed = try e17.run("sync", env: [ReplicaStore.crashTestVariable: "inside-transaction"])
+            #expect(killed.killedBySignal)
+            // The node has the push; the device has not recorded the ack or the pulled page.
+            #expect(((try field.central(t))["notes"] as? [Any])?.count == 1)
+            #expect((try e17.show(t)["fields"] as? [String: String])?["fault-code"] == nil)
+            try e17.ok("sync")
+            #expect((try e17.show(t)["fields"] as? [String: String])?["fault-code"] == "E42")
+            #expect(try e17.digest(t) == (try field.central(t))["digest"] as? String)
+            #expect(((try field.central(t))["notes"] as? [Any])?.count == 1)
+        }
     }
 
     @Test("a device whose clock is an hour fast is neither refused nor trusted: times are flagged")
-    func skewedClockIsFlagged() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17", env: ["FIELDSYNC_TEST_CLOCK_SKEW_MS": "3600000"])
-        let first = try e17.ok("sync", "--json").object
-        #expect(((first["clockOffsetMs"] as? Int) ?? 0) < -3_500_000)
-        try e17.ok("arrive", t, "--lat", "1", "--lon", "2")
-        try e17.ok("sync")
-        let arrival = ((try field.central(t))["timeline"] as? [[String: Any]] ?? []).last
-        #expect(arrival?["kind"] as? String == "arrived")
-        #expect((arrival?["clockSkew"] as? String)?.contains("fast") == true)
-        #expect(try field.node.admin("ticket", "show", t).stdout.contains("min fast"))
-        // The node keeps the offset it measured, per device.
-        let devices = try field.node.admin("devices", "--json").object
-        #expect(((devices.values.first as? Int) ?? 0) < -3_500_000)
-        #expect(try field.node.admin("devices").stdout.contains("min fast"))
+    func skewedClockIsFlagged() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E17")
+            let e17 = try field.engineer("E17", env: ["FIELDSYNC_TEST_CLOCK_SKEW_MS": "3600000"])
+            let first = try e17.ok("sync", "--json").object
+            #expect(((first["clockOffsetMs"] as? Int) ?? 0) < -3_500_000)
+            try e17.ok("arrive", t, "--lat", "1", "--lon", "2")
+            try e17.ok("sync")
+            let arrival = ((try field.central(t))["timeline"] as? [[String: Any]] ?? []).last
+            #expect(arrival?["kind"] as? String == "arrived")
+            #expect((arrival?["clockSkew"] as? String)?.contains("fast") == true)
+            #expect(try field.node.admin("ticket", "show", t).stdout.contains("min fast"))
+            // The node keeps the offset it measured, per device.
+            let devices = try field.node.admin("devices", "--json").object
+            #expect(((devices.values.first as? Int) ?? 0) < -3_500_000)
+            #expect(try field.node.admin("devices").stdout.contains("min fast"))
+        }
     }
 
     @Test func noSignalKeepsEverythingLocal() throws {

@@ -31,18 +31,9 @@ public struct PostgresNodeBlobStore: NodeBlobStore {
         self.init(client: store.client, logger: store.logger, leases: policy)
     }
 
-    /// Runs `body`, turning what PostgreSQL or PostgresNIO throws into a ``StoreError`` an
-    /// operator can act on (PostgresNIO's errors never carry the connection's password).
+    /// As ``PostgresNodeStore``'s: one translation of the database's errors for both.
     func guarded<T>(_ doing: String, _ body: () async throws -> T) async throws(StoreError) -> T {
-        do {
-            return try await body()
-        } catch let error as StoreError {
-            throw error
-        } catch let error as PostgresTransactionError where error.closureError is StoreError {
-            throw error.closureError as! StoreError
-        } catch {
-            throw StoreError(.database, "the central database failed while \(doing): \(String(reflecting: error))", underlying: error)
-        }
+        try await centralGuarded(doing, body)
     }
 
     /// What `sha256` holds: received bytes and whether it is complete; nil if absent.

@@ -21,17 +21,23 @@ public struct PostgresNodeStore: Sendable {
     }
 
     /// Runs `body`, turning what PostgreSQL or PostgresNIO throws into a ``StoreError`` an
-    /// operator can act on (never with the connection's password: PostgresNIO's errors do not
-    /// carry it).
+    /// operator can act on (``centralGuarded(_:_:)``).
     func guarded<T>(_ doing: String, _ body: () async throws -> T) async throws(StoreError) -> T {
-        do {
-            return try await body()
-        } catch let error as StoreError {
-            throw error
-        } catch let error as PostgresTransactionError where error.closureError is StoreError {
-            throw error.closureError as! StoreError
-        } catch {
-            throw StoreError(.database, "the central database failed while \(doing): \(String(reflecting: error))", underlying: error)
-        }
+        try await centralGuarded(doing, body)
+    }
+}
+
+/// Turns what PostgreSQL or PostgresNIO throws into a ``StoreError`` an operator can act on
+/// (never with the connection's password: PostgresNIO's errors do not carry it). One
+/// translation for the central's stores, so they cannot drift.
+func centralGuarded<T>(_ doing: String, _ body: () async throws -> T) async throws(StoreError) -> T {
+    do {
+        return try await body()
+    } catch let error as StoreError {
+        throw error
+    } catch let error as PostgresTransactionError where error.closureError is StoreError {
+        throw error.closureError as! StoreError
+    } catch {
+        throw StoreError(.database, "the central database failed while \(doing): \(String(reflecting: error))", underlying: error)
     }
 }

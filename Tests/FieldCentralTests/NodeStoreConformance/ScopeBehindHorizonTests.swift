@@ -1,6 +1,7 @@
 import FieldCentral
 import FieldModel
 import FieldStore
+import FieldTestSupport
 import PostgresNIO
 import Testing
 
@@ -14,6 +15,28 @@ import Testing
 @Suite struct ScopeBehindHorizonTests {
     typealias F = SyncFixtures
     typealias A = ArticleFixtures
+
+    /// Runs `body` while an unrelated transaction with an id is open in `database` (so the
+    /// horizon stays behind everything `body` commits) until `body` calls the release it
+    /// is given, which waits for that transaction to end.
+    func holdingTheHorizon(_ database: CentralDatabase, _ body: (_ release: () async throws -> Void) async throws -> Void) async throws {
+        try await withClient(database) { other in
+            let holding = Flag()
+            let release = Flag()
+            let held = Task(executorPreference: DedicatedExecutor.shared) {
+                try await other.withTransaction(logger: testLogger) { connection in
+                    _ = try await connection.query("SELECT pg_current_xact_id()", logger: testLogger)
+                    await holding.set()
+                    try await until { await release.isSet }
+                }
+            }
+            try await until { await holding.isSet }
+            try await body {
+                await release.set()
+                try await held.value
+            }
+        }
+    }
 
     @Test func aTicketAssignedAboveTheHorizonArrivesLaterWholeAndOnce() async throws {
         try await withCentral { client, _, database in
@@ -30,23 +53,13 @@ import Testing
             let e18 = try await A.pull(store, F.e18, as: F.tab18, atLeast: 3)
             #expect(e18.ids == [t2.id, note.id, burner.id])
 
-            try await withClient(database) { other in
-                let holding = Flag()
-                let release = Flag()
-                // An unrelated transaction with an id, open from before the assignment.
-                async let held: Void = other.withTransaction(logger: testLogger) { connection in
-                    _ = try await connection.query("SELECT pg_current_xact_id()", logger: testLogger)
-                    await holding.set()
-                    try await until { await release.isSet }
-                }
-                try await until { await holding.isSet }
+            try await holdingTheHorizon(database) { release in
                 let reassign = F.assign(F.desk, 5, "T2-boiler", to: "E17", replacing: [t2.id])
                 #expect(try await F.ingest(store, [reassign], from: F.dispatcher, replica: F.desk).inserted == 1)
                 // Committed, but above the horizon: nothing of T2 or its article yet.
                 let behind = try await store.pull(for: F.e17, requester: F.tab17, cursor: first.cursor, limit: 100)
                 #expect(behind.ops.isEmpty, "pulled \(behind.ops.map(\.id)) while the assignment was above the horizon")
-                await release.set()
-                try await held
+                try await release()
 
                 let rest = try await A.pull(store, F.e17, as: F.tab17, from: behind.cursor, atLeast: 4)
                 let got = (behind.ops + rest.ops).map(\.id)
@@ -69,21 +82,12 @@ import Testing
             let v2 = A.publish(3, "x2-service", version: 2, models: ["X2"])
             _ = try await F.ingest(store, [v2], from: F.dispatcher, replica: F.desk)
 
-            try await withClient(database) { other in
-                let holding = Flag()
-                let release = Flag()
-                async let held: Void = other.withTransaction(logger: testLogger) { connection in
-                    _ = try await connection.query("SELECT pg_current_xact_id()", logger: testLogger)
-                    await holding.set()
-                    try await until { await release.isSet }
-                }
-                try await until { await holding.isSet }
+            try await holdingTheHorizon(database) { release in
                 // The ticket's model changes: the article leaves E17's scope, above the horizon.
                 let model = A.set(4, "T1-chiller", Field.deviceModel, "Z9", replacing: [t1.id])
                 _ = try await F.ingest(store, [model], from: F.dispatcher, replica: F.desk)
                 let behind = try await store.pull(for: F.e17, requester: F.tab17, cursor: first.cursor, limit: 100)
-                await release.set()
-                try await held
+                try await release()
 
                 let rest = try await A.pull(store, F.e17, as: F.tab17, from: behind.cursor, atLeast: 2 - behind.ops.count, leftAtLeast: 1)
                 let got = (behind.ops + rest.ops).map(\.id)

@@ -193,6 +193,20 @@ public enum CentralSchema {
             ],
             // Entities stored before: the blobs they show, from their ops.
             derive: { connection, logger in try await EntityMaterialiser(connection: connection, logger: logger, schema: 6).rederiveEntities() }),
+        Migration(
+            version: 7, name: "pull by subject",
+            sql: [
+                // An engineer's pull reads the ops of each ticket in their scope past the
+                // cursor (subject, then position), not every op past it: at a shift end the
+                // log past a cursor is everyone's day, and the scan grew with the engineers.
+                "DROP INDEX ops_by_subject",
+                "CREATE INDEX ops_by_subject ON ops (subject, xid, seq)",
+                // Ops on entities beyond tickets (ids `kind:name`; a ticket's has no colon),
+                // by position: the rest of a pull's scope, few among many ticket ops.
+                "CREATE INDEX ops_entities_by_xid ON ops (xid, seq) WHERE strpos(subject, ':') > 0",
+                // Who is assigned to a ticket, read for every ticket a push changes.
+                "CREATE INDEX ticket_scope_by_ticket ON ticket_scope (ticket)",
+            ]),
     ]
 
     /// The newest version this node knows.

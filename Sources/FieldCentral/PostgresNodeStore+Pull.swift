@@ -62,23 +62,34 @@ extension PostgresNodeStore {
                 ORDER BY o.xid, o.seq LIMIT \(limit + 1)
                 """
                 : """
-                WITH scope AS MATERIALIZED (
-                    SELECT ticket AS subject, since_xid, since_seq, NULL::xid8 AS left_xid FROM ticket_scope WHERE engineer = \(principal.name)
+                WITH tickets AS MATERIALIZED (
+                    SELECT ticket AS subject, since_xid, since_seq FROM ticket_scope WHERE engineer = \(principal.name)),
+                entities AS MATERIALIZED (
+                    SELECT entity AS subject, since_xid, since_seq, left_xid FROM entity_scope WHERE principal IN (\(principal.name), '*'))
+                SELECT xid_text, at_seq, replica, counter, wall, logical, subject, kind, payload, checksum FROM (
+                    SELECT o.xid::text AS xid_text, o.xid AS at_xid, o.seq AS at_seq, o.replica, o.counter, o.wall, o.logical, o.subject, o.kind, o.payload, o.checksum
+                    FROM tickets c CROSS JOIN LATERAL (
+                        SELECT * FROM ops o
+                        WHERE o.subject = c.subject AND (o.xid, o.seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND o.xid < CAST(\(horizon) AS xid8)
+                          AND (o.xid, o.seq) >= (c.since_xid, c.since_seq) AND o.replica <> \(requester.rawValue)
+                        ORDER BY o.xid, o.seq LIMIT \(limit + 1)) o
                     UNION ALL
-                    SELECT entity, since_xid, since_seq, left_xid FROM entity_scope WHERE principal IN (\(principal.name), '*'))
-                SELECT o.xid::text AS xid_text, o.seq, \(unescaped: OpRecord.columns) FROM ops o
-                WHERE o.xid < CAST(\(horizon) AS xid8) AND (o.xid, o.seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND o.replica <> \(requester.rawValue)
-                  AND o.subject IN (SELECT subject FROM scope)
-                  AND EXISTS (SELECT 1 FROM scope c WHERE c.subject = o.subject AND (c.since_xid, c.since_seq) <= (o.xid, o.seq)
-                              AND (c.left_xid IS NULL OR o.xid < c.left_xid))
-                ORDER BY o.xid, o.seq LIMIT \(limit + 1)
+                    SELECT o.xid::text, o.xid, o.seq, o.replica, o.counter, o.wall, o.logical, o.subject, o.kind, o.payload, o.checksum FROM ops o
+                    WHERE strpos(o.subject, ':') > 0 AND o.xid < CAST(\(horizon) AS xid8) AND (o.xid, o.seq) > (CAST(\(after) AS xid8), \(cursor.seq))
+                      AND o.replica <> \(requester.rawValue) AND o.subject IN (SELECT subject FROM entities)
+                      AND EXISTS (SELECT 1 FROM entities c WHERE c.subject = o.subject AND (c.since_xid, c.since_seq) <= (o.xid, o.seq)
+                                  AND (c.left_xid IS NULL OR o.xid < c.left_xid))
+                ) page ORDER BY at_xid, at_seq LIMIT \(limit + 1)
                 """
-            // The puller's scope is read once (a few dozen rows): the hashed IN drops the
-            // other engineers' ops cheaply, and only the puller's own meet the position check.
-            // (Correlated lookups into both scope tables for every op scanned cost PostgreSQL
-            // 28 CPU-s in a 200-engineer shift end, against 9 this way: Tools/bench pg.)
+            // Driven by the puller's scope, not by the log past the cursor: each ticket in
+            // it is an index range from the cursor (ops_by_subject: subject, xid, seq), and
+            // entities beyond tickets are read among their own ops (ops_entities_by_xid),
+            // checked against the puller's entity scope read once. At a shift end the log
+            // past a cursor is every engineer's day: scanning it for every pull made a
+            // pull's cost grow with the number of engineers (Tools/bench pg, section 2).
+            // Tickets have no `left`: an engineer once assigned keeps the ticket.
             // xids are read as text (64 bits; PostgresNIO decodes no xid8) under another
-            // name, and every ORDER BY names the table's column: `ORDER BY xid` after
+            // name, and every ORDER BY names an xid8 column: `ORDER BY xid` after
             // `SELECT xid::text` orders by the text, "1000" before "999", and a cursor taken
             // from such a page steps over ops for ever (CursorOrderTests).
             var rows = try await client.query(scoped, logger: logger)

@@ -2,6 +2,8 @@
 # throwaway PostgreSQL cluster for the whole run and exports its URL as
 # FIELDSYNC_TEST_POSTGRES (postgres://postgres@127.0.0.1:PORT); TestPostgres
 # (Sources/FieldTestSupport) makes a database per test in it. Stopped and removed on exit.
+# FIELDSYNC_POSTGRES_OPTIONS: more server options (`-c name=value …`), e.g. Tools/bench's
+# pg_stat_statements.
 #
 # Started here, not inside the test process: a test process that spawns initdb and pg_ctl
 # while hundreds of tests run beside it shares its few threads with them.
@@ -30,7 +32,7 @@ fieldsync_postgres_start() {
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
         if fieldsync_postgres_as_owner "$bin/pg_ctl" -D "$dir/db" -l "$dir/log" -w -t 30 \
             -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000 \
-               -c log_lock_waits=on -c log_min_duration_statement=2000 -c log_connections=off" start >/dev/null; then
+               -c log_lock_waits=on -c log_min_duration_statement=2000 -c log_connections=off ${FIELDSYNC_POSTGRES_OPTIONS:-}" start >/dev/null; then
             break
         fi
         tries=$((tries + 1))

@@ -19,19 +19,30 @@ extension EntityMaterialiser {
     }
 
     /// After tickets' facts changed or engineers were newly assigned: each of their
-    /// engineers' entities are decided again (those that fit now, and those held).
+    /// engineers' entities are decided again (those that fit now, and those held). Who is
+    /// assigned, which entities fit and which each engineer holds are read for every
+    /// change at once: this runs under the scope lock, which every push that changes a
+    /// fact waits for, so its round trips are every push's.
     func ticketsChanged(_ changes: [(id: EntityID, facts: TicketFacts, seq: Int64)]) async throws {
+        guard !changes.isEmpty else { return }
+        var engineers: [String: [String]] = [:]
+        for try await (ticket, engineer) in try await query(
+            "SELECT ticket, engineer FROM ticket_scope WHERE ticket = ANY(\(changes.map(\.id.rawValue))) ORDER BY ticket, engineer"
+        ).decode((String, String).self) {
+            engineers[ticket, default: []].append(engineer)
+        }
+        guard !engineers.isEmpty else { return }
+        var decided = Decided()
+        let fitting = try await entities(fitting: changes.filter { engineers[$0.id.rawValue] != nil }, &decided)
+        var held: [String: [String]] = [:]
+        for try await (principal, entity) in try await query(
+            "SELECT principal, entity FROM entity_scope WHERE principal = ANY(\(Array(Set(engineers.values.joined())))) AND left_xid IS NULL"
+        ).decode((String, String).self) {
+            held[principal, default: []].append(entity)
+        }
         for change in changes {
-            let engineers = try await query("SELECT engineer FROM ticket_scope WHERE ticket = \(change.id.rawValue) ORDER BY engineer")
-                .decode(String.self).all()
-            guard !engineers.isEmpty else { continue }
-            let fitting = try await entities(fitting: change.facts)
-            for engineer in engineers {
-                let held = try await query(
-                    "SELECT entity FROM entity_scope WHERE principal = \(engineer) AND left_xid IS NULL"
-                ).decode(String.self).all()
-                var decided = Decided()
-                for entity in Set(fitting).union(held).sorted() {
+            for engineer in engineers[change.id.rawValue] ?? [] {
+                for entity in Set(fitting[change.id] ?? []).union(held[engineer] ?? []).sorted() {
                     try await reconcile(engineer, entity, at: change.seq, &decided)
                 }
             }
@@ -98,20 +109,39 @@ extension EntityMaterialiser {
         ).decode((String, String, String).self).all().map { TicketFacts(deviceModel: $0.0, faultCode: $0.1, fault: $0.2) }
     }
 
-    /// Entities a ticket with `facts` (folded) fits: candidates by their terms, then each
-    /// one's audience decides.
-    func entities(fitting facts: TicketFacts) async throws -> [String] {
-        guard facts != TicketFacts(deviceModel: "", faultCode: "", fault: "") else { return [] }
-        let candidates = try await query(
+    /// The entities each changed ticket's facts (folded) fit: candidates by their terms,
+    /// for all tickets in one statement, then each one's audience decides (read into
+    /// `decided`).
+    func entities(
+        fitting changes: [(id: EntityID, facts: TicketFacts, seq: Int64)], _ decided: inout Decided
+    ) async throws -> [EntityID: [String]] {
+        let blank = TicketFacts(deviceModel: "", faultCode: "", fault: "")
+        let changes = changes.filter { $0.facts != blank }
+        guard !changes.isEmpty else { return [:] }
+        var candidates: [(ticket: String, entity: String)] = []
+        for try await row in try await query(
             """
-            SELECT DISTINCT entity FROM entity_terms
-            WHERE (kind = 'm' AND term = \(facts.deviceModel)) OR (kind = 'c' AND term = \(facts.faultCode))
-               OR (kind = 'k' AND strpos(\(facts.fault), term) > 0)
-            ORDER BY entity
+            SELECT DISTINCT f.t, e.entity FROM unnest(\(changes.map(\.id.rawValue))::text[], \(changes.map(\.facts.deviceModel))::text[],
+                \(changes.map(\.facts.faultCode))::text[], \(changes.map(\.facts.fault))::text[]) AS f(t, m, c, k)
+            JOIN entity_terms e ON (e.kind = 'm' AND e.term = f.m) OR (e.kind = 'c' AND e.term = f.c) OR (e.kind = 'k' AND strpos(f.k, e.term) > 0)
+            ORDER BY f.t, e.entity
             """
-        ).decode(String.self).all()
-        var out: [String] = []
-        for entity in candidates where try await audience(of: entity).admits([facts]) { out.append(entity) }
+        ).decode((String, String).self) {
+            candidates.append(row)
+        }
+        let unread = Array(Set(candidates.map(\.entity)).filter { decided.audiences[$0] == nil })
+        if !unread.isEmpty {
+            for entity in unread { decided.audiences[entity] = .nobody }
+            for try await (id, audience) in try await query("SELECT id, audience FROM entities WHERE id = ANY(\(unread))").decode((String, String).self) {
+                decided.audiences[id] = Self.audience(audience)
+            }
+        }
+        let factsOf = Dictionary(changes.map { ($0.id.rawValue, $0.facts) }, uniquingKeysWith: { a, _ in a })
+        var out: [EntityID: [String]] = [:]
+        for (ticket, entity) in candidates {
+            guard let facts = factsOf[ticket], let id = EntityID(ticket), (decided.audiences[entity] ?? .nobody).admits([facts]) else { continue }
+            out[id, default: []].append(entity)
+        }
         return out
     }
 

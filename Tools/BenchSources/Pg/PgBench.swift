@@ -17,7 +17,10 @@ import Foundation
 /// Tools/bench starts the throwaway PostgreSQL (Tools/lib/postgres.sh) and names it in
 /// FIELDSYNC_TEST_POSTGRES; each measurement takes a fresh database in it.
 /// FIELDSYNC_BENCH_RUNS=N: ingest runs (best of N, default 3); FIELDSYNC_BENCH_SHIFT_RUNS=N:
-/// shift ends per configuration (best of N, default 2; each sets up 200 tablets anew).
+/// shift ends per configuration (best of N, default 2; each sets up 200 tablets anew);
+/// FIELDSYNC_BENCH_PG_SECTIONS=1,3: only these sections (default all);
+/// FIELDSYNC_BENCH_PG_STATEMENTS=1: after sections 1 and 2, PostgreSQL's costliest
+/// statements in them (``Statements``).
 enum PgBench {
     static let engineers = 200
     static let pgTarget = 2.0
@@ -48,6 +51,7 @@ enum PgBench {
         let environment = ProcessInfo.processInfo.environment
         let ingestRuns = environment["FIELDSYNC_BENCH_RUNS"].flatMap(Int.init).map { max(1, $0) } ?? 3
         let shiftRuns = environment["FIELDSYNC_BENCH_SHIFT_RUNS"].flatMap(Int.init).map { max(1, $0) } ?? 2
+        let sections = Set((environment["FIELDSYNC_BENCH_PG_SECTIONS"] ?? "1,2,3").split(separator: ",").compactMap { Int($0) })
         print("generating the workload…", to: &err)
         // Engineer 201 is the idle one whose pulls are timed; the 200 others push.
         var shape = ShiftWorkload.Shape.standard
@@ -65,7 +69,17 @@ enum PgBench {
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, load average at start \(loadAverage()) (shared: noise only adds time)")
         print("")
 
+        var ingest: PgIngest.Figures?
+        if sections.contains(1) { ingest = try await ingestSection(days: days, morning: morning, now: now, runs: ingestRuns) }
+        if sections.contains(2) { try await shiftEndSection(workload: workload, now: now, runs: shiftRuns, postmaster: postmaster, ingest: ingest) }
+        if sections.contains(3) { try await latencySection(workload: workload, now: now, postmaster: postmaster) }
+        print("load average at the end \(loadAverage())")
+    }
+
+    /// Section 1: node ingest in-process.
+    static func ingestSection(days: [EngineerDay], morning: [Op], now: UInt64, runs ingestRuns: Int) async throws -> PgIngest.Figures {
         print("1. node ingest in-process, one push per engineer (best of \(ingestRuns), interleaved; fresh store each run)")
+        try await Statements.reset()
         let ingest = try await PgIngest.run(days: days, morning: morning, now: now, runs: ingestRuns)
         print(Measurement.header)
         for m in [ingest.postgres, ingest.postgresAtOnce, ingest.sqlite, ingest.raw] { print(m.row) }
@@ -73,12 +87,24 @@ enum PgBench {
         let rawRatio = ingest.sqlite.opsPerSecond / ingest.raw.opsPerSecond
         print("PostgreSQL ingest ÷ SQLite node ingest (one by one) = \(Format.fixed(pgRatio, 2))×   (no target)")
         print("SQLite node ingest ÷ raw insert = \(Format.fixed(rawRatio, 2))×   target ≥ 0.5×   \(rawRatio >= 0.5 ? "PASS" : "BELOW")")
+        // Where the rest goes: the pages each push writes beyond the log's.
+        let nodeFrames = try WalFrames.node(days, morning: morning, now: now)
+        let rawFrames = try WalFrames.raw(RawInsert(days.flatMap(\.ops)), sizes: days.map(\.ops.count))
+        print("   SQLite node, \(WalFrames.line(nodeFrames))")
+        print("   raw insert,  \(WalFrames.line(rawFrames))")
         let roundTrip = try await RoundTrip.median(url: try await BenchCentral.freshDatabase())
         let perOp = ingest.postgres.best / Double(ingest.postgres.ops)
         print("PostgreSQL round trip (SELECT 1, one connection, median of 500) \(Format.fixed(roundTrip * 1000, 3)) ms; "
             + "ingest one by one takes \(Format.fixed(perOp * 1000, 3)) ms per op = \(Format.fixed(perOp / roundTrip, 1)) round trips' time")
+        try await Statements.report("section 1 (every PostgreSQL ingest run)")
         print("")
+        return ingest
+    }
 
+    /// Section 2: the shift end through real nodes, on each configuration.
+    static func shiftEndSection(workload: ShiftWorkload, now: UInt64, runs shiftRuns: Int, postmaster: Int32?, ingest: PgIngest.Figures?) async throws {
+        var err = StandardError()
+        try await Statements.reset()
         print("2. the \(engineers)-engineer shift end, all at once, through real nodes (best of \(shiftRuns); engineers round-robin over the nodes)")
         print("   4. no op skipped: after each, the op log is exactly the morning's and the pushed ops (count, digest), every tablet's")
         print("      tickets equal the central's, and \(NoSkip.freshTablets) new tablets pull their scope through another node and match")
@@ -111,12 +137,19 @@ enum PgBench {
             let perOp = { (s: Double) in Format.fixed(s / Double(one.pushed) * 1000, 3) }
             print("why one PostgreSQL node is over \(Format.fixed(pgTarget, 0)) s: per op pushed, the node spent \(perOp(cpu.nodes)) CPU-ms and "
                 + "PostgreSQL \(perOp(cpu.postgres)); \(Format.fixed(pgTarget, 0)) s on \(Int(cores)) cores leaves \(perOp(cores * pgTarget)) for both "
-                + "(and the replicas). The store's ingest alone, in-process, \(PgIngest.lanes) at once, takes \(Format.fixed(ingest.postgresAtOnce.best, 3)) s (section 1).")
+                + "(and the replicas)."
+                + (ingest.map { " The store's ingest alone, in-process, \(PgIngest.lanes) at once, takes \(Format.fixed($0.postgresAtOnce.best, 3)) s (section 1)." } ?? ""))
         }
         let runsChecked = configs.count * shiftRuns
         print("no op skipped, \(runsChecked) shift ends: \(skipped.isEmpty ? "PASS" : "BELOW")")
         for s in skipped { print("   \(s)") }
+        try await Statements.report("section 2 (every shift end, set-up and checks included)")
         print("")
+    }
+
+    /// Section 3: a pull's latency while the others push.
+    static func latencySection(workload: ShiftWorkload, now: UInt64, postmaster: Int32?) async throws {
+        var err = StandardError()
 
         print("3. a pull's latency through one PostgreSQL node while the \(engineers) engineers push (an idle engineer syncing again and again)")
         print("shift end with the pulls: setting up \(engineers + 1) tablets…", to: &err)
@@ -127,7 +160,6 @@ enum PgBench {
         print("(issue 24 sets no latency target; the p99 of a few dozen pulls is about their slowest)")
         print("no op skipped in this shift end: \(during.verdict.passed ? "PASS" : "BELOW: " + during.verdict.failures.joined(separator: "; "))")
         print("")
-        print("load average at the end \(loadAverage())")
     }
 
     struct Outcome {

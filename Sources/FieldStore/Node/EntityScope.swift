@@ -57,7 +57,7 @@ enum EntityScope {
             let facts = folded(TicketFacts(ticket))
             let before = try storedFacts(of: ticket.id, db)
             // Most ops (notes, steps, parts) change no fact: no write for them.
-            if before != facts { try saveFacts(facts, of: ticket.id, db) }
+            if before != facts { try saveFacts(facts, of: ticket.id, before: before, db) }
             let engineers = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT engineer, since_seq FROM ticket_scope WHERE ticket = ?"), arguments: [ticket.id.rawValue])
             let newlyAssigned = engineers.contains { ($0[1] as Int64) == seq }
@@ -204,8 +204,16 @@ enum EntityScope {
         ).map { TicketFacts(deviceModel: $0[0], faultCode: $0[1], fault: $0[2]) }
     }
 
-    static func saveFacts(_ facts: TicketFacts, of ticket: EntityID, _ db: Database) throws {
+    /// Saves a ticket's facts (folded here). With the facts stored `before`, an update of
+    /// what changed: SQLite rewrites the entry of every index whose column an UPDATE sets,
+    /// equal or not, so a new fault alone leaves the by-model and by-code indexes as they
+    /// were (pages not written at every push).
+    static func saveFacts(_ facts: TicketFacts, of ticket: EntityID, before: TicketFacts? = nil, _ db: Database) throws {
         let f = folded(facts)
+        if let before, before.deviceModel == f.deviceModel, before.faultCode == f.faultCode {
+            try db.cachedStatement(sql: "UPDATE ticket_facts SET fault = ? WHERE ticket = ?").execute(arguments: [f.fault, ticket.rawValue])
+            return
+        }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO ticket_facts (ticket, device_model, fault_code, fault) VALUES (?, ?, ?, ?)")
             .execute(arguments: [ticket.rawValue, f.deviceModel, f.faultCode, f.fault])
     }

@@ -23,6 +23,19 @@ enum TicketRows {
             try DirectExecution.execute(attachers, .text(sha256), .text(t.id.rawValue), .text(a.id.replica.rawValue))
         }
         let s = TicketSummary(t)
+        // SQLite rewrites the entry of every index whose column an UPDATE sets, equal or
+        // not (and INSERT OR REPLACE every index): when status, assignee and conflicts are
+        // as stored (most ops: notes, parts, photos), only the row itself is written.
+        let stored = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT status, assignee, conflicts FROM tickets WHERE id = ?"), arguments: [s.id])
+        if let stored, stored[0] as String == s.status, stored[1] as String == s.assignee, stored[2] as Int64 == Int64(s.conflicts) {
+            let update = try db.cachedStatement(
+                sql: "UPDATE tickets SET customer = ?, site = ?, device_model = ?, priority = ?, updated_wall = ?, digest = ? WHERE id = ?")
+            try DirectExecution.execute(
+                update, .text(s.customer), .text(s.site), .text(s.deviceModel), .text(s.priority), .int(Int64(bitPattern: s.updatedAt)),
+                .text(s.digest), .text(s.id))
+            return
+        }
         let row = try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO tickets

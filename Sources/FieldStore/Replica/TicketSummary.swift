@@ -1,3 +1,4 @@
+import CCrypto
 import FieldModel
 
 /// One row of the ticket list: what `fieldsync tickets` shows without loading ops.
@@ -23,7 +24,7 @@ public struct TicketSummary: Sendable, Hashable, Codable {
         priority = t.value(Field.priority) ?? ""
         conflicts = t.conflicts.count
         updatedAt = t.timeline.last?.stamp.wallMillis ?? 0
-        digest = t.digest.hex
+        digest = Self.digest(of: t).hex
     }
 
     package init(id: String, status: String, assignee: String, customer: String, site: String, deviceModel: String,
@@ -38,5 +39,21 @@ public struct TicketSummary: Sendable, Hashable, Codable {
         self.conflicts = conflicts
         self.updatedAt = updatedAt
         self.digest = digest
+    }
+}
+
+extension TicketSummary {
+    /// The ticket's ``Ticket/digest`` (SHA-256 of its canonical bytes), hashed by libcrypto:
+    /// every push rewrites the rows of the tickets it touches, each with the digest of its
+    /// whole state, and the model's pure-Swift SHA-256 was a large share of a node's ingest.
+    static func digest(of ticket: Ticket) -> Digest {
+        let bytes = ticket.canonicalBytes
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        // EVP_Digest with SHA-256 fails only when out of memory; 32 bytes are written.
+        guard EVP_Digest(bytes, bytes.count, &out, &length, EVP_sha256(), nil) == 1, let digest = Digest(bytes: out) else {
+            return ticket.digest
+        }
+        return digest
     }
 }

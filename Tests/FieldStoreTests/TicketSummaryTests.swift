@@ -21,4 +21,26 @@ import Testing
         #expect(tickets.count > 10)
         #expect(TicketSummary(Ticket(id: EntityID("T1-empty")!)).digest == Ticket(id: EntityID("T1-empty")!).digest.hex)
     }
+
+    @Test("the stored rows and facts equal the model's after every batch, whichever columns a batch changed", arguments: [5, 6])
+    func storedRowsFollowTheModel(seed: UInt64) throws {
+        let replica = try TempReplica()
+        var rng = SeededRandom(seed: seed)
+        var tickets: [EntityID: Ticket] = [:]
+        // Each id once (random ids repeat), and only ops the store takes.
+        var seen: Set<OpID> = []
+        let ops = RandomOps.make(1_500, &rng).filter { (try? $0.validate()) != nil && seen.insert($0.id).inserted }
+        for start in stride(from: 0, to: ops.count, by: 60) {
+            let batch = Array(ops[start..<min(start + 60, ops.count)])
+            try replica.store.apply(batch, now: 1_900_000_000_000)
+            for op in batch { tickets[op.subject, default: Ticket(id: op.subject)].apply(op) }
+            let rows = try replica.store.tickets()
+            #expect(rows.sorted { $0.id < $1.id } == tickets.values.map(TicketSummary.init).sorted { $0.id < $1.id })
+            let facts = try replica.store.read { db in try tickets.keys.map { try EntityScope.storedFacts(of: $0, db) } }
+            #expect(facts == tickets.keys.map { EntityScope.folded(TicketFacts(tickets[$0]!)) })
+        }
+        // The batches changed statuses, assignees and conflicts, not only other columns.
+        #expect(Set(tickets.values.map(\.status)).count > 1)
+        #expect(tickets.values.contains { !$0.conflicts.isEmpty })
+    }
 }

@@ -205,13 +205,19 @@ enum EntityScope {
     }
 
     /// Saves a ticket's facts (folded here). With the facts stored `before`, an update of
-    /// what changed: SQLite rewrites the entry of every index whose column an UPDATE sets,
-    /// equal or not, so a new fault alone leaves the by-model and by-code indexes as they
-    /// were (pages not written at every push).
+    /// the columns that changed: SQLite rewrites the entry of every index whose column an
+    /// UPDATE sets (or a REPLACE has), equal or not, so a fault code found on site leaves
+    /// the by-model index as it was (a page not written at every push).
     static func saveFacts(_ facts: TicketFacts, of ticket: EntityID, before: TicketFacts? = nil, _ db: Database) throws {
         let f = folded(facts)
-        if let before, before.deviceModel == f.deviceModel, before.faultCode == f.faultCode {
-            try db.cachedStatement(sql: "UPDATE ticket_facts SET fault = ? WHERE ticket = ?").execute(arguments: [f.fault, ticket.rawValue])
+        if let before {
+            let columns = [
+                ("device_model", before.deviceModel, f.deviceModel), ("fault_code", before.faultCode, f.faultCode), ("fault", before.fault, f.fault),
+            ].filter { $0.1 != $0.2 }
+            guard !columns.isEmpty else { return }
+            let set = columns.map { "\($0.0) = ?" }.joined(separator: ", ")
+            try db.cachedStatement(sql: "UPDATE ticket_facts SET \(set) WHERE ticket = ?")
+                .execute(arguments: StatementArguments(columns.map(\.2) + [ticket.rawValue]))
             return
         }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO ticket_facts (ticket, device_model, fault_code, fault) VALUES (?, ?, ?, ?)")

@@ -27,6 +27,10 @@ enum DirectExecution {
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
     static func execute(_ statement: Statement, _ values: DirectValue...) throws {
+        try execute(statement, values)
+    }
+
+    static func execute(_ statement: Statement, _ values: [DirectValue]) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         defer { sqlite3_reset(handle) }

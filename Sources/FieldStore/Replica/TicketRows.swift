@@ -24,16 +24,29 @@ enum TicketRows {
         }
         let s = TicketSummary(t)
         // SQLite rewrites the entry of every index whose column an UPDATE sets, equal or
-        // not (and INSERT OR REPLACE every index): when status, assignee and conflicts are
-        // as stored (most ops: notes, parts, photos), only the row itself is written.
-        let stored = try Row.fetchOne(
+        // not (and a REPLACE every index): a stored row is updated with its indexed columns
+        // (status, assignee, conflicts) only where they changed. Most ops (notes, parts,
+        // photos) change none of them, and then only the row itself is written.
+        if let stored = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT status, assignee, conflicts FROM tickets WHERE id = ?"), arguments: [s.id])
-        if let stored, stored[0] as String == s.status, stored[1] as String == s.assignee, stored[2] as Int64 == Int64(s.conflicts) {
-            let update = try db.cachedStatement(
-                sql: "UPDATE tickets SET customer = ?, site = ?, device_model = ?, priority = ?, updated_wall = ?, digest = ? WHERE id = ?")
-            try DirectExecution.execute(
-                update, .text(s.customer), .text(s.site), .text(s.deviceModel), .text(s.priority), .int(Int64(bitPattern: s.updatedAt)),
-                .text(s.digest), .text(s.id))
+        {
+            var set = "customer = ?, site = ?, device_model = ?, priority = ?, updated_wall = ?, digest = ?"
+            var values: [DirectValue] = [
+                .text(s.customer), .text(s.site), .text(s.deviceModel), .text(s.priority), .int(Int64(bitPattern: s.updatedAt)), .text(s.digest),
+            ]
+            if stored[0] as String != s.status {
+                set += ", status = ?"
+                values.append(.text(s.status))
+            }
+            if stored[1] as String != s.assignee {
+                set += ", assignee = ?"
+                values.append(.text(s.assignee))
+            }
+            if stored[2] as Int64 != Int64(s.conflicts) {
+                set += ", conflicts = ?"
+                values.append(.int(Int64(s.conflicts)))
+            }
+            try DirectExecution.execute(try db.cachedStatement(sql: "UPDATE tickets SET \(set) WHERE id = ?"), values + [.text(s.id)])
             return
         }
         let row = try db.cachedStatement(

@@ -30,10 +30,10 @@ extension PostgresNodeStore {
     /// turns out to be restored (``CentralIdentity``).
     public func identity() async throws(StoreError) -> CentralIdentity {
         try await guarded("reading the central's identity") {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.identityLockKey))", logger: logger)
+            try await client.checkedTransaction(logger: logger) { connection in
+                try await connection.checkedQuery("SELECT pg_advisory_xact_lock(\(Self.identityLockKey))", logger: logger)
                 var meta: [String: String] = [:]
-                for try await (name, value) in try await connection.query(
+                for try await (name, value) in try await connection.checkedQuery(
                     "SELECT name, value FROM central_meta WHERE name IN ('replica', 'cluster')", logger: logger
                 ).decode((String, String).self) {
                     meta[name] = value
@@ -47,7 +47,7 @@ extension PostgresNodeStore {
                     forkedFrom = meta["replica"].flatMap(ReplicaID.init)
                     replica = forkedFrom.map { ReplicaID.forked(from: $0) } ?? ReplicaID.newNode()
                     for (name, value) in [("replica", replica.rawValue), ("cluster", cluster)] {
-                        try await connection.query(
+                        try await connection.checkedQuery(
                             """
                             INSERT INTO central_meta (name, value) VALUES (\(name), \(value))
                             ON CONFLICT (name) DO UPDATE SET value = excluded.value
@@ -55,7 +55,7 @@ extension PostgresNodeStore {
                     }
                 }
                 // The central's own id is the central's from the start: no device may push as it.
-                try await connection.query(
+                try await connection.checkedQuery(
                     """
                     INSERT INTO replica_progress (replica, acked, owner) VALUES (\(replica.rawValue), 0, \(PushCheck.selfOwner))
                     ON CONFLICT (replica) DO NOTHING
@@ -68,19 +68,19 @@ extension PostgresNodeStore {
     /// The cluster's history: its system identifier and timeline, or (where this role may not
     /// read pg_control) the database's creation, which a restore into another cluster changes.
     static func cluster(_ connection: PostgresConnection, logger: Logger) async throws -> String {
-        let readable = try await connection.query(
+        let readable = try await connection.checkedQuery(
             "SELECT has_function_privilege('pg_control_system()', 'EXECUTE') AND has_function_privilege('pg_control_checkpoint()', 'EXECUTE')",
             logger: logger
         ).decode(Bool.self).all().first ?? false
         if readable {
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 "SELECT (SELECT system_identifier::text FROM pg_control_system()), (SELECT timeline_id::text FROM pg_control_checkpoint())",
                 logger: logger
             ).decode((String, String).self).all()
             if let (system, timeline) = rows.first { return "\(system).\(timeline)" }
         }
         // A database's oid is new in a database made by a restore into another cluster.
-        let oid = try await connection.query(
+        let oid = try await connection.checkedQuery(
             "SELECT oid::text FROM pg_database WHERE datname = current_database()", logger: logger
         ).decode(String.self).all().first ?? "0"
         return "db\(oid)"

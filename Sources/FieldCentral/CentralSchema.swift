@@ -216,15 +216,15 @@ public enum CentralSchema {
     @discardableResult
     public static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
-                try await connection.query(
+            return try await client.checkedTransaction(logger: logger) { connection in
+                try await connection.checkedQuery("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+                try await connection.checkedQuery(
                     """
                     CREATE TABLE IF NOT EXISTS fieldsync_migrations (
                         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
                     """, logger: logger)
                 var applied = Set<Int>()
-                for try await version in try await connection.query("SELECT version FROM fieldsync_migrations", logger: logger)
+                for try await version in try await connection.checkedQuery("SELECT version FROM fieldsync_migrations", logger: logger)
                     .decode(Int.self)
                 {
                     applied.insert(version)
@@ -237,10 +237,10 @@ public enum CentralSchema {
                 var done: [Int] = []
                 for migration in migrations where !applied.contains(migration.version) {
                     for statement in migration.sql {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        try await connection.checkedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
                     try await migration.derive?(connection, logger)
-                    try await connection.query(
+                    try await connection.checkedQuery(
                         "INSERT INTO fieldsync_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                         logger: logger)
                     done.append(migration.version)

@@ -9,7 +9,7 @@ extension PostgresNodeBlobStore {
     public func finish(_ digest: Digest) async throws(StoreError) -> Bool {
         let logger = logger
         let (token, held) = try await guarded("starting to verify a blob") {
-            try await client.withTransaction(logger: logger) { connection -> (String, (received: UInt64, complete: Bool)?) in
+            try await client.checkedTransaction(logger: logger) { connection -> (String, (received: UInt64, complete: Bool)?) in
                 // Only an expired upload is taken over: finishing is not uploading, and any
                 // principal may ask to finish.
                 guard let token = try await takeLease(digest, for: Self.finishing, connection) else {
@@ -26,16 +26,16 @@ extension PostgresNodeBlobStore {
         }
         let verified = try await guarded("verifying a blob") { try await hash(digest, upTo: held.received) == digest }
         return try await guarded("ending a blob's verification") {
-            try await client.withTransaction(logger: logger) { connection in
+            try await client.checkedTransaction(logger: logger) { connection in
                 if verified {
-                    try await connection.query(
+                    try await connection.checkedQuery(
                         """
                         UPDATE blobs SET complete = true, touched = clock_timestamp()
                         WHERE sha256 = \(digest.hex) AND received = \(Int64(clamping: held.received))
                         """, logger: logger)
                 } else {
                     // The chunks go with the row (ON DELETE CASCADE).
-                    try await connection.query("DELETE FROM blobs WHERE sha256 = \(digest.hex) AND NOT complete", logger: logger)
+                    try await connection.checkedQuery("DELETE FROM blobs WHERE sha256 = \(digest.hex) AND NOT complete", logger: logger)
                 }
                 try await releaseLease(digest, token: token, connection)
                 return verified
@@ -76,9 +76,9 @@ extension PostgresNodeBlobStore {
         for hex in stale {
             guard let digest = Digest(hex: hex) else { continue }
             // An upload holding it now is not abandoned (another node's, too).
-            let gone = try? await client.withTransaction(logger: logger) { connection -> Bool in
+            let gone = try? await client.checkedTransaction(logger: logger) { connection -> Bool in
                 guard let token = try await takeLease(digest, for: Self.sweeping, connection) else { return false }
-                let deleted = try await connection.query(
+                let deleted = try await connection.checkedQuery(
                     """
                     DELETE FROM blobs WHERE sha256 = \(hex) AND NOT complete AND touched < clock_timestamp() - make_interval(secs => \(seconds))
                     RETURNING 1

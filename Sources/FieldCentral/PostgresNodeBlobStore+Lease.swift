@@ -25,14 +25,14 @@ extension PostgresNodeBlobStore {
         let token = String(UInt64.random(in: .min ... .max), radix: 16) + String(UInt64.random(in: .min ... .max), radix: 16)
         // A lease released between the insert and the read is tried again.
         for _ in 0..<3 {
-            let inserted = try await connection.query(
+            let inserted = try await connection.checkedQuery(
                 """
                 INSERT INTO blob_leases (sha256, holder, token, last_byte) VALUES (\(digest.hex), \(holder), \(token), clock_timestamp())
                 ON CONFLICT (sha256) DO NOTHING RETURNING 1
                 """, logger: logger
             ).all()
             if !inserted.isEmpty { return token }
-            let held = try await connection.query(
+            let held = try await connection.checkedQuery(
                 """
                 SELECT holder, EXTRACT(EPOCH FROM clock_timestamp() - last_byte)::float8 FROM blob_leases
                 WHERE sha256 = \(digest.hex) FOR UPDATE
@@ -40,7 +40,7 @@ extension PostgresNodeBlobStore {
             ).decode((String, Double).self).all()
             guard let (current, idle) = held.first else { continue }
             guard mayTakeOver(current, idle: idle, by: holder) else { return nil }
-            try await connection.query(
+            try await connection.checkedQuery(
                 """
                 UPDATE blob_leases SET holder = \(holder), token = \(token), last_byte = clock_timestamp() WHERE sha256 = \(digest.hex)
                 """, logger: logger)
@@ -51,7 +51,7 @@ extension PostgresNodeBlobStore {
 
     /// Gives the blob's lease back, if `token` still holds it.
     func releaseLease(_ digest: Digest, token: String, _ connection: PostgresConnection) async throws {
-        try await connection.query("DELETE FROM blob_leases WHERE sha256 = \(digest.hex) AND token = \(token)", logger: logger)
+        try await connection.checkedQuery("DELETE FROM blob_leases WHERE sha256 = \(digest.hex) AND token = \(token)", logger: logger)
     }
 
     public func isUploading(_ digest: Digest, for holder: String) async throws(StoreError) -> Bool {

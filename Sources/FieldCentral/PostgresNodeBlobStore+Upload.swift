@@ -23,7 +23,7 @@ extension PostgresNodeBlobStore {
     public func beginUpload(_ digest: Digest, at offset: UInt64, holder: String) async throws(StoreError) -> any BlobUpload {
         let logger = logger
         let token = try await guarded("starting an upload") {
-            try await client.withTransaction(logger: logger) { connection in
+            try await client.checkedTransaction(logger: logger) { connection in
                 guard let token = try await takeLease(digest, for: holder, connection) else {
                     throw StoreError(
                         .uploadBusy,
@@ -35,10 +35,10 @@ extension PostgresNodeBlobStore {
                     throw StoreError(.blobComplete, "blob \(digest.hex.prefix(12)) is already complete")
                 case .some((let held, false)):
                     guard offset == held else { throw StoreError(.wrongOffset, "the node holds \(held) bytes of this blob: send from byte \(held)") }
-                    try await connection.query("UPDATE blobs SET touched = clock_timestamp() WHERE sha256 = \(digest.hex)", logger: logger)
+                    try await connection.checkedQuery("UPDATE blobs SET touched = clock_timestamp() WHERE sha256 = \(digest.hex)", logger: logger)
                 case nil:
                     guard offset == 0 else { throw StoreError(.wrongOffset, "the node holds 0 bytes of this blob: send from byte 0") }
-                    try await connection.query("INSERT INTO blobs (sha256, received) VALUES (\(digest.hex), 0)", logger: logger)
+                    try await connection.checkedQuery("INSERT INTO blobs (sha256, received) VALUES (\(digest.hex), 0)", logger: logger)
                 }
                 return token
             }
@@ -117,14 +117,14 @@ actor PostgresBlobUpload: BlobUpload {
         let logger = store.logger
         do {
             try await store.guarded("storing an upload's bytes") {
-                try await store.client.withTransaction(logger: logger) { connection in
-                    let live = try await connection.query(
+                try await store.client.checkedTransaction(logger: logger) { connection in
+                    let live = try await connection.checkedQuery(
                         """
                         UPDATE blob_leases SET last_byte = clock_timestamp() WHERE sha256 = \(digest.hex) AND token = \(token) RETURNING 1
                         """, logger: logger
                     ).all()
                     guard !live.isEmpty else { throw StoreError(.uploadBusy, "lease taken over") }
-                    let grown = try await connection.query(
+                    let grown = try await connection.checkedQuery(
                         """
                         UPDATE blobs SET received = received + \(count), touched = clock_timestamp()
                         WHERE sha256 = \(digest.hex) AND received = \(Int64(clamping: at)) AND NOT complete RETURNING 1
@@ -133,7 +133,7 @@ actor PostgresBlobUpload: BlobUpload {
                     guard !grown.isEmpty else {
                         throw StoreError(.damaged, "blob \(digest.hex.prefix(12)) no longer ends at byte \(at) under its upload: upload it again")
                     }
-                    try await connection.query(
+                    try await connection.checkedQuery(
                         "INSERT INTO blob_chunks (sha256, pos, bytes) VALUES (\(digest.hex), \(Int64(clamping: at)), \(chunk))", logger: logger)
                 }
             }

@@ -42,7 +42,7 @@ public struct PostgresNodeBlobStore: NodeBlobStore {
             lock
             ? "SELECT received, complete FROM blobs WHERE sha256 = \(digest.hex) FOR UPDATE"
             : "SELECT received, complete FROM blobs WHERE sha256 = \(digest.hex)"
-        return try await connection.query(query, logger: logger).decode((Int64, Bool).self).all().first
+        return try await connection.checkedQuery(query, logger: logger).decode((Int64, Bool).self).all().first
             .map { (UInt64(clamping: $0.0), $0.1) }
     }
 }

@@ -18,7 +18,7 @@ extension PostgresNodeStore {
         let logger = logger
         let beforeCommit = beforeCommit
         return try await guarded("taking in a push") {
-            try await client.withTransaction(logger: logger) { connection in
+            try await client.checkedTransaction(logger: logger) { connection in
                 let result = try await Ingest(connection: connection, logger: logger, pusher: pusher, now: now)
                     .run(ops, vouched: vouched, replica: replica, clockOffset: clockOffset)
                 try await beforeCommit()
@@ -142,7 +142,7 @@ struct Ingest {
 
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger)
+        try await connection.checkedQuery(query, logger: logger)
     }
 
     /// The replica's progress row, locked until the transaction ends.

@@ -28,11 +28,11 @@ extension PostgresNodeStore {
     public func adopt(replica: ReplicaID, voucherKey: [UInt8]) async throws(StoreError) {
         let hex = voucherKey.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
         try await guarded("taking over the moved central's identity") {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.identityLockKey))", logger: logger)
+            try await client.checkedTransaction(logger: logger) { connection in
+                try await connection.checkedQuery("SELECT pg_advisory_xact_lock(\(Self.identityLockKey))", logger: logger)
                 let cluster = try await Self.cluster(connection, logger: logger)
                 for (name, value) in [("replica", replica.rawValue), ("cluster", cluster), ("voucher_key", hex)] {
-                    try await connection.query(
+                    try await connection.checkedQuery(
                         """
                         INSERT INTO central_meta (name, value) VALUES (\(name), \(value))
                         ON CONFLICT (name) DO UPDATE SET value = excluded.value

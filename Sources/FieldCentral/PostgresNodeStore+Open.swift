@@ -11,8 +11,15 @@ extension PostgresNodeStore {
         try await database.check(logger: logger)
         let client = database.makeClient(logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            // Leases wait for run(): the first query starts once its task is under way, not
+            // before (PostgresNIO warns of a lease before run(), and queues it).
+            let (started, starting) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                starting.finish()
+                await client.run()
+            }
             defer { group.cancelAll() }
+            for await _ in started {}
             try await CentralSchema.migrate(client, logger: logger)
             return try await body(PostgresNodeStore(client: client, logger: logger))
         }

@@ -87,15 +87,17 @@ import Testing
         #expect(again == 403)
     }
 
-    @Test func adminCommandsRefuseBadInput() throws {
-        let s = try setup()
-        for args in [
-            ["ticket", "show", "T99-nope"], ["ticket", "assign", "T99-nope", "E17"], ["ticket", "set", s.t1, "colour", "red"],
-            ["token", "create", "--role", "king", "--name", "E1"], ["token", "revoke", "nope"],
-        ] {
-            let r = try Binaries.run("fieldsync-node", args + ["--data", s.field.node.data])
-            #expect(r.status != 0, "\(args)")
-            #expect(r.stderr.hasPrefix("error: ") && r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
-        }
+    @Test func adminCommandsRefuseBadInput() async throws {
+        try await onOwnThread {
+            let s = try setup()
+            for args in [
+                ["ticket", "show", "T99-nope"], ["ticket", "assign", "T99-nope", "E17"], ["ticket", "set", s.t1, "colour", "red"],
+                ["token", "create", "--role", "king", "--name", "E1"], ["token", "revoke", "nope"],
+            ] {
+                let r = try Binaries.run("fieldsync-node", args + ["--data", s.field.node.data])
+                #expect(r.status != 0, "\(args)")
+                #expect(r.stderr.hasPrefix("error: ") && r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+            }
+            }
     }
 }

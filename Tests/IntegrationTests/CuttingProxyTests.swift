@@ -14,79 +14,87 @@ import Testing
 @Suite struct CuttingProxyTests {
     static let megabyte = 1_048_576
 
-    @Test func forwardsEverythingWithoutCuts() throws {
-        let sink = try SinkServer()
-        defer { sink.stop() }
-        let proxy = try CuttingProxy(targetPort: sink.port)
-        defer { proxy.stop() }
-
-        let result = try TestClient.push(Self.megabyte, to: proxy.port)
-        #expect(result.sendFailed == false)
-        #expect(result.reply == "\(Self.megabyte)")
-        #expect(sink.waitForCounts(1) == [Self.megabyte])
-        #expect(proxy.bytesToTarget == Self.megabyte)
-        #expect(proxy.bytesToClient == "\(Self.megabyte)\n".utf8.count)
-        #expect(proxy.cuts == 0)
-    }
-
-    @Test func cutsAtTheCutPointThenForwardsLaterConnections() throws {
-        let sink = try SinkServer()
-        defer { sink.stop() }
-        let proxy = try CuttingProxy(targetPort: sink.port, cutAfter: [300_000])
-        defer { proxy.stop() }
-
-        let cut = try TestClient.push(Self.megabyte, to: proxy.port)
-        #expect(cut.reply.isEmpty, "a cut connection gets no reply, got \(cut.reply)")
-        #expect(sink.waitForCounts(1) == [300_000])
-        #expect(proxy.cuts == 1)
-        #expect(proxy.bytesToTarget == 300_000)
-
-        let whole = try TestClient.push(Self.megabyte, to: proxy.port)
-        #expect(whole.sendFailed == false)
-        #expect(whole.reply == "\(Self.megabyte)")
-        #expect(sink.waitForCounts(2) == [300_000, Self.megabyte])
-        #expect(proxy.cuts == 1)
-        #expect(proxy.bytesToTarget == 300_000 + Self.megabyte)
-    }
-
-    @Test func seededCutsReplayFromTheSeed() throws {
-        func run() throws -> [Int] {
+    @Test func forwardsEverythingWithoutCuts() async throws {
+        try await onOwnThread {
             let sink = try SinkServer()
             defer { sink.stop() }
-            let proxy = try CuttingProxy(targetPort: sink.port, seed: 42)
+            let proxy = try CuttingProxy(targetPort: sink.port)
             defer { proxy.stop() }
-            for connection in 1...3 {
-                _ = try TestClient.push(4 * Self.megabyte, to: proxy.port)
-                _ = sink.waitForCounts(connection)
+
+            let result = try TestClient.push(Self.megabyte, to: proxy.port)
+            #expect(result.sendFailed == false)
+            #expect(result.reply == "\(Self.megabyte)")
+            #expect(sink.waitForCounts(1) == [Self.megabyte])
+            #expect(proxy.bytesToTarget == Self.megabyte)
+            #expect(proxy.bytesToClient == "\(Self.megabyte)\n".utf8.count)
+            #expect(proxy.cuts == 0)
             }
-            #expect(proxy.cuts == 3)
-            return sink.waitForCounts(3)
-        }
-        let first = try run()
-        #expect(first.allSatisfy { (100 * 1024)...(3 * Self.megabyte) ~= $0 }, "\(first)")
-        #expect(try run() == first)
     }
 
-    @Test func stopReturnsPromptlyWithAnIdleClient() throws {
-        let sink = try SinkServer()
-        defer { sink.stop() }
-        let proxy = try CuttingProxy(targetPort: sink.port)
-        #expect(proxy.url == "http://127.0.0.1:\(proxy.port)")
+    @Test func cutsAtTheCutPointThenForwardsLaterConnections() async throws {
+        try await onOwnThread {
+            let sink = try SinkServer()
+            defer { sink.stop() }
+            let proxy = try CuttingProxy(targetPort: sink.port, cutAfter: [300_000])
+            defer { proxy.stop() }
 
-        let client = try TestClient.dial(proxy.port)
-        defer { _ = close(client) }
-        #expect(sink.waitForAccepted(1))  // the proxy has the connection
+            let cut = try TestClient.push(Self.megabyte, to: proxy.port)
+            #expect(cut.reply.isEmpty, "a cut connection gets no reply, got \(cut.reply)")
+            #expect(sink.waitForCounts(1) == [300_000])
+            #expect(proxy.cuts == 1)
+            #expect(proxy.bytesToTarget == 300_000)
 
-        let started = Date()
-        proxy.stop()
-        #expect(Date().timeIntervalSince(started) < 2)
+            let whole = try TestClient.push(Self.megabyte, to: proxy.port)
+            #expect(whole.sendFailed == false)
+            #expect(whole.reply == "\(Self.megabyte)")
+            #expect(sink.waitForCounts(2) == [300_000, Self.megabyte])
+            #expect(proxy.cuts == 1)
+            #expect(proxy.bytesToTarget == 300_000 + Self.megabyte)
+            }
+    }
 
-        // The idle client is let go: EOF or reset, not its 3 s receive timeout.
-        var byte: UInt8 = 0
-        let n = recv(client, &byte, 1, 0)
-        let timedOut = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
-        #expect(n <= 0 && !timedOut)
-        #expect(Date().timeIntervalSince(started) < 2)
+    @Test func seededCutsReplayFromTheSeed() async throws {
+        try await onOwnThread {
+            func run() throws -> [Int] {
+                let sink = try SinkServer()
+                defer { sink.stop() }
+                let proxy = try CuttingProxy(targetPort: sink.port, seed: 42)
+                defer { proxy.stop() }
+                for connection in 1...3 {
+                    _ = try TestClient.push(4 * Self.megabyte, to: proxy.port)
+                    _ = sink.waitForCounts(connection)
+                }
+                #expect(proxy.cuts == 3)
+                return sink.waitForCounts(3)
+            }
+            let first = try run()
+            #expect(first.allSatisfy { (100 * 1024)...(3 * Self.megabyte) ~= $0 }, "\(first)")
+            #expect(try run() == first)
+            }
+    }
+
+    @Test func stopReturnsPromptlyWithAnIdleClient() async throws {
+        try await onOwnThread {
+            let sink = try SinkServer()
+            defer { sink.stop() }
+            let proxy = try CuttingProxy(targetPort: sink.port)
+            #expect(proxy.url == "http://127.0.0.1:\(proxy.port)")
+
+            let client = try TestClient.dial(proxy.port)
+            defer { _ = close(client) }
+            #expect(sink.waitForAccepted(1))  // the proxy has the connection
+
+            let started = Date()
+            proxy.stop()
+            #expect(Date().timeIntervalSince(started) < 2)
+
+            // The idle client is let go: EOF or reset, not its 3 s receive timeout.
+            var byte: UInt8 = 0
+            let n = recv(client, &byte, 1, 0)
+            let timedOut = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+            #expect(n <= 0 && !timedOut)
+            #expect(Date().timeIntervalSince(started) < 2)
+            }
     }
 }
 

@@ -169,83 +169,89 @@ struct FullDiskTests {
     }
 
     @Test("a node whose op log cannot grow answers the sync 507 with the plain words, and takes the notes once space is freed")
-    func opLogFull() throws {
-        let site = try NodeOnSmallDisk()
-        defer { site.close() }
-        let phone = try site.device("phone")
-        try phone.ok("sync")
-        // Something else took every byte (not photos: the reserve keeps those out).
-        try site.disk.fill()
-        let long = String(repeating: "Compressor cycling on high pressure. ", count: 1_500)
-        for i in 0..<20 { try phone.ok("note", site.ticket, "\(i): \(long)") }
-        let refused = try phone.run("sync")
-        #expect(refused.status != 0)
-        #expect(refused.stderr.contains(Self.syncRefused), "\(refused.stderr)")
-        #expect(!refused.stderr.contains(site.disk.path), "names the node's files: \(refused.stderr)")
-        #expect(!site.node.log.contains("request failed"), "an unexpected failure in the node's log")
-        #expect(site.node.log.contains("sync refused: the node's storage is full"))
-        let metrics = try String(contentsOf: URL(string: site.node.url + "/metrics")!, encoding: .utf8)
-        #expect(metrics.contains("fieldsync_storage_full_refusals_total{kind=\"sync\"}"), "\(metrics)")
+    func opLogFull() async throws {
+        try await onOwnThread {
+            let site = try NodeOnSmallDisk()
+            defer { site.close() }
+            let phone = try site.device("phone")
+            try phone.ok("sync")
+            // Something else took every byte (not photos: the reserve keeps those out).
+            try site.disk.fill()
+            let long = String(repeating: "Compressor cycling on high pressure. ", count: 1_500)
+            for i in 0..<20 { try phone.ok("note", site.ticket, "\(i): \(long)") }
+            let refused = try phone.run("sync")
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains(Self.syncRefused), "\(refused.stderr)")
+            #expect(!refused.stderr.contains(site.disk.path), "names the node's files: \(refused.stderr)")
+            #expect(!site.node.log.contains("request failed"), "an unexpected failure in the node's log")
+            #expect(site.node.log.contains("sync refused: the node's storage is full"))
+            let metrics = try String(contentsOf: URL(string: site.node.url + "/metrics")!, encoding: .utf8)
+            #expect(metrics.contains("fieldsync_storage_full_refusals_total{kind=\"sync\"}"), "\(metrics)")
 
-        try site.disk.unfill()
-        try phone.ok("sync")
-        let central = try site.node.admin("ticket", "show", site.ticket).stdout
-        #expect(central.contains("19: Compressor cycling"))
+            try site.disk.unfill()
+            try phone.ok("sync")
+            let central = try site.node.admin("ticket", "show", site.ticket).stdout
+            #expect(central.contains("19: Compressor cycling"))
+            }
     }
 
     @Test("a node started with less free space than its reserve says so at start")
-    func warnsAtStart() throws {
-        let disk = try Tmpfs(megabytes: 64)
-        defer { disk.unmount() }
-        let node = try NodeProcess(data: disk.path + "/node")
-        defer { node.stop() }
-        #expect(node.log.contains("under the 537 MB reserve kept for the op log: photo uploads are refused until space is freed"), "\(node.log)")
+    func warnsAtStart() async throws {
+        try await onOwnThread {
+            let disk = try Tmpfs(megabytes: 64)
+            defer { disk.unmount() }
+            let node = try NodeProcess(data: disk.path + "/node")
+            defer { node.stop() }
+            #expect(node.log.contains("under the 537 MB reserve kept for the op log: photo uploads are refused until space is freed"), "\(node.log)")
+            }
     }
 
     @Test("a device on a full disk says so plainly for note and photo, keeps all it had, and still shows its tickets")
-    func deviceFull() throws {
-        let field = try Field()
-        let disk = try Tmpfs(megabytes: 8)
-        defer { disk.unmount() }
-        let t = try field.dispatch("E1")
-        let phone = Engineer(name: "E1", home: disk.path + "/home")
-        try phone.ok("init", "--engineer", "E1")
-        try phone.ok("login", "--node", field.node.url, "--token", try field.token("E1"))
-        try phone.ok("sync")
-        try phone.ok("note", t, "Arrived, unit off")
+    func deviceFull() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let disk = try Tmpfs(megabytes: 8)
+            defer { disk.unmount() }
+            let t = try field.dispatch("E1")
+            let phone = Engineer(name: "E1", home: disk.path + "/home")
+            try phone.ok("init", "--engineer", "E1")
+            try phone.ok("login", "--node", field.node.url, "--token", try field.token("E1"))
+            try phone.ok("sync")
+            try phone.ok("note", t, "Arrived, unit off")
 
-        try disk.fill()
-        let note = try phone.run("note", t, "Condenser fan seized")
-        #expect(note.status == 1)
-        #expect(note.stderr == "error: this device's storage is full: free some space and try again (everything recorded so far is kept)\n")
-        _ = try BlobTests.randomFile(field.folder.path + "/photo.jpg", bytes: 3 << 20, seed: 9)
-        let photo = try phone.run("photo", t, field.folder.path + "/photo.jpg")
-        #expect(photo.status == 1)
-        #expect(photo.stderr.hasPrefix("error: this device's storage is full: 3.2 MB needed; free some space"), "\(photo.stderr)")
+            try disk.fill()
+            let note = try phone.run("note", t, "Condenser fan seized")
+            #expect(note.status == 1)
+            #expect(note.stderr == "error: this device's storage is full: free some space and try again (everything recorded so far is kept)\n")
+            _ = try BlobTests.randomFile(field.folder.path + "/photo.jpg", bytes: 3 << 20, seed: 9)
+            let photo = try phone.run("photo", t, field.folder.path + "/photo.jpg")
+            #expect(photo.status == 1)
+            #expect(photo.stderr.hasPrefix("error: this device's storage is full: 3.2 MB needed; free some space"), "\(photo.stderr)")
 
-        // Reading needs no space.
-        let shown = try phone.ok("show", t).stdout
-        #expect(shown.contains("Arrived, unit off"))
-        #expect(!shown.contains("Condenser fan seized"))
-        #expect(try phone.ok("show", t, "--json").object["id"] as? String == t)
-        #expect(try phone.ok("tickets").stdout.contains(t))
-        // A full disk is no damage: `check` reads the replica and says so.
-        for mode in [["check"], ["check", "--quick"]] {
-            let check = try phone.ok(mode)
-            #expect(check.stdout.contains("No damage found"), "\(check.stdout)")
-        }
-        // A sync has what it pulls to store: it stops with the same words, and loses nothing.
-        _ = try field.node.admin("ticket", "set", t, "priority", "urgent")
-        let sync = try phone.run("sync")
-        #expect(sync.status != 0)
-        #expect(sync.stderr.contains("this device's storage is full"), "\(sync.stderr)")
+            // Reading needs no space.
+            let shown = try phone.ok("show", t).stdout
+            #expect(shown.contains("Arrived, unit off"))
+            #expect(!shown.contains("Condenser fan seized"))
+            #expect(try phone.ok("show", t, "--json").object["id"] as? String == t)
+            #expect(try phone.ok("tickets").stdout.contains(t))
+            // A full disk is no damage: `check` reads the replica and says so.
+            for mode in [["check"], ["check", "--quick"]] {
+                let check = try phone.ok(mode)
+                #expect(check.stdout.contains("No damage found"), "\(check.stdout)")
+            }
+            // A sync has what it pulls to store: it stops with the same words, and loses nothing.
+            _ = try field.node.admin("ticket", "set", t, "priority", "urgent")
+            let sync = try phone.run("sync")
+            #expect(sync.status != 0)
+            #expect(sync.stderr.contains("this device's storage is full"), "\(sync.stderr)")
 
-        try disk.unfill()
-        try phone.ok("note", t, "Condenser fan seized")
-        try phone.ok("photo", t, field.folder.path + "/photo.jpg")
-        try phone.ok("sync")
-        let central = try field.node.admin("ticket", "show", t).stdout
-        #expect(central.contains("Arrived, unit off") && central.contains("Condenser fan seized"))
-        #expect(try phone.show(t)["digest"] as? String == (try field.central(t)["digest"] as? String))
+            try disk.unfill()
+            try phone.ok("note", t, "Condenser fan seized")
+            try phone.ok("photo", t, field.folder.path + "/photo.jpg")
+            try phone.ok("sync")
+            let central = try field.node.admin("ticket", "show", t).stdout
+            #expect(central.contains("Arrived, unit off") && central.contains("Condenser fan seized"))
+            #expect(try phone.show(t)["digest"] as? String == (try field.central(t)["digest"] as? String))
+            }
     }
 }

@@ -31,25 +31,27 @@ import Testing
     }
 
     @Test("finding 1: eight notes a second apart (one-byte op heads) sync, and keep syncing")
-    func eightNotesASecondApart() throws {
-        let field = try Field()
-        let t1 = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        // A second apart, so each note's head implies replica, counter and clock: the
-        // smallest ops the spec allows. The skew stands in for waiting 8 seconds.
-        let start = Int64(Date().timeIntervalSince1970 * 1000)
-        for i in 1...8 {
-            let skew = Int64(i) * 1000 - (Int64(Date().timeIntervalSince1970 * 1000) - start)
-            try #require(try e17.run("note", t1, "n\(i)", env: ["FIELDSYNC_TEST_CLOCK_SKEW_MS": String(skew)]).status == 0)
-        }
-        let sync = try e17.run("sync", "--json")
-        #expect(sync.status == 0, "\(sync.stderr)")
-        #expect(sync.object["pushed"] as? Int == 8)
-        let notes = try #require(try field.central(t1)["notes"] as? [[String: Any]])
-        #expect(notes.compactMap { $0["text"] as? String } == (1...8).map { "n\($0)" })
-        try e17.ok("note", t1, "n9")
-        #expect(try e17.run("sync", "--json").object["pushed"] as? Int == 1)
+    func eightNotesASecondApart() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t1 = try field.dispatch("E17")
+            let e17 = try field.engineer("E17")
+            try e17.ok("sync")
+            // A second apart, so each note's head implies replica, counter and clock: the
+            // smallest ops the spec allows. The skew stands in for waiting 8 seconds.
+            let start = Int64(Date().timeIntervalSince1970 * 1000)
+            for i in 1...8 {
+                let skew = Int64(i) * 1000 - (Int64(Date().timeIntervalSince1970 * 1000) - start)
+                try #require(try e17.run("note", t1, "n\(i)", env: ["FIELDSYNC_TEST_CLOCK_SKEW_MS": String(skew)]).status == 0)
+            }
+            let sync = try e17.run("sync", "--json")
+            #expect(sync.status == 0, "\(sync.stderr)")
+            #expect(sync.object["pushed"] as? Int == 8)
+            let notes = try #require(try field.central(t1)["notes"] as? [[String: Any]])
+            #expect(notes.compactMap { $0["text"] as? String } == (1...8).map { "n\($0)" })
+            try e17.ok("note", t1, "n9")
+            #expect(try e17.run("sync", "--json").object["pushed"] as? Int == 1)
+            }
     }
 
     @Test("finding 3: an engineer cannot push under the node's replica id, whatever is quarantined")

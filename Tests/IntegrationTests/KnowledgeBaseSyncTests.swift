@@ -49,63 +49,65 @@ import Testing
     }
 
     @Test("an assigned ticket brings the articles that fit it and no others; an edit arrives as a new version; retired and no-longer-fitting articles leave the device and its search; an unchanged knowledge base sends nothing twice")
-    func articlesFollowScope() throws {
-        let field = try Field()
-        var central = Central(data: field.node.data)
-        try central.publish("chiller-x2-service", Self.guide(1, "Chiller X2 service", "Quarterly service of the condenser.", models: ["chiller x2"]))
-        try central.publish("e21-high-pressure", Self.guide(1, "E21 high pressure trip", "Check the condenser fan first.", codes: ["E21"]))
-        try central.publish("fan-capacitor", Self.guide(1, "更换冷凝风扇电容", "断电，拆下风扇电容，换新的 capacitor。", keywords: ["电容"]))
-        try central.publish("safety", Self.guide(1, "Lockout tagout", "Isolate every energy source.", everyone: true))
-        try central.publish("boiler-b1", Self.guide(1, "Boiler B1 burner", "Clean the burner nozzle.", models: ["Boiler B1"]))
+    func articlesFollowScope() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            var central = Central(data: field.node.data)
+            try central.publish("chiller-x2-service", Self.guide(1, "Chiller X2 service", "Quarterly service of the condenser.", models: ["chiller x2"]))
+            try central.publish("e21-high-pressure", Self.guide(1, "E21 high pressure trip", "Check the condenser fan first.", codes: ["E21"]))
+            try central.publish("fan-capacitor", Self.guide(1, "更换冷凝风扇电容", "断电，拆下风扇电容，换新的 capacitor。", keywords: ["电容"]))
+            try central.publish("safety", Self.guide(1, "Lockout tagout", "Isolate every energy source.", everyone: true))
+            try central.publish("boiler-b1", Self.guide(1, "Boiler B1 burner", "Clean the burner nozzle.", models: ["Boiler B1"]))
 
-        let e17 = try field.engineer("E17")
-        let first = try Self.syncReport(e17)
-        // No ticket yet: only what everyone gets.
-        #expect(try Self.found(e17, "isolate") == ["safety"])
-        #expect(try Self.found(e17, "condenser").isEmpty)
-        #expect(first["pulled"] as? Int == 1)
+            let e17 = try field.engineer("E17")
+            let first = try Self.syncReport(e17)
+            // No ticket yet: only what everyone gets.
+            #expect(try Self.found(e17, "isolate") == ["safety"])
+            #expect(try Self.found(e17, "condenser").isEmpty)
+            #expect(first["pulled"] as? Int == 1)
 
-        // A ticket for a Chiller X2 with an E21 code and a swollen fan capacitor.
-        let t = try field.dispatch("E17")
-        let set = try field.node.admin("ticket", "set", t, "fault-code", "E21")
-        #expect(set.status == 0, "\(set.stderr)")
-        let fault = try field.node.admin("ticket", "set", t, "fault", "冷凝风扇电容鼓包")
-        #expect(fault.status == 0, "\(fault.stderr)")
-        try e17.ok("sync")
-        #expect(try Self.fitting(e17, t) == ["chiller-x2-service", "e21-high-pressure", "fan-capacitor"])
-        #expect(try Self.found(e17, "condenser").sorted() == ["chiller-x2-service", "e21-high-pressure"])
-        #expect(try Self.found(e17, "burner").isEmpty, "an article no ticket fits stays at central")
+            // A ticket for a Chiller X2 with an E21 code and a swollen fan capacitor.
+            let t = try field.dispatch("E17")
+            let set = try field.node.admin("ticket", "set", t, "fault-code", "E21")
+            #expect(set.status == 0, "\(set.stderr)")
+            let fault = try field.node.admin("ticket", "set", t, "fault", "冷凝风扇电容鼓包")
+            #expect(fault.status == 0, "\(fault.stderr)")
+            try e17.ok("sync")
+            #expect(try Self.fitting(e17, t) == ["chiller-x2-service", "e21-high-pressure", "fan-capacitor"])
+            #expect(try Self.found(e17, "condenser").sorted() == ["chiller-x2-service", "e21-high-pressure"])
+            #expect(try Self.found(e17, "burner").isEmpty, "an article no ticket fits stays at central")
 
-        // Nothing changed at central: the next sync moves no article.
-        let quiet = try Self.syncReport(e17)
-        #expect(quiet["pulled"] as? Int == 0)
-        let quietBytes = try #require(quiet["bytesDown"] as? Int)
-        #expect(quietBytes < 600, "an unchanged knowledge base costs only the exchange itself: \(quietBytes) B")
+            // Nothing changed at central: the next sync moves no article.
+            let quiet = try Self.syncReport(e17)
+            #expect(quiet["pulled"] as? Int == 0)
+            let quietBytes = try #require(quiet["bytesDown"] as? Int)
+            #expect(quietBytes < 600, "an unchanged knowledge base costs only the exchange itself: \(quietBytes) B")
 
-        // An edit arrives as its new version, and only it.
-        try central.publish("chiller-x2-service", Self.guide(2, "Chiller X2 service, 2027", "Service the condenser and the economiser.", models: ["Chiller X2"]))
-        let edited = try Self.syncReport(e17)
-        #expect(edited["pulled"] as? Int == 1)
-        let shown = try e17.ok("kb", "show", "chiller-x2-service", "--json").object
-        #expect(shown["version"] as? Int == 2)
-        #expect(try Self.found(e17, "economiser") == ["chiller-x2-service"])
+            // An edit arrives as its new version, and only it.
+            try central.publish("chiller-x2-service", Self.guide(2, "Chiller X2 service, 2027", "Service the condenser and the economiser.", models: ["Chiller X2"]))
+            let edited = try Self.syncReport(e17)
+            #expect(edited["pulled"] as? Int == 1)
+            let shown = try e17.ok("kb", "show", "chiller-x2-service", "--json").object
+            #expect(shown["version"] as? Int == 2)
+            #expect(try Self.found(e17, "economiser") == ["chiller-x2-service"])
 
-        // Retired, and no longer fitting (its keyword moved away from the ticket's fault): both leave.
-        try central.publish("e21-high-pressure", nil)
-        try central.publish("fan-capacitor", Self.guide(2, "更换冷凝风扇电容", "断电，拆下风扇电容。", keywords: ["压缩机"]))
-        let leaving = try Self.syncReport(e17)
-        #expect(leaving["left"] as? Int == 2)
-        #expect(try Self.fitting(e17, t) == ["chiller-x2-service"])
-        #expect(try Self.found(e17, "condenser") == ["chiller-x2-service"])
-        #expect(try Self.found(e17, "电容").isEmpty)
-        let gone = try e17.run("kb", "show", "fan-capacitor")
-        #expect(gone.status != 0 && gone.stderr.hasPrefix("error: no article 'fan-capacitor'"), "\(gone.stderr)")
+            // Retired, and no longer fitting (its keyword moved away from the ticket's fault): both leave.
+            try central.publish("e21-high-pressure", nil)
+            try central.publish("fan-capacitor", Self.guide(2, "更换冷凝风扇电容", "断电，拆下风扇电容。", keywords: ["压缩机"]))
+            let leaving = try Self.syncReport(e17)
+            #expect(leaving["left"] as? Int == 2)
+            #expect(try Self.fitting(e17, t) == ["chiller-x2-service"])
+            #expect(try Self.found(e17, "condenser") == ["chiller-x2-service"])
+            #expect(try Self.found(e17, "电容").isEmpty)
+            let gone = try e17.run("kb", "show", "fan-capacitor")
+            #expect(gone.status != 0 && gone.stderr.hasPrefix("error: no article 'fan-capacitor'"), "\(gone.stderr)")
 
-        // It fits again: it comes back whole, as a device that never had it would get it.
-        try central.publish("fan-capacitor", Self.guide(3, "更换冷凝风扇电容", "断电，拆下风扇电容，装新电容。", keywords: ["鼓包"]))
-        try e17.ok("sync")
-        #expect(try Self.found(e17, "电容") == ["fan-capacitor"])
-        #expect(try e17.ok("kb", "show", "fan-capacitor", "--json").object["version"] as? Int == 3)
+            // It fits again: it comes back whole, as a device that never had it would get it.
+            try central.publish("fan-capacitor", Self.guide(3, "更换冷凝风扇电容", "断电，拆下风扇电容，装新电容。", keywords: ["鼓包"]))
+            try e17.ok("sync")
+            #expect(try Self.found(e17, "电容") == ["fan-capacitor"])
+            #expect(try e17.ok("kb", "show", "fan-capacitor", "--json").object["version"] as? Int == 3)
+            }
     }
 
     @Test("an article's image is fetched on demand by a device in its scope, refused to one outside it, and leaves with the article")
@@ -143,62 +145,66 @@ import Testing
     }
 
     @Test("what an operator imports with `fieldsync-node kb import` reaches the device whose ticket it fits, its image on demand; --prune takes it away again")
-    func importedFolderReachesTheDevice() throws {
-        let field = try Field()
-        let kb = field.folder.path + "/kb"
-        try FileManager.default.createDirectory(atPath: kb + "/img", withIntermediateDirectories: true)
-        let picture = kb + "/img/wiring.png"
-        let digest = try BlobTests.randomFile(picture, bytes: 50_000, seed: 32)
-        try Data("---\nid: x2-wiring\ntitle: Chiller X2 fan wiring\ndevice_models: [Chiller X2]\n---\nSee ![wiring](img/wiring.png)\n".utf8)
-            .write(to: URL(fileURLWithPath: kb + "/wiring.md"))
-        try Data("---\nid: b1-burner\ntitle: Boiler B1 burner\ndevice_models: [Boiler B1]\n---\nClean the nozzle.\n".utf8)
-            .write(to: URL(fileURLWithPath: kb + "/burner.md"))
-        let imported = try field.node.admin("kb", "import", kb, "--json")
-        #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(imported.object["new"] as? Int == 2)
+    func importedFolderReachesTheDevice() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let kb = field.folder.path + "/kb"
+            try FileManager.default.createDirectory(atPath: kb + "/img", withIntermediateDirectories: true)
+            let picture = kb + "/img/wiring.png"
+            let digest = try BlobTests.randomFile(picture, bytes: 50_000, seed: 32)
+            try Data("---\nid: x2-wiring\ntitle: Chiller X2 fan wiring\ndevice_models: [Chiller X2]\n---\nSee ![wiring](img/wiring.png)\n".utf8)
+                .write(to: URL(fileURLWithPath: kb + "/wiring.md"))
+            try Data("---\nid: b1-burner\ntitle: Boiler B1 burner\ndevice_models: [Boiler B1]\n---\nClean the nozzle.\n".utf8)
+                .write(to: URL(fileURLWithPath: kb + "/burner.md"))
+            let imported = try field.node.admin("kb", "import", kb, "--json")
+            #expect(imported.status == 0, "\(imported.stderr)")
+            #expect(imported.object["new"] as? Int == 2)
 
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        #expect(try Self.fitting(e17, t) == ["x2-wiring"])
-        #expect(try e17.ok("kb", "show", "x2-wiring", "--json").object["missingImages"] as? [String] == [digest.hex])
-        #expect(try e17.ok("kb", "fetch", "x2-wiring", "--json").object["fetched"] as? Int == 1)
-        #expect(try e17.ok("kb", "show", "x2-wiring", "--json").object["missingImages"] as? [String] == [])
+            let t = try field.dispatch("E17")
+            let e17 = try field.engineer("E17")
+            try e17.ok("sync")
+            #expect(try Self.fitting(e17, t) == ["x2-wiring"])
+            #expect(try e17.ok("kb", "show", "x2-wiring", "--json").object["missingImages"] as? [String] == [digest.hex])
+            #expect(try e17.ok("kb", "fetch", "x2-wiring", "--json").object["fetched"] as? Int == 1)
+            #expect(try e17.ok("kb", "show", "x2-wiring", "--json").object["missingImages"] as? [String] == [])
 
-        try FileManager.default.removeItem(atPath: kb + "/wiring.md")
-        let pruned = try field.node.admin("kb", "import", kb, "--prune", "--json")
-        #expect(pruned.status == 0, "\(pruned.stderr)")
-        #expect(pruned.object["retired"] as? Int == 1)
-        let leaving = try Self.syncReport(e17)
-        #expect(leaving["left"] as? Int == 1)
-        #expect(try Self.found(e17, "wiring").isEmpty)
+            try FileManager.default.removeItem(atPath: kb + "/wiring.md")
+            let pruned = try field.node.admin("kb", "import", kb, "--prune", "--json")
+            #expect(pruned.status == 0, "\(pruned.stderr)")
+            #expect(pruned.object["retired"] as? Int == 1)
+            let leaving = try Self.syncReport(e17)
+            #expect(leaving["left"] as? Int == 1)
+            #expect(try Self.found(e17, "wiring").isEmpty)
+            }
     }
 
     @Test("English, two-character Chinese, longer Chinese and mixed queries find the right articles with the node stopped")
-    func searchOffline() throws {
-        let field = try Field()
-        var central = Central(data: field.node.data)
-        try central.publish("fan-capacitor", Self.guide(1, "更换冷凝风扇电容", "断电后拆下冷凝风扇的电容，换新 capacitor。", everyone: true))
-        try central.publish("compressor-oil", Self.guide(1, "Compressor oil change", "Drain the compressor oil and refill to the sight glass.", everyone: true))
-        try central.publish("economiser", Self.guide(1, "节能器 economiser 清洗", "Clean the economiser plates; 检查压缩机回油。", everyone: true))
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        _ = field.node.stop()
-        #expect(try Self.found(e17, "compressor").first == "compressor-oil")
-        #expect(try Self.found(e17, "\"sight glass\"") == ["compressor-oil"])
-        #expect(try Self.found(e17, "电容") == ["fan-capacitor"])
-        #expect(try Self.found(e17, "风扇") == ["fan-capacitor"])
-        #expect(try Self.found(e17, "冷凝风扇电容") == ["fan-capacitor"])
-        #expect(try Self.found(e17, "压缩机") == ["economiser"])
-        #expect(try Self.found(e17, "economiser 清洗") == ["economiser"])
-        #expect(try Self.found(e17, "capacitor 电容") == ["fan-capacitor"])
-        #expect(try Self.found(e17, "电阻").isEmpty)
-        // Hostile queries: FTS5 syntax is words here, never an error or a crash.
-        for hostile in ["\"", "NEAR(", "title:*", "*", "AND OR NOT", String(repeating: "电", count: 400)] {
-            let r = try e17.run("kb", "search", hostile, "--json")
-            #expect(r.status == 0 || r.stderr.hasPrefix("error: "), "\(hostile): \(r.stderr)")
-            #expect(!r.stderr.contains("Fatal") && !r.stderr.contains("SQLITE"), "\(hostile): \(r.stderr)")
-        }
+    func searchOffline() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            var central = Central(data: field.node.data)
+            try central.publish("fan-capacitor", Self.guide(1, "更换冷凝风扇电容", "断电后拆下冷凝风扇的电容，换新 capacitor。", everyone: true))
+            try central.publish("compressor-oil", Self.guide(1, "Compressor oil change", "Drain the compressor oil and refill to the sight glass.", everyone: true))
+            try central.publish("economiser", Self.guide(1, "节能器 economiser 清洗", "Clean the economiser plates; 检查压缩机回油。", everyone: true))
+            let e17 = try field.engineer("E17")
+            try e17.ok("sync")
+            _ = field.node.stop()
+            #expect(try Self.found(e17, "compressor").first == "compressor-oil")
+            #expect(try Self.found(e17, "\"sight glass\"") == ["compressor-oil"])
+            #expect(try Self.found(e17, "电容") == ["fan-capacitor"])
+            #expect(try Self.found(e17, "风扇") == ["fan-capacitor"])
+            #expect(try Self.found(e17, "冷凝风扇电容") == ["fan-capacitor"])
+            #expect(try Self.found(e17, "压缩机") == ["economiser"])
+            #expect(try Self.found(e17, "economiser 清洗") == ["economiser"])
+            #expect(try Self.found(e17, "capacitor 电容") == ["fan-capacitor"])
+            #expect(try Self.found(e17, "电阻").isEmpty)
+            // Hostile queries: FTS5 syntax is words here, never an error or a crash.
+            for hostile in ["\"", "NEAR(", "title:*", "*", "AND OR NOT", String(repeating: "电", count: 400)] {
+                let r = try e17.run("kb", "search", hostile, "--json")
+                #expect(r.status == 0 || r.stderr.hasPrefix("error: "), "\(hostile): \(r.stderr)")
+                #expect(!r.stderr.contains("Fatal") && !r.stderr.contains("SQLITE"), "\(hostile): \(r.stderr)")
+            }
+            }
     }
 }
 

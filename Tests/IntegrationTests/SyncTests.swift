@@ -11,54 +11,56 @@ import Testing
 /// The real node and real replicas: dispatch, offline work, concurrent edits, syncs in
 /// several orders, resends and interrupted syncs.
 @Suite(.serialized) struct SyncTests {
-    @Test func offlineWorkConvergesAndConflictsShowOnBothSides() throws {
-        let field = try Field()
-        let t1 = try field.dispatch("E17")
-        let t2 = try field.dispatch("E21", customer: "Bolt Ltd")
-        let e17 = try field.engineer("E17")
-        let e21 = try field.engineer("E21")
-        try e17.ok("sync")
-        try e21.ok("sync")
-        // Scope: each engineer holds only their own ticket.
-        #expect((try e17.ok("tickets", "--json").json as? [[String: Any]])?.compactMap { $0["id"] as? String } == [t1])
-        #expect(try e17.run("show", t2).status != 0)
-        #expect(try e21.run("show", t1).status != 0)
+    @Test func offlineWorkConvergesAndConflictsShowOnBothSides() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t1 = try field.dispatch("E17")
+            let t2 = try field.dispatch("E21", customer: "Bolt Ltd")
+            let e17 = try field.engineer("E17")
+            let e21 = try field.engineer("E21")
+            try e17.ok("sync")
+            try e21.ok("sync")
+            // Scope: each engineer holds only their own ticket.
+            #expect((try e17.ok("tickets", "--json").json as? [[String: Any]])?.compactMap { $0["id"] as? String } == [t1])
+            #expect(try e17.run("show", t2).status != 0)
+            #expect(try e21.run("show", t1).status != 0)
 
-        // Offline: both engineers work; the dispatcher changes T1's priority meanwhile.
-        try e17.ok("accept", t1)
-        try e17.ok("depart", t1)
-        try e17.ok("arrive", t1, "--lat", "52.52", "--lon", "13.40", "--accuracy", "6")
-        try e17.ok("note", t1, "Fan seized")
-        try e17.ok("part", "add", t1, "FAN-220", "--qty", "1")
-        try e17.ok("set", t1, "priority", "high")
-        try e21.ok("accept", t2)
-        try e21.ok("note", t2, "Waiting for the key")
-        #expect(try field.node.admin("ticket", "set", t1, "priority", "urgent").status == 0)
+            // Offline: both engineers work; the dispatcher changes T1's priority meanwhile.
+            try e17.ok("accept", t1)
+            try e17.ok("depart", t1)
+            try e17.ok("arrive", t1, "--lat", "52.52", "--lon", "13.40", "--accuracy", "6")
+            try e17.ok("note", t1, "Fan seized")
+            try e17.ok("part", "add", t1, "FAN-220", "--qty", "1")
+            try e17.ok("set", t1, "priority", "high")
+            try e21.ok("accept", t2)
+            try e21.ok("note", t2, "Waiting for the key")
+            #expect(try field.node.admin("ticket", "set", t1, "priority", "urgent").status == 0)
 
-        // Syncs in several orders.
-        try e21.ok("sync")
-        try e17.ok("sync")
-        try e21.ok("sync")
-        try e17.ok("sync")
+            // Syncs in several orders.
+            try e21.ok("sync")
+            try e17.ok("sync")
+            try e21.ok("sync")
+            try e17.ok("sync")
 
-        let central1 = try field.central(t1)
-        #expect(try e17.digest(t1) == central1["digest"] as? String)
-        #expect(try e21.digest(t2) == (try field.central(t2))["digest"] as? String)
-        for view in [central1, try e17.show(t1)] {
-            let conflicts = view["conflicts"] as? [[String: Any]] ?? []
-            #expect(conflicts.map { $0["subject"] as? String } == ["priority"])
-            let values = (conflicts.first?["values"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
-            #expect(Set(values) == ["high", "urgent"])
-        }
-        #expect(central1["status"] as? String == "on-site")
-        #expect(try e17.ok("conflicts").stdout.contains("priority"))
+            let central1 = try field.central(t1)
+            #expect(try e17.digest(t1) == central1["digest"] as? String)
+            #expect(try e21.digest(t2) == (try field.central(t2))["digest"] as? String)
+            for view in [central1, try e17.show(t1)] {
+                let conflicts = view["conflicts"] as? [[String: Any]] ?? []
+                #expect(conflicts.map { $0["subject"] as? String } == ["priority"])
+                let values = (conflicts.first?["values"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+                #expect(Set(values) == ["high", "urgent"])
+            }
+            #expect(central1["status"] as? String == "on-site")
+            #expect(try e17.ok("conflicts").stdout.contains("priority"))
 
-        // The engineer settles it; the next syncs carry that everywhere.
-        try e17.ok("resolve", t1, "priority", "urgent")
-        try e17.ok("sync")
-        #expect((try field.central(t1)["conflicts"] as? [Any])?.isEmpty == true)
-        #expect(try e17.digest(t1) == (try field.central(t1))["digest"] as? String)
-        #expect(field.node.log.contains("ops_in="))
+            // The engineer settles it; the next syncs carry that everywhere.
+            try e17.ok("resolve", t1, "priority", "urgent")
+            try e17.ok("sync")
+            #expect((try field.central(t1)["conflicts"] as? [Any])?.isEmpty == true)
+            #expect(try e17.digest(t1) == (try field.central(t1))["digest"] as? String)
+            #expect(field.node.log.contains("ops_in="))
+            }
     }
 
     @Test("a ticket assigned while the engineer was offline arrives whole, with its history")
@@ -149,22 +151,24 @@ import Testing
         }
     }
 
-    @Test func noSignalKeepsEverythingLocal() throws {
-        let field = try Field()
-        let t = try field.dispatch("E17")
-        let e17 = try field.engineer("E17")
-        try e17.ok("sync")
-        try e17.ok("note", t, "offline note")
-        field.node.stop()
-        let started = Date()
-        let r = try e17.run("sync")
-        // No connection means no signal: say so at once (a bound far above the time it
-        // takes, far below the minute it took while the HTTP client retried to its deadline).
-        #expect(Date().timeIntervalSince(started) < 8)
-        #expect(r.status != 0)
-        #expect(r.stderr.contains("cannot reach the node"))
-        #expect(r.stderr.contains("safe"))
-        #expect((try e17.show(t)["notes"] as? [Any])?.count == 1)
+    @Test func noSignalKeepsEverythingLocal() async throws {
+        try await onOwnThread {
+            let field = try Field()
+            let t = try field.dispatch("E17")
+            let e17 = try field.engineer("E17")
+            try e17.ok("sync")
+            try e17.ok("note", t, "offline note")
+            field.node.stop()
+            let started = Date()
+            let r = try e17.run("sync")
+            // No connection means no signal: say so at once (a bound far above the time it
+            // takes, far below the minute it took while the HTTP client retried to its deadline).
+            #expect(Date().timeIntervalSince(started) < 8)
+            #expect(r.status != 0)
+            #expect(r.stderr.contains("cannot reach the node"))
+            #expect(r.stderr.contains("safe"))
+            #expect((try e17.show(t)["notes"] as? [Any])?.count == 1)
+            }
     }
 }
 

@@ -36,59 +36,63 @@ import Testing
     }
 
     @Test("a link that goes silent mid-upload: the sync says so in plain words within 35 s; a sync over a good link then finishes the photo at once")
-    func stallThenTakeover() throws {
-        let upload = try SilentUpload(seed: 78)
-        defer { upload.proxy.stop() }
-        let (field, e17, token, sync, digest, size) = (upload.field, upload.e17, upload.token, upload.sync, upload.digest, SilentUpload.size)
-        let silent = Date()
-        #expect(sync.wait(upTo: 60))
-        let noticed = Date().timeIntervalSince(silent)
-        let stderr = sync.stderr
-        print("stalled link noticed after \(String(format: "%.1f", noticed)) s: \(stderr)")
-        #expect(sync.status != 0)
-        #expect(noticed < 35, "took \(noticed) s to say the link stalled")
-        #expect(stderr.contains("the link is too slow or stalled"), "\(stderr)")
-        #expect(stderr.contains("of photo \(digest.hex.prefix(4))… sent"), "\(stderr)")
-        #expect(stderr.contains("will resume at the next sync"), "\(stderr)")
-        // It says what went out, not the 0 KB the node had confirmed before the link died.
-        #expect(!stderr.contains(": 0 KB of"), "\(stderr)")
-        #expect(!stderr.contains("HTTPClient") && !stderr.contains("cannot reach"), "\(stderr)")
+    func stallThenTakeover() async throws {
+        try await onOwnThread {
+            let upload = try SilentUpload(seed: 78)
+            defer { upload.proxy.stop() }
+            let (field, e17, token, sync, digest, size) = (upload.field, upload.e17, upload.token, upload.sync, upload.digest, SilentUpload.size)
+            let silent = Date()
+            #expect(sync.wait(upTo: 60))
+            let noticed = Date().timeIntervalSince(silent)
+            let stderr = sync.stderr
+            print("stalled link noticed after \(String(format: "%.1f", noticed)) s: \(stderr)")
+            #expect(sync.status != 0)
+            #expect(noticed < 35, "took \(noticed) s to say the link stalled")
+            #expect(stderr.contains("the link is too slow or stalled"), "\(stderr)")
+            #expect(stderr.contains("of photo \(digest.hex.prefix(4))… sent"), "\(stderr)")
+            #expect(stderr.contains("will resume at the next sync"), "\(stderr)")
+            // It says what went out, not the 0 KB the node had confirmed before the link died.
+            #expect(!stderr.contains(": 0 KB of"), "\(stderr)")
+            #expect(!stderr.contains("HTTPClient") && !stderr.contains("cannot reach"), "\(stderr)")
 
-        // The node still has the silent connection open (nothing closed it): a sync over
-        // a good link takes the upload over without waiting for it.
-        try e17.ok("login", "--node", field.node.url, "--token", token)
-        let again = Date()
-        let report = try e17.ok("sync", "--json").object
-        let seconds = Date().timeIntervalSince(again)
-        print("takeover sync: \(String(format: "%.1f", seconds)) s")
-        #expect(seconds < 10, "took \(seconds) s")
-        #expect((report["blobsUploaded"] as? Int) == 1)
-        let stored = try Data(contentsOf: URL(fileURLWithPath: NodeBlobs.complete(field, digest)))
-        #expect(stored.count == size)
-        #expect(SHA256.hash(stored) == digest)
+            // The node still has the silent connection open (nothing closed it): a sync over
+            // a good link takes the upload over without waiting for it.
+            try e17.ok("login", "--node", field.node.url, "--token", token)
+            let again = Date()
+            let report = try e17.ok("sync", "--json").object
+            let seconds = Date().timeIntervalSince(again)
+            print("takeover sync: \(String(format: "%.1f", seconds)) s")
+            #expect(seconds < 10, "took \(seconds) s")
+            #expect((report["blobsUploaded"] as? Int) == 1)
+            let stored = try Data(contentsOf: URL(fileURLWithPath: NodeBlobs.complete(field, digest)))
+            #expect(stored.count == size)
+            #expect(SHA256.hash(stored) == digest)
+            }
     }
 
     @Test("a device that vanished mid-upload (killed, link silent): its next sync waits out the lease once and finishes; the old writer, woken, changes nothing")
-    func vanishedDeviceTakeover() throws {
-        let upload = try SilentUpload(seed: 79)
-        defer { upload.proxy.stop() }
-        let (field, e17, token, proxy, digest, size) = (upload.field, upload.e17, upload.token, upload.proxy, upload.digest, SilentUpload.size)
-        upload.sync.kill()
-        // Before the change, every sync now failed: "another upload of blob … is in progress".
-        try e17.ok("login", "--node", field.node.url, "--token", token)
-        let again = Date()
-        let report = try e17.ok("sync", "--json").object
-        let seconds = Date().timeIntervalSince(again)
-        print("sync after a vanished upload: \(String(format: "%.1f", seconds)) s")
-        #expect(seconds < 25, "took \(seconds) s")
-        #expect((report["blobsUploaded"] as? Int) == 1)
+    func vanishedDeviceTakeover() async throws {
+        try await onOwnThread {
+            let upload = try SilentUpload(seed: 79)
+            defer { upload.proxy.stop() }
+            let (field, e17, token, proxy, digest, size) = (upload.field, upload.e17, upload.token, upload.proxy, upload.digest, SilentUpload.size)
+            upload.sync.kill()
+            // Before the change, every sync now failed: "another upload of blob … is in progress".
+            try e17.ok("login", "--node", field.node.url, "--token", token)
+            let again = Date()
+            let report = try e17.ok("sync", "--json").object
+            let seconds = Date().timeIntervalSince(again)
+            print("sync after a vanished upload: \(String(format: "%.1f", seconds)) s")
+            #expect(seconds < 25, "took \(seconds) s")
+            #expect((report["blobsUploaded"] as? Int) == 1)
 
-        // The old connection comes back to life: its bytes are refused, the blob stays whole.
-        proxy.restore()
-        Thread.sleep(forTimeInterval: 2)
-        let stored = try Data(contentsOf: URL(fileURLWithPath: NodeBlobs.complete(field, digest)))
-        #expect(stored.count == size)
-        #expect(SHA256.hash(stored) == digest)
-        #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(digest.hex)"))
+            // The old connection comes back to life: its bytes are refused, the blob stays whole.
+            proxy.restore()
+            Thread.sleep(forTimeInterval: 2)
+            let stored = try Data(contentsOf: URL(fileURLWithPath: NodeBlobs.complete(field, digest)))
+            #expect(stored.count == size)
+            #expect(SHA256.hash(stored) == digest)
+            #expect(!FileManager.default.fileExists(atPath: field.node.data + "/partial/\(digest.hex)"))
+            }
     }
 }

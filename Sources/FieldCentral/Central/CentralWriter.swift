@@ -61,12 +61,12 @@ struct CentralWriter {
     /// The central's op maker: its next counter from its progress row, locked until this
     /// transaction ends, and its clock past the last op it made.
     func lockedMaker() async throws -> OpMaker {
-        try await connection.query(
+        try await connection.checkedQuery(
             """
             INSERT INTO replica_progress (replica, acked, owner) VALUES (\(replica.rawValue), 0, \(PushCheck.selfOwner))
             ON CONFLICT (replica) DO NOTHING
             """, logger: logger)
-        let rows = try await connection.query(
+        let rows = try await connection.checkedQuery(
             "SELECT acked, owner FROM replica_progress WHERE replica = \(replica.rawValue) FOR UPDATE", logger: logger
         ).decode((Int64, String).self).all()
         guard let row = rows.first else {
@@ -76,7 +76,7 @@ struct CentralWriter {
         guard owner == PushCheck.selfOwner else {
             throw StoreError(.forbidden, "the central's replica \(replica) was pushed by \(owner): the database was tampered with")
         }
-        let last = try await connection.query(
+        let last = try await connection.checkedQuery(
             "SELECT wall, logical FROM ops WHERE replica = \(replica.rawValue) ORDER BY counter DESC LIMIT 1", logger: logger
         ).decode((Int64, Int64).self).all().first
         let stamp = last.map {

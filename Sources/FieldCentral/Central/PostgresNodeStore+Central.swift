@@ -9,7 +9,7 @@ extension PostgresNodeStore: CentralStore {
         let replica = try await identity().replica
         let logger = logger
         return try await guarded("recording as the central") {
-            return try await client.withTransaction(logger: logger) { connection in
+            return try await client.checkedTransaction(logger: logger) { connection in
                 try await CentralWriter(connection: connection, logger: logger, replica: replica, now: now).write(writes)
             }
         }

@@ -201,7 +201,7 @@ struct EntityMaterialiser {
 
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger)
+        try await connection.checkedQuery(query, logger: logger)
     }
 
     static func json(_ audience: EntityAudience) -> String {

@@ -49,9 +49,13 @@ import Testing
     @Test func twoNodesStartingOneUploadAtOnceGiveItToOne() async throws {
         try await withCentral { clientA, _, database in
             try await withClient(database) { clientB in
+                // Uploads of one holder may take over its own upload after `idle`: ten minutes
+                // here, so a test process slowed by its neighbours never sees four attempts "at
+                // once" as one idle and then another (two winners, by the rule, not a race).
+                let leases = UploadLease.Policy(idle: .seconds(600), expiry: .seconds(3600))
                 let nodes = [
-                    PostgresNodeBlobStore(client: clientA, logger: testLogger, leases: testLeases),
-                    PostgresNodeBlobStore(client: clientB, logger: testLogger, leases: testLeases),
+                    PostgresNodeBlobStore(client: clientA, logger: testLogger, leases: leases),
+                    PostgresNodeBlobStore(client: clientB, logger: testLogger, leases: leases),
                 ]
                 for round in 0..<5 {
                     let d = SHA256.hash([UInt8(round)])

@@ -249,8 +249,6 @@ public enum CentralSchema {
             }
         } catch let error as CentralError {
             throw error
-        } catch let error as PostgresTransactionError where error.closureError is CentralError {
-            throw error.closureError as! CentralError
         } catch {
             throw CentralError(.unavailable, "the PostgreSQL schema could not be brought up to date: \(String(reflecting: error))")
         }

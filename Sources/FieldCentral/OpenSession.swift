@@ -13,6 +13,7 @@ import PostgresNIO
 /// after it sat idle for seconds), and the request fails with the store's error instead.
 extension PostgresConnection {
     /// `query`, or ``SessionEnded`` when the server has closed this connection.
+    @discardableResult
     func checkedQuery(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
         guard !isClosed else { throw SessionEnded() }
         return try await self.query(query, logger: logger, file: file, line: line)
@@ -29,8 +30,11 @@ extension PostgresClient {
         for attempt in 1... {
             do {
                 return try await withConnection { connection in
-                    guard !connection.isClosed else { throw SessionEnded(beforeBegin: true) }
-                    _ = try await connection.checkedQuery("BEGIN", logger: logger)
+                    do {
+                        try await connection.checkedQuery("BEGIN", logger: logger)
+                    } catch is SessionEnded {
+                        throw SessionEnded(beforeBegin: true)
+                    }
                     let value: T
                     do {
                         value = try await body(connection)

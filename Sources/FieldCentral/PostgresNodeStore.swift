@@ -35,8 +35,6 @@ func centralGuarded<T>(_ doing: String, _ body: () async throws -> T) async thro
         return try await body()
     } catch let error as StoreError {
         throw error
-    } catch let error as PostgresTransactionError where error.closureError is StoreError {
-        throw error.closureError as! StoreError
     } catch {
         throw StoreError(.database, "the central database failed while \(doing): \(String(reflecting: error))", underlying: error)
     }

@@ -55,7 +55,6 @@ extension ReplicaStore {
         var tickets: [TicketID: Ticket] = [:]
         var seqs: [TicketID: Int64] = [:]
         var changed: Set<TicketID> = []
-        var added: Set<OpID> = []
         var others: [EntityID: Int64] = [:]
         for op in ops where op.body.isTicketOp && tickets[op.subject] == nil {
             let entry = try current(op.subject, db)
@@ -69,7 +68,6 @@ extension ReplicaStore {
                     tickets[op.subject]!.apply(op)
                     seqs[op.subject] = seq
                     changed.insert(op.subject)
-                    added.insert(op.id)
                 } else if op.subject.kind != .ticket {
                     others[op.subject] = seq
                 }
@@ -79,7 +77,7 @@ extension ReplicaStore {
                 result.duplicates += 1
             }
         }
-        for id in changed { try TicketRows.save(tickets[id]!, seq: seqs[id] ?? 0, added: added, db) }
+        for id in changed { try TicketRows.save(tickets[id]!, seq: seqs[id] ?? 0, db) }
         try EntityProjections.refresh(Set(others.keys), db)
         try EntityScope.ticketsChanged(changed.map { (tickets[$0]!, seqs[$0] ?? 0) }, db)
         try EntityScope.articlesChanged(others.filter { $0.key.kind == Article.kind }.map { ($0.key, $0.value) }, db)

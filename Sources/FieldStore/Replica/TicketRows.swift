@@ -5,10 +5,7 @@ import GRDB
 enum TicketRows {
     /// Rewrites the ticket's row and records, for scope, every engineer ever assigned to
     /// it, from `seq` (the op-log position the ticket is derived up to) if new.
-    /// `added`: the ops this transaction stored on it, when known; then only the blobs
-    /// they attached are recorded (the others were when their ops were stored), not every
-    /// attachment of the ticket again at every push.
-    static func save(_ t: Ticket, seq: Int64, added: Set<OpID>? = nil, _ db: Database) throws {
+    static func save(_ t: Ticket, seq: Int64, _ db: Database) throws {
         let scope = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO ticket_scope (engineer, ticket, since_seq) VALUES (?, ?, ?)")
         for engineer in Set(t.register(Field.assignee).writes.values.map(\.value)) where !engineer.isEmpty {
@@ -20,7 +17,7 @@ enum TicketRows {
         let attachers = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blob_attachers (sha256, ticket, replica) VALUES (?, ?, ?)")
         // Bound directly (see DirectExecution): a push rewrites a few tickets, each with
         // all its attachments, so these run several times per push.
-        for a in t.attachments where added?.contains(a.id) ?? true {
+        for a in t.attachments {
             let sha256 = a.attachment.sha256.hex
             try DirectExecution.execute(blobs, .text(sha256), .text(t.id.rawValue), .int(Int64(clamping: a.attachment.byteSize)))
             try DirectExecution.execute(attachers, .text(sha256), .text(t.id.rawValue), .text(a.id.replica.rawValue))

@@ -51,7 +51,10 @@ enum PgBench {
         let environment = ProcessInfo.processInfo.environment
         let ingestRuns = environment["FIELDSYNC_BENCH_RUNS"].flatMap(Int.init).map { max(1, $0) } ?? 3
         let shiftRuns = environment["FIELDSYNC_BENCH_SHIFT_RUNS"].flatMap(Int.init).map { max(1, $0) } ?? 2
-        let sections = Set((environment["FIELDSYNC_BENCH_PG_SECTIONS"] ?? "1,2,3").split(separator: ",").compactMap { Int($0) })
+        let sections = Set((environment["FIELDSYNC_BENCH_PG_SECTIONS"] ?? "1,2,3").split(separator: ",").compactMap {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        })
+        guard !sections.isEmpty else { throw BenchError("FIELDSYNC_BENCH_PG_SECTIONS names no section: give some of 1,2,3") }
         print("generating the workload…", to: &err)
         // Engineer 201 is the idle one whose pulls are timed; the 200 others push.
         var shape = ShiftWorkload.Shape.standard

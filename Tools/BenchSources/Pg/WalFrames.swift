@@ -24,7 +24,9 @@ enum WalFrames {
         let probe = try DatabaseQueue(path: path)
         defer { try? probe.close() }
         for write in writes {
-            try probe.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            // busy = 1: a reader held the WAL and it was not emptied; its frames would count twice.
+            let busy = try probe.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") ?? 1 }
+            guard busy == 0 else { throw BenchError("the WAL of \(path) could not be emptied before a push (a reader held it)") }
             try write()
             let pages = try framePages(path + "-wal")
             let names = try probe.read { db in

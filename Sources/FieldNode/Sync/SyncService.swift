@@ -147,20 +147,17 @@ public struct SyncService: Sendable {
             return Outcome(
                 status: refused ? 403 : 200, body: Frame.encode(OpChecksums.attach(to: reply)), replica: replica, opsIn: ingested.inserted,
                 opsOut: opsOut, error: refused ? .forbidden : nil)
-        } catch let error as WireError {
-            return refusal(.malformed, "the sync message could not be read: \(error)", replica: replica)
-        } catch let error as StoreError where error.code == .badCursor {
+        } catch where error.code == .badCursor {
+            // Everything in the block throws StoreError (typed): the frames were decoded before it.
             return refusal(.malformed, "the sync message could not be read: \(error.message)", replica: replica)
-        } catch let error as StoreError where error.code == .counterGap || error.code == .conflictingOp || error.code == .behind {
+        } catch where error.code == .counterGap || error.code == .conflictingOp || error.code == .behind {
             return await recovery(error, hello: hello, push: push)
-        } catch let error as StoreError {
+        } catch {
             let code: ErrorCode =
                 switch error.code {
-                case .counterGap: .counterGap
                 case .futureStamp: .futureStamp
                 case .forbidden: .forbidden
                 case .invalidOp: .invalidOp
-                case .conflictingOp: .conflictingOp
                 case .diskFull: .quota
                 default: .internalError
                 }
@@ -169,10 +166,6 @@ public struct SyncService: Sendable {
             guard code == .internalError else { return refusal(code, error.message, replica: replica) }
             var outcome = refusal(.internalError, "the node failed: retry later", replica: replica)
             outcome.internalDetail = error.message
-            return outcome
-        } catch {
-            var outcome = refusal(.internalError, "the node failed: retry later", replica: replica)
-            outcome.internalDetail = "\(error)"
             return outcome
         }
     }

@@ -32,6 +32,7 @@ public struct PostgresNodeBlobStore: NodeBlobStore {
     }
 
     /// As ``PostgresNodeStore``'s: one translation of the database's errors for both.
+    @discardableResult
     func guarded<T>(_ doing: String, _ body: () async throws -> T) async throws(StoreError) -> T {
         try await centralGuarded(doing, body)
     }

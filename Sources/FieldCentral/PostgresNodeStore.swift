@@ -22,6 +22,7 @@ public struct PostgresNodeStore: Sendable {
 
     /// Runs `body`, turning what PostgreSQL or PostgresNIO throws into a ``StoreError`` an
     /// operator can act on (``centralGuarded(_:_:)``).
+    @discardableResult
     func guarded<T>(_ doing: String, _ body: () async throws -> T) async throws(StoreError) -> T {
         try await centralGuarded(doing, body)
     }
@@ -30,6 +31,7 @@ public struct PostgresNodeStore: Sendable {
 /// Turns what PostgreSQL or PostgresNIO throws into a ``StoreError`` an operator can act on
 /// (never with the connection's password: PostgresNIO's errors do not carry it). One
 /// translation for the central's stores, so they cannot drift.
+@discardableResult
 func centralGuarded<T>(_ doing: String, _ body: () async throws -> T) async throws(StoreError) -> T {
     do {
         return try await body()

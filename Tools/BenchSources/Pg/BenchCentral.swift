@@ -5,6 +5,7 @@ import FieldStore
 import FieldTestSupport
 import Foundation
 import Logging
+import PostgresNIO
 
 /// One central for one measurement: a fresh SQLite node folder or a fresh PostgreSQL
 /// database, seeded with the morning's tickets and a token per engineer, served by real
@@ -72,6 +73,22 @@ final class BenchCentral {
     /// FIELDSYNC_TEST_POSTGRES; run alone, TestPostgres starts one for this process).
     static func freshDatabase() async throws -> String {
         try await TestPostgres.shared().database("pgbench")
+    }
+
+    /// Drops a database `freshDatabase` made, once measured: left behind, the earlier
+    /// measurements' databases are vacuumed and analysed by PostgreSQL's autovacuum while
+    /// later ones run, and that CPU is counted as PostgreSQL's.
+    static func dropDatabase(_ url: String) async throws {
+        guard let name = url.split(separator: "/").last else { return }
+        try await Statements.onAdminDatabase { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: benchLogger).collect()
+        }
+    }
+
+    /// Stops the nodes and drops a PostgreSQL central's database.
+    func stopAndDrop() async throws {
+        stop()
+        if case .postgres(let url) = store { try await Self.dropDatabase(url) }
     }
 
     /// The last lines each node logged, and whether it is still running.

@@ -95,7 +95,9 @@ enum PgBench {
         let rawFrames = try WalFrames.raw(RawInsert(days.flatMap(\.ops)), sizes: days.map(\.ops.count))
         print("   SQLite node, \(WalFrames.line(nodeFrames))")
         print("   raw insert,  \(WalFrames.line(rawFrames))")
-        let roundTrip = try await RoundTrip.median(url: try await BenchCentral.freshDatabase())
+        let roundTripDatabase = try await BenchCentral.freshDatabase()
+        let roundTrip = try await RoundTrip.median(url: roundTripDatabase)
+        try await BenchCentral.dropDatabase(roundTripDatabase)
         let perOp = ingest.postgres.best / Double(ingest.postgres.ops)
         print("PostgreSQL round trip (SELECT 1, one connection, median of 500) \(Format.fixed(roundTrip * 1000, 3)) ms; "
             + "ingest one by one takes \(Format.fixed(perOp * 1000, 3)) ms per op = \(Format.fixed(perOp / roundTrip, 1)) round trips' time")
@@ -184,10 +186,12 @@ enum PgBench {
         case .sqlite: central = try BenchCentral.sqlite(in: dir, days: workload.days, now: now)
         case .postgres(let n): central = try await BenchCentral.postgres(nodes: n, days: workload.days, now: now, logs: dir)
         }
-        defer { central.stop() }
         do {
-            return try await measure(central, config, workload: workload, idle: idle, now: now, postmaster: postmaster, in: dir)
+            let outcome = try await measure(central, config, workload: workload, idle: idle, now: now, postmaster: postmaster, in: dir)
+            try await central.stopAndDrop()
+            return outcome
         } catch {
+            central.stop()
             var err = StandardError()
             print("shift end on \(config) failed: \(error)\n\(central.logTails())", to: &err)
             throw error

@@ -43,7 +43,7 @@ enum PgIngest {
     /// Seconds to take in every engineer's push, `lanes` at a time, in a fresh database.
     static func postgres(_ days: [EngineerDay], morning: [Op], now: UInt64, lanes: Int) async throws -> Double {
         let url = try await BenchCentral.freshDatabase()
-        return try await PostgresNodeStore.with(url: url, logger: benchLogger) { store in
+        let seconds = try await PostgresNodeStore.with(url: url, logger: benchLogger) { store in
             _ = try await store.ingest(
                 morning, vouchers: nil, voucherKey: [], from: Principal(name: "dispatch", role: .dispatcher),
                 replica: morning[0].id.replica, now: now, clockOffset: nil, maxAttachmentBytes: .max)
@@ -64,6 +64,8 @@ enum PgIngest {
             }
             return SyncBench.elapsed(since: started)
         }
+        try await BenchCentral.dropDatabase(url)
+        return seconds
     }
 
     /// As SyncBench.ingest: the SQLite node's store, one push after another.

@@ -1,4 +1,3 @@
-import CCrypto
 import FieldModel
 
 /// One row of the ticket list: what `fieldsync tickets` shows without loading ops.
@@ -43,17 +42,12 @@ public struct TicketSummary: Sendable, Hashable, Codable {
 }
 
 extension TicketSummary {
-    /// The ticket's ``Ticket/digest`` (SHA-256 of its canonical bytes), hashed by libcrypto:
+    /// The ticket's ``Ticket/digest`` (SHA-256 of its canonical bytes), hashed by libcrypto (``BlobHasher``):
     /// every push rewrites the rows of the tickets it touches, each with the digest of its
     /// whole state, and the model's pure-Swift SHA-256 was a large share of a node's ingest.
     static func digest(of ticket: Ticket) -> Digest {
-        let bytes = ticket.canonicalBytes
-        var out = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        // EVP_Digest with SHA-256 fails only when out of memory; 32 bytes are written.
-        guard EVP_Digest(bytes, bytes.count, &out, &length, EVP_sha256(), nil) == 1, let digest = Digest(bytes: out) else {
-            return ticket.digest
-        }
-        return digest
+        let hasher = BlobHasher()
+        hasher.update(ticket.canonicalBytes)
+        return hasher.digest
     }
 }

@@ -98,12 +98,7 @@ extension WalFrames {
         }
         return try tally(path: dir.file("raw.sqlite"), zip(starts, sizes).map { start, size in
             {
-                try queue.write { db in
-                    let statement = try db.cachedStatement(sql: RawInsert.insert)
-                    for r in insert.rows[start..<(start + size)] {
-                        try statement.execute(arguments: [r.replica, r.counter, r.wall, r.logical, r.subject, r.kind, r.payload])
-                    }
-                }
+                try queue.write { db in try insert.insert(start..<(start + size), db) }
             }
         })
     }

@@ -52,6 +52,14 @@ struct RawInsert {
         }
     }
 
+    /// Inserts `rows[range]` in `db`'s open transaction.
+    func insert(_ range: Range<Int>, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: Self.insert)
+        for r in rows[range] {
+            try statement.execute(arguments: [r.replica, r.counter, r.wall, r.logical, r.subject, r.kind, r.payload])
+        }
+    }
+
     /// Creates a fresh database in a temp directory and inserts every row; returns the
     /// seconds the insert transaction took (commit included, schema creation not).
     func run() throws -> Double { try run(transactions: [rows.count]) }
@@ -69,12 +77,7 @@ struct RawInsert {
         let elapsed = try seconds {
             var start = 0
             for size in sizes {
-                try queue.write { db in
-                    let statement = try db.cachedStatement(sql: Self.insert)
-                    for r in rows[start..<(start + size)] {
-                        try statement.execute(arguments: [r.replica, r.counter, r.wall, r.logical, r.subject, r.kind, r.payload])
-                    }
-                }
+                try queue.write { db in try insert(start..<(start + size), db) }
                 start += size
             }
         }

@@ -31,9 +31,9 @@ struct BlobPossessionStoreTests {
         try sqlite(
             path,
             """
-            DELETE FROM grdb_migrations WHERE identifier = 'v4-blob-possession';
-            DROP TABLE blob_attachers; DROP TABLE blob_possession; DROP TABLE blob_challenges; DROP TABLE blob_partials;
-            ALTER TABLE ticket_blobs DROP COLUMN proven_before;
+            DELETE FROM grdb_migrations WHERE identifier IN ('v4-blob-possession', 'v11-blob-references');
+            DROP TABLE blob_refs; DROP TABLE blob_possession; DROP TABLE blob_challenges; DROP TABLE blob_partials;
+            CREATE TABLE ticket_blobs (sha256 TEXT NOT NULL, ticket TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (sha256, ticket)) WITHOUT ROWID;
             INSERT INTO ticket_scope (engineer, ticket, since_seq) VALUES ('E1', 'T1-node', 1);
             INSERT INTO ticket_blobs (sha256, ticket, size) VALUES ('\(old.hex)', 'T1-node', 10);
             """)
@@ -43,8 +43,7 @@ struct BlobPossessionStoreTests {
         try sqlite(
             path,
             """
-            INSERT INTO ticket_blobs (sha256, ticket, size) VALUES ('\(new.hex)', 'T1-node', 10);
-            INSERT INTO blob_attachers (sha256, ticket, replica) VALUES ('\(new.hex)', 'T1-node', 'e2-tablet');
+            INSERT INTO blob_refs (sha256, ticket, replica, size) VALUES ('\(new.hex)', 'T1-node', 'e2-tablet', 10);
             INSERT OR REPLACE INTO replica_progress (replica, acked, owner) VALUES ('e2-tablet', 1, 'E2');
             """)
         #expect(try !store.mayDownload(new, for: e1))

@@ -35,4 +35,25 @@ import Testing
         #expect(quarantined.contains("INDEX quarantine_by_subject"), "\(quarantined)")
         #expect(!quarantined.contains("SCAN quarantine"), "\(quarantined)")
     }
+
+    @Test("a changed ticket's fitting articles and an article's fitting tickets are found by index, with no temporary b-tree")
+    func articleLookupsUseAnIndex() throws {
+        let r = try TempReplica(replica: "node-test")
+        let path = r.dir + "/replica.sqlite"
+        // As EntityScope.articles(fitting:) asks: an OR or a DISTINCT here built a
+        // temporary b-tree at every changed ticket of every push.
+        let fitting = try plan(
+            path,
+            """
+            SELECT article FROM article_terms WHERE kind = 'm' AND term = 'x2'
+            UNION ALL SELECT article FROM article_terms WHERE kind = 'c' AND term = 'e21'
+            UNION ALL SELECT article FROM article_terms WHERE kind = 'k' AND instr('fan trips', term) > 0
+            """)
+        // (A MULTI-INDEX OR dedupes its rows through a temporary table its plan does not name.)
+        #expect(!fitting.contains("TEMP B-TREE") && !fitting.contains("MULTI-INDEX OR"), "\(fitting)")
+        #expect(!fitting.contains("SCAN article_terms"), "\(fitting)")
+        // As EntityScope.engineers(fitting:) asks, for an article's device model and code.
+        #expect(try plan(path, "SELECT id FROM tickets WHERE fact_model = 'x2'").contains("INDEX tickets_by_fact_model"))
+        #expect(try plan(path, "SELECT id FROM tickets WHERE fact_code = 'e21'").contains("INDEX tickets_by_fact_code"))
+    }
 }

@@ -15,8 +15,23 @@ public final class BlobHasher: @unchecked Sendable {
         // EVP_MD_CTX_new fails only when out of memory.
         guard let ctx = EVP_MD_CTX_new() else { fatalError("libcrypto: out of memory") }
         context = ctx
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        EVP_DigestInit_ex(context, Self.algorithm, nil)
     }
+
+    /// SHA-256 of `bytes` in one call (a ticket's canonical bytes at every push).
+    public static func digest(of bytes: [UInt8]) -> Digest {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        EVP_Digest(bytes, bytes.count, &out, &length, algorithm, nil)
+        // libcrypto's SHA-256 always writes 32 bytes.
+        return Digest(bytes: out)!
+    }
+
+    /// libcrypto's SHA-256, fetched once: given `EVP_sha256()`, OpenSSL 3 looks the
+    /// algorithm up by name under a lock at every init, which took longer than hashing a
+    /// ticket's few kilobytes.
+    // Safe to share: a fetched EVP_MD is immutable, and libcrypto allows its use from any thread.
+    nonisolated(unsafe) private static let algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
 
     public func update(_ bytes: some ContiguousBytes) {
         bytes.withUnsafeBytes { update($0) }

@@ -25,7 +25,7 @@ extension ReplicaStore {
     public func blobAccess(_ digest: Digest, for principal: Principal) throws(StoreError) -> BlobAccess {
         try read { db in
             let rows = try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT ticket, size FROM ticket_blobs WHERE sha256 = ?"), arguments: [digest.hex])
+                try db.cachedStatement(sql: "SELECT ticket, size FROM blob_refs WHERE sha256 = ?"), arguments: [digest.hex])
             // An article's image: central stored it whole; it is downloaded, never uploaded.
             if rows.isEmpty, let image = try articleImageAccess(digest, for: principal, db) { return image ? .allowed(maxSize: 0) : .forbidden }
             if rows.isEmpty { return .unreferenced }
@@ -42,7 +42,7 @@ extension ReplicaStore {
     public func unconfirmedBlobs() throws(StoreError) -> [LocalBlob] {
         let rows = try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT sha256, ticket FROM ticket_blobs WHERE sha256 NOT IN (SELECT sha256 FROM blob_uploads) ORDER BY ticket, sha256")
+                db, sql: "SELECT DISTINCT sha256, ticket FROM blob_refs WHERE sha256 NOT IN (SELECT sha256 FROM blob_uploads) ORDER BY ticket, sha256")
         }
         var out: [LocalBlob] = []
         for row in rows {

@@ -14,11 +14,10 @@ extension ReplicaStore {
             let tickets = try String.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT tb.ticket FROM ticket_blobs tb WHERE tb.sha256 = ?1 AND (tb.proven_before = 1 OR EXISTS (
-                            SELECT 1 FROM blob_attachers a
-                            JOIN replica_progress rp ON rp.replica = a.replica
-                            JOIN blob_possession p ON p.sha256 = a.sha256 AND p.principal = rp.owner
-                            WHERE a.sha256 = tb.sha256 AND a.ticket = tb.ticket))
+                        SELECT r.ticket FROM blob_refs r WHERE r.sha256 = ?1 AND (r.proven_before = 1 OR EXISTS (
+                            SELECT 1 FROM replica_progress rp
+                            JOIN blob_possession p ON p.sha256 = r.sha256 AND p.principal = rp.owner
+                            WHERE rp.replica = r.replica))
                         """), arguments: [digest.hex])
             for raw in tickets {
                 if let id = EntityID(raw), try Scope.allows(principal, ticket: id, db) { return true }

@@ -39,32 +39,55 @@ enum EntityScope {
                 CREATE INDEX ticket_facts_by_code ON ticket_facts (fault_code);
                 """)
         // Tickets stored before: their facts, from their ops.
+        let insert = try db.makeStatement(sql: "INSERT INTO ticket_facts (ticket, device_model, fault_code, fault) VALUES (?, ?, ?, ?)")
         for raw in try String.fetchAll(db, sql: "SELECT id FROM tickets") {
             guard let id = EntityID(raw) else { continue }
             var t = Ticket(id: id)
             for op in try OpRows.ops(of: id, db).ops { t.apply(op) }
-            try saveFacts(TicketFacts(t), of: id, db)
+            let f = folded(TicketFacts(t))
+            try insert.execute(arguments: [raw, f.deviceModel, f.faultCode, f.fault])
         }
+    }
+
+    /// Moves the facts into the tickets' own rows (`fact_model`, `fact_code`, `fact_fault`):
+    /// a push rewrites each changed ticket's row anyway, and a second table was a second
+    /// page written to the WAL and synced for each.
+    static func moveFactsIntoTickets(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE tickets ADD COLUMN fact_model TEXT NOT NULL DEFAULT '';
+                ALTER TABLE tickets ADD COLUMN fact_code TEXT NOT NULL DEFAULT '';
+                ALTER TABLE tickets ADD COLUMN fact_fault TEXT NOT NULL DEFAULT '';
+                UPDATE tickets SET
+                    fact_model = coalesce((SELECT device_model FROM ticket_facts f WHERE f.ticket = tickets.id), ''),
+                    fact_code = coalesce((SELECT fault_code FROM ticket_facts f WHERE f.ticket = tickets.id), ''),
+                    fact_fault = coalesce((SELECT fault FROM ticket_facts f WHERE f.ticket = tickets.id), '');
+                DROP TABLE ticket_facts;
+                CREATE INDEX tickets_by_fact_model ON tickets (fact_model);
+                CREATE INDEX tickets_by_fact_code ON tickets (fact_code);
+                """)
     }
 
     // MARK: Keeping it
 
-    /// After tickets changed (each with the position it is derived up to): their facts are
+    /// After tickets changed (each with the position it is derived up to, and whether an
+    /// engineer was newly recorded on it, ``TicketRows/save(_:seq:_:)``): their facts are
     /// saved, and where they changed, or an engineer was newly assigned, each engineer's
     /// articles are decided again.
-    static func ticketsChanged(_ changes: [(ticket: Ticket, seq: Int64)], _ db: Database) throws {
-        for (ticket, seq) in changes {
+    static func ticketsChanged(_ changes: [(ticket: Ticket, seq: Int64, newlyAssigned: Bool)], _ db: Database) throws {
+        for (ticket, seq, newlyAssigned) in changes {
             let facts = folded(TicketFacts(ticket))
-            let before = try storedFacts(of: ticket.id, db)
-            // Most ops (notes, steps, parts) change no fact: no write for them.
-            if before != facts { try saveFacts(facts, of: ticket.id, before: before, db) }
-            let engineers = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT engineer, since_seq FROM ticket_scope WHERE ticket = ?"), arguments: [ticket.id.rawValue])
-            let newlyAssigned = engineers.contains { ($0[1] as Int64) == seq }
+            // The row TicketRows.save wrote (facts empty when new).
+            guard let before = try storedFacts(of: ticket.id, db) else { continue }
+            // Most ops (notes, steps, parts) change no fact and assign nobody: nothing to decide.
             guard before != facts || newlyAssigned else { continue }
+            if before != facts { try saveFacts(facts, of: ticket.id, before: before, db) }
+            let engineers = try DirectExecution.rows(
+                db.cachedStatement(sql: "SELECT engineer FROM ticket_scope WHERE ticket = ?"), .text(ticket.id.rawValue)
+            ).map { $0[0].string }
+            guard !engineers.isEmpty else { continue }
             let fitting = try articles(fitting: facts, db)
-            for row in engineers {
-                let engineer: String = row[0]
+            for engineer in engineers {
                 // What fits now, and what was in scope through this ticket's old facts.
                 let held = try String.fetchAll(
                     db.cachedStatement(sql: "SELECT entity FROM entity_scope WHERE principal = ? AND left_seq IS NULL"), arguments: [engineer])
@@ -143,7 +166,7 @@ enum EntityScope {
     static func tickets(of engineer: String, _ db: Database) throws -> [TicketFacts] {
         try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT f.device_model, f.fault_code, f.fault FROM ticket_scope s JOIN ticket_facts f ON f.ticket = s.ticket WHERE s.engineer = ?"),
+                sql: "SELECT t.fact_model, t.fact_code, t.fact_fault FROM ticket_scope s JOIN tickets t ON t.id = s.ticket WHERE s.engineer = ?"),
             arguments: [engineer]
         ).map { TicketFacts(deviceModel: $0[0], faultCode: $0[1], fault: $0[2]) }
     }
@@ -153,15 +176,20 @@ enum EntityScope {
     /// keywords alone — then the model's rule decides.
     static func articles(fitting facts: TicketFacts, _ db: Database) throws -> [String] {
         guard facts != TicketFacts(deviceModel: "", faultCode: "", fault: "") else { return [] }
-        let candidates = try String.fetchAll(
+        // Three ranges of the terms' key, not one OR (which SQLite answers through a
+        // temporary b-tree, as it does DISTINCT, built at every call: most of this
+        // function's time on a node's ingest). An article fitting twice is dropped below.
+        let candidates = try DirectExecution.rows(
             db.cachedStatement(
                 sql: """
-                    SELECT DISTINCT article FROM article_terms
-                    WHERE (kind = 'm' AND term = ?) OR (kind = 'c' AND term = ?) OR (kind = 'k' AND instr(?, term) > 0)
+                    SELECT article FROM article_terms WHERE kind = 'm' AND term = ?1
+                    UNION ALL SELECT article FROM article_terms WHERE kind = 'c' AND term = ?2
+                    UNION ALL SELECT article FROM article_terms WHERE kind = 'k' AND instr(?3, term) > 0
                     """),
-            arguments: [facts.deviceModel, facts.faultCode, facts.fault])
+            .text(facts.deviceModel), .text(facts.faultCode), .text(facts.fault))
         var out: [String] = []
-        for raw in candidates {
+        var seen: Set<String> = []
+        for raw in candidates.map({ $0[0].string }) where seen.insert(raw).inserted {
             guard let id = EntityID(raw), let version = try current(id, db), version.fits(facts) else { continue }
             out.append(raw)
         }
@@ -169,7 +197,7 @@ enum EntityScope {
     }
 
     /// Engineers with a ticket that `version` fits: candidate tickets by device model and
-    /// fault code through `ticket_facts`' indexes, by keyword through a scan of the fault
+    /// fault code through the tickets' fact indexes, by keyword through a scan of the fault
     /// descriptions (one per keyword, in SQLite); the model's rule decides.
     static func engineers(fitting version: ArticlePublished, _ db: Database) throws -> Set<String> {
         var tickets: Set<String> = []
@@ -178,9 +206,9 @@ enum EntityScope {
                 tickets.formUnion(try String.fetchAll(db.cachedStatement(sql: sql), arguments: [term]))
             }
         }
-        try add("SELECT ticket FROM ticket_facts WHERE device_model = ?", version.deviceModels)
-        try add("SELECT ticket FROM ticket_facts WHERE fault_code = ?", version.faultCodes)
-        try add("SELECT ticket FROM ticket_facts WHERE instr(fault, ?) > 0", version.keywords)
+        try add("SELECT id FROM tickets WHERE fact_model = ?", version.deviceModels)
+        try add("SELECT id FROM tickets WHERE fact_code = ?", version.faultCodes)
+        try add("SELECT id FROM tickets WHERE instr(fact_fault, ?) > 0", version.keywords)
         var out: Set<String> = []
         for ticket in tickets {
             guard let id = EntityID(ticket), let facts = try storedFacts(of: id, db), version.fits(facts) else { continue }
@@ -199,28 +227,23 @@ enum EntityScope {
     }
 
     static func storedFacts(of ticket: EntityID, _ db: Database) throws -> TicketFacts? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT device_model, fault_code, fault FROM ticket_facts WHERE ticket = ?"), arguments: [ticket.rawValue]
-        ).map { TicketFacts(deviceModel: $0[0], faultCode: $0[1], fault: $0[2]) }
+        try DirectExecution.rows(
+            db.cachedStatement(sql: "SELECT fact_model, fact_code, fact_fault FROM tickets WHERE id = ?"), .text(ticket.rawValue)
+        ).first.map { TicketFacts(deviceModel: $0[0].string, faultCode: $0[1].string, fault: $0[2].string) }
     }
 
-    /// Saves a ticket's facts (folded here). With the facts stored `before`, an update of
-    /// the columns that changed: SQLite rewrites the entry of every index whose column an
-    /// UPDATE sets (or a REPLACE has), equal or not, so a fault code found on site leaves
-    /// the by-model index as it was (a page not written at every push).
-    static func saveFacts(_ facts: TicketFacts, of ticket: EntityID, before: TicketFacts? = nil, _ db: Database) throws {
+    /// Saves a ticket's facts (folded here) in its row, which must exist, over the facts
+    /// stored `before`: only the columns that changed are set, since SQLite rewrites the
+    /// entry of every index whose column an UPDATE sets, equal or not (a fault code found
+    /// on site leaves the by-model index as it was: a page not written at every push).
+    static func saveFacts(_ facts: TicketFacts, of ticket: EntityID, before: TicketFacts, _ db: Database) throws {
         let f = folded(facts)
-        if let before {
-            let columns = [
-                ("device_model", before.deviceModel, f.deviceModel), ("fault_code", before.faultCode, f.faultCode), ("fault", before.fault, f.fault),
-            ].filter { $0.1 != $0.2 }
-            guard !columns.isEmpty else { return }
-            let set = columns.map { "\($0.0) = ?" }.joined(separator: ", ")
-            try db.cachedStatement(sql: "UPDATE ticket_facts SET \(set) WHERE ticket = ?")
-                .execute(arguments: StatementArguments(columns.map(\.2) + [ticket.rawValue]))
-            return
-        }
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO ticket_facts (ticket, device_model, fault_code, fault) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [ticket.rawValue, f.deviceModel, f.faultCode, f.fault])
+        let columns = [
+            ("fact_model", before.deviceModel, f.deviceModel), ("fact_code", before.faultCode, f.faultCode), ("fact_fault", before.fault, f.fault),
+        ].filter { $0.1 != $0.2 }
+        guard !columns.isEmpty else { return }
+        let set = columns.map { "\($0.0) = ?" }.joined(separator: ", ")
+        try DirectExecution.execute(
+            db.cachedStatement(sql: "UPDATE tickets SET \(set) WHERE id = ?"), (columns.map(\.2) + [ticket.rawValue]).map(DirectValue.text))
     }
 }

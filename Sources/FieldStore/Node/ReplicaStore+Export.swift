@@ -103,10 +103,9 @@ extension ReplicaStore {
                 sql: """
                     SELECT sha256, principal, proven_wall FROM blob_possession
                     UNION
-                    SELECT tb.sha256, rp.owner, 0 FROM ticket_blobs tb
-                    JOIN blob_attachers a ON a.sha256 = tb.sha256 AND a.ticket = tb.ticket
-                    JOIN replica_progress rp ON rp.replica = a.replica
-                    WHERE tb.proven_before = 1
+                    SELECT r.sha256, rp.owner, 0 FROM blob_refs r
+                    JOIN replica_progress rp ON rp.replica = r.replica
+                    WHERE EXISTS (SELECT 1 FROM blob_refs o WHERE o.sha256 = r.sha256 AND o.ticket = r.ticket AND o.proven_before = 1)
                     ORDER BY 1, 2
                     """
             ).compactMap { row in

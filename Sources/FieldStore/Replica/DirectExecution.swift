@@ -3,15 +3,28 @@ import GRDB
 import GRDBSQLite
 
 /// One value to bind to a statement's parameter, as SQLite stores it.
-enum DirectValue {
+enum DirectValue: Equatable {
     case int(Int64)
     case text(String)
     case blob([UInt8])
+    case null
+
+    /// The text, or "" for any other value (columns declared `TEXT NOT NULL`).
+    var string: String {
+        if case .text(let s) = self { return s }
+        return ""
+    }
+
+    /// The integer, or 0 for any other value (columns declared `INTEGER NOT NULL`).
+    var integer: Int64 {
+        if case .int(let v) = self { return v }
+        return 0
+    }
 }
 
-/// Runs a statement that returns no rows by binding its parameters through SQLite's C
-/// API, for the few statements run once per op on the hot path (an ingest stores
-/// thousands of ops a second).
+/// Runs a statement by binding its parameters and reading its rows through SQLite's C
+/// API, for the few statements run once per op or per ticket on the hot path (an ingest
+/// stores thousands of ops a second).
 ///
 /// GRDB's `execute(arguments:)` boxes each argument as an existential, builds an
 /// argument array and validates it on every call: for a one-row insert that was as much
@@ -19,9 +32,9 @@ enum DirectValue {
 /// per connection, invalidated on a schema change); errors are GRDB's `DatabaseError`,
 /// so ``ReplicaStore/guarded(_:_:)`` reads them as before.
 ///
-/// Only for statements without transaction side effects (INSERT, UPDATE, DELETE) inside
-/// a transaction GRDB opened: GRDB's statement observation is bypassed, and nothing here
-/// observes database changes.
+/// Only for statements without transaction side effects (SELECT, INSERT, UPDATE, DELETE)
+/// inside a transaction GRDB opened: GRDB's statement observation is bypassed, and
+/// nothing here observes database changes.
 enum DirectExecution {
     /// SQLite copies the bytes of text and blobs bound with this.
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
@@ -34,6 +47,44 @@ enum DirectExecution {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         defer { sqlite3_reset(handle) }
+        try bind(statement, values)
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else { throw error(code, statement) }
+    }
+
+    /// The rows a SELECT returns, each its columns' values in order.
+    static func rows(_ statement: Statement, _ values: DirectValue...) throws -> [[DirectValue]] {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        defer { sqlite3_reset(handle) }
+        try bind(statement, values)
+        var out: [[DirectValue]] = []
+        let columns = sqlite3_column_count(handle)
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return out }
+            guard code == SQLITE_ROW else { throw error(code, statement) }
+            out.append((0..<columns).map { column(handle, $0) })
+        }
+    }
+
+    private static func column(_ handle: OpaquePointer?, _ i: CInt) -> DirectValue {
+        switch sqlite3_column_type(handle, i) {
+        case SQLITE_INTEGER: return .int(sqlite3_column_int64(handle, i))
+        case SQLITE_NULL: return .null
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, i))
+            guard count > 0, let base = sqlite3_column_blob(handle, i) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: base, count: count)))
+        default:
+            // Text (and a float, read as its text): the bytes SQLite holds, as UTF-8.
+            guard let text = sqlite3_column_text(handle, i) else { return .text("") }
+            return .text(String(decoding: UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i))), as: UTF8.self))
+        }
+    }
+
+    private static func bind(_ statement: Statement, _ values: [DirectValue]) throws {
+        let handle = statement.sqliteStatement
         for (i, value) in values.enumerated() {
             let index = CInt(i + 1)
             let code: CInt
@@ -48,11 +99,11 @@ enum DirectExecution {
                     bytes.isEmpty
                     ? sqlite3_bind_zeroblob(handle, index, 0)
                     : bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, CInt($0.count), transient) }
+            case .null:
+                code = sqlite3_bind_null(handle, index)
             }
             guard code == SQLITE_OK else { throw error(code, statement) }
         }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else { throw error(code, statement) }
     }
 
     private static func error(_ code: CInt, _ statement: Statement) -> DatabaseError {

@@ -77,13 +77,23 @@ extension ReplicaStore {
                 result.duplicates += 1
             }
         }
-        for id in changed { try TicketRows.save(tickets[id]!, seq: seqs[id] ?? 0, db) }
-        try EntityProjections.refresh(Set(others.keys), db)
-        try EntityScope.ticketsChanged(changed.map { (tickets[$0]!, seqs[$0] ?? 0) }, db)
-        try EntityScope.articlesChanged(others.filter { $0.key.kind == Article.kind }.map { ($0.key, $0.value) }, db)
+        try Self.project(tickets: changed.sorted().map { (tickets[$0]!, seqs[$0] ?? 0) }, others: others, db)
         result.ticketsChanged = changed.count
         try Self.saveMaker(maker, db)
         for (id, ticket) in tickets { derived[id] = TicketCache.Entry(ticket: ticket, seq: seqs[id] ?? 0) }
         return result
+    }
+
+    /// Re-derives, in the writing transaction, what depends on changed entities: each
+    /// changed ticket's row (with the op-log position it is derived up to), other kinds'
+    /// projections, and the scope they decide. Tickets in id order, so scope positions do
+    /// not depend on a set's order.
+    static func project(tickets: [(Ticket, Int64)], others: [EntityID: Int64], _ db: Database) throws {
+        var changes: [(ticket: Ticket, seq: Int64, newlyAssigned: Bool)] = []
+        for (ticket, seq) in tickets { changes.append((ticket, seq, try TicketRows.save(ticket, seq: seq, db))) }
+        try EntityProjections.refresh(Set(others.keys), db)
+        try EntityScope.ticketsChanged(changes, db)
+        try EntityScope.articlesChanged(
+            others.filter { $0.key.kind == Article.kind }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, db)
     }
 }

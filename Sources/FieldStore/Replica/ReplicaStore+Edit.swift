@@ -72,12 +72,10 @@ extension ReplicaStore {
             var edit = LocalEdit(db: db, store: self, now: now, maker: try Self.loadMaker(identity.replica, db))
             let result = try body(&edit)
             let subjects = Set(edit.made.map(\.subject))
-            for id in subjects where id.kind == .ticket { try TicketRows.save(edit.loaded[id]!, seq: edit.lastSeq[id] ?? 0, db) }
-            try EntityProjections.refresh(subjects.filter { $0.kind != .ticket }, db)
-            try EntityScope.ticketsChanged(
-                subjects.filter { $0.kind == .ticket }.sorted().map { (edit.loaded[$0]!, edit.lastSeq[$0] ?? 0) }, db)
-            try EntityScope.articlesChanged(
-                subjects.filter { $0.kind == Article.kind }.sorted().map { ($0, edit.lastSeq[$0] ?? 0) }, db)
+            var others: [EntityID: Int64] = [:]
+            for id in subjects where id.kind != .ticket { others[id] = edit.lastSeq[id] ?? 0 }
+            try Self.project(
+                tickets: subjects.filter { $0.kind == .ticket }.sorted().map { (edit.loaded[$0]!, edit.lastSeq[$0] ?? 0) }, others: others, db)
             try Self.saveMaker(edit.maker, db)
             // The store's own ops go through the same bookkeeping as any replica's: its
             // replica is claimed (no push may use it) and what it holds of it is known.

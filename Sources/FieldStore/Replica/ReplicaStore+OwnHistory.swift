@@ -82,7 +82,7 @@ extension ReplicaStore {
         let (ops, lastSeq) = try OpRows.ops(of: id, db)
         guard !ops.isEmpty else {
             for table in ["tickets"] { try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id.rawValue]) }
-            for table in ["ticket_blobs", "ticket_scope"] {
+            for table in ["blob_refs", "ticket_scope"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE ticket = ?", arguments: [id.rawValue])
             }
             return

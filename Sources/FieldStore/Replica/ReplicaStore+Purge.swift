@@ -14,7 +14,7 @@ extension ReplicaStore {
                     .compactMap(Digest.init(hex:)))
             try db.execute(sql: "DELETE FROM ops WHERE subject = ? AND replica != ?", arguments: [id.rawValue, own.rawValue])
             if id.kind == .ticket {
-                for table in ["tickets": "id", "ticket_facts": "ticket", "ticket_blobs": "ticket"] {
+                for table in ["tickets": "id", "blob_refs": "ticket"] {
                     try db.execute(sql: "DELETE FROM \(table.key) WHERE \(table.value) = ?", arguments: [id.rawValue])
                 }
                 cache.remove([id])
@@ -26,7 +26,7 @@ extension ReplicaStore {
         return try images.filter { digest in
             let hex = digest.hex
             let inArticle = try Bool.fetchOne(db, sql: "SELECT 1 FROM article_images WHERE sha256 = ?", arguments: [hex]) ?? false
-            let onTicket = try Bool.fetchOne(db, sql: "SELECT 1 FROM ticket_blobs WHERE sha256 = ?", arguments: [hex]) ?? false
+            let onTicket = try Bool.fetchOne(db, sql: "SELECT 1 FROM blob_refs WHERE sha256 = ?", arguments: [hex]) ?? false
             return !inArticle && !onTicket
         }.sorted { $0.hex < $1.hex }
     }

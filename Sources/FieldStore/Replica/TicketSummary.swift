@@ -46,8 +46,6 @@ extension TicketSummary {
     /// every push rewrites the rows of the tickets it touches, each with the digest of its
     /// whole state, and the model's pure-Swift SHA-256 was a large share of a node's ingest.
     static func digest(of ticket: Ticket) -> Digest {
-        let hasher = BlobHasher()
-        hasher.update(ticket.canonicalBytes)
-        return hasher.digest
+        BlobHasher.digest(of: ticket.canonicalBytes)
     }
 }

@@ -218,6 +218,32 @@ enum ReplicaSchema {
                     CREATE INDEX quarantine_by_subject ON quarantine (subject);
                     """)
         }
+        m.registerMigration("v11-blob-references") { db in
+            // One row per attachment reference (blob, ticket, attaching replica), where two
+            // tables each took a row: every photo a push brings is a new key at a random
+            // place (its SHA-256), a page written per table. A reference from before
+            // attachers were recorded keeps an empty replica; `proven_before` stays with
+            // every row of its (blob, ticket), as it was per (blob, ticket).
+            try db.execute(
+                sql: """
+                    CREATE TABLE blob_refs (
+                        sha256 TEXT NOT NULL,
+                        ticket TEXT NOT NULL,
+                        replica TEXT NOT NULL,
+                        size INTEGER NOT NULL,
+                        proven_before INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (sha256, ticket, replica)
+                    ) WITHOUT ROWID;
+                    INSERT INTO blob_refs (sha256, ticket, replica, size, proven_before)
+                        SELECT tb.sha256, tb.ticket, coalesce(a.replica, ''), tb.size, tb.proven_before
+                        FROM ticket_blobs tb LEFT JOIN blob_attachers a ON a.sha256 = tb.sha256 AND a.ticket = tb.ticket;
+                    DROP TABLE ticket_blobs;
+                    DROP TABLE blob_attachers;
+                    """)
+        }
+        m.registerMigration("v12-ticket-facts-in-tickets") { db in
+            try EntityScope.moveFactsIntoTickets(db)
+        }
         return m
     }
 }

@@ -31,3 +31,15 @@ struct Measurement {
             + runs.map { Format.fixed($0, 3) }.joined(separator: " ")
     }
 }
+
+extension Measurement {
+    /// `self`'s rate over `baseline`'s, run by run (runs taken side by side, so a burst of
+    /// load hits both of a pair alike), the median of those: a best of one against a
+    /// lucky best of the other can swing a best ÷ best ratio by a fifth here.
+    func medianRatio(over baseline: Measurement) -> Double {
+        let ratios = zip(runs, baseline.runs).map { $1 / $0 }.sorted()
+        guard !ratios.isEmpty else { return .nan }
+        let mid = ratios.count / 2
+        return ratios.count % 2 == 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2
+    }
+}

@@ -57,7 +57,7 @@ package enum RandomOps {
         case 7:
             return .attachmentAdded(Attachment(kind: .signature, sha256: digest(&rng), byteSize: 900, mediaType: "image/png", caption: "", signature: Signature(signer: nonEmpty(&rng), signedAt: at, summarySHA256: digest(&rng))))
         default:
-            return .unknown(UnknownOp(kind: OpKind(rawValue: UInt64.random(in: 10...1000, using: &rng)), payload: (0..<Int.random(in: 0...20, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }))
+            return .unknown(UnknownOp(kind: OpKind(rawValue: UInt64.random(in: 15...1000, using: &rng)), payload: (0..<Int.random(in: 0...20, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }))
         }
     }
 

@@ -23,7 +23,7 @@ import Testing
         ("part-removed", .partRemoved(PartRemoval(line: OpID(replica: replica, counter: 1)))),
         ("attachment-added", .attachmentAdded(Attachment(kind: .photo, sha256: SHA256.hash([]), byteSize: 0, mediaType: "", caption: ""))),
         ("article-retired", .entity(EntityOp(ArticleRetired()))),
-        ("unknown kind 10", .unknown(UnknownOp(kind: OpKind(rawValue: 10), payload: []))),
+        ("unknown kind 15", .unknown(UnknownOp(kind: OpKind(rawValue: 15), payload: []))),
         ("unknown kind 30", .unknown(UnknownOp(kind: OpKind(rawValue: 30), payload: []))),
         ("unknown kind 31", .unknown(UnknownOp(kind: OpKind(rawValue: 31), payload: []))),
     ]

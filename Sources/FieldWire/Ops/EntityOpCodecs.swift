@@ -27,7 +27,10 @@ extension EntityOpCodec {
 /// The op kinds beyond tickets this version reads and writes: the one place a new
 /// kind's codec is registered. Any other kind travels as its bytes (SPEC §4.9).
 enum EntityOpCodecs {
-    static let registered: [any EntityOpCodec.Type] = [ArticlePublishedCodec.self, ArticleRetiredCodec.self]
+    static let registered: [any EntityOpCodec.Type] = [
+        ArticlePublishedCodec.self, ArticleRetiredCodec.self,
+        StockReceivedCodec.self, StockSentCodec.self, StockArrivedCodec.self, StockWrittenOffCodec.self, StockCountedCodec.self,
+    ]
 
     static func codec(for kind: OpKind) -> (any EntityOpCodec.Type)? { byKind[kind] }
 

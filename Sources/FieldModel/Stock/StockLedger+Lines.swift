@@ -1,0 +1,110 @@
+extension StockLedger {
+    /// A physical count of a key.
+    public struct Count: Hashable, Sendable {
+        public let id: OpID
+        public let quantity: Quantity
+        public let at: UInt64
+    }
+
+    /// The reconciliation of one location's stock of one part.
+    public struct Line: Hashable, Sendable {
+        public let key: Key
+        /// Expected on hand before the period (0 without one).
+        public var opening = Quantity(0)
+        public var received = Quantity(0)
+        public var transferredIn = Quantity(0)
+        public var transferredOut = Quantity(0)
+        public var returned = Quantity(0)
+        public var consumed = Quantity(0)
+        /// Which tickets consumed it, and how much each.
+        public var consumedBy: [TicketID: Quantity] = [:]
+        public var writtenOff = Quantity(0)
+        /// Sent to this location and not yet confirmed.
+        public var inTransit = Quantity(0)
+        /// Expected on hand now.
+        public var expected = Quantity(0)
+        /// The latest count, what was expected at its time, and the difference (counted −
+        /// expected: below zero, parts are missing).
+        public var lastCount: Count?
+        public var expectedAtCount: Quantity?
+        public var discrepancy: Quantity?
+        /// Movements and consumption stamped before the latest count that arrived after
+        /// it: the count was reconciled without them, and the discrepancy is recomputed.
+        public var late: [OpID] = []
+
+        /// Below zero: more left than came (a movement not recorded yet, or an error).
+        public var isNegative: Bool { expected.thousandths < 0 }
+    }
+
+    /// Every (location, part) with an entry or a transfer on its way to it.
+    public var keys: [Key] {
+        var all = Set(entries.keys)
+        for t in transfers.values where t.inTransit {
+            if let sent = t.sent { all.insert(Key(location: sent.body.to, part: sent.body.part)) }
+        }
+        return all.sorted()
+    }
+
+    /// The reconciliation of `key`; with `since` (Unix ms), what came before it is its
+    /// opening and the columns count the period from it.
+    public func line(_ key: Key, since: UInt64? = nil) -> Line {
+        var line = Line(key: key)
+        let mine = entries[key] ?? [:]
+        var opening: Int64 = 0
+        var expected: Int64 = 0
+        var count: Entry?
+        for e in mine.values {
+            if e.kind == .counted {
+                if count == nil || (e.at, e.id) > (count!.at, count!.id) { count = e }
+                continue
+            }
+            expected = Self.add(expected, e.delta)
+            if let since, e.at < since {
+                opening = Self.add(opening, e.delta)
+                continue
+            }
+            switch e.kind {
+            case .received: line.received = Self.plus(line.received, e.quantity)
+            case .transferredIn: line.transferredIn = Self.plus(line.transferredIn, e.quantity)
+            case .transferredOut: line.transferredOut = Self.plus(line.transferredOut, e.quantity)
+            case .returned: line.returned = Self.plus(line.returned, e.quantity)
+            case .consumed(let ticket):
+                line.consumed = Self.plus(line.consumed, e.quantity)
+                line.consumedBy[ticket] = Self.plus(line.consumedBy[ticket] ?? Quantity(0), e.quantity)
+            case .writtenOff: line.writtenOff = Self.plus(line.writtenOff, e.quantity)
+            case .counted: break
+            }
+        }
+        line.opening = Quantity(thousandths: opening)
+        line.expected = Quantity(thousandths: expected)
+        for t in transfers.values where t.inTransit {
+            if let sent = t.sent?.body, sent.to == key.location, sent.part == key.part { line.inTransit = Self.plus(line.inTransit, sent.quantity) }
+        }
+        if let count {
+            var atCount: Int64 = 0
+            for e in mine.values where e.kind != .counted && e.at <= count.at {
+                atCount = Self.add(atCount, e.delta)
+                if let arrived = e.arrival, let counted = count.arrival, arrived > counted { line.late.append(e.id) }
+            }
+            line.lastCount = Count(id: count.id, quantity: count.quantity, at: count.at)
+            line.expectedAtCount = Quantity(thousandths: atCount)
+            line.discrepancy = Quantity(thousandths: Self.add(count.quantity.thousandths, -atCount))
+            line.late.sort()
+        }
+        return line
+    }
+
+    /// The lines of every key, or of one location or part.
+    public func lines(location: StockLocation? = nil, part: String? = nil, since: UInt64? = nil) -> [Line] {
+        keys.filter { (location == nil || $0.location == location) && (part == nil || $0.part == part) }.map { line($0, since: since) }
+    }
+
+    // Sums saturate: a billion-unit cap per movement keeps real ledgers far from the
+    // bounds, and a hostile one must not trap.
+    static func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
+    }
+
+    static func plus(_ a: Quantity, _ b: Quantity) -> Quantity { Quantity(thousandths: add(a.thousandths, b.thousandths)) }
+}

@@ -1,0 +1,235 @@
+import FieldModel
+import FieldTestSupport
+import Testing
+
+/// The stock ledger (M7): movements and the tickets' part lines add up to what every
+/// location should hold, whatever order the ops arrive in; counts are reconciled at
+/// their time; nothing hostile traps or is taken.
+@Suite struct StockLedgerTests {
+    let t0: UInt64 = 1_795_424_400_000
+    let warehouse = StockLocation("warehouse:W1")!
+    let van = StockLocation("van:E17")!
+
+    /// Ops made by one replica, a second apart.
+    struct Maker {
+        var maker: OpMaker
+        var now: UInt64
+        init(_ replica: String, now: UInt64) {
+            maker = OpMaker(clock: HybridClock(replica: ReplicaID(replica)!))
+            self.now = now
+        }
+        mutating func make(_ body: OpBody, on subject: EntityID) -> Op {
+            now += 1000
+            return maker.make(body, on: subject, now: now)
+        }
+        mutating func stock(_ body: any EntityOpBody, at location: StockLocation) -> Op {
+            make(.entity(EntityOp(body)), on: location.entity)
+        }
+        /// Sends a transfer: its own entity, named after this op.
+        mutating func send(_ body: StockSent) -> Op {
+            let id = StockTransfer.id(sentBy: OpID(replica: maker.replica, counter: maker.nextCounter))
+            return make(.entity(EntityOp(body)), on: id)
+        }
+        mutating func confirm(_ sent: Op, _ quantity: Quantity) -> Op {
+            make(.entity(EntityOp(StockArrived(quantity: quantity))), on: sent.subject)
+        }
+    }
+
+    func ledger(_ ops: [Op]) -> StockLedger {
+        var l = StockLedger()
+        for op in ops { l.apply(op) }
+        return l
+    }
+
+    @Test("issue 25's van: 10 issued, 7 consumed less a removed line of 2, 2 returned, counted 2: 1 missing, the tickets listed")
+    func vanScenario() throws {
+        var central = Maker("node-3fa91c2b", now: t0)
+        var tablet = Maker("e17-1a2b", now: t0 + 60_000)
+        let t1 = EntityID("T1-node-3fa91c2b")!
+        let t2 = EntityID("T2-node-3fa91c2b")!
+        var ops: [Op] = []
+        ops.append(central.stock(StockReceived(part: "CAP-35UF", quantity: Quantity(10)), at: warehouse))
+        let sent = central.send(StockSent(part: "CAP-35UF", quantity: Quantity(10), from: warehouse, to: van))
+        ops.append(sent)
+        ops.append(tablet.confirm(sent, Quantity(10)))
+        ops.append(tablet.make(.partAdded(PartLine(partNumber: "CAP-35UF", quantity: Quantity(5), location: "van:E17")), on: t1))
+        let two = tablet.make(.partAdded(PartLine(partNumber: "CAP-35UF", quantity: Quantity(2), location: "van:E17")), on: t2)
+        ops.append(two)
+        ops.append(tablet.make(.partRemoved(PartRemoval(line: two.id)), on: t2))
+        ops.append(tablet.send(StockSent(part: "CAP-35UF", quantity: Quantity(2), from: van, to: warehouse, purpose: .return)))
+        ops.append(tablet.stock(StockCounted(part: "CAP-35UF", quantity: Quantity(2), at: tablet.now + 1000), at: van))
+
+        let line = ledger(ops).line(StockLedger.Key(location: van, part: "CAP-35UF"))
+        #expect(line.transferredIn == Quantity(10))
+        #expect(line.consumed == Quantity(5))
+        #expect(line.consumedBy == [t1: Quantity(5)])
+        #expect(line.returned == Quantity(2))
+        #expect(line.expected == Quantity(3))
+        #expect(line.lastCount?.quantity == Quantity(2))
+        #expect(line.discrepancy == Quantity(-1))
+        #expect(!line.isNegative && line.late.isEmpty)
+        // The return is on its way to the warehouse until it confirms it.
+        let depotLine = ledger(ops).line(StockLedger.Key(location: warehouse, part: "CAP-35UF"))
+        #expect(depotLine.expected == Quantity(0) && depotLine.inTransit == Quantity(2))
+    }
+
+    @Test("a transfer received short: sent 10, 9 arrive, 1 in dispute; until then all 10 in transit")
+    func shortReceipt() throws {
+        var central = Maker("node-3fa91c2b", now: t0)
+        var tablet = Maker("e17-1a2b", now: t0 + 60_000)
+        let sent = central.send(StockSent(part: "FILTER-9", quantity: Quantity(10), from: warehouse, to: van))
+        #expect(sent.subject == EntityID("transfer:X1-node-3fa91c2b"))
+        var l = ledger([sent])
+        #expect(l.transfers[sent.subject]?.inTransit == true)
+        #expect(l.line(StockLedger.Key(location: van, part: "FILTER-9")).inTransit == Quantity(10))
+        l.apply(tablet.confirm(sent, Quantity(9)))
+        let t = try #require(l.transfers[sent.subject])
+        #expect(!t.inTransit && t.inDispute == Quantity(1))
+        #expect(l.line(StockLedger.Key(location: van, part: "FILTER-9")).expected == Quantity(9))
+        #expect(l.line(StockLedger.Key(location: warehouse, part: "FILTER-9")).expected == Quantity(-10))
+        #expect(l.line(StockLedger.Key(location: warehouse, part: "FILTER-9")).isNegative)
+    }
+
+    @Test("a movement stamped before a count that arrives after it is late, and the discrepancy counts it")
+    func lateMovement() throws {
+        var tablet = Maker("e17-1a2b", now: t0)
+        var central = Maker("node-3fa91c2b", now: t0)
+        let received = central.stock(StockReceived(part: "BELT-2", quantity: Quantity(4)), at: van)
+        let counted = tablet.stock(StockCounted(part: "BELT-2", quantity: Quantity(4), at: t0 + 3_600_000), at: van)
+        let early = tablet.make(.partAdded(PartLine(partNumber: "BELT-2", quantity: Quantity(1), location: "van:E17")), on: EntityID("T9-x")!)
+        var l = StockLedger()
+        l.apply(received, arrival: 1)
+        l.apply(counted, arrival: 2)
+        let before = l.line(StockLedger.Key(location: van, part: "BELT-2"))
+        #expect(before.discrepancy == Quantity(0) && before.late.isEmpty)
+        l.apply(early, arrival: 3)
+        let after = l.line(StockLedger.Key(location: van, part: "BELT-2"))
+        #expect(after.late == [early.id])
+        #expect(after.expectedAtCount == Quantity(3) && after.discrepancy == Quantity(1))
+    }
+
+    // MARK: Order independence
+
+    /// A random day of stock work: receipts, transfers and returns between a warehouse and
+    /// two vans, receipts of some transfers (short or not), write-offs, counts, part lines
+    /// on tickets and removals of some of them, by three replicas.
+    static func schedule(seed: UInt64) -> [Op] {
+        var rng = SeededRandom(seed: seed)
+        let locations = ["warehouse:W1", "van:E1", "van:E2", "depot:north"].map { StockLocation($0)! }
+        let parts = ["P1", "P2", "P3"]
+        var makers = ["node-aa11", "e1-tab", "e2-tab"].map { Maker($0, now: 1_795_424_400_000) }
+        var ops: [Op] = []
+        var sent: [Op] = []
+        var lines: [Op] = []
+        for _ in 0..<(30 + Int.random(in: 0..<50, using: &rng)) {
+            let m = Int.random(in: 0..<makers.count, using: &rng)
+            let at = locations.randomElement(using: &rng)!
+            let part = parts.randomElement(using: &rng)!
+            let q = Quantity(thousandths: Int64.random(in: 1...20_000, using: &rng))
+            switch Int.random(in: 0..<8, using: &rng) {
+            case 0: ops.append(makers[m].stock(StockReceived(part: part, quantity: q), at: at))
+            case 1:
+                var to = locations.randomElement(using: &rng)!
+                if to == at { to = locations[0] == at ? locations[1] : locations[0] }
+                let body = StockSent(part: part, quantity: q, from: at, to: to, purpose: Bool.random(using: &rng) ? .transfer : .return)
+                let op = makers[m].send(body)
+                ops.append(op)
+                sent.append(op)
+            case 2:
+                guard let op = sent.randomElement(using: &rng) else { continue }
+                ops.append(makers[m].confirm(op, Quantity(thousandths: Int64.random(in: 0...20_000, using: &rng))))
+            case 3: ops.append(makers[m].stock(StockWrittenOff(part: part, quantity: q, reason: "broken"), at: at))
+            case 4: ops.append(makers[m].stock(StockCounted(part: part, quantity: q, at: makers[m].now), at: at))
+            case 5, 6:
+                let ticket = EntityID("T\(Int.random(in: 1...4, using: &rng))-node-aa11")!
+                let op = makers[m].make(.partAdded(PartLine(partNumber: part, quantity: q, location: at.description)), on: ticket)
+                ops.append(op)
+                lines.append(op)
+            default:
+                guard let line = lines.randomElement(using: &rng) else { continue }
+                ops.append(makers[m].make(.partRemoved(PartRemoval(line: line.id)), on: line.subject))
+            }
+        }
+        return ops
+    }
+
+    @Test("any order of the same movements and part lines, with duplicates, gives the same ledger, and the same as from the replica's state")
+    func orderIndependent() {
+        for seed in 1...UInt64(400) {
+            let ops = Self.schedule(seed: seed)
+            let reference = ledger(ops)
+            var rng = SeededRandom(seed: seed ^ 0x5EED)
+            for _ in 0..<3 {
+                var delivery = ops + ops.filter { _ in Int.random(in: 0..<4, using: &rng) == 0 }
+                delivery.shuffle(using: &rng)
+                let other = ledger(delivery)
+                let same = other == reference && other.lines() == reference.lines()
+                #expect(same, "seed \(seed): another delivery order gave another ledger")
+                if !same { return }
+            }
+            var state = ReplicaState()
+            state.apply(contentsOf: ops.reversed())
+            let derived = StockLedger(
+                stock: state.entities(Stock.self).values, transfers: state.entities(StockTransfer.self).values, tickets: state.tickets.values)
+            #expect(derived.lines() == reference.lines(), "seed \(seed): the ledger from the replica's state differs")
+            // Every key adds up: expected = in − out − consumed − written off.
+            for line in reference.lines() {
+                let sum = line.received.thousandths + line.transferredIn.thousandths - line.transferredOut.thousandths
+                    - line.returned.thousandths - line.consumed.thousandths - line.writtenOff.thousandths
+                #expect(line.expected.thousandths == sum, "seed \(seed): \(line.key) does not add up")
+            }
+        }
+    }
+
+    // MARK: Hostile input
+
+    @Test("movements the model refuses: zero, negative and huge quantities, bad part numbers, a write-off without a reason")
+    func refusals() {
+        let bad: [any EntityOpBody] = [
+            StockReceived(part: "P1", quantity: Quantity(0)),
+            StockReceived(part: "P1", quantity: Quantity(-5)),
+            StockReceived(part: "P1", quantity: Quantity(thousandths: .max)),
+            StockReceived(part: "P1", quantity: Quantity(1_000_000_001)),
+            StockReceived(part: "", quantity: Quantity(1)),
+            StockReceived(part: "P 1", quantity: Quantity(1)),
+            StockReceived(part: "P\u{7}", quantity: Quantity(1)),
+            StockReceived(part: String(repeating: "P", count: 129), quantity: Quantity(1)),
+            StockSent(part: "P1", quantity: Quantity(thousandths: .min), from: warehouse, to: van),
+            StockSent(part: "P1", quantity: Quantity(1), from: van, to: van),
+            StockArrived(quantity: Quantity(-1)),
+            StockArrived(quantity: Quantity(1_000_000_001)),
+            StockWrittenOff(part: "P1", quantity: Quantity(1), reason: ""),
+            StockCounted(part: "P1", quantity: Quantity(-1), at: t0),
+        ]
+        for body in bad {
+            #expect(throws: ModelError.self, "\(body)") { try body.validate() }
+        }
+        #expect(throws: Never.self) { try StockArrived(quantity: Quantity(0)).validate() }
+        #expect(throws: Never.self) { try StockCounted(part: "P1", quantity: Quantity(0), at: 0).validate() }
+    }
+
+    @Test("location names: the three kinds and a name; anything else is no location")
+    func locations() throws {
+        #expect(StockLocation("van:E17")?.entity == EntityID("stock:van:E17"))
+        #expect(StockLocation(entity: EntityID("stock:depot:north")!) == StockLocation("depot:north"))
+        for bad in ["", "van", "van:", "truck:E1", "VAN:E1", "van:E 17", "van:\u{0}", "van:" + String(repeating: "x", count: 65), ":E1"] {
+            #expect(StockLocation(bad) == nil, "\(bad)")
+        }
+        #expect(StockLocation(entity: EntityID("article:van:E1")!) == nil)
+        #expect(StockLocation(entity: EntityID("stock:truck:E1")!) == nil)
+        // A part line whose location is free text stays out of the ledger, counted apart.
+        var m = Maker("e17-1a2b", now: t0)
+        let free = m.make(.partAdded(PartLine(partNumber: "P1", quantity: Quantity(1), location: "the blue van")), on: EntityID("T1-x")!)
+        let l = ledger([free])
+        #expect(l.keys.isEmpty && l.unlocatedLines == [free.id])
+    }
+
+    @Test("sums saturate instead of trapping on a hostile ledger")
+    func saturates() {
+        var m = Maker("node-aa11", now: t0)
+        // Past validation's cap, as a damaged or hostile store could hold them.
+        let ops = (0..<20).map { _ in m.stock(StockReceived(part: "P1", quantity: Quantity(thousandths: .max / 4)), at: warehouse) }
+        let line = ledger(ops).line(StockLedger.Key(location: warehouse, part: "P1"))
+        #expect(line.expected.thousandths == .max)
+    }
+}

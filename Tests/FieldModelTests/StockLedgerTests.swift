@@ -147,7 +147,9 @@ import Testing
                 lines.append(op)
             default:
                 guard let line = lines.randomElement(using: &rng) else { continue }
-                ops.append(makers[m].make(.partRemoved(PartRemoval(line: line.id)), on: line.subject))
+                // Now and then a removal on another ticket: it names no line there.
+                let on = Int.random(in: 0..<3, using: &rng) == 0 ? EntityID("T\(Int.random(in: 1...4, using: &rng))-node-aa11")! : line.subject
+                ops.append(makers[m].make(.partRemoved(PartRemoval(line: line.id)), on: on))
             }
         }
         return ops
@@ -231,5 +233,71 @@ import Testing
         let ops = (0..<20).map { _ in m.stock(StockReceived(part: "P1", quantity: Quantity(thousandths: .max / 4)), at: warehouse) }
         let line = ledger(ops).line(StockLedger.Key(location: warehouse, part: "P1"))
         #expect(line.expected.thousandths == .max)
+    }
+
+    @Test("a removal on another ticket takes back nothing: the ledger agrees with the tickets")
+    func removalOnAnotherTicket() {
+        var tablet = Maker("e17-1a2b", now: t0)
+        let line = tablet.make(.partAdded(PartLine(partNumber: "P1", quantity: Quantity(3), location: "van:E17")), on: EntityID("T1-x")!)
+        let stray = tablet.make(.partRemoved(PartRemoval(line: line.id)), on: EntityID("T2-x")!)
+        for order in [[line, stray], [stray, line]] {
+            #expect(ledger(order).line(StockLedger.Key(location: van, part: "P1")).consumed == Quantity(3))
+        }
+    }
+
+    @Test("hostile part lines and counts at the bounds neither trap nor wrap")
+    func boundsDoNotTrap() {
+        var tablet = Maker("e17-1a2b", now: t0)
+        // Part lines have no upper bound in the model: two of Int64.max thousandths.
+        var ops = (0..<2).map { _ in
+            tablet.make(.partAdded(PartLine(partNumber: "P1", quantity: Quantity(thousandths: .max), location: "van:E17")), on: EntityID("T1-x")!)
+        }
+        ops.append(tablet.stock(StockCounted(part: "P1", quantity: Quantity(thousandths: .max), at: tablet.now + 1000), at: van))
+        let line = ledger(ops).line(StockLedger.Key(location: van, part: "P1"))
+        #expect(line.expected.thousandths == .min + 1 || line.expected.thousandths == .min)
+        #expect(line.discrepancy?.thousandths == .max)
+        #expect(line.isNegative)
+    }
+
+    @Test("a movement must be on its own entity: a sending names its transfer, receipts and counts a location")
+    func subjects() throws {
+        var central = Maker("node-3fa91c2b", now: t0)
+        let good = central.send(StockSent(part: "P1", quantity: Quantity(1), from: warehouse, to: van))
+        #expect(throws: Never.self) { try good.validate() }
+        // Another op claiming that transfer: refused, and the transfer ignores it anyway.
+        let takeover = central.make(.entity(EntityOp(StockSent(part: "P1", quantity: Quantity(99), from: van, to: warehouse))), on: good.subject)
+        #expect(throws: ModelError.self) { try takeover.validate() }
+        var t = StockTransfer(id: good.subject)
+        t.apply(takeover)
+        t.apply(good)
+        #expect(t.sent?.op == good.id && t.sent?.body.quantity == Quantity(1))
+        let misplaced = [
+            central.make(.entity(EntityOp(StockReceived(part: "P1", quantity: Quantity(1)))), on: good.subject),
+            central.make(.entity(EntityOp(StockCounted(part: "P1", quantity: Quantity(1), at: t0))), on: EntityID("T1-x")!),
+            central.make(.entity(EntityOp(StockArrived(quantity: Quantity(1)))), on: van.entity),
+        ]
+        for op in misplaced { #expect(throws: ModelError.self, "\(op.body)") { try op.validate() } }
+        // Names with whitespace or control characters of any script.
+        for bad in ["P\u{00A0}1", "P\u{2028}1", "P\u{85}1", "P\u{200B}1"] {
+            #expect(throws: ModelError.self, "\(bad.unicodeScalars.map(\.value))") { try StockReceived(part: bad, quantity: Quantity(1)).validate() }
+            #expect(StockLocation(.van, bad) == nil)
+        }
+        #expect(StockCounted(part: "P1", quantity: Quantity(1), at: t0 + 1_999).at == t0 + 1_000)
+    }
+
+    @Test("a restored replica's moved sending renames its transfer, and the confirmation follows")
+    func renumbering() {
+        var old = Maker("e17-1a2b", now: t0)
+        let sent = old.send(StockSent(part: "P1", quantity: Quantity(2), from: van, to: warehouse, purpose: .return))
+        let confirmed = old.confirm(sent, Quantity(2))
+        var renumbering = OpRenumbering()
+        var maker = OpMaker(clock: HybridClock(replica: ReplicaID("e17-1a2b")!), nextCounter: 50)
+        let movedSent = renumbering.move(sent, with: &maker)
+        let movedConfirmed = renumbering.move(confirmed, with: &maker)
+        #expect(movedSent.id.counter == 50 && movedSent.subject == StockTransfer.id(sentBy: movedSent.id))
+        #expect(movedConfirmed.subject == movedSent.subject)
+        #expect(throws: Never.self) { try movedSent.validate() }
+        let l = ledger([movedSent, movedConfirmed])
+        #expect(l.line(StockLedger.Key(location: warehouse, part: "P1")).transferredIn == Quantity(2))
     }
 }

@@ -45,6 +45,7 @@ extension Op {
             }
         case .entity(let e):
             try e.body.validate()
+            try StockMovement.checkSubject(of: self, e.body)
         case .unknown:
             break
         }

@@ -17,6 +17,9 @@ public struct OpRenumbering: Sendable {
         let made: Op
         if case .ticketCreated(let created) = body, op.subject == EntityID.ticket(createdBy: op.id) {
             made = maker.createTicket(created, now: op.stamp.wallMillis)
+        } else if case .entity(let e) = body, e.body is StockSent, op.subject == StockTransfer.id(sentBy: op.id) {
+            // A transfer is named after the op that sends it, as a ticket is.
+            made = maker.make(body, on: StockTransfer.id(sentBy: OpID(replica: maker.replica, counter: maker.nextCounter)), now: op.stamp.wallMillis)
         } else {
             made = maker.make(body, on: subject, now: op.stamp.wallMillis)
         }
@@ -24,10 +27,12 @@ public struct OpRenumbering: Sendable {
         return made
     }
 
-    /// The subject after the move: a ticket created by a moved op is renamed with it.
+    /// The subject after the move: a ticket created, or a transfer sent, by a moved op is
+    /// renamed with it.
     public func subject(_ subject: EntityID) -> EntityID {
-        for (old, new) in moved where subject == EntityID.ticket(createdBy: old) {
-            return EntityID.ticket(createdBy: new)
+        for (old, new) in moved {
+            if subject == EntityID.ticket(createdBy: old) { return EntityID.ticket(createdBy: new) }
+            if subject == StockTransfer.id(sentBy: old) { return StockTransfer.id(sentBy: new) }
         }
         return subject
     }

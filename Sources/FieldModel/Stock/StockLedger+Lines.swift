@@ -88,7 +88,7 @@ extension StockLedger {
             }
             line.lastCount = Count(id: count.id, quantity: count.quantity, at: count.at)
             line.expectedAtCount = Quantity(thousandths: atCount)
-            line.discrepancy = Quantity(thousandths: Self.add(count.quantity.thousandths, -atCount))
+            line.discrepancy = Quantity(thousandths: Self.add(count.quantity.thousandths, Self.negated(atCount)))
             line.late.sort()
         }
         return line
@@ -107,4 +107,7 @@ extension StockLedger {
     }
 
     static func plus(_ a: Quantity, _ b: Quantity) -> Quantity { Quantity(thousandths: add(a.thousandths, b.thousandths)) }
+
+    /// −v, saturating: −Int64.min is not an Int64.
+    static func negated(_ v: Int64) -> Int64 { v == .min ? .max : -v }
 }

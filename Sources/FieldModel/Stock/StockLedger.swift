@@ -44,7 +44,7 @@ public struct StockLedger: Hashable, Sendable {
         var delta: Int64 {
             switch kind {
             case .received, .transferredIn: quantity.thousandths
-            case .transferredOut, .returned, .consumed, .writtenOff: -quantity.thousandths
+            case .transferredOut, .returned, .consumed, .writtenOff: StockLedger.negated(quantity.thousandths)
             case .counted: 0
             }
         }
@@ -57,13 +57,21 @@ public struct StockLedger: Hashable, Sendable {
     private var transferEntries: [EntityID: [Placed]] = [:]
     /// Where transfer ops arrived, for their entries' lateness.
     private var transferArrivals: [OpID: Int64] = [:]
+    /// A part line of a ticket: a removal takes back a line of its own ticket only, as
+    /// the ticket's state does (a removal on another ticket names nothing there).
+    struct LineRef: Hashable, Sendable {
+        let ticket: TicketID
+        let line: OpID
+    }
+
     /// Part lines removed, whether or not their line arrived yet.
-    private var removedLines: Set<OpID> = []
+    private var removedLines: Set<LineRef> = []
     /// Where each part line went, so its removal finds it.
-    private var lineKeys: [OpID: Key] = [:]
+    private var lineKeys: [LineRef: Key] = [:]
     /// Part lines whose location names no stock location (free text from before
     /// locations were checked): kept out of the ledger, counted here.
-    public private(set) var unlocatedLines: Set<OpID> = []
+    public var unlocatedLines: Set<OpID> { Set(unlocated.map(\.line)) }
+    private var unlocated: Set<LineRef> = []
 
     public init() {}
 
@@ -80,7 +88,7 @@ public struct StockLedger: Hashable, Sendable {
         }
         for t in tickets {
             for line in t.partEntries.values { addLine(line.id, line.line, ticket: t.id, at: line.stamp.wallMillis, arrival: nil) }
-            for removed in t.removedLines { removeLine(removed) }
+            for removed in t.removedLines { removeLine(LineRef(ticket: t.id, line: removed)) }
         }
     }
 
@@ -92,7 +100,7 @@ public struct StockLedger: Hashable, Sendable {
         case .partAdded(let line):
             addLine(op.id, line, ticket: op.subject, at: op.stamp.wallMillis, arrival: arrival)
         case .partRemoved(let removal):
-            removeLine(removal.line)
+            removeLine(LineRef(ticket: op.subject, line: removal.line))
         case .entity:
             if op.subject.kind == StockTransfer.kind, StockTransfer.derives(from: op) {
                 transfers[op.subject, default: StockTransfer(id: op.subject)].apply(op)
@@ -140,20 +148,21 @@ public struct StockLedger: Hashable, Sendable {
     }
 
     private mutating func addLine(_ id: OpID, _ line: PartLine, ticket: TicketID, at: UInt64, arrival: Int64?) {
-        guard !removedLines.contains(id) else { return }
+        let ref = LineRef(ticket: ticket, line: id)
+        guard !removedLines.contains(ref) else { return }
         guard let location = StockLocation(line.location) else {
-            unlocatedLines.insert(id)
+            unlocated.insert(ref)
             return
         }
         let key = Key(location: location, part: line.partNumber)
-        lineKeys[id] = key
+        lineKeys[ref] = key
         put(Entry(id: id, kind: .consumed(ticket), quantity: line.quantity, at: at, arrival: arrival), key)
     }
 
-    private mutating func removeLine(_ id: OpID) {
-        removedLines.insert(id)
-        unlocatedLines.remove(id)
-        if let key = lineKeys.removeValue(forKey: id) { drop(id, key) }
+    private mutating func removeLine(_ ref: LineRef) {
+        removedLines.insert(ref)
+        unlocated.remove(ref)
+        if let key = lineKeys.removeValue(forKey: ref) { drop(ref.line, key) }
     }
 
     /// Takes an entry back; a key left with none is gone, as if it never had one.

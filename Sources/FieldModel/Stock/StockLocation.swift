@@ -20,9 +20,7 @@ public struct StockLocation: Hashable, Comparable, Sendable, CustomStringConvert
     }
 
     public init?(_ kind: Kind, _ name: String) {
-        guard !name.isEmpty, name.utf8.count <= Self.maxNameBytes,
-            name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F })
-        else { return nil }
+        guard !name.isEmpty, name.utf8.count <= Self.maxNameBytes, name.unicodeScalars.allSatisfy(StockMovement.isNameScalar) else { return nil }
         self.kind = kind
         self.name = name
     }

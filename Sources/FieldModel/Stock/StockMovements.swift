@@ -96,10 +96,11 @@ public struct StockCounted: EntityOpBody {
     public var quantity: Quantity
     public var at: UInt64
 
+    /// `at` is rounded down to a whole second, as every time an op carries (``WholeSeconds``).
     public init(part: String, quantity: Quantity, at: UInt64) {
         self.part = part
         self.quantity = quantity
-        self.at = at
+        self.at = WholeSeconds.floor(at)
     }
 
     public func validate() throws(ModelError) {
@@ -109,15 +110,41 @@ public struct StockCounted: EntityOpBody {
 
 /// Checks shared by every movement.
 enum StockMovement {
+    /// A movement is on the entity it belongs to: receipts, write-offs and counts on a
+    /// location's stock, a confirmation on a transfer, and a sending on the transfer
+    /// named after it (no op may take over another's transfer).
+    static func checkSubject(of op: Op, _ body: any EntityOpBody) throws(ModelError) {
+        switch body {
+        case is StockReceived, is StockWrittenOff, is StockCounted:
+            guard StockLocation(entity: op.subject) != nil else {
+                throw ModelError(.invalidOp, "op \(op.id): a receipt, write-off or count belongs on a location's stock (stock:van:E17), not \(op.subject)")
+            }
+        case is StockSent:
+            guard op.subject == StockTransfer.id(sentBy: op.id) else {
+                throw ModelError(.invalidOp, "op \(op.id): a transfer is named after the op that sends it (\(StockTransfer.id(sentBy: op.id))), not \(op.subject)")
+            }
+        case is StockArrived:
+            guard op.subject.kind == StockTransfer.kind else {
+                throw ModelError(.invalidOp, "op \(op.id): a receipt of a transfer belongs on the transfer, not \(op.subject)")
+            }
+        default:
+            return
+        }
+    }
+
+    /// Whether a scalar may be in a part number or a location's name: no whitespace or
+    /// control or format character of any script.
+    static func isNameScalar(_ u: Unicode.Scalar) -> Bool {
+        !u.properties.isWhitespace && ![.control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator].contains(u.properties.generalCategory)
+    }
+
     /// Longest part number accepted, in bytes.
     static let maxPartBytes = 128
     /// Largest quantity of one movement: a billion units (Quantity sums stay far from overflow).
     static let maxQuantity = Quantity(1_000_000_000)
 
     static func check(part: String, quantity: Quantity, zeroAllowed: Bool = false) throws(ModelError) {
-        guard !part.isEmpty, part.utf8.count <= maxPartBytes,
-            part.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F })
-        else {
+        guard !part.isEmpty, part.utf8.count <= maxPartBytes, part.unicodeScalars.allSatisfy(isNameScalar) else {
             throw ModelError(.invalidText, "a part number is 1 to \(maxPartBytes) bytes without spaces or control characters")
         }
         guard zeroAllowed ? quantity.thousandths >= 0 : quantity.thousandths > 0 else {

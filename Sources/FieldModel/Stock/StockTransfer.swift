@@ -28,17 +28,26 @@ public struct StockTransfer: EntityState {
     public mutating func apply(_ op: Op) {
         guard op.subject == id, case .entity(let e) = op.body else { return }
         if let body = e.body as? StockSent {
-            // One op sends a transfer; another claiming the same id (only a hostile replica
-            // could make one) loses to the earlier op id, whatever the order.
-            if sent == nil || op.id < sent!.op { sent = (op.id, op.stamp, body) }
+            // Only the op the transfer is named after sends it (Op.validate refuses any
+            // other); a resend of it carries the same content.
+            if op.id == sendingOp { sent = (op.id, op.stamp, body) }
         } else if let body = e.body as? StockArrived {
             arrivals[op.id] = (op.stamp, body.quantity)
         }
     }
 
+    /// The op this transfer is named after (`X<counter>-<replica>`), if the id is one.
+    var sendingOp: OpID? {
+        let name = id.rawValue.dropFirst(Self.kind.rawValue.count + 1)
+        guard name.first == "X", let dash = name.firstIndex(of: "-"), let counter = UInt64(name[name.index(after: name.startIndex)..<dash]),
+            let replica = ReplicaID(String(name[name.index(after: dash)...]))
+        else { return nil }
+        return OpID(replica: replica, counter: counter)
+    }
+
     public func merging(_ other: StockTransfer) -> StockTransfer {
         var out = self
-        if let theirs = other.sent, out.sent == nil || theirs.op < out.sent!.op { out.sent = theirs }
+        if out.sent == nil, let theirs = other.sent { out.sent = theirs }
         out.arrivals.merge(other.arrivals) { mine, _ in mine }
         return out
     }
@@ -55,7 +64,7 @@ public struct StockTransfer: EntityState {
     /// What was sent and did not arrive (below zero: more arrived than was sent).
     public var inDispute: Quantity? {
         guard let sent, let arrival, sent.body.quantity != arrival.quantity else { return nil }
-        return Quantity(thousandths: StockLedger.add(sent.body.quantity.thousandths, -arrival.quantity.thousandths))
+        return Quantity(thousandths: StockLedger.add(sent.body.quantity.thousandths, StockLedger.negated(arrival.quantity.thousandths)))
     }
 
     /// SHA-256 over the sending's and the confirmations' op ids and stamps, in id order.

@@ -85,6 +85,10 @@ enum DirectExecution {
 
     private static func bind(_ statement: Statement, _ values: [DirectValue]) throws {
         let handle = statement.sqliteStatement
+        // Too few values would leave the last call's bound to the rest: a programming error.
+        guard sqlite3_bind_parameter_count(handle) == CInt(values.count) else {
+            throw DatabaseError(resultCode: .SQLITE_RANGE, message: "\(values.count) values for \(sqlite3_bind_parameter_count(handle)) parameters", sql: statement.sql)
+        }
         for (i, value) in values.enumerated() {
             let index = CInt(i + 1)
             let code: CInt

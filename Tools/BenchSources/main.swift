@@ -14,6 +14,8 @@ let usage = """
       pg      the central on PostgreSQL: ingest vs. the SQLite node, the 200-engineer shift end
           through 1, 2 and 4 nodes on one database vs. the SQLite node, a pull's latency
           while they push, and no op skipped (needs FIELDSYNC_TEST_POSTGRES: Tools/bench pg)
+      stock   the stock ledger at issue 25's scale (1M movements and part lines): take-in,
+          reconcile, one more movement, memory (the model's ledger; the node's is to come)
     """
 
 func fail(_ message: String, status: Int32) -> Never {
@@ -34,6 +36,7 @@ do {
     case "blobs": try await BlobsBench.run()
     case "kb": try await KBBench.run()
     case "pg": try await PgBench.run()
+    case "stock": try StockBench.run()
     default: fail(usage, status: 2)
     }
 } catch {

@@ -38,11 +38,7 @@ extension StockLedger {
 
     /// Every (location, part) with an entry or a transfer on its way to it.
     public var keys: [Key] {
-        var all = Set(entries.keys)
-        for t in transfers.values where t.inTransit {
-            if let sent = t.sent { all.insert(Key(location: sent.body.to, part: sent.body.part)) }
-        }
-        return all.sorted()
+        Set(entries.keys).union(inTransitTo.keys).sorted()
     }
 
     /// The reconciliation of `key`; with `since` (Unix ms), what came before it is its
@@ -77,9 +73,7 @@ extension StockLedger {
         }
         line.opening = Quantity(thousandths: opening)
         line.expected = Quantity(thousandths: expected)
-        for t in transfers.values where t.inTransit {
-            if let sent = t.sent?.body, sent.to == key.location, sent.part == key.part { line.inTransit = Self.plus(line.inTransit, sent.quantity) }
-        }
+        for q in (inTransitTo[key] ?? [:]).values { line.inTransit = Self.plus(line.inTransit, q) }
         if let count {
             var atCount: Int64 = 0
             for e in mine.values where e.kind != .counted && e.at <= count.at {

@@ -55,6 +55,9 @@ public struct StockLedger: Hashable, Sendable {
     public private(set) var transfers: [EntityID: StockTransfer] = [:]
     /// The entries each transfer made, to take back when it changes.
     private var transferEntries: [EntityID: [Placed]] = [:]
+    /// What is on its way to each key: transfers sent and not confirmed, by transfer
+    /// (kept here so a line does not scan every transfer).
+    private(set) var inTransitTo: [Key: [EntityID: Quantity]] = [:]
     /// Where transfer ops arrived, for their entries' lateness.
     private var transferArrivals: [OpID: Int64] = [:]
     /// A part line of a ticket: a removal takes back a line of its own ticket only, as
@@ -132,6 +135,12 @@ public struct StockLedger: Hashable, Sendable {
         for old in transferEntries.removeValue(forKey: id) ?? [] { drop(old.id, old.key) }
         guard let t = transfers[id], let sent = t.sent else { return }
         let m = sent.body
+        let destination = Key(location: m.to, part: m.part)
+        if t.inTransit {
+            inTransitTo[destination, default: [:]][id] = m.quantity
+        } else if inTransitTo[destination]?.removeValue(forKey: id) != nil, inTransitTo[destination]?.isEmpty == true {
+            inTransitTo[destination] = nil
+        }
         var made: [Placed] = []
         let from = Key(location: m.from, part: m.part)
         entries[from, default: [:]][sent.op] = Entry(

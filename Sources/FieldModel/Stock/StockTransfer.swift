@@ -30,19 +30,10 @@ public struct StockTransfer: EntityState {
         if let body = e.body as? StockSent {
             // Only the op the transfer is named after sends it (Op.validate refuses any
             // other); a resend of it carries the same content.
-            if op.id == sendingOp { sent = (op.id, op.stamp, body) }
+            if Self.id(sentBy: op.id) == id { sent = (op.id, op.stamp, body) }
         } else if let body = e.body as? StockArrived {
             arrivals[op.id] = (op.stamp, body.quantity)
         }
-    }
-
-    /// The op this transfer is named after (`X<counter>-<replica>`), if the id is one.
-    var sendingOp: OpID? {
-        let name = id.rawValue.dropFirst(Self.kind.rawValue.count + 1)
-        guard name.first == "X", let dash = name.firstIndex(of: "-"), let counter = UInt64(name[name.index(after: name.startIndex)..<dash]),
-            let replica = ReplicaID(String(name[name.index(after: dash)...]))
-        else { return nil }
-        return OpID(replica: replica, counter: counter)
     }
 
     public func merging(_ other: StockTransfer) -> StockTransfer {

@@ -88,6 +88,11 @@ struct Ingest {
         let restored = try await store(givenBack)
         try await materialise(restored)
         var allowed: [Op] = []
+        var transfers: [EntityID: [Op]] = [:]
+        for id in PushCheck.transfersConfirmed(in: fresh) {
+            transfers[id] = try await EntityMaterialiser(connection: connection, logger: logger).ops(of: id)
+        }
+        try PushCheck.checkStock(fresh, by: pusher, held: transfers)
         let inScope = try await mayChange(Set(fresh.map(\.subject)))
         for op in fresh {
             if inScope.contains(op.subject) {
@@ -169,7 +174,8 @@ struct Ingest {
     /// engineer's, all; an engineer, the tickets they are or were assigned to.
     func mayChange(_ subjects: Set<EntityID>) async throws -> Set<EntityID> {
         if pusher.seesEverything || subjects.isEmpty { return subjects }
-        var out: Set<EntityID> = []
+        // Stock movements: their recorder's ownership was checked (PushCheck.checkStock).
+        var out = subjects.filter { $0.kind == Stock.kind || $0.kind == StockTransfer.kind }
         for try await ticket in try await query(
             "SELECT ticket FROM ticket_scope WHERE engineer = \(pusher.name) AND ticket = ANY(\(subjects.map(\.rawValue)))"
         ).decode(String.self) {

@@ -8,6 +8,8 @@ public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidText = "invalid-text"
         case invalidOp = "invalid-op"
         case unknownLine = "unknown-line"
+        /// A stock movement on a location the recorder does not own.
+        case notOwner = "not-owner"
     }
 
     public let code: Code

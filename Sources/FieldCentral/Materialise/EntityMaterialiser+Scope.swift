@@ -59,6 +59,7 @@ extension EntityMaterialiser {
                 try await query("SELECT principal FROM entity_scope WHERE entity = \(record.id.rawValue) AND left_xid IS NULL")
                     .decode(String.self).all())
             principals.formUnion(try await engineers(admittedBy: record.audience))
+            principals.formUnion(record.audience.principals)
             for principal in principals.sorted() {
                 try await reconcile(principal, record.id.rawValue, at: record.seq, &decided)
             }
@@ -73,6 +74,8 @@ extension EntityMaterialiser {
         let fits: Bool
         if principal == Self.everyone {
             fits = audience.everyone
+        } else if audience.principals.contains(principal) {
+            fits = true
         } else {
             if decided.facts[principal] == nil { decided.facts[principal] = try await facts(of: principal) }
             fits = audience.admits(decided.facts[principal] ?? [])

@@ -60,4 +60,12 @@ extension OpBody {
         default: true
         }
     }
+
+    /// Whether it changes what a ticket consumed from stock (a part line added or removed).
+    public var changesConsumption: Bool {
+        switch self {
+        case .partAdded, .partRemoved: true
+        default: false
+        }
+    }
 }

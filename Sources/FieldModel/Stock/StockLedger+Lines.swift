@@ -4,6 +4,12 @@ extension StockLedger {
         public let id: OpID
         public let quantity: Quantity
         public let at: UInt64
+
+        public init(id: OpID, quantity: Quantity, at: UInt64) {
+            self.id = id
+            self.quantity = quantity
+            self.at = at
+        }
     }
 
     /// The reconciliation of one location's stock of one part.
@@ -31,6 +37,8 @@ extension StockLedger {
         /// Movements and consumption stamped before the latest count that arrived after
         /// it: the count was reconciled without them, and the discrepancy is recomputed.
         public var late: [OpID] = []
+
+        public init(key: Key) { self.key = key }
 
         /// Below zero: more left than came (a movement not recorded yet, or an error).
         public var isNegative: Bool { expected.thousandths < 0 }
@@ -95,7 +103,7 @@ extension StockLedger {
 
     // Sums saturate: a billion-unit cap per movement keeps real ledgers far from the
     // bounds, and a hostile one must not trap.
-    static func add(_ a: Int64, _ b: Int64) -> Int64 {
+    public static func add(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? (b > 0 ? .max : .min) : sum
     }
@@ -103,5 +111,5 @@ extension StockLedger {
     static func plus(_ a: Quantity, _ b: Quantity) -> Quantity { Quantity(thousandths: add(a.thousandths, b.thousandths)) }
 
     /// −v, saturating: −Int64.min is not an Int64.
-    static func negated(_ v: Int64) -> Int64 { v == .min ? .max : -v }
+    public static func negated(_ v: Int64) -> Int64 { v == .min ? .max : -v }
 }

@@ -25,32 +25,55 @@ public protocol NodeEntityKind: SendableMetatype {
     /// The blobs the entity shows as it stands (an article's images): a principal that may
     /// see it may download them, so a store must find the entity from the blob.
     static func blobs(of state: State) -> [Digest]
+    /// Who may see the entity, when its id alone decides it (a van's stock); nil when its
+    /// state must be read.
+    static func audience(of id: EntityID) -> EntityAudience?
 }
 
 extension NodeEntityKind {
     public static var kind: EntityKind { State.kind }
     /// No blobs: most kinds show none.
     public static func blobs(of state: State) -> [Digest] { [] }
+    /// Read from the state: most kinds' audience is.
+    public static func audience(of id: EntityID) -> EntityAudience? { nil }
 }
 
 /// Who may see an entity beyond tickets: everyone (every device, whatever its tickets),
-/// the engineers with a ticket that fits its ``TicketMatch`` (the model's rule), both, or
-/// nobody (a retired article).
+/// the engineers with a ticket that fits its ``TicketMatch`` (the model's rule), principals
+/// it names (a van's engineer sees its stock), any of these, or nobody (a retired article).
 public struct EntityAudience: Hashable, Sendable, Codable {
     public var everyone: Bool
     /// Engineers with a ticket in their scope that fits this; nil: no engineer through tickets.
     public var tickets: TicketMatch?
+    /// Principals who see it by name, sorted.
+    public var principals: [String]
 
-    public init(everyone: Bool = false, tickets: TicketMatch? = nil) {
+    public init(everyone: Bool = false, tickets: TicketMatch? = nil, principals: [String] = []) {
         self.everyone = everyone
         self.tickets = tickets
+        self.principals = Array(Set(principals)).sorted()
+    }
+
+    enum CodingKeys: String, CodingKey { case everyone, tickets, principals }
+
+    // Audiences stored before principals were named decode with none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        everyone = try c.decode(Bool.self, forKey: .everyone)
+        tickets = try c.decodeIfPresent(TicketMatch.self, forKey: .tickets)
+        principals = try c.decodeIfPresent([String].self, forKey: .principals) ?? []
     }
 
     /// In no one's scope.
     public static let nobody = EntityAudience()
 
-    /// Whether an engineer whose tickets have `facts` may see the entity (everyone's share
-    /// is the scope's to add, under the principal `*`).
+    /// Whether `principal`, an engineer whose tickets have `facts`, may see the entity
+    /// (everyone's share is the scope's to add, under the principal `*`).
+    public func admits(_ principal: String, _ facts: [TicketFacts]) -> Bool {
+        principals.contains(principal) || admits(facts)
+    }
+
+    /// Whether an engineer whose tickets have `facts` may see the entity through them.
     public func admits(_ facts: [TicketFacts]) -> Bool {
         guard let tickets else { return false }
         return facts.contains { tickets.fits($0) }

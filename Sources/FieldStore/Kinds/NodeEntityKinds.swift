@@ -4,7 +4,7 @@ import Foundation
 /// The entity kinds beyond tickets a node keeps rows and scope for: the one place a kind
 /// is registered for the node's stores (``NodeEntityKind``).
 public enum NodeEntityKinds {
-    public static let all: [any NodeEntityKind.Type] = [ArticleKind.self]
+    public static let all: [any NodeEntityKind.Type] = [ArticleKind.self, StockKind.self, TransferKind.self]
 
     /// Whether this version keeps rows and scope for entities of `kind`.
     public static func keeps(_ kind: EntityKind) -> Bool { all.contains { $0.kind == kind } }
@@ -14,6 +14,11 @@ public enum NodeEntityKinds {
     public static func record(of id: EntityID, ops: [Op], seq: Int64) -> EntityRecord? {
         guard let kind = all.first(where: { $0.kind == id.kind }) else { return nil }
         return record(kind, id, ops, seq)
+    }
+
+    /// Who may see `id` when its id alone decides it (``NodeEntityKind/audience(of:)-(EntityID)``).
+    public static func audience(of id: EntityID) -> EntityAudience? {
+        all.first(where: { $0.kind == id.kind })?.audience(of: id)
     }
 
     private static func record<K: NodeEntityKind>(_ kind: K.Type, _ id: EntityID, _ ops: [Op], _ seq: Int64) -> EntityRecord {

@@ -89,8 +89,10 @@ enum EntityScope {
             let fitting = try articles(fitting: facts, db)
             for engineer in engineers {
                 // What fits now, and what was in scope through this ticket's old facts.
+                // Articles only: other kinds' scope is by name (namedChanged), not by tickets.
                 let held = try String.fetchAll(
-                    db.cachedStatement(sql: "SELECT entity FROM entity_scope WHERE principal = ? AND left_seq IS NULL"), arguments: [engineer])
+                    db.cachedStatement(sql: "SELECT entity FROM entity_scope WHERE principal = ? AND left_seq IS NULL"), arguments: [engineer]
+                ).filter { EntityID($0)?.kind == Article.kind }
                 var decided = Cache()
                 for article in Set(fitting).union(held) {
                     try reconcile(engineer, article, at: seq, &decided, db)
@@ -113,6 +115,33 @@ enum EntityScope {
                 principals.formUnion(try engineers(fitting: version, db))
             }
             for principal in principals { try reconcile(principal, article.rawValue, at: seq, &decided, db) }
+        }
+    }
+
+    /// After entities of kinds scoped by name changed (a van's stock, a transfer; each with
+    /// the position of its last op): the principals their audience names see them, from
+    /// that position, and those it names no more stop seeing them.
+    static func namedChanged(_ changes: [(entity: EntityID, seq: Int64)], _ db: Database) throws {
+        for (entity, seq) in changes where NodeEntityKinds.keeps(entity.kind) {
+            let audience: EntityAudience
+            if let known = NodeEntityKinds.audience(of: entity) {
+                audience = known
+            } else {
+                guard let record = NodeEntityKinds.record(of: entity, ops: try OpRows.ops(of: entity, db).ops, seq: seq) else { continue }
+                audience = record.audience
+            }
+            let live = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT principal FROM entity_scope WHERE entity = ? AND left_seq IS NULL"), arguments: [entity.rawValue])
+            var wanted = Set(audience.principals)
+            if audience.everyone { wanted.insert(everyone) }
+            for principal in wanted.subtracting(live).sorted() {
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO entity_scope (principal, entity, since_seq, left_seq) VALUES (?, ?, ?, NULL)")
+                    .execute(arguments: [principal, entity.rawValue, seq])
+            }
+            for principal in Set(live).subtracting(wanted).sorted() {
+                try db.cachedStatement(sql: "UPDATE entity_scope SET left_seq = ? WHERE principal = ? AND entity = ?")
+                    .execute(arguments: [seq, principal, entity.rawValue])
+            }
         }
     }
 

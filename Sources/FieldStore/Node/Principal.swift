@@ -25,4 +25,16 @@ public struct Principal: Sendable, Hashable, Codable {
     public func mayClaim(_ replica: ReplicaID) -> Bool {
         role != .engineer || replica.rawValue.hasPrefix(name.lowercased() + "-")
     }
+
+    /// Who this principal is to stock ownership (``StockAuthority``): an engineer owns their
+    /// van, a warehouse or depot its site, an administrator (the central's own writes)
+    /// every location, a dispatcher none.
+    public var stockActor: StockActor {
+        switch role {
+        case .engineer: .engineer(name)
+        case .warehouse, .depot: .site(name)
+        case .admin: .central
+        case .dispatcher: .nobody
+        }
+    }
 }

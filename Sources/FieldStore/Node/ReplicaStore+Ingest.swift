@@ -96,8 +96,12 @@ extension ReplicaStore {
             var applied = try applyInTransaction(givenBack, now: now, db, derived: &pending)
             var allowed: [Op] = []
             var inScope: [EntityID: Bool] = [:]
-            for op in fresh where recovered[op.id.replica] == nil {
-                let ok = try inScope[op.subject] ?? Scope.allows(pusher, ticket: op.subject, db)
+            let pushed = fresh.filter { recovered[$0.id.replica] == nil }
+            var transfers: [EntityID: [Op]] = [:]
+            for id in PushCheck.transfersConfirmed(in: pushed) { transfers[id] = try OpRows.ops(of: id, db).ops }
+            try PushCheck.checkStock(pushed, by: pusher, held: transfers)
+            for op in pushed {
+                let ok = try inScope[op.subject] ?? (PushCheck.isStock(op) || Scope.allows(pusher, ticket: op.subject, db))
                 inScope[op.subject] = ok
                 if ok {
                     allowed.append(op)

@@ -105,4 +105,46 @@ public enum PushCheck {
         guard !ops.isEmpty, named.count == 1, ops.allSatisfy({ owners[$0.id] != nil }) else { return nil }
         return named.first
     }
+
+    // MARK: Stock
+
+    /// Whether `op` is a stock movement, whose recorder's ownership is checked
+    /// (``checkStock(_:by:held:)``) instead of the ticket scope.
+    public static func isStock(_ op: Op) -> Bool {
+        op.subject.kind == Stock.kind || op.subject.kind == StockTransfer.kind
+    }
+
+    /// The transfers whose ops a store must read for ``checkStock(_:by:held:)``: those a
+    /// confirmation in the push names.
+    public static func transfersConfirmed(in ops: [Op]) -> Set<EntityID> {
+        Set(ops.filter { $0.subject.kind == StockTransfer.kind && StockTransfer.derives(from: $0) && !isSending($0) }.map(\.subject))
+    }
+
+    /// Refuses the whole push if one of its stock movements is one `pusher` may not record
+    /// (``StockAuthority``: the same rule a device applies offline), so a changed client
+    /// cannot move stock out of a location its principal does not own. `held`: the ops the
+    /// store holds of each transfer ``transfersConfirmed(in:)`` named.
+    public static func checkStock(_ ops: [Op], by pusher: Principal, held: [EntityID: [Op]]) throws(StoreError) {
+        var transfers: [EntityID: StockTransfer] = [:]
+        for (id, list) in held {
+            var t = StockTransfer(id: id)
+            for op in list { t.apply(op) }
+            transfers[id] = t
+        }
+        for op in ops where op.subject.kind == StockTransfer.kind && isSending(op) {
+            transfers[op.subject, default: StockTransfer(id: op.subject)].apply(op)
+        }
+        for op in ops where isStock(op) {
+            do {
+                try StockAuthority.check(op, by: pusher.stockActor, transfer: transfers[op.subject])
+            } catch {
+                throw StoreError(.forbidden, "op \(op.id): \(error.message); nothing was stored", underlying: error)
+            }
+        }
+    }
+
+    static func isSending(_ op: Op) -> Bool {
+        guard case .entity(let e) = op.body else { return false }
+        return e.body is StockSent
+    }
 }

@@ -15,11 +15,18 @@ protocol EntityProjection: SendableMetatype {
     static func refresh(_ id: EntityID, _ db: Database) throws
     /// Removes every row of `id` (it left this replica's scope); its ops are removed by the caller.
     static func purge(_ id: EntityID, _ db: Database) throws
+    /// Re-derives `id` from every op it has now (some were renumbered): a projection that
+    /// keeps only what is new (``StockRows``) starts again.
+    static func rebuild(_ id: EntityID, _ db: Database) throws
+}
+
+extension EntityProjection {
+    static func rebuild(_ id: EntityID, _ db: Database) throws { try refresh(id, db) }
 }
 
 /// The projections a store keeps, by kind.
 enum EntityProjections {
-    static let all: [any EntityProjection.Type] = [ArticleRows.self]
+    static let all: [any EntityProjection.Type] = [ArticleRows.self, StockRows.self, TransferRows.self]
 
     static func projection(for kind: EntityKind) -> (any EntityProjection.Type)? {
         all.first { $0.kind == kind }

@@ -55,6 +55,7 @@ extension ReplicaStore {
         var tickets: [TicketID: Ticket] = [:]
         var seqs: [TicketID: Int64] = [:]
         var changed: Set<TicketID> = []
+        var consuming: Set<TicketID> = []
         var others: [EntityID: Int64] = [:]
         for op in ops where op.body.isTicketOp && tickets[op.subject] == nil {
             let entry = try current(op.subject, db)
@@ -68,6 +69,7 @@ extension ReplicaStore {
                     tickets[op.subject]!.apply(op)
                     seqs[op.subject] = seq
                     changed.insert(op.subject)
+                    if op.body.changesConsumption { consuming.insert(op.subject) }
                 } else if op.subject.kind != .ticket {
                     others[op.subject] = seq
                 }
@@ -77,7 +79,7 @@ extension ReplicaStore {
                 result.duplicates += 1
             }
         }
-        try Self.project(tickets: changed.sorted().map { (tickets[$0]!, seqs[$0] ?? 0) }, others: others, db)
+        try Self.project(tickets: changed.sorted().map { (tickets[$0]!, seqs[$0] ?? 0) }, consuming: consuming, others: others, db)
         result.ticketsChanged = changed.count
         try Self.saveMaker(maker, db)
         for (id, ticket) in tickets { derived[id] = TicketCache.Entry(ticket: ticket, seq: seqs[id] ?? 0) }
@@ -88,10 +90,15 @@ extension ReplicaStore {
     /// changed ticket's row (with the op-log position it is derived up to), other kinds'
     /// projections, and the scope they decide. Tickets in id order, so scope positions do
     /// not depend on a set's order.
-    static func project(tickets: [(Ticket, Int64)], others: [EntityID: Int64], _ db: Database) throws {
+    /// `consuming`: the tickets whose part lines changed, whose stock consumption is rewritten.
+    static func project(tickets: [(Ticket, Int64)], consuming: Set<TicketID>, others: [EntityID: Int64], _ db: Database) throws {
         var changes: [(ticket: Ticket, seq: Int64, newlyAssigned: Bool)] = []
-        for (ticket, seq) in tickets { changes.append((ticket, seq, try TicketRows.save(ticket, seq: seq, db))) }
+        for (ticket, seq) in tickets {
+            changes.append((ticket, seq, try TicketRows.save(ticket, seq: seq, db)))
+            if consuming.contains(ticket.id) { try StockRows.ticketChanged(ticket, db) }
+        }
         try EntityProjections.refresh(Set(others.keys), db)
+        try EntityScope.namedChanged(others.filter { $0.key.kind != Article.kind }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, db)
         try EntityScope.ticketsChanged(changes, db)
         try EntityScope.articlesChanged(
             others.filter { $0.key.kind == Article.kind }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, db)

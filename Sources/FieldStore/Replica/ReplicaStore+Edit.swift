@@ -75,7 +75,8 @@ extension ReplicaStore {
             var others: [EntityID: Int64] = [:]
             for id in subjects where id.kind != .ticket { others[id] = edit.lastSeq[id] ?? 0 }
             try Self.project(
-                tickets: subjects.filter { $0.kind == .ticket }.sorted().map { (edit.loaded[$0]!, edit.lastSeq[$0] ?? 0) }, others: others, db)
+                tickets: subjects.filter { $0.kind == .ticket }.sorted().map { (edit.loaded[$0]!, edit.lastSeq[$0] ?? 0) },
+                consuming: Set(edit.made.filter(\.body.changesConsumption).map(\.subject)), others: others, db)
             try Self.saveMaker(edit.maker, db)
             // The store's own ops go through the same bookkeeping as any replica's: its
             // replica is claimed (no push may use it) and what it holds of it is known.

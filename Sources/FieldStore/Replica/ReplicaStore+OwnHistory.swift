@@ -79,17 +79,23 @@ extension ReplicaStore {
     /// Derives a ticket again from every op of it in the log; one with no op left (a
     /// moved creation's old id) loses its rows.
     static func rederive(_ id: TicketID, _ db: Database) throws {
+        guard id.kind == .ticket else {
+            try EntityProjections.projection(for: id.kind)?.rebuild(id, db)
+            return
+        }
         let (ops, lastSeq) = try OpRows.ops(of: id, db)
         guard !ops.isEmpty else {
             for table in ["tickets"] { try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id.rawValue]) }
             for table in ["blob_refs", "ticket_scope"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE ticket = ?", arguments: [id.rawValue])
             }
+            try StockRows.purge(id, db)
             return
         }
         var ticket = Ticket(id: id)
         for op in ops { ticket.apply(op) }
         try TicketRows.save(ticket, seq: lastSeq, db)
+        try StockRows.ticketChanged(ticket, db)
     }
 
     // MARK: The node's side

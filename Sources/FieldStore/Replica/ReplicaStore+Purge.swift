@@ -17,6 +17,7 @@ extension ReplicaStore {
                 for table in ["tickets": "id", "blob_refs": "ticket"] {
                     try db.execute(sql: "DELETE FROM \(table.key) WHERE \(table.value) = ?", arguments: [id.rawValue])
                 }
+                try StockRows.purge(id, db)
                 cache.remove([id])
             } else {
                 try EntityProjections.projection(for: id.kind)?.purge(id, db)

@@ -244,6 +244,10 @@ enum ReplicaSchema {
         m.registerMigration("v12-ticket-facts-in-tickets") { db in
             try EntityScope.moveFactsIntoTickets(db)
         }
+        m.registerMigration("v13-stock-ledger") { db in
+            // The stock ledger's postings (M7), derived from what the store holds.
+            try StockRows.create(db)
+        }
         return m
     }
 }

@@ -1,0 +1,130 @@
+import FieldModel
+import GRDB
+
+extension ReplicaStore {
+    /// The reconciliation of every (location, part) this replica holds postings or transfers
+    /// for, or of one location or part; with `since` (Unix ms), what came before is the
+    /// opening. The same lines as the model's ``StockLedger/lines(location:part:since:)``
+    /// over the same ops, summed by SQL from the kept postings.
+    public func stockLines(location: StockLocation? = nil, part: String? = nil, since: UInt64? = nil) throws(StoreError) -> [StockLedger.Line] {
+        try read { db in try StockRows.lines(location: location, part: part, since: since, db) }
+    }
+}
+
+extension StockRows {
+    static func lines(location: StockLocation?, part: String?, since: UInt64?, _ db: Database) throws -> [StockLedger.Line] {
+        var filter: [String] = []
+        var args: [String: (any DatabaseValueConvertible)?] = ["since": Int64(clamping: since ?? 0)]
+        if let location {
+            filter.append("location = :location")
+            args["location"] = location.description
+        }
+        if let part {
+            filter.append("part = :part")
+            args["part"] = part
+        }
+        let arguments = StatementArguments(args)
+        let whereKey = filter.isEmpty ? "1" : filter.joined(separator: " AND ")
+        let whereE = filter.isEmpty ? "1" : filter.map { "e." + $0 }.joined(separator: " AND ")
+        typealias K = StockLedger.Posting.Kind
+        let counted = K.counted.rawValue
+        // The latest count of each key (by time, then op id, as the model orders them).
+        let lastCount = """
+            last_count AS (
+                SELECT location, part, replica, counter, quantity, at, arrival FROM (
+                    SELECT location, part, replica, counter, quantity, at, arrival,
+                        row_number() OVER (PARTITION BY location, part ORDER BY at DESC, replica DESC, counter DESC) AS r
+                    FROM stock_entries WHERE kind = \(counted) AND \(whereKey))
+                WHERE r = 1)
+            """
+        func column(_ kind: K) -> String { "total(CASE WHEN e.kind = \(kind.rawValue) AND e.at >= :since THEN e.quantity ELSE 0 END)" }
+        let sums = try Row.fetchCursor(
+            db,
+            sql: """
+                WITH \(lastCount)
+                SELECT e.location, e.part,
+                    total(CASE WHEN e.at < :since THEN e.delta ELSE 0 END),
+                    \(column(.received)), \(column(.transferredIn)), \(column(.transferredOut)), \(column(.returned)),
+                    \(column(.consumed)), \(column(.writtenOff)),
+                    total(e.delta),
+                    c.replica, c.counter, c.quantity, c.at,
+                    total(CASE WHEN c.at IS NOT NULL AND e.kind != \(counted) AND e.at <= c.at THEN e.delta ELSE 0 END)
+                FROM stock_entries e LEFT JOIN last_count c ON c.location = e.location AND c.part = e.part
+                WHERE \(whereE)
+                GROUP BY e.location, e.part
+                """,
+            arguments: arguments)
+        var lines: [StockLedger.Key: StockLedger.Line] = [:]
+        func key(_ row: Row) -> StockLedger.Key? {
+            guard let location = StockLocation(row[0] as String) else { return nil }
+            return StockLedger.Key(location: location, part: row[1])
+        }
+        while let row = try sums.next() {
+            guard let k = key(row) else { continue }
+            var line = StockLedger.Line(key: k)
+            func q(_ i: Int) -> Quantity { Quantity(thousandths: clamped(row[i])) }
+            line.opening = q(2)
+            line.received = q(3)
+            line.transferredIn = q(4)
+            line.transferredOut = q(5)
+            line.returned = q(6)
+            line.consumed = q(7)
+            line.writtenOff = q(8)
+            line.expected = q(9)
+            if let replica = ReplicaID(row[10] as String? ?? ""), let counter = row[11] as Int64? {
+                let count = StockLedger.Count(
+                    id: OpID(replica: replica, counter: UInt64(bitPattern: counter)), quantity: Quantity(thousandths: row[12]),
+                    at: UInt64(clamping: row[13] as Int64))
+                line.lastCount = count
+                line.expectedAtCount = q(14)
+                line.discrepancy = Quantity(thousandths: StockLedger.add(count.quantity.thousandths, StockLedger.negated(q(14).thousandths)))
+            }
+            lines[k] = line
+        }
+        let consumers = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT location, part, ticket, total(quantity) FROM stock_entries
+                WHERE kind = \(K.consumed.rawValue) AND at >= :since AND \(whereKey) GROUP BY location, part, ticket
+                """,
+            arguments: arguments)
+        while let row = try consumers.next() {
+            guard let k = key(row), let ticket = EntityID(row[2] as String? ?? "") else { continue }
+            lines[k]?.consumedBy[ticket] = Quantity(thousandths: clamped(row[3]))
+        }
+        let late = try Row.fetchCursor(
+            db,
+            sql: """
+                WITH \(lastCount)
+                SELECT e.location, e.part, e.replica, e.counter FROM stock_entries e
+                JOIN last_count c ON c.location = e.location AND c.part = e.part
+                WHERE e.kind != \(counted) AND e.at <= c.at AND e.arrival > c.arrival
+                """,
+            arguments: arguments)
+        while let row = try late.next() {
+            guard let k = key(row), let replica = ReplicaID(row[2] as String) else { continue }
+            lines[k]?.late.append(OpID(replica: replica, counter: UInt64(bitPattern: row[3] as Int64)))
+        }
+        let transit = try Row.fetchCursor(
+            db, sql: "SELECT location, part, total(quantity) FROM stock_in_transit WHERE \(whereKey) GROUP BY location, part",
+            arguments: arguments)
+        while let row = try transit.next() {
+            guard let k = key(row) else { continue }
+            lines[k, default: StockLedger.Line(key: k)].inTransit = Quantity(thousandths: clamped(row[2]))
+        }
+        return lines.keys.sorted().map { k in
+            var line = lines[k]!
+            line.late.sort()
+            return line
+        }
+    }
+
+    /// Sums are SQLite's `total()` (a double): `sum()` stops the whole report with an
+    /// overflow error on a hostile key, where the model saturates. Exact up to 2^53
+    /// thousandths (nine billion units), far past any real stock; past Int64, clamped.
+    static func clamped(_ total: Double) -> Int64 {
+        if total >= 9.223_372_036_854_775e18 { return .max }
+        if total <= -9.223_372_036_854_775e18 { return .min }
+        return Int64(total)
+    }
+}

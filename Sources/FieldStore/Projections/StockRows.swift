@@ -1,0 +1,146 @@
+import FieldModel
+import GRDB
+
+/// The stock ledger as a replica keeps it: one `stock_entries` row per posting
+/// (``StockLedger/Posting``: a movement, a side of a transfer, a ticket's part line), each
+/// with the log position its op arrived at, and one `stock_in_transit` row per transfer
+/// on its way. The model decides every posting from an entity's state; this only writes
+/// them, so a reconciliation is SQL sums over rows, never a replay (issue M7: a year of a
+/// company's movements reconciles in under a second without holding them in memory).
+///
+/// A location's stock is a grow-only set of movements: a push adds the postings of its new
+/// ops alone. A transfer (two or three ops) and a ticket's part lines are rewritten whole.
+enum StockRows: EntityProjection {
+    static var kind: EntityKind { Stock.kind }
+
+    static func create(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE stock_entries (
+                    location TEXT NOT NULL,
+                    part TEXT NOT NULL,
+                    -- The op that made the posting.
+                    replica TEXT NOT NULL,
+                    counter INTEGER NOT NULL,
+                    -- The entity it is derived from: a location's stock, a transfer, a ticket.
+                    source TEXT NOT NULL,
+                    -- StockLedger.Posting.Kind.
+                    kind INTEGER NOT NULL,
+                    -- Thousandths of a unit; delta is what it adds to the expected quantity.
+                    quantity INTEGER NOT NULL,
+                    delta INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    arrival INTEGER NOT NULL,
+                    ticket TEXT,
+                    PRIMARY KEY (location, part, replica, counter)
+                ) WITHOUT ROWID;
+                CREATE INDEX stock_entries_by_source ON stock_entries (source);
+                CREATE TABLE stock_in_transit (
+                    transfer TEXT PRIMARY KEY NOT NULL,
+                    location TEXT NOT NULL,
+                    part TEXT NOT NULL,
+                    quantity INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX stock_in_transit_by_key ON stock_in_transit (location, part);
+                """)
+        // What a store held before it kept the ledger: every stock entity and every ticket
+        // with part lines, derived once.
+        for raw in try String.fetchAll(db, sql: "SELECT DISTINCT subject FROM ops WHERE kind IN (?, ?, ?, ?, ?)", arguments: stockKinds) {
+            guard let id = EntityID(raw) else { continue }
+            try EntityProjections.projection(for: id.kind)?.refresh(id, db)
+        }
+        for raw in try String.fetchAll(
+            db, sql: "SELECT DISTINCT subject FROM ops WHERE kind IN (?, ?)",
+            arguments: [Int64(OpKind.partAdded.rawValue), Int64(OpKind.partRemoved.rawValue)])
+        {
+            guard let id = EntityID(raw) else { continue }
+            var ticket = Ticket(id: id)
+            for op in try OpRows.ops(of: id, db).ops { ticket.apply(op) }
+            try ticketChanged(ticket, db)
+        }
+    }
+
+    static var stockKinds: StatementArguments {
+        StatementArguments([StockReceived.opKind, StockSent.opKind, StockArrived.opKind, StockWrittenOff.opKind, StockCounted.opKind].map { Int64($0.rawValue) })
+    }
+
+    /// The postings of the location's ops stored since the last one it holds.
+    static func refresh(_ id: EntityID, _ db: Database) throws {
+        guard let location = StockLocation(entity: id) else { return }
+        let last = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT max(arrival) FROM stock_entries WHERE source = ?"), arguments: [id.rawValue]) ?? 0
+        var rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE subject = ? AND seq > ? ORDER BY seq"), arguments: [id.rawValue, last])
+        while let row = try rows.next() {
+            let op = try OpRows.decode(row)
+            var stock = Stock(id: id)
+            stock.apply(op)
+            for m in stock.movements.values { try insert(StockLedger.posting(of: m, at: location), source: id, arrival: row[0], db) }
+        }
+    }
+
+    /// Every posting of the location again (its ops were renumbered).
+    static func rebuild(_ id: EntityID, _ db: Database) throws {
+        try purge(id, db)
+        try refresh(id, db)
+    }
+
+    static func purge(_ id: EntityID, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM stock_entries WHERE source = ?").execute(arguments: [id.rawValue])
+    }
+
+    /// Rewrites a ticket's consumption: its part lines not removed, from a stock location.
+    static func ticketChanged(_ ticket: Ticket, _ db: Database) throws {
+        try purge(ticket.id, db)
+        for posting in StockLedger.postings(of: ticket) {
+            try insert(posting, source: ticket.id, arrival: try arrival(of: posting.id, db), db)
+        }
+    }
+
+    static func insert(_ p: StockLedger.Posting, source: EntityID, arrival: Int64, _ db: Database) throws {
+        try DirectExecution.execute(
+            db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO stock_entries (location, part, replica, counter, source, kind, quantity, delta, at, arrival, ticket)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """),
+            .text(p.key.location.description), .text(p.key.part), .text(p.id.replica.rawValue), .int(Int64(bitPattern: p.id.counter)),
+            .text(source.rawValue), .int(Int64(p.kind.rawValue)), .int(p.quantity.thousandths), .int(p.delta), .int(Int64(clamping: p.at)),
+            .int(arrival), p.ticket.map { .text($0.rawValue) } ?? .null)
+    }
+
+    /// Where an op arrived in this replica's log (0 if it is not held).
+    static func arrival(of id: OpID, _ db: Database) throws -> Int64 {
+        try DirectExecution.rows(
+            db.cachedStatement(sql: "SELECT seq FROM ops WHERE replica = ? AND counter = ?"), .text(id.replica.rawValue), .int(Int64(bitPattern: id.counter))
+        ).first?.first?.integer ?? 0
+    }
+}
+
+/// A transfer's postings and what it has in transit, rewritten whole from its state.
+enum TransferRows: EntityProjection {
+    static var kind: EntityKind { StockTransfer.kind }
+
+    static func refresh(_ id: EntityID, _ db: Database) throws {
+        try purge(id, db)
+        var transfer = StockTransfer(id: id)
+        var arrivals: [OpID: Int64] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE subject = ? ORDER BY seq"), arguments: [id.rawValue]) {
+            let op = try OpRows.decode(row)
+            transfer.apply(op)
+            arrivals[op.id] = row[0]
+        }
+        for posting in StockLedger.postings(of: transfer) {
+            try StockRows.insert(posting, source: id, arrival: arrivals[posting.id] ?? 0, db)
+        }
+        if let (key, quantity) = StockLedger.inTransit(of: transfer) {
+            try db.cachedStatement(sql: "INSERT INTO stock_in_transit (transfer, location, part, quantity) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [id.rawValue, key.location.description, key.part, quantity.thousandths])
+        }
+    }
+
+    static func purge(_ id: EntityID, _ db: Database) throws {
+        try StockRows.purge(id, db)
+        try db.cachedStatement(sql: "DELETE FROM stock_in_transit WHERE transfer = ?").execute(arguments: [id.rawValue])
+    }
+}

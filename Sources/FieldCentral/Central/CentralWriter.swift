@@ -48,6 +48,10 @@ struct CentralWriter {
             case .onEntity(let id, let body):
                 guard id.kind != .ticket else { throw StoreError(.invalidOp, "\(id) is a ticket's id: record ticket ops on it") }
                 made.append(maker.make(.entity(EntityOp(body)), on: id, now: now))
+            case .sendStock(let sent, let arrived):
+                let id = StockTransfer.id(sentBy: OpID(replica: maker.replica, counter: maker.nextCounter))
+                made.append(maker.make(.entity(EntityOp(sent)), on: id, now: now))
+                if let arrived { made.append(maker.make(.entity(EntityOp(StockArrived(quantity: arrived))), on: id, now: now)) }
             }
         }
         for op in made {

@@ -39,16 +39,21 @@ public enum StockAuthority {
     /// `transfer`: the transfer a confirmation names, as the recorder holds it (nil: not held).
     public static func check(_ op: Op, by actor: StockActor, transfer: StockTransfer?) throws(ModelError) {
         guard case .entity(let e) = op.body else { return }
-        switch e.body {
+        try check(e.body, on: op.subject, by: actor, transfer: transfer)
+    }
+
+    /// The same, for a movement about to be recorded on `subject`.
+    public static func check(_ body: any EntityOpBody, on subject: EntityID, by actor: StockActor, transfer: StockTransfer?) throws(ModelError) {
+        switch body {
         case is StockReceived, is StockWrittenOff, is StockCounted:
-            guard let location = StockLocation(entity: op.subject) else { return }
+            guard let location = StockLocation(entity: subject) else { return }
             try require(actor, owns: location, "record stock at")
         case let sent as StockSent:
             if sent.purpose == .return && actor.owns(sent.to) { return }
             try require(actor, owns: sent.from, "move stock out of")
         case is StockArrived:
             guard let sent = transfer?.sent else {
-                throw ModelError(.notOwner, "transfer \(op.subject) is not known here: sync first, then confirm what arrived")
+                throw ModelError(.notOwner, "transfer \(subject) is not known here: sync first, then confirm what arrived")
             }
             try require(actor, owns: sent.body.to, "confirm what arrived at")
         default:

@@ -17,6 +17,15 @@ extension StockLedger {
         /// The consuming ticket, for consumption.
         public let ticket: TicketID?
 
+        public init(key: Key, id: OpID, kind: Kind, quantity: Quantity, at: UInt64, ticket: TicketID?) {
+            self.key = key
+            self.id = id
+            self.kind = kind
+            self.quantity = quantity
+            self.at = at
+            self.ticket = ticket
+        }
+
         /// What it adds to the expected quantity (thousandths).
         public var delta: Int64 {
             switch kind {

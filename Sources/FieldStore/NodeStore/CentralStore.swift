@@ -22,6 +22,18 @@ public protocol CentralStore: Sendable {
     func articles() async throws(StoreError) -> [StoredArticle]
     /// One article; nil if central holds none under `id`.
     func article(_ id: EntityID) async throws(StoreError) -> StoredArticle?
+
+    // MARK: Stock (M7)
+
+    /// The stock ledger's lines (``StockLedger/lines(location:part:since:)``), of every
+    /// location and part or of one.
+    func stockLines(location: StockLocation?, part: String?, since: UInt64?) async throws(StoreError) -> [StockLedger.Line]
+    /// Transfers whose receiving side confirmed another quantity than was sent.
+    func stockDisputes() async throws(StoreError) -> [StockDispute]
+    /// The tickets' consumption stamped in [from, to) (Unix ms).
+    func stockConsumption(from: UInt64, to: UInt64) async throws(StoreError) -> [StockLedger.Posting]
+    /// A transfer as central holds it; nil if it holds no op of it.
+    func transfer(_ id: EntityID) async throws(StoreError) -> StockTransfer?
 }
 
 /// One op the central records (``CentralStore/writeAsCentral(_:now:)``).
@@ -33,4 +45,8 @@ public enum CentralWrite: Sendable {
     case onTicket(TicketID, @Sendable (Ticket, UInt64) -> OpBody)
     /// An op on an entity beyond tickets (an article's new version or retirement).
     case onEntity(EntityID, any EntityOpBody)
+    /// A new transfer, named after the op that sends it (``StockTransfer/id(sentBy:)``);
+    /// with `arrived`, its receipt is recorded in the same write (a return taken back at
+    /// the warehouse counter).
+    case sendStock(StockSent, arrived: Quantity?)
 }

@@ -11,6 +11,61 @@ extension ReplicaStore {
     }
 }
 
+extension ReplicaStore {
+    /// Transfers whose receiving side confirmed another quantity than was sent.
+    public func stockDisputes() throws(StoreError) -> [StockDispute] {
+        try read { db in
+            typealias K = StockLedger.Posting.Kind
+            // A transfer's postings: out of (or returned from) its source, into its destination.
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.source, o.location, i.location, o.part, o.quantity, i.quantity FROM stock_entries o
+                    JOIN stock_entries i ON i.source = o.source AND i.kind = \(K.transferredIn.rawValue)
+                    WHERE o.kind IN (\(K.transferredOut.rawValue), \(K.returned.rawValue)) AND o.source >= 'transfer:' AND o.source < 'transfer;'
+                      AND o.quantity != i.quantity
+                    ORDER BY o.source
+                    """
+            ).compactMap { row in
+                guard let id = EntityID(row[0] as String), let from = StockLocation(row[1] as String), let to = StockLocation(row[2] as String) else { return nil }
+                return StockDispute(
+                    transfer: id, from: from, to: to, part: row[3], sent: Quantity(thousandths: row[4]), arrived: Quantity(thousandths: row[5]))
+            }
+        }
+    }
+
+    /// The tickets' consumption stamped in [from, to) (Unix ms).
+    public func stockConsumption(from: UInt64, to: UInt64) throws(StoreError) -> [StockLedger.Posting] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT location, part, replica, counter, quantity, at, ticket FROM stock_entries
+                    WHERE kind = \(StockLedger.Posting.Kind.consumed.rawValue) AND at >= ? AND at < ? ORDER BY location, part, replica, counter
+                    """,
+                arguments: [Int64(clamping: from), Int64(clamping: to)]
+            ).compactMap { row in
+                guard let location = StockLocation(row[0] as String), let replica = ReplicaID(row[2] as String) else { return nil }
+                return StockLedger.Posting(
+                    key: StockLedger.Key(location: location, part: row[1]), id: OpID(replica: replica, counter: UInt64(bitPattern: row[3] as Int64)),
+                    kind: .consumed, quantity: Quantity(thousandths: row[4]), at: UInt64(clamping: row[5] as Int64), ticket: (row[6] as String?).flatMap(EntityID.init))
+            }
+        }
+    }
+
+    /// A transfer as this replica holds it; nil if it holds no op of it.
+    public func transfer(_ id: EntityID) throws(StoreError) -> StockTransfer? {
+        guard id.kind == StockTransfer.kind else { return nil }
+        return try read { db in
+            let ops = try OpRows.ops(of: id, db).ops
+            guard !ops.isEmpty else { return nil }
+            var t = StockTransfer(id: id)
+            for op in ops { t.apply(op) }
+            return t
+        }
+    }
+}
+
 extension StockRows {
     static func lines(location: StockLocation?, part: String?, since: UInt64?, _ db: Database) throws -> [StockLedger.Line] {
         var filter: [String] = []

@@ -46,6 +46,16 @@ public struct LocalEdit {
         return op
     }
 
+    /// Sends a transfer from this replica: its own entity, named after the sending op; with
+    /// `arrived`, its receipt is recorded too. Returns the sending op.
+    @discardableResult
+    public mutating func send(_ sent: StockSent, arrived: Quantity? = nil) throws -> Op {
+        let id = StockTransfer.id(sentBy: OpID(replica: maker.replica, counter: maker.nextCounter))
+        let op = try record(sent, on: id)
+        if let arrived { try record(StockArrived(quantity: arrived), on: id) }
+        return op
+    }
+
     /// Creates a ticket on this replica.
     @discardableResult
     public mutating func createTicket(_ created: TicketCreated) throws -> Op {

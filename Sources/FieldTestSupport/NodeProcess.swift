@@ -66,6 +66,11 @@ package final class NodeProcess: @unchecked Sendable {
 
     /// Runs a `fieldsync-node` admin command on this node's data.
     package func admin(_ args: String...) throws -> ProcessResult {
+        try admin(args)
+    }
+
+    /// `admin` with the arguments in an array.
+    package func admin(_ args: [String]) throws -> ProcessResult {
         try Binaries.run("fieldsync-node", args + ["--data", data])
     }
 

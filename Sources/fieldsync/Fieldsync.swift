@@ -12,7 +12,7 @@ struct Fieldsync: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, Tickets.self, Show.self, Accept.self, Depart.self, Arrive.self, Pause.self, Resume.self,
-            NoteCommand.self, SetField.self, Part.self, Photo.self, Sign.self, Verify.self, Complete.self,
+            NoteCommand.self, SetField.self, Part.self, StockCommand.self, Photo.self, Sign.self, Verify.self, Complete.self,
             Conflicts.self, Resolve.self, Login.self, Sync.self, Status.self, Fetch.self, KB.self, TicketCommand.self, Demo.self, Check.self,
         ]
     )

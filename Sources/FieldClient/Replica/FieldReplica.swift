@@ -152,8 +152,17 @@ public final class FieldReplica: Sendable {
             throw ClientError(.badArgument, "quantity '\(quantity)' must be a number greater than 0 (up to 3 decimals)")
         }
         let where_ = location ?? "van:\(engineer)"
+        // Warned, never refused: the part was used, and the ledger will show the gap.
+        var warning: String?
+        if where_ == (try? van)?.description {
+            let holds = try vanHolds(part) ?? Quantity(0)
+            if holds < q {
+                warning = "your van should hold \(holds) of \(part), fewer than the \(q) used: the line is recorded; confirm a transfer (`fieldsync stock`) or count the van if it holds more"
+            }
+        }
         var result = try record(raw) { _, _ in [.partAdded(PartLine(partNumber: part, quantity: q, unit: unit, location: where_))] }
         result.line = result.ops.first
+        result.warning = warning
         return result
     }
 

@@ -12,6 +12,8 @@ public struct Recorded: Sendable, Codable {
     /// For `sign`: the exact work summary text the customer signed, and its SHA-256.
     public var summary: String?
     public var summarySHA256: String?
+    /// For `part add`: the van holds less than the quantity used (recorded all the same).
+    public var warning: String?
 
     init(_ ticket: Ticket, _ ops: [Op]) {
         self.ticket = ticket.id.rawValue

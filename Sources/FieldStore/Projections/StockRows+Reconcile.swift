@@ -53,6 +53,18 @@ extension ReplicaStore {
         }
     }
 
+    /// Transfers sent to `location` and not yet confirmed, by id.
+    public func transfersInTransit(to location: StockLocation) throws(StoreError) -> [StockTransfer] {
+        let ids = try read { db in
+            try String.fetchAll(db, sql: "SELECT transfer FROM stock_in_transit WHERE location = ? ORDER BY transfer", arguments: [location.description])
+        }
+        var out: [StockTransfer] = []
+        for raw in ids {
+            if let id = EntityID(raw), let t = try transfer(id) { out.append(t) }
+        }
+        return out
+    }
+
     /// A transfer as this replica holds it; nil if it holds no op of it.
     public func transfer(_ id: EntityID) throws(StoreError) -> StockTransfer? {
         guard id.kind == StockTransfer.kind else { return nil }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FieldClient
 import FieldStore
 import FieldModel
+import Foundation
 
 struct NoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,6 +63,7 @@ struct Part: ParsableCommand {
         func run() throws {
             try global.withReplica { r in
                 let rec = try r.addPart(ticket: ticket, part: part, quantity: qty, unit: unit, from: from)
+                if let warning = rec.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
                 global.emit(rec) { "✓ part line \(rec.line ?? "") added on \(rec.ticket): \(qty) \(unit) \(part)" }
             }
         }

@@ -158,7 +158,10 @@ struct EntityMaterialiser {
     /// Re-derives an entity beyond tickets through its kind's ``NodeEntityKind``: its row,
     /// terms and blobs (none while it has nothing to show).
     func entity(_ id: EntityID, _ seq: Int64) async throws -> EntityRecord? {
-        guard let record = NodeEntityKinds.record(of: id, ops: try await ops(of: id), seq: seq) else { return nil }
+        // A location's stock is decided by its id: a year of its movements is not read per push.
+        var found = NodeEntityKinds.recordByID(id, seq: seq)
+        if found == nil { found = NodeEntityKinds.record(of: id, ops: try await ops(of: id), seq: seq) }
+        guard let record = found else { return nil }
         try await query("DELETE FROM entity_terms WHERE entity = \(id.rawValue)")
         // Which blobs it shows now (PostgresNodeBlobStore's access checks find an article
         // from its image here, as SQLite's `article_images`): its old ones replaced.

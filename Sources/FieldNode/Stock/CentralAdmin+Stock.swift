@@ -40,7 +40,10 @@ extension CentralAdmin {
 
     /// A physical count at `at` (Unix ms; now when nil).
     public func countStock(at location: StockLocation, part: String, quantity: Quantity, time: UInt64? = nil, by actor: StockActor) async throws -> Op {
-        try await recordStock(StockCounted(part: part, quantity: quantity, at: time ?? clock()), at: location, by: actor)
+        if let time, time > clock() {
+            throw NodeError.badRequest("a count cannot be later than now (\(UTCTime.iso8601(millis: clock()))): give the time it was counted")
+        }
+        return try await recordStock(StockCounted(part: part, quantity: quantity, at: time ?? clock()), at: location, by: actor)
     }
 
     /// Sends parts from one location to another; returns the transfer's id. A return

@@ -28,6 +28,9 @@ public protocol NodeEntityKind: SendableMetatype {
     /// Who may see the entity, when its id alone decides it (a van's stock); nil when its
     /// state must be read.
     static func audience(of id: EntityID) -> EntityAudience?
+    /// The row, when the id alone decides it (with ``audience(of:)-(EntityID)``, the entity's
+    /// ops need not be read); nil when the state must be.
+    static func row(of id: EntityID, seq: Int64) -> Row?
 }
 
 extension NodeEntityKind {
@@ -36,6 +39,7 @@ extension NodeEntityKind {
     public static func blobs(of state: State) -> [Digest] { [] }
     /// Read from the state: most kinds' audience is.
     public static func audience(of id: EntityID) -> EntityAudience? { nil }
+    public static func row(of id: EntityID, seq: Int64) -> Row? { nil }
 }
 
 /// Who may see an entity beyond tickets: everyone (every device, whatever its tickets),

@@ -21,15 +21,29 @@ public enum NodeEntityKinds {
         all.first(where: { $0.kind == id.kind })?.audience(of: id)
     }
 
+    /// What a node keeps of `id` when its id alone decides it (a location's stock): no op
+    /// need be read. nil when the kind must read its state.
+    public static func recordByID(_ id: EntityID, seq: Int64) -> EntityRecord? {
+        guard let kind = all.first(where: { $0.kind == id.kind }) else { return nil }
+        return recordByID(kind, id, seq)
+    }
+
+    private static func recordByID<K: NodeEntityKind>(_ kind: K.Type, _ id: EntityID, _ seq: Int64) -> EntityRecord? {
+        guard let audience = K.audience(of: id), let row = K.row(of: id, seq: seq) else { return nil }
+        return EntityRecord(id: id, seq: seq, row: json(row), audience: audience)
+    }
+
+    static func json(_ row: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // A Codable struct of strings, numbers, booleans and lists always encodes.
+        return String(decoding: (try? encoder.encode(row)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
     private static func record<K: NodeEntityKind>(_ kind: K.Type, _ id: EntityID, _ ops: [Op], _ seq: Int64) -> EntityRecord {
         var state = K.State(id: id)
         for op in ops where K.State.derives(from: op) { state.apply(op) }
-        let row = K.row(of: state, seq: seq).map { row -> String in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            // A Codable struct of strings, numbers, booleans and lists always encodes.
-            return String(decoding: (try? encoder.encode(row)) ?? Data("{}".utf8), as: UTF8.self)
-        }
+        let row = K.row(of: state, seq: seq).map(json)
         return EntityRecord(
             id: id, seq: seq, row: row, audience: row == nil ? .nobody : K.audience(of: state), blobs: row == nil ? [] : K.blobs(of: state))
     }

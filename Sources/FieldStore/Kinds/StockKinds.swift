@@ -1,18 +1,19 @@
 import FieldModel
 
 /// A location's stock as a node keeps it: its movements are the ledger's (``StockRows``);
-/// the row says where it is and how many movements it holds. A van's stock is in its
-/// engineer's scope; a warehouse's or depot's in no engineer's.
+/// the row says which location it is. A van's stock is in its engineer's scope; a
+/// warehouse's or depot's in no engineer's. Both are decided by the id alone, so a store
+/// never reads a location's movements (a year of them) to keep its row or scope.
 public enum StockKind: NodeEntityKind {
     public struct Row: Codable, Sendable, Equatable {
         public var location: String
-        public var movements: Int
         public var seq: Int64
     }
 
-    public static func row(of state: Stock, seq: Int64) -> Row? {
-        guard let location = state.location else { return nil }
-        return Row(location: location.description, movements: state.movements.count, seq: seq)
+    public static func row(of state: Stock, seq: Int64) -> Row? { row(of: state.id, seq: seq) }
+
+    public static func row(of id: EntityID, seq: Int64) -> Row? {
+        StockLocation(entity: id).map { Row(location: $0.description, seq: seq) }
     }
 
     public static func audience(of state: Stock) -> EntityAudience { audience(of: state.id) ?? .nobody }
@@ -52,6 +53,7 @@ public enum TransferKind: NodeEntityKind {
     }
 
     public static func audience(of id: EntityID) -> EntityAudience? { nil }
+    public static func row(of id: EntityID, seq: Int64) -> Row? { nil }
 }
 
 enum StockKinds {

@@ -114,4 +114,46 @@ import Testing
         #expect(try await onOwnThread { try field.node.admin("stock", "levels", "--json").status } == 0)
         _ = filters
     }
+
+    @Test("hostile values to fieldsync-node stock: one-line errors, nothing written, on a data folder with no server")
+    func hostileAdminInput() async throws {
+        try await onOwnThread {
+            let folder = try TempFolder("fieldsync-stock")
+            let data = folder.path + "/node"
+            func node(_ args: [String]) throws -> ProcessResult { try Binaries.run("fieldsync-node", args + ["--data", data]) }
+            let r = try node(["stock", "receive", "--as", "W1", "--location", "warehouse:W1", "--part", "P1", "--qty", "5"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let before = try node(["stock", "reconcile", "--json"]).stdout
+            for (args, needle) in [
+                (["stock", "receive", "--as", "W1", "--location", "warehouse:W1", "--part", "P1", "--qty", "1000000001"], "over the most"),
+                (["stock", "receive", "--as", "W1", "--location", "warehouse:W1", "--part", "P1", "--qty=-5"], "greater than 0"),
+                (["stock", "receive", "--as", "W1", "--location", "warehouse:W1", "--part", "P1", "--qty", "9223372036854775808"], "not a quantity"),
+                (["stock", "receive", "--as", "W1", "--location", "warehouse:W1", "--part", "P1", "--qty", "0.0001"], "not a quantity"),
+                (["stock", "receive", "--as", "W 1", "--location", "warehouse:W1", "--part", "P1", "--qty", "1"], "principal"),
+                (["stock", "receive", "--as", "W1", "--location", "truck:W1", "--part", "P1", "--qty", "1"], "not a stock location"),
+                (["stock", "receive", "--as", "W1", "--location", "warehouse:" + String(repeating: "w", count: 65), "--part", "P1", "--qty", "1"], "not a stock location"),
+                (["stock", "receive", "--as", "W1", "--location", "warehouse:W1", "--part", "P\u{200B}1\u{0}", "--qty", "1"], "part number"),
+                (["stock", "receive", "--as", "W2", "--location", "warehouse:W1", "--part", "P1", "--qty", "1"], "may not record stock at warehouse:W1"),
+                (["stock", "transfer", "--as", "W1", "--from", "warehouse:W1", "--to", "warehouse:W1", "--part", "P1", "--qty", "1"], "from one location to another"),
+                (["stock", "transfer", "--as", "E17", "--from", "van:E17", "--to", "warehouse:W1", "--part", "P1", "--qty", "1"], "may not move stock out of van:E17"),
+                (["stock", "writeoff", "--as", "W1", "--location", "warehouse:W1", "--part", "P1", "--qty", "1", "--reason", ""], "reason"),
+                (["stock", "count", "--as", "W1", "--location", "warehouse:W1", "--part", "P1", "--qty", "1", "--at", "2999-01-01"], "later than now"),
+                (["stock", "count", "--as", "W1", "--location", "warehouse:W1", "--part", "P1", "--qty", "1", "--at", "2026-02-30"], "not a date"),
+                (["stock", "confirm", "--as", "W1", "transfer:X99-node-nope"], "no transfer"),
+                (["stock", "confirm", "--as", "W1", "T1-node-nope"], "no transfer"),
+                (["stock", "demand", "--from", "2026-12-01", "--to", "2026-11-01"], "before --to"),
+                (["stock", "demand", "--from", "2026-11-01", "--to", "2026-12-01", "--by", "colour"], "model or fault"),
+                (["stock", "reconcile", "--since", "yesterday"], "not a date"),
+            ] {
+                let r = try node(args)
+                #expect(r.status != 0 && r.stderr.hasPrefix("error: ") && r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+                #expect(r.stderr.contains(needle), "\(args): \(r.stderr) lacks \(needle)")
+            }
+            #expect(try node(["stock", "reconcile", "--json"]).stdout == before)
+            // A part number a spreadsheet would run as a formula is written as text.
+            #expect(try node(["stock", "receive", "--location", "warehouse:W1", "--part", "=HYPERLINK(1)", "--qty", "1"]).status == 0)
+            let csv = try node(["stock", "reconcile", "--csv"]).stdout
+            #expect(csv.contains("warehouse:W1,'=HYPERLINK(1),") && !csv.contains(",=HYPERLINK"), "\(csv)")
+        }
+    }
 }

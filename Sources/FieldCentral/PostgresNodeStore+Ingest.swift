@@ -93,9 +93,9 @@ struct Ingest {
             transfers[id] = try await EntityMaterialiser(connection: connection, logger: logger).ops(of: id)
         }
         try PushCheck.checkStock(fresh, by: pusher, held: transfers)
-        let inScope = try await mayChange(Set(fresh.map(\.subject)))
+        let inScope = try await mayChange(Set(fresh.filter { !PushCheck.isStock($0) }.map(\.subject)))
         for op in fresh {
-            if inScope.contains(op.subject) {
+            if PushCheck.isStock(op) || inScope.contains(op.subject) {
                 allowed.append(op)
             } else {
                 try await quarantine(op)
@@ -174,8 +174,7 @@ struct Ingest {
     /// engineer's, all; an engineer, the tickets they are or were assigned to.
     func mayChange(_ subjects: Set<EntityID>) async throws -> Set<EntityID> {
         if pusher.seesEverything || subjects.isEmpty { return subjects }
-        // Stock movements: their recorder's ownership was checked (PushCheck.checkStock).
-        var out = subjects.filter { $0.kind == Stock.kind || $0.kind == StockTransfer.kind }
+        var out: Set<EntityID> = []
         for try await ticket in try await query(
             "SELECT ticket FROM ticket_scope WHERE engineer = \(pusher.name) AND ticket = ANY(\(subjects.map(\.rawValue)))"
         ).decode(String.self) {

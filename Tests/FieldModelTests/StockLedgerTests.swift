@@ -234,4 +234,42 @@ import Testing
         let l = ledger([movedSent, movedConfirmed])
         #expect(l.line(StockLedger.Key(location: warehouse, part: "P1")).transferredIn == Quantity(2))
     }
+
+    @Test("who may move what: a van is its engineer's, a site its principal's, a van's return the counter's too; a dispatcher nothing")
+    func authority() throws {
+        let w1 = StockLocation("warehouse:W1")!
+        let d1 = StockLocation("depot:W1")!
+        let van18 = StockLocation("van:E18")!
+        let t = EntityID("transfer:X1-node-aa11")!
+        func allowed(_ body: any EntityOpBody, on subject: EntityID, by actor: StockActor, transfer: StockTransfer? = nil) -> Bool {
+            (try? StockAuthority.check(body, on: subject, by: actor, transfer: transfer)) != nil
+        }
+        let receipt = StockReceived(part: "P", quantity: Quantity(1))
+        #expect(allowed(receipt, on: van.entity, by: .engineer("E17")))
+        #expect(!allowed(receipt, on: van.entity, by: .engineer("E18")))
+        #expect(!allowed(receipt, on: van.entity, by: .engineer("e17")), "names are exact")
+        #expect(allowed(receipt, on: w1.entity, by: .site("W1")) && allowed(receipt, on: d1.entity, by: .site("W1")))
+        #expect(!allowed(receipt, on: w1.entity, by: .site("W2")) && !allowed(receipt, on: w1.entity, by: .engineer("W1")))
+        #expect(!allowed(receipt, on: van.entity, by: .site("E17")), "a site named like an engineer owns no van")
+        #expect(!allowed(receipt, on: w1.entity, by: .nobody) && allowed(receipt, on: w1.entity, by: .central))
+        let issue = StockSent(part: "P", quantity: Quantity(1), from: w1, to: van)
+        #expect(allowed(issue, on: t, by: .site("W1")) && !allowed(issue, on: t, by: .engineer("E17")))
+        let back = StockSent(part: "P", quantity: Quantity(1), from: van, to: w1, purpose: .return)
+        #expect(allowed(back, on: t, by: .engineer("E17")) && allowed(back, on: t, by: .site("W1")))
+        #expect(!allowed(back, on: t, by: .engineer("E18")) && !allowed(back, on: t, by: .site("W2")))
+        // A "return" never takes from a site, nor from one van into another.
+        #expect(!allowed(StockSent(part: "P", quantity: Quantity(1), from: w1, to: van, purpose: .return), on: t, by: .engineer("E17")))
+        #expect(!allowed(StockSent(part: "P", quantity: Quantity(1), from: van18, to: van, purpose: .return), on: t, by: .engineer("E17")))
+        #expect(!allowed(StockSent(part: "P", quantity: Quantity(1), from: w1, to: d1, purpose: .return), on: t, by: .site("W2")))
+        // A confirmation: by the destination's owner, of a transfer held.
+        var m = Maker("node-aa11", now: t0)
+        var sent = StockTransfer(id: t)
+        let sending = m.send(issue)
+        sent = StockTransfer(id: sending.subject)
+        sent.apply(sending)
+        let arrived = StockArrived(quantity: Quantity(1))
+        #expect(allowed(arrived, on: sent.id, by: .engineer("E17"), transfer: sent))
+        #expect(!allowed(arrived, on: sent.id, by: .engineer("E18"), transfer: sent) && !allowed(arrived, on: sent.id, by: .site("W1"), transfer: sent))
+        #expect(!allowed(arrived, on: sent.id, by: .engineer("E17"), transfer: nil))
+    }
 }

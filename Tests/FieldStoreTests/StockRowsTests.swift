@@ -88,4 +88,24 @@ import Testing
         #expect(line.expected.thousandths == .min)
         #expect(line.isNegative)
     }
+
+    @Test("a ticket that leaves the device keeps the engineer's own part lines in the van's ledger: the parts are still gone from the van")
+    func ownConsumptionOutlivesTheTicket() throws {
+        let device = try TempReplica(engineer: "E17", replica: "e17-test")
+        var central = StockOpMaker("node-3fa91c2b", now: t0)
+        let ticket = EntityID("T1-node-3fa91c2b")!
+        let created = central.make(.ticketCreated(TicketCreated(customer: "Acme", site: "P3", deviceModel: "X2", category: "repair", fault: "trips", assignee: "E17", at: t0)), on: ticket)
+        try device.store.apply([created], now: t0)
+        _ = try device.store.edit(now: t0 + 5000) { edit in
+            try edit.record(.partAdded(PartLine(partNumber: "CAP", quantity: Quantity(2), location: "van:E17")), on: ticket)
+        }
+        // Someone else's line on the same ticket, pulled: it leaves with the ticket.
+        var other = StockOpMaker("e18-tab", now: t0 + 6000)
+        try device.store.apply([other.make(.partAdded(PartLine(partNumber: "CAP", quantity: Quantity(1), location: "van:E17")), on: ticket)], now: t0)
+        #expect(try device.store.stockLines().first?.consumed == Quantity(3))
+        try device.store.commitSyncPage([], left: [ticket], state: SyncState(cursor: [], acked: 0, clockOffset: 0), now: t0)
+        #expect(try device.store.tickets().isEmpty)
+        let line = try #require(try device.store.stockLines().first)
+        #expect(line.consumed == Quantity(2) && line.consumedBy == [ticket: Quantity(2)])
+    }
 }

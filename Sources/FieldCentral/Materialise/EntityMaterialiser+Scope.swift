@@ -38,7 +38,8 @@ extension EntityMaterialiser {
         for try await (principal, entity) in try await query(
             "SELECT principal, entity FROM entity_scope WHERE principal = ANY(\(Array(Set(engineers.values.joined())))) AND left_xid IS NULL"
         ).decode((String, String).self) {
-            held[principal, default: []].append(entity)
+            // Kinds scoped by name (a van's stock, its transfers) are never a ticket's to decide.
+            if let id = EntityID(entity), !NodeEntityKinds.scopedByName(id) { held[principal, default: []].append(entity) }
         }
         for change in changes {
             for engineer in engineers[change.id.rawValue] ?? [] {

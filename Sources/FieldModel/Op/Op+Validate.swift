@@ -6,6 +6,11 @@ extension Op {
     /// are known, quantities positive, positions on Earth, texts within limits.
     public func validate() throws(ModelError) {
         guard id.counter > 0 else { throw ModelError(.invalidOp, "op \(id): counters start at 1") }
+        // A ticket's op on another kind's entity would be derived as a ticket there (a part
+        // line on a location's stock, an assignment on a van's): refused by kind.
+        if body.isTicketOp && subject.kind != .ticket {
+            throw ModelError(.invalidOp, "op \(id): a \(body.kind) op belongs on a ticket, not on \(subject)")
+        }
         switch body {
         case .ticketCreated(let created):
             for (field, value) in created.fields {

@@ -32,7 +32,7 @@ public enum StockActor: Hashable, Sendable {
 
 /// Who may record which stock movement (issue M7): receipts, write-offs and counts on a
 /// location its owner records; a transfer leaves from a location its sender owns; a
-/// return is recorded by either side (the warehouse counter takes it back from a van);
+/// van's return to a warehouse or depot is recorded by either side (the counter takes it back);
 /// the receiving location's owner confirms what arrived.
 public enum StockAuthority {
     /// Refuses `op` if `actor` may not record it; any op that is not a stock movement passes.
@@ -49,7 +49,9 @@ public enum StockAuthority {
             guard let location = StockLocation(entity: subject) else { return }
             try require(actor, owns: location, "record stock at")
         case let sent as StockSent:
-            if sent.purpose == .return && actor.owns(sent.to) { return }
+            // A warehouse or depot counter takes back what a van returns: its owner records
+            // it. Nothing else leaves a location its mover does not own.
+            if sent.purpose == .return && sent.from.kind == .van && sent.to.kind != .van && actor.owns(sent.to) { return }
             try require(actor, owns: sent.from, "move stock out of")
         case is StockArrived:
             guard let sent = transfer?.sent else {

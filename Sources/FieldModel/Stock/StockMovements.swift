@@ -119,6 +119,10 @@ enum StockMovement {
             guard StockLocation(entity: op.subject) != nil else {
                 throw ModelError(.invalidOp, "op \(op.id): a receipt, write-off or count belongs on a location's stock (stock:van:E17), not \(op.subject)")
             }
+            // A count from the future would stay "the latest" for good, whatever is counted after.
+            if let c = body as? StockCounted, c.at > op.stamp.wallMillis &+ HybridClock.maxForwardDrift {
+                throw ModelError(.invalidOp, "op \(op.id): a count cannot be later than the op that records it (\(UTCTime.iso8601(millis: c.at)))")
+            }
         case is StockSent:
             guard op.subject == StockTransfer.id(sentBy: op.id) else {
                 throw ModelError(.invalidOp, "op \(op.id): a transfer is named after the op that sends it (\(StockTransfer.id(sentBy: op.id))), not \(op.subject)")

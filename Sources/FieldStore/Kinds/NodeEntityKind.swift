@@ -31,6 +31,9 @@ public protocol NodeEntityKind: SendableMetatype {
     /// The row, when the id alone decides it (with ``audience(of:)-(EntityID)``, the entity's
     /// ops need not be read); nil when the state must be.
     static func row(of id: EntityID, seq: Int64) -> Row?
+    /// Whether only the principals its audience names see it (never through tickets):
+    /// a ticket's change never decides its scope again.
+    static var scopedByName: Bool { get }
 }
 
 extension NodeEntityKind {
@@ -40,6 +43,7 @@ extension NodeEntityKind {
     /// Read from the state: most kinds' audience is.
     public static func audience(of id: EntityID) -> EntityAudience? { nil }
     public static func row(of id: EntityID, seq: Int64) -> Row? { nil }
+    public static var scopedByName: Bool { false }
 }
 
 /// Who may see an entity beyond tickets: everyone (every device, whatever its tickets),

@@ -6,6 +6,12 @@ import Foundation
 public enum NodeEntityKinds {
     public static let all: [any NodeEntityKind.Type] = [ArticleKind.self, StockKind.self, TransferKind.self]
 
+    /// Whether entities of `kind` are seen by the principals their audience names only
+    /// (``NodeEntityKind/scopedByName``): a ticket's change never decides their scope.
+    public static func scopedByName(_ id: EntityID) -> Bool {
+        all.first { $0.kind == id.kind }?.scopedByName ?? false
+    }
+
     /// Whether this version keeps rows and scope for entities of `kind`.
     public static func keeps(_ kind: EntityKind) -> Bool { all.contains { $0.kind == kind } }
 

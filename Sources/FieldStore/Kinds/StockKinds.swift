@@ -17,6 +17,7 @@ public enum StockKind: NodeEntityKind {
     }
 
     public static func audience(of state: Stock) -> EntityAudience { audience(of: state.id) ?? .nobody }
+    public static var scopedByName: Bool { true }
 
     /// Decided by the id alone (`stock:van:E17` is E17's), so a store need not read the
     /// location's movements to scope it.
@@ -46,6 +47,8 @@ public enum TransferKind: NodeEntityKind {
             from: sent.from.description, to: sent.to.description, part: sent.part, purpose: sent.purpose == .return ? "return" : "transfer",
             sent: sent.quantity.thousandths, arrived: state.arrival?.quantity.thousandths, seq: seq)
     }
+
+    public static var scopedByName: Bool { true }
 
     public static func audience(of state: StockTransfer) -> EntityAudience {
         guard let sent = state.sent?.body else { return .nobody }

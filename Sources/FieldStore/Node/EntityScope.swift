@@ -89,10 +89,10 @@ enum EntityScope {
             let fitting = try articles(fitting: facts, db)
             for engineer in engineers {
                 // What fits now, and what was in scope through this ticket's old facts.
-                // Articles only: other kinds' scope is by name (namedChanged), not by tickets.
+                // Kinds scoped by name (a van's stock) are namedChanged's, never a ticket's.
                 let held = try String.fetchAll(
                     db.cachedStatement(sql: "SELECT entity FROM entity_scope WHERE principal = ? AND left_seq IS NULL"), arguments: [engineer]
-                ).filter { EntityID($0)?.kind == Article.kind }
+                ).filter { EntityID($0).map { !NodeEntityKinds.scopedByName($0) } ?? false }
                 var decided = Cache()
                 for article in Set(fitting).union(held) {
                     try reconcile(engineer, article, at: seq, &decided, db)

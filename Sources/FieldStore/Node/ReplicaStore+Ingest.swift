@@ -101,8 +101,9 @@ extension ReplicaStore {
             for id in PushCheck.transfersConfirmed(in: pushed) { transfers[id] = try OpRows.ops(of: id, db).ops }
             try PushCheck.checkStock(pushed, by: pusher, held: transfers)
             for op in pushed {
-                let ok = try inScope[op.subject] ?? (PushCheck.isStock(op) || Scope.allows(pusher, ticket: op.subject, db))
-                inScope[op.subject] = ok
+                // A stock movement's recorder was checked above (ownership, not ticket scope).
+                let ok = try PushCheck.isStock(op) || (inScope[op.subject] ?? Scope.allows(pusher, ticket: op.subject, db))
+                if !PushCheck.isStock(op) { inScope[op.subject] = ok }
                 if ok {
                     allowed.append(op)
                 } else {

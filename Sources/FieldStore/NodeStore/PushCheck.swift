@@ -111,7 +111,10 @@ public enum PushCheck {
     /// Whether `op` is a stock movement, whose recorder's ownership is checked
     /// (``checkStock(_:by:held:)``) instead of the ticket scope.
     public static func isStock(_ op: Op) -> Bool {
-        op.subject.kind == Stock.kind || op.subject.kind == StockTransfer.kind
+        // By body, not by subject alone: any other op on a stock id (an unknown kind, an
+        // article's) goes through the ticket scope, where it is quarantined.
+        guard case .entity(let e) = op.body, op.subject.kind == Stock.kind || op.subject.kind == StockTransfer.kind else { return false }
+        return e.body is StockReceived || e.body is StockWrittenOff || e.body is StockCounted || e.body is StockSent || e.body is StockArrived
     }
 
     /// The transfers whose ops a store must read for ``checkStock(_:by:held:)``: those a

@@ -188,7 +188,7 @@ extension StockRows {
 
     /// Sums are SQLite's `total()` (a double): `sum()` stops the whole report with an
     /// overflow error on a hostile key, where the model saturates. Exact up to 2^53
-    /// thousandths (nine billion units), far past any real stock; past Int64, clamped.
+    /// thousandths (nine trillion units), far past any real stock; past Int64, clamped.
     static func clamped(_ total: Double) -> Int64 {
         if total >= 9.223_372_036_854_775e18 { return .max }
         if total <= -9.223_372_036_854_775e18 { return .min }

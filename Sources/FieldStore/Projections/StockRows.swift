@@ -91,6 +91,9 @@ enum StockRows: EntityProjection {
 
     /// Rewrites a ticket's consumption: its part lines not removed, from a stock location.
     static func ticketChanged(_ ticket: Ticket, _ db: Database) throws {
+        // Only a ticket consumes (Op.validate keeps part lines on tickets; this keeps a
+        // ticket's purge from ever touching a location's postings).
+        guard ticket.id.kind == .ticket else { return }
         try purge(ticket.id, db)
         for posting in StockLedger.postings(of: ticket) {
             try insert(posting, source: ticket.id, arrival: try arrival(of: posting.id, db), db)

@@ -17,7 +17,11 @@ extension ReplicaStore {
                 for table in ["tickets": "id", "blob_refs": "ticket"] {
                     try db.execute(sql: "DELETE FROM \(table.key) WHERE \(table.value) = ?", arguments: [id.rawValue])
                 }
-                try StockRows.purge(id, db)
+                // The engineer's own part lines stay (their ops are kept, and pushed): what
+                // they took from the van is still gone from it.
+                var own = Ticket(id: id)
+                for op in try OpRows.ops(of: id, db).ops { own.apply(op) }
+                try StockRows.ticketChanged(own, db)
                 cache.remove([id])
             } else {
                 try EntityProjections.projection(for: id.kind)?.purge(id, db)

@@ -64,8 +64,28 @@ import Testing
             #expect(await F.refusal { try await F.ingest(store, [notTheirs], from: F.e18, replica: F.tab18) } == .forbidden)
             let desk = Self.stockOp(F.desk, 1, on: Self.w1.entity, StockWrittenOff(part: "CAP", quantity: Quantity(1), reason: "lost"))
             #expect(await F.refusal { try await F.ingest(store, [desk], from: F.dispatcher, replica: F.desk) } == .forbidden)
+            // Ticket ops on a location's stock (a part line to wipe its postings, an
+            // assignment to see another van) are no ops at all; a count from year 9999 would
+            // stay the latest for good; a return out of the warehouse into one's own van is a
+            // move out of a location one does not own.
+            let onWarehouse = F.op(F.tab17, 6, on: Self.w1.entity.rawValue, .partAdded(PartLine(partNumber: "CAP", quantity: Quantity(1), location: "van:E17")))
+            let seeE18 = F.assign(F.tab17, 6, "stock:van:E18", to: "E17", replacing: [])
+            let future = Self.stockOp(F.tab17, 6, on: Self.van17.entity, StockCounted(part: "CAP", quantity: Quantity(0), at: 253_402_300_799_000))
+            for op in [onWarehouse, seeE18, future] {
+                #expect(await F.refusal { try await F.ingest(store, [op], from: F.e17, replica: F.tab17) } == .invalidOp, "\(op.body)")
+            }
+            let grab = Self.stockOp(
+                F.tab17, 6, on: StockTransfer.id(sentBy: OpID(replica: F.tab17, counter: 6)),
+                StockSent(part: "CAP", quantity: Quantity(30), from: Self.w1, to: Self.van17, purpose: .return))
+            #expect(await F.refusal { try await F.ingest(store, [grab], from: F.e17, replica: F.tab17) } == .forbidden)
+            // An op of a kind this version does not know, on another van's stock: quarantined, never served to E17.
+            let unknown = Op(
+                id: OpID(replica: F.tab17, counter: 6), wallMillis: F.now + 6_000, logical: 0, subject: StockLocation("van:E18")!.entity,
+                body: .unknown(UnknownOp(kind: OpKind(rawValue: 99), payload: [1, 2, 3])))
+            let kept = try await F.ingest(store, [unknown], from: F.e17, replica: F.tab17)
+            #expect(kept.quarantined == [unknown.id])
             #expect(try await store.stockLines(location: nil, part: nil, since: nil) == before)
-            #expect(try await store.held(of: [F.tab17, F.tab18, F.desk]) == [F.tab17: 5, F.tab18: 0, F.desk: 0])
+            #expect(try await store.held(of: [F.tab17, F.tab18, F.desk]) == [F.tab17: 6, F.tab18: 0, F.desk: 0])
         }
     }
 }

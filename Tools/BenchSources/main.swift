@@ -15,7 +15,9 @@ let usage = """
           through 1, 2 and 4 nodes on one database vs. the SQLite node, a pull's latency
           while they push, and no op skipped (needs FIELDSYNC_TEST_POSTGRES: Tools/bench pg)
       stock   the stock ledger at issue 25's scale (1M movements and part lines): take-in,
-          reconcile, one more movement, memory (the model's ledger; the node's is to come)
+          reconcile, one more movement, memory; the model's ledger, then the store's (which
+          runs as its own process, stock-store)
+      stock-store  the store's section of stock alone
     """
 
 func fail(_ message: String, status: Int32) -> Never {
@@ -37,6 +39,7 @@ do {
     case "kb": try await KBBench.run()
     case "pg": try await PgBench.run()
     case "stock": try StockBench.run()
+    case "stock-store": try StockStoreBench.run()
     default: fail(usage, status: 2)
     }
 } catch {

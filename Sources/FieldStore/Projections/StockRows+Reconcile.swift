@@ -7,7 +7,11 @@ extension ReplicaStore {
     /// opening. The same lines as the model's ``StockLedger/lines(location:part:since:)``
     /// over the same ops, summed by SQL from the kept postings.
     public func stockLines(location: StockLocation? = nil, part: String? = nil, since: UInt64? = nil) throws(StoreError) -> [StockLedger.Line] {
-        try read { db in try StockRows.lines(location: location, part: part, since: since, db) }
+        try read { db in
+            // The lines as they stand are kept (StockTotals); a period's are summed.
+            if since == nil { return try StockTotals.lines(location: location, part: part, db) }
+            return try StockRows.lines(location: location, part: part, since: since, db)
+        }
     }
 }
 
@@ -106,7 +110,7 @@ extension StockRows {
             """
         func column(_ kind: K) -> String { "total(CASE WHEN e.kind = \(kind.rawValue) AND e.at >= :since THEN e.quantity ELSE 0 END)" }
         let sums = try Row.fetchCursor(
-            db,
+            db.cachedStatement(
             sql: """
                 WITH \(lastCount)
                 SELECT e.location, e.part,
@@ -119,7 +123,7 @@ extension StockRows {
                 FROM stock_entries e LEFT JOIN last_count c ON c.location = e.location AND c.part = e.part
                 WHERE \(whereE)
                 GROUP BY e.location, e.part
-                """,
+                """),
             arguments: arguments)
         var lines: [StockLedger.Key: StockLedger.Line] = [:]
         func key(_ row: Row) -> StockLedger.Key? {
@@ -149,31 +153,31 @@ extension StockRows {
             lines[k] = line
         }
         let consumers = try Row.fetchCursor(
-            db,
+            db.cachedStatement(
             sql: """
                 SELECT location, part, ticket, total(quantity) FROM stock_entries
                 WHERE kind = \(K.consumed.rawValue) AND at >= :since AND \(whereKey) GROUP BY location, part, ticket
-                """,
+                """),
             arguments: arguments)
         while let row = try consumers.next() {
             guard let k = key(row), let ticket = EntityID(row[2] as String? ?? "") else { continue }
             lines[k]?.consumedBy[ticket] = Quantity(thousandths: clamped(row[3]))
         }
         let late = try Row.fetchCursor(
-            db,
+            db.cachedStatement(
             sql: """
                 WITH \(lastCount)
                 SELECT e.location, e.part, e.replica, e.counter FROM stock_entries e
                 JOIN last_count c ON c.location = e.location AND c.part = e.part
                 WHERE e.kind != \(counted) AND e.at <= c.at AND e.arrival > c.arrival
-                """,
+                """),
             arguments: arguments)
         while let row = try late.next() {
             guard let k = key(row), let replica = ReplicaID(row[2] as String) else { continue }
             lines[k]?.late.append(OpID(replica: replica, counter: UInt64(bitPattern: row[3] as Int64)))
         }
         let transit = try Row.fetchCursor(
-            db, sql: "SELECT location, part, total(quantity) FROM stock_in_transit WHERE \(whereKey) GROUP BY location, part",
+            db.cachedStatement(sql: "SELECT location, part, total(quantity) FROM stock_in_transit WHERE \(whereKey) GROUP BY location, part"),
             arguments: arguments)
         while let row = try transit.next() {
             guard let k = key(row) else { continue }

@@ -43,8 +43,12 @@ enum StockRows: EntityProjection {
                 ) WITHOUT ROWID;
                 CREATE INDEX stock_in_transit_by_key ON stock_in_transit (location, part);
                 """)
-        // What a store held before it kept the ledger: every stock entity and every ticket
-        // with part lines, derived once.
+    }
+
+    /// What a store held before it kept the ledger: every stock entity and every ticket
+    /// with part lines, derived once (after ``StockTotals/create(_:)``, which each key's
+    /// line is rebuilt into).
+    static func backfill(_ db: Database) throws {
         for raw in try String.fetchAll(db, sql: "SELECT DISTINCT subject FROM ops WHERE kind IN (?, ?, ?, ?, ?)", arguments: stockKinds) {
             guard let id = EntityID(raw) else { continue }
             try EntityProjections.projection(for: id.kind)?.refresh(id, db)
@@ -71,12 +75,18 @@ enum StockRows: EntityProjection {
             db.cachedStatement(sql: "SELECT max(arrival) FROM stock_entries WHERE source = ?"), arguments: [id.rawValue]) ?? 0
         var rows = try Row.fetchCursor(
             db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE subject = ? AND seq > ? ORDER BY seq"), arguments: [id.rawValue, last])
+        var touched: Set<StockLedger.Key> = []
         while let row = try rows.next() {
             let op = try OpRows.decode(row)
             var stock = Stock(id: id)
             stock.apply(op)
-            for m in stock.movements.values { try insert(StockLedger.posting(of: m, at: location), source: id, arrival: row[0], db) }
+            for m in stock.movements.values {
+                let p = StockLedger.posting(of: m, at: location)
+                try insert(p, source: id, arrival: row[0], db)
+                touched.insert(p.key)
+            }
         }
+        for key in touched { try StockTotals.rebuild(key, db) }
     }
 
     /// Every posting of the location again (its ops were renumbered).
@@ -86,7 +96,20 @@ enum StockRows: EntityProjection {
     }
 
     static func purge(_ id: EntityID, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM stock_entries WHERE source = ?").execute(arguments: [id.rawValue])
+        for key in try delete(source: id, db) { try StockTotals.rebuild(key, db) }
+    }
+
+    /// Deletes the postings derived from `id`; returns the keys they were on, for the
+    /// caller to rebuild (``StockTotals``).
+    static func delete(source id: EntityID, _ db: Database) throws -> Set<StockLedger.Key> {
+        var keys: Set<StockLedger.Key> = []
+        for row in try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT DISTINCT location, part FROM stock_entries WHERE source = ?"), arguments: [id.rawValue])
+        {
+            if let location = StockLocation(row[0] as String) { keys.insert(StockLedger.Key(location: location, part: row[1])) }
+        }
+        if !keys.isEmpty { try db.cachedStatement(sql: "DELETE FROM stock_entries WHERE source = ?").execute(arguments: [id.rawValue]) }
+        return keys
     }
 
     /// Rewrites a ticket's consumption: its part lines not removed, from a stock location.
@@ -94,10 +117,12 @@ enum StockRows: EntityProjection {
         // Only a ticket consumes (Op.validate keeps part lines on tickets; this keeps a
         // ticket's purge from ever touching a location's postings).
         guard ticket.id.kind == .ticket else { return }
-        try purge(ticket.id, db)
+        var touched = try delete(source: ticket.id, db)
         for posting in StockLedger.postings(of: ticket) {
             try insert(posting, source: ticket.id, arrival: try arrival(of: posting.id, db), db)
+            touched.insert(posting.key)
         }
+        for key in touched { try StockTotals.rebuild(key, db) }
     }
 
     static func insert(_ p: StockLedger.Posting, source: EntityID, arrival: Int64, _ db: Database) throws {
@@ -125,7 +150,7 @@ enum TransferRows: EntityProjection {
     static var kind: EntityKind { StockTransfer.kind }
 
     static func refresh(_ id: EntityID, _ db: Database) throws {
-        try purge(id, db)
+        var touched = try delete(id, db)
         var transfer = StockTransfer(id: id)
         var arrivals: [OpID: Int64] = [:]
         for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE subject = ? ORDER BY seq"), arguments: [id.rawValue]) {
@@ -135,15 +160,27 @@ enum TransferRows: EntityProjection {
         }
         for posting in StockLedger.postings(of: transfer) {
             try StockRows.insert(posting, source: id, arrival: arrivals[posting.id] ?? 0, db)
+            touched.insert(posting.key)
         }
         if let (key, quantity) = StockLedger.inTransit(of: transfer) {
             try db.cachedStatement(sql: "INSERT INTO stock_in_transit (transfer, location, part, quantity) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [id.rawValue, key.location.description, key.part, quantity.thousandths])
+            touched.insert(key)
         }
+        for key in touched { try StockTotals.rebuild(key, db) }
     }
 
     static func purge(_ id: EntityID, _ db: Database) throws {
-        try StockRows.purge(id, db)
+        for key in try delete(id, db) { try StockTotals.rebuild(key, db) }
+    }
+
+    /// Deletes the transfer's postings and its row in transit; returns the keys touched.
+    static func delete(_ id: EntityID, _ db: Database) throws -> Set<StockLedger.Key> {
+        var keys = try StockRows.delete(source: id, db)
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT location, part FROM stock_in_transit WHERE transfer = ?"), arguments: [id.rawValue]) {
+            if let location = StockLocation(row[0] as String) { keys.insert(StockLedger.Key(location: location, part: row[1])) }
+        }
         try db.cachedStatement(sql: "DELETE FROM stock_in_transit WHERE transfer = ?").execute(arguments: [id.rawValue])
+        return keys
     }
 }

@@ -245,8 +245,12 @@ enum ReplicaSchema {
             try EntityScope.moveFactsIntoTickets(db)
         }
         m.registerMigration("v13-stock-ledger") { db in
-            // The stock ledger's postings (M7), derived from what the store holds.
+            // The stock ledger's postings (M7); derived from what the store holds by v14.
             try StockRows.create(db)
+        }
+        m.registerMigration("v14-stock-totals") { db in
+            // Each (location, part)'s line kept, so a reconcile reads a row per key (M7).
+            try StockTotals.create(db)
         }
         return m
     }

@@ -1,6 +1,7 @@
 import FieldModel
 import FieldStore
 import Foundation
+import GRDB
 
 /// `Tools/bench stock`, second part: the ledger as the store keeps it (issue 25, M7). The
 /// same seeded year as ``StockBench`` is applied to a node's `ReplicaStore` (a fresh file
@@ -85,6 +86,18 @@ enum StockStoreBench {
                 .partAdded(PartLine(partNumber: part, quantity: Quantity(1), location: vanLocation.description)), on: ticket, now: now + 500)
             try timeOne(added, key: StockLedger.Key(location: vanLocation, part: part), now: now + 500, store, into: &partLine)
         }
+        // The floor under any one-op apply: one row committed alone on the same disk, as the
+        // store commits (WAL, synchronous = FULL), in the same run.
+        var floor: [Double] = []
+        do {
+            var config = Configuration()
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
+            let raw = try DatabaseQueue(path: dir.file("floor.sqlite"), configuration: config)
+            try raw.write { db in try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)") }
+            for i in 0..<repetitions {
+                floor.append(try seconds { try raw.write { db in try db.execute(sql: "INSERT INTO t (k, v) VALUES (?, 'x')", arguments: [i]) } })
+            }
+        }
         let bytes = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: dir.file("replica.sqlite") + $0)[.size] as? Int }.reduce(0, +)
 
         // The same ops through the model: the store's lines must be its lines.
@@ -105,7 +118,7 @@ enum StockStoreBench {
         let oneReceipt = median(zip(receipt.apply, receipt.line).map(+))
         let onePartLine = median(zip(partLine.apply, partLine.line).map(+))
         print("")
-        print("FieldSync stock benchmark: the ledger as the store keeps it (ReplicaStore: postings in SQLite, reconcile by SQL), a process of its own")
+        print("FieldSync stock benchmark: the ledger as the store keeps it (ReplicaStore: postings and each key's line in SQLite), a process of its own")
         print("workload: the same \(Format.grouped(count)) ops, applied to a node's store in batches of \(Format.grouped(batch)); \(Format.grouped(lines.count)) lines, \(negative) negative; store file \(mb(bytes)) MB")
         print("load every op (apply, \(Format.grouped(count / batch)) batches): \(Format.fixed(load, 1)) s   (\(Format.grouped(Int((Double(count) / load).rounded()))) ops/s)")
         print("reconcile every location and part: \(Format.fixed(best, 3)) s (best of 3: \(runs.map { Format.fixed($0, 3) }.joined(separator: " ")))   target ≤ 1 s   \(verdict(best <= 1))")
@@ -113,6 +126,7 @@ enum StockStoreBench {
         print("one more receipt, apply + that line:           \(ms(oneReceipt)) ms   target ≤ 1 ms   \(verdict(oneReceipt <= 0.001))")
         print("one more part line (ticket, van), apply one op: \(ms(median(partLine.apply))) ms (median of \(repetitions))")
         print("one more part line, apply + that line:         \(ms(onePartLine)) ms   target ≤ 1 ms   \(verdict(onePartLine <= 0.001))")
+        print("floor: one row committed alone on this disk (WAL, synchronous = FULL): \(ms(median(floor))) ms (median of \(repetitions)); apply + line over it: receipt \(ms(oneReceipt - median(floor))) ms, part line \(ms(onePartLine - median(floor))) ms")
         print("resident memory: \(mb(rssStart)) MB at start, \(mb(rssLoaded)) MB after loading (the ops freed), peak \(mb(rssPeak)) MB during the reconciles (\(mb(rssAfter)) MB after, holding the lines)")
         print("  the reconcile adds \(mb(added)) MB (SQLite's page cache and sorts + the \(Format.grouped(lines.count)) lines built)   target ≤ 200 MB   \(verdict(added <= 200 * 1_048_576))")
         print("  the whole process at its reconcile peak: \(mb(rssPeak - rssStart)) MB over its start (adds what loading left resident: the writer's page cache, the heap the ops freed)")

@@ -52,12 +52,38 @@ extension StockLedger {
     /// The reconciliation of `key`; with `since` (Unix ms), what came before it is its
     /// opening and the columns count the period from it.
     public func line(_ key: Key, since: UInt64? = nil) -> Line {
+        Self.line(key, entries: (entries[key] ?? [:]).values, inTransit: (inTransitTo[key] ?? [:]).values, since: since)
+    }
+
+    /// The line of `key` from its postings as a store keeps them (each with the log
+    /// position it arrived at) and what is in transit to it: the same as ``line(_:since:)``
+    /// of a ledger that took in the same ops.
+    public static func line(_ key: Key, postings: [(posting: Posting, arrival: Int64)], inTransit: [Quantity], since: UInt64? = nil) -> Line {
+        let entries = postings.compactMap { p, arrival -> Entry? in
+            let kind: Entry.Kind
+            switch p.kind {
+            case .received: kind = .received
+            case .transferredIn: kind = .transferredIn
+            case .transferredOut: kind = .transferredOut
+            case .returned: kind = .returned
+            case .consumed:
+                // A store writes every consumption with its ticket.
+                guard let ticket = p.ticket else { return nil }
+                kind = .consumed(ticket)
+            case .writtenOff: kind = .writtenOff
+            case .counted: kind = .counted
+            }
+            return Entry(id: p.id, kind: kind, quantity: p.quantity, at: p.at, arrival: arrival)
+        }
+        return line(key, entries: entries, inTransit: inTransit, since: since)
+    }
+
+    static func line(_ key: Key, entries mine: some Collection<Entry>, inTransit: some Sequence<Quantity>, since: UInt64?) -> Line {
         var line = Line(key: key)
-        let mine = entries[key] ?? [:]
         var opening: Int64 = 0
         var expected: Int64 = 0
         var count: Entry?
-        for e in mine.values {
+        for e in mine {
             if e.kind == .counted {
                 if count == nil || (e.at, e.id) > (count!.at, count!.id) { count = e }
                 continue
@@ -81,10 +107,10 @@ extension StockLedger {
         }
         line.opening = Quantity(thousandths: opening)
         line.expected = Quantity(thousandths: expected)
-        for q in (inTransitTo[key] ?? [:]).values { line.inTransit = Self.plus(line.inTransit, q) }
+        for q in inTransit { line.inTransit = Self.plus(line.inTransit, q) }
         if let count {
             var atCount: Int64 = 0
-            for e in mine.values where e.kind != .counted && e.at <= count.at {
+            for e in mine where e.kind != .counted && e.at <= count.at {
                 atCount = Self.add(atCount, e.delta)
                 if let arrived = e.arrival, let counted = count.arrival, arrived > counted { line.late.append(e.id) }
             }

@@ -40,6 +40,13 @@ extension StockLedger {
 
         public init(key: Key) { self.key = key }
 
+        /// Sets the latest count, what was expected at its time, and their difference.
+        public mutating func reconcile(_ count: Count, expectedAtCount: Quantity) {
+            lastCount = count
+            self.expectedAtCount = expectedAtCount
+            discrepancy = Quantity(thousandths: StockLedger.add(count.quantity.thousandths, StockLedger.negated(expectedAtCount.thousandths)))
+        }
+
         /// Below zero: more left than came (a movement not recorded yet, or an error).
         public var isNegative: Bool { expected.thousandths < 0 }
     }
@@ -114,9 +121,7 @@ extension StockLedger {
                 atCount = Self.add(atCount, e.delta)
                 if let arrived = e.arrival, let counted = count.arrival, arrived > counted { line.late.append(e.id) }
             }
-            line.lastCount = Count(id: count.id, quantity: count.quantity, at: count.at)
-            line.expectedAtCount = Quantity(thousandths: atCount)
-            line.discrepancy = Quantity(thousandths: Self.add(count.quantity.thousandths, Self.negated(atCount)))
+            line.reconcile(Count(id: count.id, quantity: count.quantity, at: count.at), expectedAtCount: Quantity(thousandths: atCount))
             line.late.sort()
         }
         return line

@@ -84,16 +84,8 @@ extension ReplicaStore {
 
 extension StockRows {
     static func lines(location: StockLocation?, part: String?, since: UInt64?, _ db: Database) throws -> [StockLedger.Line] {
-        var filter: [String] = []
-        var args: [String: (any DatabaseValueConvertible)?] = ["since": Int64(clamping: since ?? 0)]
-        if let location {
-            filter.append("location = :location")
-            args["location"] = location.description
-        }
-        if let part {
-            filter.append("part = :part")
-            args["part"] = part
-        }
+        var (filter, args) = keyFilter(location: location, part: part)
+        args["since"] = Int64(clamping: since ?? 0)
         let arguments = StatementArguments(args)
         let whereKey = filter.isEmpty ? "1" : filter.joined(separator: " AND ")
         let whereE = filter.isEmpty ? "1" : filter.map { "e." + $0 }.joined(separator: " AND ")
@@ -146,9 +138,7 @@ extension StockRows {
                 let count = StockLedger.Count(
                     id: OpID(replica: replica, counter: UInt64(bitPattern: counter)), quantity: Quantity(thousandths: row[12]),
                     at: UInt64(clamping: row[13] as Int64))
-                line.lastCount = count
-                line.expectedAtCount = q(14)
-                line.discrepancy = Quantity(thousandths: StockLedger.add(count.quantity.thousandths, StockLedger.negated(q(14).thousandths)))
+                line.reconcile(count, expectedAtCount: q(14))
             }
             lines[k] = line
         }
@@ -188,6 +178,22 @@ extension StockRows {
             line.late.sort()
             return line
         }
+    }
+
+    /// The conditions (on `location` and `part` columns) and named arguments that select
+    /// one location's or one part's rows; none for every key.
+    static func keyFilter(location: StockLocation?, part: String?) -> (conditions: [String], arguments: [String: (any DatabaseValueConvertible)?]) {
+        var conditions: [String] = []
+        var arguments: [String: (any DatabaseValueConvertible)?] = [:]
+        if let location {
+            conditions.append("location = :location")
+            arguments["location"] = location.description
+        }
+        if let part {
+            conditions.append("part = :part")
+            arguments["part"] = part
+        }
+        return (conditions, arguments)
     }
 
     /// Sums are SQLite's `total()` (a double): `sum()` stops the whole report with an

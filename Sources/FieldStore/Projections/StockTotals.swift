@@ -110,16 +110,7 @@ enum StockTotals {
 
     /// The kept lines of every key, or of one location or part.
     static func lines(location: StockLocation?, part: String?, _ db: Database) throws -> [StockLedger.Line] {
-        var filter: [String] = []
-        var args: [String: (any DatabaseValueConvertible)?] = [:]
-        if let location {
-            filter.append("location = :location")
-            args["location"] = location.description
-        }
-        if let part {
-            filter.append("part = :part")
-            args["part"] = part
-        }
+        let (filter, args) = StockRows.keyFilter(location: location, part: part)
         let whereKey = filter.isEmpty ? "1" : filter.joined(separator: " AND ")
         let arguments = StatementArguments(args)
         var lines: [StockLedger.Key: StockLedger.Line] = [:]
@@ -146,9 +137,7 @@ enum StockTotals {
             line.expected = q(9)
             if let replica = ReplicaID(row[10] as String? ?? ""), let counter = row[11] as Int64?, let at = row[13] as Int64?, let atCount = row[14] as Int64? {
                 let count = StockLedger.Count(id: OpID(replica: replica, counter: UInt64(bitPattern: counter)), quantity: q(12), at: UInt64(clamping: at))
-                line.lastCount = count
-                line.expectedAtCount = Quantity(thousandths: atCount)
-                line.discrepancy = Quantity(thousandths: StockLedger.add(count.quantity.thousandths, StockLedger.negated(atCount)))
+                line.reconcile(count, expectedAtCount: Quantity(thousandths: atCount))
             }
             lines[key] = line
             order.append(key)

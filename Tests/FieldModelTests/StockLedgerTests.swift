@@ -117,6 +117,40 @@ import Testing
         }
     }
 
+    @Test("a kept line taking one more posting at a time equals the line derived from all of them, counts and late movements included")
+    func incrementalLineEqualsDerived() throws {
+        let key = StockLedger.Key(location: van, part: "P1")
+        let replica = try #require(ReplicaID("e17-tab"))
+        let kinds = StockLedger.Posting.Kind.allCases
+        var fallbacks = 0
+        for seed in 1...UInt64(300) {
+            var rng = SeededRandom(seed: seed)
+            var held: [(posting: StockLedger.Posting, arrival: Int64)] = []
+            var kept = StockLedger.Line(key: key)
+            for i in 0..<40 {
+                let kind = kinds[Int.random(in: 0..<kinds.count, using: &rng)]
+                let posting = StockLedger.Posting(
+                    key: key, id: OpID(replica: replica, counter: UInt64(i + 1)), kind: kind,
+                    quantity: Quantity(Int64.random(in: 1...10, using: &rng)),
+                    // Stamps in any order against arrival: some land before a count that came first.
+                    at: t0 + UInt64.random(in: 0..<60, using: &rng) * 1000,
+                    ticket: kind == .consumed ? EntityID("T\(Int.random(in: 1...3, using: &rng))-e17") : nil)
+                let arrival = Int64(i + 1)
+                let countArrival = kept.lastCount.flatMap { c in held.first { $0.posting.id == c.id }?.arrival }
+                held.append((posting, arrival))
+                let derived = StockLedger.line(key, postings: held, inTransit: [])
+                if !kept.add(posting, arrival: arrival, countArrival: countArrival) {
+                    fallbacks += 1
+                    kept = derived
+                }
+                #expect(kept == derived, "seed \(seed), posting \(i) (\(kind)): the kept line differs from the derived one")
+                if kept != derived { return }
+            }
+        }
+        // Only a count later than the line's own needs every posting.
+        #expect(fallbacks > 0)
+    }
+
     // MARK: Hostile input
 
     @Test("movements the model refuses: zero, negative and huge quantities, bad part numbers, a write-off without a reason")

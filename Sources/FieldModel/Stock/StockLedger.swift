@@ -48,6 +48,32 @@ public struct StockLedger: Hashable, Sendable {
             case .counted: 0
             }
         }
+
+        init(id: OpID, kind: Kind, quantity: Quantity, at: UInt64, arrival: Int64?) {
+            self.id = id
+            self.kind = kind
+            self.quantity = quantity
+            self.at = at
+            self.arrival = arrival
+        }
+
+        /// A posting as a store keeps it; nil for consumption without its ticket (a store
+        /// writes every consumption with one).
+        init?(_ p: Posting, arrival: Int64) {
+            let kind: Kind
+            switch p.kind {
+            case .received: kind = .received
+            case .transferredIn: kind = .transferredIn
+            case .transferredOut: kind = .transferredOut
+            case .returned: kind = .returned
+            case .consumed:
+                guard let ticket = p.ticket else { return nil }
+                kind = .consumed(ticket)
+            case .writtenOff: kind = .writtenOff
+            case .counted: kind = .counted
+            }
+            self.init(id: p.id, kind: kind, quantity: p.quantity, at: p.at, arrival: arrival)
+        }
     }
 
     private(set) var entries: [Key: [OpID: Entry]] = [:]

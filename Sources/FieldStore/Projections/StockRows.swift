@@ -73,20 +73,18 @@ enum StockRows: EntityProjection {
         guard let location = StockLocation(entity: id) else { return }
         let last = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT max(arrival) FROM stock_entries WHERE source = ?"), arguments: [id.rawValue]) ?? 0
-        var rows = try Row.fetchCursor(
+        let rows = try Row.fetchCursor(
             db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE subject = ? AND seq > ? ORDER BY seq"), arguments: [id.rawValue, last])
-        var touched: Set<StockLedger.Key> = []
         while let row = try rows.next() {
             let op = try OpRows.decode(row)
             var stock = Stock(id: id)
             stock.apply(op)
             for m in stock.movements.values {
                 let p = StockLedger.posting(of: m, at: location)
-                try insert(p, source: id, arrival: row[0], db)
-                touched.insert(p.key)
+                // New movements are added to their key's kept line, not re-derived with it.
+                if try insert(p, source: id, arrival: row[0], db) { try StockTotals.add(p, arrival: row[0], db) }
             }
         }
-        for key in touched { try StockTotals.rebuild(key, db) }
     }
 
     /// Every posting of the location again (its ops were renumbered).
@@ -112,20 +110,51 @@ enum StockRows: EntityProjection {
         return keys
     }
 
-    /// Rewrites a ticket's consumption: its part lines not removed, from a stock location.
+    /// Brings a ticket's consumption up to date: its part lines not removed, from a stock
+    /// location. Only what changed is written: a new line is one posting added to its
+    /// key's kept line; a removed one re-derives its key.
     static func ticketChanged(_ ticket: Ticket, _ db: Database) throws {
         // Only a ticket consumes (Op.validate keeps part lines on tickets; this keeps a
         // ticket's purge from ever touching a location's postings).
         guard ticket.id.kind == .ticket else { return }
-        var touched = try delete(source: ticket.id, db)
-        for posting in StockLedger.postings(of: ticket) {
-            try insert(posting, source: ticket.id, arrival: try arrival(of: posting.id, db), db)
-            touched.insert(posting.key)
+        let held = try postings(source: ticket.id, db)
+        let now = Set(StockLedger.postings(of: ticket))
+        var rederive: Set<StockLedger.Key> = []
+        for p in held.subtracting(now) {
+            try db.cachedStatement(sql: "DELETE FROM stock_entries WHERE location = ? AND part = ? AND replica = ? AND counter = ?")
+                .execute(arguments: [p.key.location.description, p.key.part, p.id.replica.rawValue, Int64(bitPattern: p.id.counter)])
+            rederive.insert(p.key)
         }
-        for key in touched { try StockTotals.rebuild(key, db) }
+        var added: [(StockLedger.Posting, Int64)] = []
+        for p in now.subtracting(held).sorted(by: { $0.id < $1.id }) {
+            let arrival = try arrival(of: p.id, db)
+            if try insert(p, source: ticket.id, arrival: arrival, db) { added.append((p, arrival)) } else { rederive.insert(p.key) }
+        }
+        for (p, arrival) in added where !rederive.contains(p.key) { try StockTotals.add(p, arrival: arrival, db) }
+        for key in rederive { try StockTotals.rebuild(key, db) }
     }
 
-    static func insert(_ p: StockLedger.Posting, source: EntityID, arrival: Int64, _ db: Database) throws {
+    /// The postings derived from `source`, as stored.
+    static func postings(source id: EntityID, _ db: Database) throws -> Set<StockLedger.Posting> {
+        var out: Set<StockLedger.Posting> = []
+        for r in try DirectExecution.rows(
+            db.cachedStatement(sql: "SELECT location, part, replica, counter, kind, quantity, at, ticket FROM stock_entries WHERE source = ?"), .text(id.rawValue))
+        {
+            guard let location = StockLocation(r[0].string), let replica = ReplicaID(r[2].string),
+                let kind = StockLedger.Posting.Kind(rawValue: Int(r[4].integer))
+            else { continue }
+            let ticket: TicketID? = if case .text(let t) = r[7] { EntityID(t) } else { nil }
+            out.insert(
+                StockLedger.Posting(
+                    key: StockLedger.Key(location: location, part: r[1].string), id: OpID(replica: replica, counter: UInt64(bitPattern: r[3].integer)),
+                    kind: kind, quantity: Quantity(thousandths: r[5].integer), at: UInt64(clamping: r[6].integer), ticket: ticket))
+        }
+        return out
+    }
+
+    /// Stores a posting; false when one of the same key and op is already there.
+    @discardableResult
+    static func insert(_ p: StockLedger.Posting, source: EntityID, arrival: Int64, _ db: Database) throws -> Bool {
         try DirectExecution.execute(
             db.cachedStatement(
                 sql: """
@@ -135,6 +164,7 @@ enum StockRows: EntityProjection {
             .text(p.key.location.description), .text(p.key.part), .text(p.id.replica.rawValue), .int(Int64(bitPattern: p.id.counter)),
             .text(source.rawValue), .int(Int64(p.kind.rawValue)), .int(p.quantity.thousandths), .int(p.delta), .int(Int64(clamping: p.at)),
             .int(arrival), p.ticket.map { .text($0.rawValue) } ?? .null)
+        return db.changesCount > 0
     }
 
     /// Where an op arrived in this replica's log (0 if it is not held).

@@ -61,9 +61,6 @@ enum StockTotals {
     /// neither keeps no line.
     static func rebuild(_ key: StockLedger.Key, _ db: Database) throws {
         let k = [key.location.description, key.part]
-        for table in ["stock_totals", "stock_consumers", "stock_late"] {
-            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE location = ? AND part = ?").execute(arguments: StatementArguments(k))
-        }
         // Two range reads of the key and the model's own line (no SQL aggregate per key:
         // a push touches as many keys as it has movements).
         let postings = try DirectExecution.rows(
@@ -80,53 +77,111 @@ enum StockTotals {
         let inTransit = try DirectExecution.rows(
             db.cachedStatement(sql: "SELECT quantity FROM stock_in_transit WHERE location = ? AND part = ?"), .text(k[0]), .text(k[1])
         ).map { Quantity(thousandths: $0[0].integer) }
-        guard !postings.isEmpty || !inTransit.isEmpty else { return }
-        let line = StockLedger.line(key, postings: postings, inTransit: inTransit)
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO stock_totals (location, part, received, transferred_in, transferred_out, returned, consumed, written_off, in_transit,
-                    expected, count_replica, count_counter, count_quantity, count_at, expected_at_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: StatementArguments(
-                k + [
-                    line.received.thousandths, line.transferredIn.thousandths, line.transferredOut.thousandths, line.returned.thousandths,
-                    line.consumed.thousandths, line.writtenOff.thousandths, line.inTransit.thousandths, line.expected.thousandths,
-                ] as [any DatabaseValueConvertible]
-                    + [
-                        line.lastCount?.id.replica.rawValue, line.lastCount.map { Int64(bitPattern: $0.id.counter) }, line.lastCount?.quantity.thousandths,
-                        line.lastCount.map { Int64(clamping: $0.at) }, line.expectedAtCount?.thousandths,
-                    ] as [(any DatabaseValueConvertible)?]))
-        for (ticket, q) in line.consumedBy {
-            try db.cachedStatement(sql: "INSERT INTO stock_consumers (location, part, ticket, quantity) VALUES (?, ?, ?, ?)")
+        let line = postings.isEmpty && inTransit.isEmpty ? nil : StockLedger.line(key, postings: postings, inTransit: inTransit)
+        try write(line, of: key, over: try kept(key, db), db)
+    }
+
+    /// Takes one more posting of `key` into its kept line, the posting just stored (at
+    /// log position `arrival`), without reading the key's others (issue M7: one more
+    /// movement ≤ 1 ms): the model's ``StockLedger/Line/add(_:arrival:countArrival:)``.
+    /// A count later than the line's own re-derives the line whole.
+    static func add(_ posting: StockLedger.Posting, arrival: Int64, _ db: Database) throws {
+        let key = posting.key
+        // No kept line: the key has no postings and nothing in transit yet.
+        let old = try kept(key, db)
+        var line = old ?? StockLedger.Line(key: key)
+        var countArrival: Int64?
+        if let count = line.lastCount {
+            countArrival = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT arrival FROM stock_entries WHERE location = ? AND part = ? AND replica = ? AND counter = ?"),
+                arguments: [key.location.description, key.part, count.id.replica.rawValue, Int64(bitPattern: count.id.counter)])
+        }
+        guard line.add(posting, arrival: arrival, countArrival: countArrival) else { return try rebuild(key, db) }
+        try write(line, of: key, over: old, db)
+    }
+
+    /// The line `key` keeps now, if any.
+    static func kept(_ key: StockLedger.Key, _ db: Database) throws -> StockLedger.Line? {
+        try lines(location: key.location, part: key.part, db).first
+    }
+
+    /// Writes what differs between the kept line `old` and `new` (nil: the key keeps no
+    /// line): a push changes one ticket's consumption of a key that twenty consumed, and
+    /// rewrites that ticket's row alone.
+    static func write(_ new: StockLedger.Line?, of key: StockLedger.Key, over old: StockLedger.Line?, _ db: Database) throws {
+        let k = [key.location.description, key.part]
+        guard let line = new else {
+            guard old != nil else { return }
+            for table in ["stock_totals", "stock_consumers", "stock_late"] {
+                try db.cachedStatement(sql: "DELETE FROM \(table) WHERE location = ? AND part = ?").execute(arguments: StatementArguments(k))
+            }
+            return
+        }
+        if old.map(\.totals) != line.totals {
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO stock_totals (location, part, received, transferred_in, transferred_out, returned, consumed, written_off, in_transit,
+                        expected, count_replica, count_counter, count_quantity, count_at, expected_at_count)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(
+                arguments: StatementArguments(
+                    k + [
+                        line.received.thousandths, line.transferredIn.thousandths, line.transferredOut.thousandths, line.returned.thousandths,
+                        line.consumed.thousandths, line.writtenOff.thousandths, line.inTransit.thousandths, line.expected.thousandths,
+                    ] as [any DatabaseValueConvertible]
+                        + [
+                            line.lastCount?.id.replica.rawValue, line.lastCount.map { Int64(bitPattern: $0.id.counter) }, line.lastCount?.quantity.thousandths,
+                            line.lastCount.map { Int64(clamping: $0.at) }, line.expectedAtCount?.thousandths,
+                        ] as [(any DatabaseValueConvertible)?]))
+        }
+        let consumers = old?.consumedBy ?? [:]
+        for ticket in consumers.keys where line.consumedBy[ticket] == nil {
+            try db.cachedStatement(sql: "DELETE FROM stock_consumers WHERE location = ? AND part = ? AND ticket = ?")
+                .execute(arguments: [k[0], k[1], ticket.rawValue])
+        }
+        for (ticket, q) in line.consumedBy where consumers[ticket] != q {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO stock_consumers (location, part, ticket, quantity) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [k[0], k[1], ticket.rawValue, q.thousandths])
         }
-        for id in line.late {
-            try db.cachedStatement(sql: "INSERT INTO stock_late (location, part, replica, counter) VALUES (?, ?, ?, ?)")
+        let late = Set(old?.late ?? [])
+        for id in late.subtracting(line.late) {
+            try db.cachedStatement(sql: "DELETE FROM stock_late WHERE location = ? AND part = ? AND replica = ? AND counter = ?")
+                .execute(arguments: [k[0], k[1], id.replica.rawValue, Int64(bitPattern: id.counter)])
+        }
+        for id in Set(line.late).subtracting(late) {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO stock_late (location, part, replica, counter) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [k[0], k[1], id.replica.rawValue, Int64(bitPattern: id.counter)])
         }
     }
 
     /// The kept lines of every key, or of one location or part.
     static func lines(location: StockLocation?, part: String?, _ db: Database) throws -> [StockLedger.Line] {
-        let (filter, args) = StockRows.keyFilter(location: location, part: part)
+        let (filter, _) = StockRows.keyFilter(location: location, part: part)
         let whereKey = filter.isEmpty ? "1" : filter.joined(separator: " AND ")
-        let arguments = StatementArguments(args)
+        // The filter's parameters, in the order keyFilter names them (the hot path reads
+        // one key per movement taken in: bound directly, not through GRDB's arguments).
+        let values = [location.map { DirectValue.text($0.description) }, part.map { DirectValue.text($0) }].compactMap { $0 }
         var lines: [StockLedger.Key: StockLedger.Line] = [:]
         var order: [StockLedger.Key] = []
-        let totals = try Row.fetchCursor(
+        // Rows come by key: a location is parsed once per run of its rows.
+        var location: (text: String, value: StockLocation?) = ("", nil)
+        func key(_ row: [DirectValue]) -> StockLedger.Key? {
+            let text = row[0].string
+            if text != location.text { location = (text, StockLocation(text)) }
+            return location.value.map { StockLedger.Key(location: $0, part: row[1].string) }
+        }
+        try DirectExecution.each(
             db.cachedStatement(
                 sql: """
                     SELECT location, part, received, transferred_in, transferred_out, returned, consumed, written_off, in_transit, expected,
                         count_replica, count_counter, count_quantity, count_at, expected_at_count
                     FROM stock_totals WHERE \(whereKey) ORDER BY location, part
-                    """), arguments: arguments)
-        while let row = try totals.next() {
-            guard let l = StockLocation(row[0] as String) else { continue }
-            let key = StockLedger.Key(location: l, part: row[1])
+                    """), values
+        ) { row in
+            guard let key = key(row) else { return }
             var line = StockLedger.Line(key: key)
-            func q(_ i: Int) -> Quantity { Quantity(thousandths: row[i]) }
+            func q(_ i: Int) -> Quantity { Quantity(thousandths: row[i].integer) }
             line.received = q(2)
             line.transferredIn = q(3)
             line.transferredOut = q(4)
@@ -135,29 +190,33 @@ enum StockTotals {
             line.writtenOff = q(7)
             line.inTransit = q(8)
             line.expected = q(9)
-            if let replica = ReplicaID(row[10] as String? ?? ""), let counter = row[11] as Int64?, let at = row[13] as Int64?, let atCount = row[14] as Int64? {
+            if case .text(let r) = row[10], let replica = ReplicaID(r), case .int(let counter) = row[11], case .int(let at) = row[13],
+                case .int(let atCount) = row[14]
+            {
                 let count = StockLedger.Count(id: OpID(replica: replica, counter: UInt64(bitPattern: counter)), quantity: q(12), at: UInt64(clamping: at))
                 line.reconcile(count, expectedAtCount: Quantity(thousandths: atCount))
             }
             lines[key] = line
             order.append(key)
         }
-        let consumers = try Row.fetchCursor(
-            db.cachedStatement(sql: "SELECT location, part, ticket, quantity FROM stock_consumers WHERE \(whereKey)"), arguments: arguments)
-        var location: (text: String, value: StockLocation?) = ("", nil)
-        while let row = try consumers.next() {
-            // Rows come by key: a location is parsed once per run of its rows.
-            let text: String = row[0]
-            if text != location.text { location = (text, StockLocation(text)) }
-            guard let l = location.value, let ticket = EntityID(row[2] as String) else { continue }
-            lines[StockLedger.Key(location: l, part: row[1])]?.consumedBy[ticket] = Quantity(thousandths: row[3])
+        try DirectExecution.each(db.cachedStatement(sql: "SELECT location, part, ticket, quantity FROM stock_consumers WHERE \(whereKey)"), values) { row in
+            guard let key = key(row), let ticket = EntityID(row[2].string) else { return }
+            lines[key]?.consumedBy[ticket] = Quantity(thousandths: row[3].integer)
         }
-        let late = try Row.fetchCursor(
-            db.cachedStatement(sql: "SELECT location, part, replica, counter FROM stock_late WHERE \(whereKey)"), arguments: arguments)
-        while let row = try late.next() {
-            guard let l = StockLocation(row[0] as String), let replica = ReplicaID(row[2] as String) else { continue }
-            lines[StockLedger.Key(location: l, part: row[1])]?.late.append(OpID(replica: replica, counter: UInt64(bitPattern: row[3] as Int64)))
+        try DirectExecution.each(db.cachedStatement(sql: "SELECT location, part, replica, counter FROM stock_late WHERE \(whereKey)"), values) { row in
+            guard let key = key(row), let replica = ReplicaID(row[2].string) else { return }
+            lines[key]?.late.append(OpID(replica: replica, counter: UInt64(bitPattern: row[3].integer)))
         }
         return order.map { lines[$0]! }
+    }
+}
+
+extension StockLedger.Line {
+    /// The line without its consumers and late movements: what `stock_totals` keeps.
+    fileprivate var totals: StockLedger.Line {
+        var t = self
+        t.consumedBy = [:]
+        t.late = []
+        return t
     }
 }

@@ -54,17 +54,24 @@ enum DirectExecution {
 
     /// The rows a SELECT returns, each its columns' values in order.
     static func rows(_ statement: Statement, _ values: DirectValue...) throws -> [[DirectValue]] {
+        var out: [[DirectValue]] = []
+        try each(statement, values) { out.append($0) }
+        return out
+    }
+
+    /// Hands each row a SELECT returns to `body` as it comes, without holding them all.
+    /// Named parameters (`:name`) take `values` in the order they first appear.
+    static func each(_ statement: Statement, _ values: [DirectValue], _ body: ([DirectValue]) throws -> Void) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         defer { sqlite3_reset(handle) }
         try bind(statement, values)
-        var out: [[DirectValue]] = []
         let columns = sqlite3_column_count(handle)
         while true {
             let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { return out }
+            if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw error(code, statement) }
-            out.append((0..<columns).map { column(handle, $0) })
+            try body((0..<columns).map { column(handle, $0) })
         }
     }
 

@@ -17,7 +17,8 @@ import GRDB
 /// process's alone.
 enum StockStoreBench {
     static let batch = 2_000
-    static let repetitions = 50
+    /// `FIELDSYNC_BENCH_STOCK_REPS=N`: N of each one-more op instead of 50 (to profile them).
+    static let repetitions = ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_STOCK_REPS"].flatMap { Int($0) }.map { max(1, $0) } ?? 50
     /// Stamps and `now` for what comes after the year (the year ends before it).
     static let after: UInt64 = 1_830_000_000_000
 
@@ -42,7 +43,12 @@ enum StockStoreBench {
         let dir = try TempDirectory("stock")
         let keep = ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_STOCK_KEEP"] == "1"
         defer { if keep { print("kept the store: \(dir.file("replica.sqlite"))", to: &err) } else { dir.remove() } }
-        let store = try ReplicaStore.create(at: dir.file("replica.sqlite"), replica: ReplicaID("node-bench1")!, engineer: "central")
+        // Opened as `fieldsync-node serve` opens its store (NodeData): a pool whose readers
+        // are connections of their own. A device's single queue marks itself read-only for
+        // each read (`PRAGMA query_only`), which expires every prepared statement, so the
+        // next write prepares each again: measured here, that was half of one more op's time.
+        _ = try ReplicaStore.create(at: dir.file("replica.sqlite"), replica: ReplicaID("node-bench1")!, engineer: "central")
+        let store = try ReplicaStore.open(at: dir.file("replica.sqlite"), concurrentReads: true)
 
         let (count, load) = try load(into: store)
         // The ops are freed; hand their heap back so what stays resident is the store's.

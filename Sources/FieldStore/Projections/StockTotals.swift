@@ -87,11 +87,19 @@ enum StockTotals {
     /// A count later than the line's own re-derives the line whole.
     static func add(_ posting: StockLedger.Posting, arrival: Int64, _ db: Database) throws {
         let key = posting.key
-        // No kept line: the key has no postings and nothing in transit yet.
-        let old = try kept(key, db)
+        // The line's sums and count, and of its consumers only the posting's ticket: all
+        // that one more posting changes (the model's add touches nothing else), so the
+        // other consumers' rows are neither read nor written. No kept line: the key has no
+        // postings and nothing in transit yet.
+        let old = try totals(key, db).map { totals -> StockLedger.Line in
+            var line = totals
+            if let ticket = posting.ticket, let q = try consumed(key, by: ticket, db) { line.consumedBy[ticket] = q }
+            return line
+        }
         var line = old ?? StockLedger.Line(key: key)
         var countArrival: Int64?
-        if let count = line.lastCount {
+        // Where the count arrived decides lateness, for a posting stamped before it only.
+        if let count = line.lastCount, posting.at <= count.at {
             countArrival = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT arrival FROM stock_entries WHERE location = ? AND part = ? AND replica = ? AND counter = ?"),
                 arguments: [key.location.description, key.part, count.id.replica.rawValue, Int64(bitPattern: count.id.counter)])
@@ -103,6 +111,47 @@ enum StockTotals {
     /// The line `key` keeps now, if any.
     static func kept(_ key: StockLedger.Key, _ db: Database) throws -> StockLedger.Line? {
         try lines(location: key.location, part: key.part, db).first
+    }
+
+    /// The kept line of `key` without its consumers and late movements, if any.
+    static func totals(_ key: StockLedger.Key, _ db: Database) throws -> StockLedger.Line? {
+        try DirectExecution.rows(
+            db.cachedStatement(sql: "SELECT \(totalsColumns) FROM stock_totals WHERE location = ? AND part = ?"), .text(key.location.description), .text(key.part)
+        ).first.map { line(key, totals: $0) }
+    }
+
+    /// What `ticket` consumed of `key`, as kept.
+    static func consumed(_ key: StockLedger.Key, by ticket: TicketID, _ db: Database) throws -> Quantity? {
+        try DirectExecution.rows(
+            db.cachedStatement(sql: "SELECT quantity FROM stock_consumers WHERE location = ? AND part = ? AND ticket = ?"),
+            .text(key.location.description), .text(key.part), .text(ticket.rawValue)
+        ).first.map { Quantity(thousandths: $0[0].integer) }
+    }
+
+    static let totalsColumns = """
+        location, part, received, transferred_in, transferred_out, returned, consumed, written_off, in_transit, expected,
+            count_replica, count_counter, count_quantity, count_at, expected_at_count
+        """
+
+    /// A `stock_totals` row (``totalsColumns``) as a line, without consumers or late movements.
+    static func line(_ key: StockLedger.Key, totals row: [DirectValue]) -> StockLedger.Line {
+        var line = StockLedger.Line(key: key)
+        func q(_ i: Int) -> Quantity { Quantity(thousandths: row[i].integer) }
+        line.received = q(2)
+        line.transferredIn = q(3)
+        line.transferredOut = q(4)
+        line.returned = q(5)
+        line.consumed = q(6)
+        line.writtenOff = q(7)
+        line.inTransit = q(8)
+        line.expected = q(9)
+        if case .text(let r) = row[10], let replica = ReplicaID(r), case .int(let counter) = row[11], case .int(let at) = row[13],
+            case .int(let atCount) = row[14]
+        {
+            let count = StockLedger.Count(id: OpID(replica: replica, counter: UInt64(bitPattern: counter)), quantity: q(12), at: UInt64(clamping: at))
+            line.reconcile(count, expectedAtCount: Quantity(thousandths: atCount))
+        }
+        return line
     }
 
     /// Writes what differs between the kept line `old` and `new` (nil: the key keeps no
@@ -172,31 +221,10 @@ enum StockTotals {
             return location.value.map { StockLedger.Key(location: $0, part: row[1].string) }
         }
         try DirectExecution.each(
-            db.cachedStatement(
-                sql: """
-                    SELECT location, part, received, transferred_in, transferred_out, returned, consumed, written_off, in_transit, expected,
-                        count_replica, count_counter, count_quantity, count_at, expected_at_count
-                    FROM stock_totals WHERE \(whereKey) ORDER BY location, part
-                    """), values
+            db.cachedStatement(sql: "SELECT \(totalsColumns) FROM stock_totals WHERE \(whereKey) ORDER BY location, part"), values
         ) { row in
             guard let key = key(row) else { return }
-            var line = StockLedger.Line(key: key)
-            func q(_ i: Int) -> Quantity { Quantity(thousandths: row[i].integer) }
-            line.received = q(2)
-            line.transferredIn = q(3)
-            line.transferredOut = q(4)
-            line.returned = q(5)
-            line.consumed = q(6)
-            line.writtenOff = q(7)
-            line.inTransit = q(8)
-            line.expected = q(9)
-            if case .text(let r) = row[10], let replica = ReplicaID(r), case .int(let counter) = row[11], case .int(let at) = row[13],
-                case .int(let atCount) = row[14]
-            {
-                let count = StockLedger.Count(id: OpID(replica: replica, counter: UInt64(bitPattern: counter)), quantity: q(12), at: UInt64(clamping: at))
-                line.reconcile(count, expectedAtCount: Quantity(thousandths: atCount))
-            }
-            lines[key] = line
+            lines[key] = line(key, totals: row)
             order.append(key)
         }
         try DirectExecution.each(db.cachedStatement(sql: "SELECT location, part, ticket, quantity FROM stock_consumers WHERE \(whereKey)"), values) { row in

@@ -207,6 +207,17 @@ public enum CentralSchema {
                 // Who is assigned to a ticket, read for every ticket a push changes.
                 "CREATE INDEX ticket_scope_by_ticket ON ticket_scope (ticket)",
             ]),
+        Migration(
+            version: 8, name: "depot members",
+            sql: [
+                // Which engineers each depot serves (M8): a depot relays their devices' ops.
+                // A removal is kept, as on SQLite (FieldStore's DepotMembers).
+                """
+                CREATE TABLE depot_members (
+                    depot text NOT NULL, engineer text NOT NULL, added_wall bigint NOT NULL, removed_wall bigint,
+                    PRIMARY KEY (depot, engineer))
+                """
+            ]),
     ]
 
     /// The newest version this node knows.

@@ -47,6 +47,8 @@ extension ReplicaStore {
             var held: [ReplicaID: UInt64] = [:]
             // Replicas whose ops all came with vouchers, and the owner the vouchers name.
             var recovered: [ReplicaID: String] = [:]
+            // A depot relays its engineers' devices (M8): who they are, from central's record.
+            let members = pusher.role == .depot ? Set(try DepotMembers.members(of: pusher.name, db).map(\.engineer)) : []
             for replicaID in replicas {
                 let givenBack = PushCheck.givenBackOwner(byReplica[replicaID] ?? [], vouchedOwner)
                 if replicaID == identity.replica && givenBack == nil {
@@ -55,7 +57,7 @@ extension ReplicaStore {
                 let progress = try ReplicaProgress.get(replicaID, db)
                 try PushCheck.checkOwner(
                     of: replicaID, recorded: progress?.owner, claimant: givenBack ?? pusher.name, pusher: pusher, device: replica,
-                    vouched: givenBack != nil)
+                    vouched: givenBack != nil, members: members)
                 if let givenBack { recovered[replicaID] = givenBack }
                 held[replicaID] = progress?.acked ?? 0
             }
@@ -88,7 +90,7 @@ extension ReplicaStore {
                 // Ops past these that a device gave back after a restore are held too.
                 next = try OpRows.contiguousEnd(of: replicaID, after: next, db)
                 result.acked[replicaID] = next
-                try ReplicaProgress.advance(replicaID, to: next, owner: pusher.name, db)
+                try ReplicaProgress.advance(replicaID, to: next, owner: PushCheck.claimedOwner(of: replicaID, by: pusher, members: members), db)
             }
             // Vouched ops were in this node's log before: they go back there first, so the
             // pusher's own ops on a ticket they bring back are in scope.

@@ -13,8 +13,9 @@ import FieldWire
 /// same behaviour.
 ///
 /// Split into facets, one per concern, so each can be read (and grown) on its own: tokens,
-/// sync, and the central replica's own writes and reads (``CentralStore``).
-public typealias NodeStore = TokenStore & SyncStore & CentralStore
+/// sync, the central replica's own writes and reads (``CentralStore``), and the engineers
+/// each depot serves (``DepotStore``).
+public typealias NodeStore = TokenStore & SyncStore & CentralStore & DepotStore
 
 /// Bearer tokens: only their SHA-256 is kept (``NewToken``).
 public protocol TokenStore: Sendable {

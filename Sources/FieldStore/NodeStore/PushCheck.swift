@@ -67,16 +67,39 @@ public enum PushCheck {
     /// Refuses a push naming `replica` unless its owner here (`recorded`, nil if none yet)
     /// is `claimant`: the pusher, or for ops given back with vouchers the owner the vouchers
     /// name. An engineer's device names its new ids after its engineer: it may push only its
-    /// own (`device`) and its engineer's.
+    /// own (`device`) and its engineer's. A depot relays (M8): it may push its own replica
+    /// (`device`) and the devices of the engineers it serves or served (`members`), whose
+    /// replicas stay theirs (``claimedOwner(of:by:members:)``), so a device syncs at the
+    /// depot today and at central or another depot tomorrow.
     public static func checkOwner(
-        of replica: ReplicaID, recorded: String?, claimant: String, pusher: Principal, device: ReplicaID, vouched: Bool
+        of replica: ReplicaID, recorded: String?, claimant: String, pusher: Principal, device: ReplicaID, vouched: Bool,
+        members: Set<String> = []
     ) throws(StoreError) {
-        if let recorded, recorded != claimant {
+        let relayed = pusher.role == .depot && !vouched && recorded.map { members.contains($0) } == true
+        if let recorded, recorded != claimant, !relayed {
             throw StoreError(.forbidden, "replica \(replica) belongs to another principal, not \(pusher.name): each device syncs with its own engineer's token")
         }
         if !vouched && recorded == nil && replica != device && !pusher.mayClaim(replica) {
             throw StoreError(.forbidden, "a device pushes only its own ops: \(replica) is not from \(device)")
         }
+        if !vouched && recorded == nil && replica != device && pusher.role == .depot && member(namedIn: replica, members) == nil {
+            throw StoreError(
+                .forbidden,
+                "depot \(pusher.name) relays its own ops and its engineers' devices' only: \(replica) is neither (at central: `fieldsync-node depot add-engineer \(pusher.name) ENGINEER`)")
+        }
+    }
+
+    /// The engineer among `members` (a depot's) whose devices `replica` is named after
+    /// (``Principal/mayClaim(_:)``); the longest name when two fit (`e1` and `e1-x`).
+    public static func member(namedIn replica: ReplicaID, _ members: Set<String>) -> String? {
+        members.filter { Principal(name: $0, role: .engineer).mayClaim(replica) }.max { ($0.count, $0) < ($1.count, $1) }
+    }
+
+    /// Who a push records as owner of a replica it names first: a depot relaying one of
+    /// its engineers' devices records that engineer, anyone else themselves.
+    public static func claimedOwner(of replica: ReplicaID, by pusher: Principal, members: Set<String>) -> String {
+        guard pusher.role == .depot, let engineer = member(namedIn: replica, members) else { return pusher.name }
+        return engineer
     }
 
     /// The owner each vouched op's voucher names (SPEC §3.10), checked before anything else:

@@ -41,6 +41,16 @@ extension SQLiteNodeStore: TokenStore {
     }
 }
 
+extension SQLiteNodeStore: DepotStore {
+    public func setDepotMember(depot: String, engineer: String, member: Bool, now: UInt64) async throws(StoreError) -> Bool {
+        try await blocking { store throws(StoreError) in try store.setDepotMember(depot: depot, engineer: engineer, member: member, now: now) }
+    }
+
+    public func depotMembers(of depot: String) async throws(StoreError) -> [DepotMember] {
+        try await blocking { store throws(StoreError) in try store.depotMembers(of: depot) }
+    }
+}
+
 extension SQLiteNodeStore: SyncStore {
     public func ingest(
         _ ops: [Op], vouchers: [OpVoucher?]?, voucherKey: [UInt8], from pusher: Principal, replica: ReplicaID, now: UInt64,

@@ -252,6 +252,10 @@ enum ReplicaSchema {
             // Each (location, part)'s line kept, so a reconcile reads a row per key (M7).
             try StockTotals.create(db)
         }
+        m.registerMigration("v15-depot-members") { db in
+            // Which engineers each depot serves (M8).
+            try DepotMembers.create(db)
+        }
         return m
     }
 }

@@ -1,0 +1,30 @@
+import FieldModel
+
+/// An engineer a depot serves, or served until `removedAt` (M8).
+public struct DepotMember: Sendable, Hashable, Codable {
+    public let engineer: String
+    public let addedAt: UInt64
+    public let removedAt: UInt64?
+
+    public init(engineer: String, addedAt: UInt64, removedAt: UInt64?) {
+        self.engineer = engineer
+        self.addedAt = addedAt
+        self.removedAt = removedAt
+    }
+
+    /// Refuses names no principal can have (the token-name rule, ``NewToken``).
+    public static func checkNames(depot: String, engineer: String) throws(StoreError) {
+        for (what, name) in [("depot", depot), ("engineer", engineer)] where name.isEmpty || name.utf8.count > 64 || !ReplicaID.isValid(name) {
+            // Quoted with escapes: a hostile name's control characters never reach a terminal.
+            throw StoreError(.invalidOp, "\(what) name \(String(reflecting: name)) must be 1–64 letters, digits, '.', '_' or '-', as its token's name")
+        }
+    }
+}
+
+/// Which engineers each depot serves, on either backend (M8).
+public protocol DepotStore: Sendable {
+    /// Adds (`member`) or removes `engineer` at `depot`; false when nothing changed.
+    func setDepotMember(depot: String, engineer: String, member: Bool, now: UInt64) async throws(StoreError) -> Bool
+    /// The engineers `depot` serves or served, oldest first.
+    func depotMembers(of depot: String) async throws(StoreError) -> [DepotMember]
+}

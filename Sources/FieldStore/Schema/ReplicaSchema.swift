@@ -256,6 +256,10 @@ enum ReplicaSchema {
             // Which engineers each depot serves (M8).
             try DepotMembers.create(db)
         }
+        m.registerMigration("v16-upstream-state") { db in
+            // A depot's sync state with its upstream, per upstream (M8).
+            try UpstreamRows.create(db)
+        }
         return m
     }
 }

@@ -1,0 +1,86 @@
+import FieldModel
+import FieldStore
+import Foundation
+import Testing
+
+/// A depot's sync state with its upstream (M8): what it sends up is every op it relays past
+/// what the upstream said it holds, and a page, its cursor and that ack commit together.
+@Suite struct UpstreamStateTests {
+    let now: UInt64 = 1_795_424_400_000
+    let e1 = Principal(name: "E1", role: .engineer)
+    let e2 = Principal(name: "E2", role: .engineer)
+    let up = "https://central.example:8443"
+
+    /// A depot-like store (replica `node-depot`) with a ticket assigned to E1, made by the
+    /// depot itself, and E1's and E2's devices' pushes.
+    func depot() throws -> (TempReplica, TicketID) {
+        let r = try TempReplica(replica: "node-depot")
+        let (id, _) = try r.store.edit(now: now) { edit in
+            try edit.createTicket(TicketCreated(customer: "Acme", site: "P3", deviceModel: "X2", category: "repair", fault: "trips", assignee: "E1", at: now)).subject
+        }
+        return (r, id)
+    }
+
+    func note(_ counter: UInt64, _ replica: String, on ticket: TicketID, _ text: String = "n") -> Op {
+        Op(id: OpID(replica: ReplicaID(replica)!, counter: counter), wallMillis: now, logical: 0, subject: ticket, body: .note(Note(text: text, at: now)))
+    }
+
+    @Test("ops go up past what the upstream holds, a page by counter; an ack moves that, a lower ack (a restored upstream) sends them again")
+    func whatGoesUp() throws {
+        let (r, t) = try depot()
+        _ = try r.store.ingest((1...3).map { note($0, "e1-tab", on: t) }, from: e1, replica: ReplicaID("e1-tab")!, now: now)
+        _ = try r.store.ingest((1...2).map { note($0, "e2-tab", on: t) }, from: e2, replica: ReplicaID("e2-tab")!, now: now)
+        // The depot's own ticket, E1's three notes and E2's two (quarantined here: the ticket
+        // is E1's; central decides their scope itself, and E2's counters must not gap there).
+        let first = try r.store.opsForUpstream(up, limit: 100)
+        #expect(first.map(\.id.description) == ["1@e1-tab", "2@e1-tab", "3@e1-tab", "1@e2-tab", "2@e2-tab", "1@node-depot"])
+        #expect(try r.store.upstreamBacklog(up) == 6)
+        #expect(try r.store.opsForUpstream(up, limit: 2).map(\.id.description) == ["1@e1-tab", "2@e1-tab"])
+
+        let e1tab = ReplicaID("e1-tab")!, e2tab = ReplicaID("e2-tab")!, own = ReplicaID("node-depot")!
+        try r.store.commitUpstreamPage(up, ops: [], cursor: [2, 7], acked: [e1tab: 3, e2tab: 1, own: 1], now: now + 1)
+        #expect(try r.store.opsForUpstream(up, limit: 100).map(\.id.description) == ["2@e2-tab"])
+        #expect(try r.store.upstreamBacklog(up) == 1)
+        let state = try r.store.upstreamState(up)
+        #expect(state.cursor == [2, 7] && state.lastSync == now + 1 && state.held[e1tab] == 3)
+
+        // The upstream came back from a backup and holds E1's first op only: the rest again.
+        try r.store.commitUpstreamPage(up, ops: [], cursor: [2, 8], acked: [e1tab: 1], now: now + 2)
+        #expect(try r.store.opsForUpstream(up, limit: 100).map(\.id.description) == ["2@e1-tab", "3@e1-tab", "2@e2-tab"])
+        // Another upstream has its own state: everything is still to go there.
+        #expect(try r.store.opsForUpstream("https://other.example", limit: 100).count == 6)
+    }
+
+    @Test("an upstream claiming more than was made, or replicas this depot never relayed, moves nothing it should not")
+    func hostileAcks() throws {
+        let (r, t) = try depot()
+        _ = try r.store.ingest((1...2).map { note($0, "e1-tab", on: t) }, from: e1, replica: ReplicaID("e1-tab")!, now: now)
+        let e1tab = ReplicaID("e1-tab")!
+        try r.store.commitUpstreamPage(
+            up, ops: [], cursor: [], acked: [e1tab: .max, ReplicaID("e9-ghost")!: 40, ReplicaID("node-depot")!: 0], now: now)
+        #expect(try r.store.upstreamState(up).held == [e1tab: 2, ReplicaID("node-depot")!: 0])
+        // E1's device makes two more: both go up, although the upstream claimed to hold them.
+        _ = try r.store.ingest((3...4).map { note($0, "e1-tab", on: t) }, from: e1, replica: e1tab, now: now)
+        #expect(try r.store.opsForUpstream(up, limit: 100).map(\.id.description) == ["3@e1-tab", "4@e1-tab", "1@node-depot"])
+    }
+
+    @Test("a pulled page, its cursor and the ack commit together; the same page again changes nothing; a failure is noted, not the cursor")
+    func pulledPages() throws {
+        let (r, t) = try depot()
+        let central = (1...3).map { note($0, "node-central", on: t, "from central \($0)") }
+        let first = try r.store.commitUpstreamPage(up, ops: central, cursor: [2, 3], acked: [:], now: now)
+        #expect(first.inserted == 3)
+        let again = try r.store.commitUpstreamPage(up, ops: central, cursor: [2, 3], acked: [:], now: now + 1)
+        #expect(again.inserted == 0 && again.duplicates == 3)
+        #expect(try r.store.ticket(t)?.notes.count == 3)
+        // Pulled ops are not the depot's to relay: nothing of central's goes back up.
+        #expect(try r.store.opsForUpstream(up, limit: 100).map(\.id.description) == ["1@node-depot"])
+
+        try r.store.noteUpstreamError(up, "central unreachable: connection refused", now: now + 2)
+        var state = try r.store.upstreamState(up)
+        #expect(state.cursor == [2, 3] && state.lastError == "central unreachable: connection refused" && state.lastErrorAt == now + 2)
+        try r.store.commitUpstreamPage(up, ops: [], cursor: [2, 4], acked: [:], now: now + 3)
+        state = try r.store.upstreamState(up)
+        #expect(state.lastError == nil && state.lastSync == now + 3 && state.cursor == [2, 4])
+    }
+}

@@ -92,7 +92,8 @@ let package = Package(
         .target(
             name: "FieldNode",
             dependencies: [
-                "FieldModel", "FieldWire", "FieldStore", "FieldCentral",
+                // FieldClient: a depot reaches its upstream as a device reaches its node (M8).
+                "FieldModel", "FieldWire", "FieldStore", "FieldCentral", "FieldClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -26,6 +26,12 @@ public struct NodeConfiguration: Sendable {
     /// Free space (bytes) on the data folder's disk that blob uploads leave to the op log:
     /// an upload that would cut into it is refused (507), so syncs keep working.
     public var diskReserveBytes: UInt64 = NodeLimits.defaultDiskReserveBytes
+    /// A depot's upstream (M8): the node it relays to, and the depot's token there. Never
+    /// logged (the token).
+    public var upstreamURL: String?
+    public var upstreamToken: String?
+    /// Seconds between a depot's upstream syncs while all goes well.
+    public var upstreamIntervalSeconds: Int64 = 5
 
     public init(
         dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String? = nil,

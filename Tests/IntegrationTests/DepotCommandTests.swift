@@ -51,4 +51,23 @@ import Testing
             #expect(try node(["depot", "members", "north"]).stdout.contains("E17  (removed)"))
         }
     }
+
+    @Test("serve --upstream refuses what cannot make a depot, in one line, before it listens")
+    func upstreamRefusals() async throws {
+        try await onOwnThread {
+            let folder = try TempFolder("fieldsync-depot")
+            let data = folder.path + "/depot"
+            let token = "fs_" + String(repeating: "a", count: 64)
+            for (args, needle) in [
+                (["serve", "--data", data, "--upstream", "http://127.0.0.1:1"], "needs the depot's token"),
+                (["serve", "--data", data, "--port", "0", "--upstream", "ftp://central", "--upstream-token", token], "not a node address"),
+                (["serve", "--data", data, "--port", "0", "--upstream", "http://127.0.0.1:1", "--upstream-token", "hunter2"], "not a FieldSync token"),
+                (["serve", "--postgres", "postgres://x@127.0.0.1:1/x", "--upstream", "http://127.0.0.1:1", "--upstream-token", token], "is for a depot"),
+            ] {
+                let r = try Binaries.run("fieldsync-node", args)
+                #expect(r.status != 0 && r.stderr.lowercased().hasPrefix("error: "), "\(args): \(r.stderr)")
+                #expect(r.stderr.contains(needle) && !r.stderr.contains("hunter2"), "\(args): \(r.stderr) lacks \(needle)")
+            }
+        }
+    }
 }

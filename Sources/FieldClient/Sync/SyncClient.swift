@@ -184,9 +184,6 @@ public struct SyncClient: Sendable {
     }
 
     func post(_ body: [UInt8]) async throws -> (Int, [UInt8]) {
-        let reply = try await NodeHTTP(link: link).send(
-            .POST, "/v1/sync", body: body, headers: [("Content-Type", "application/vnd.fieldsync.frame")],
-            expectBytes: WireLimits.maxFrameBytes)
-        return (reply.status, reply.body)
+        try await link.postSync(body)
     }
 }

@@ -1,4 +1,5 @@
 import FieldCentral
+import FieldClient
 import FieldModel
 import FieldStore
 import FieldWire
@@ -110,20 +111,29 @@ public func buildApplication(
         let line = "fieldsync-node listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.port)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
     }
+    // A depot relays to its upstream in the background (M8); a node on PostgreSQL is central.
+    var services: [any Service] = [partials]
+    if let url = configuration.upstreamURL, let token = configuration.upstreamToken {
+        guard let folder = backend.folder else { throw NodeError.badRequest("--upstream is for a depot, on a --data folder, not for a central on PostgreSQL") }
+        services.append(
+            UpstreamRelay(
+                store: folder, link: try NodeLink(upstream: url, token: token), logger: logger,
+                interval: .seconds(max(configuration.upstreamIntervalSeconds, 1))))
+    }
     if let cert = configuration.tlsCertificate, let key = configuration.tlsKey {
         let tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         var app = Application(
             router: router, server: try .tls(LargeReadChannel.builder(sendsFiles: false, headerTimeout: headerTimeout), tlsConfiguration: tls),
-            configuration: .init(address: address, serverName: "fieldsync-node"), services: [partials], onServerRunning: announce, logger: logger)
+            configuration: .init(address: address, serverName: "fieldsync-node"), services: services, onServerRunning: announce, logger: logger)
         // Uploads abandoned while the node was down go before it listens, not at the first request.
         app.beforeServerStarts { await partials.sweep() }
         return app
     }
     var app = Application(
         router: router, server: LargeReadChannel.builder(sendsFiles: plain, headerTimeout: headerTimeout), configuration: .init(address: address, serverName: "fieldsync-node"),
-        services: [partials], onServerRunning: announce, logger: logger)
+        services: services, onServerRunning: announce, logger: logger)
     app.beforeServerStarts { await partials.sweep() }
     return app
 }

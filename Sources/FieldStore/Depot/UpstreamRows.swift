@@ -63,6 +63,9 @@ public struct UpstreamState: Sendable, Hashable {
     public var lastSync: UInt64?
     public var lastError: String?
     public var lastErrorAt: UInt64?
+    /// What this store holds of each replica it relays (its own included): the `have` of
+    /// its hello to the upstream.
+    public var relayed: [ReplicaID: UInt64] = [:]
 
     public init() {}
 }
@@ -70,7 +73,11 @@ public struct UpstreamState: Sendable, Hashable {
 extension ReplicaStore {
     /// The sync state with `upstream` (its URL as the depot was started with).
     public func upstreamState(_ upstream: String) throws(StoreError) -> UpstreamState {
-        try read { db in try UpstreamRows.state(upstream, db) }
+        try read { db in
+            var state = try UpstreamRows.state(upstream, db)
+            state.relayed = try UpstreamRows.relayed(db)
+            return state
+        }
     }
 
     /// Ops to send up, at most `limit`: of every replica this store took pushes of (its own

@@ -50,12 +50,23 @@ struct Serve: AsyncParsableCommand {
         help: "Free space (MiB) photo uploads leave on the data folder's disk for syncs; an upload that would cut into it is refused.")
     var diskReserveMB: UInt64 = NodeLimits.defaultDiskReserveBytes >> 20
     @Option(name: .customLong("header-timeout"), help: .hidden) var headerTimeout: Int64 = NodeLimits.defaultHeaderTimeoutSeconds
+    @Option(help: "Run as a depot relaying to this node (central), e.g. https://central.example:8443; needs --upstream-token.")
+    var upstream: String?
+    @Option(
+        name: .customLong("upstream-token"),
+        help: "The depot's token at the upstream (`token create --role depot --name DEPOT` there); or FIELDSYNC_UPSTREAM_TOKEN.")
+    var upstreamToken: String?
+    @Option(name: .customLong("upstream-interval"), help: .hidden) var upstreamInterval: Int64 = 5
 
     /// Limits past these are typing mistakes (and would overflow as bytes or seconds).
     static let mostMB: UInt64 = 1 << 30
     static let mostHours: UInt64 = 24 * 365
 
     func validate() throws {
+        if upstream != nil, upstreamToken == nil, ProcessInfo.processInfo.environment["FIELDSYNC_UPSTREAM_TOKEN"] == nil {
+            throw ValidationError("--upstream needs the depot's token there: --upstream-token TOKEN or FIELDSYNC_UPSTREAM_TOKEN")
+        }
+        if upstream != nil, data == nil { throw ValidationError("--upstream is for a depot: give its --data DIR") }
         switch (data, postgresURL) {
         case (.some, .some): throw ValidationError("give --data DIR or --postgres URL, not both")
         case (nil, nil): throw ValidationError("give --data DIR (a node's folder) or --postgres URL (a central on PostgreSQL; or set \(NodeStores.postgresURLVariable))")
@@ -88,6 +99,9 @@ struct Serve: AsyncParsableCommand {
         config.headerTimeoutSeconds = headerTimeout
         config.diskReserveBytes = diskReserveMB << 20
         config.postgresURL = postgresURL
+        config.upstreamURL = upstream
+        config.upstreamToken = upstreamToken ?? ProcessInfo.processInfo.environment["FIELDSYNC_UPSTREAM_TOKEN"]
+        config.upstreamIntervalSeconds = upstreamInterval
         // A node that cannot open its store says why in one line, as every command does.
         try await reportingErrors {
             try await NodeBackend.with(config, logger: logger) { backend in

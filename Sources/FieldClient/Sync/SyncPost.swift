@@ -1,0 +1,25 @@
+import FieldWire
+import Foundation
+import NIOHTTP1
+
+extension NodeLink {
+    /// A link to a node as a depot reaches its upstream (M8): its address and the depot's
+    /// own token, given on the command line rather than saved in a replica's home.
+    public init(upstream url: String, token: String, trustedCA: String? = nil) throws {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+            throw ClientError(.badArgument, "'\(url)' is not a node address: give http://HOST:PORT or https://HOST:PORT")
+        }
+        let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix("fs_"), trimmed.count > 10 else {
+            throw ClientError(.badArgument, "that is not a FieldSync token (they start with fs_): make the depot's with `token create --role depot` at central")
+        }
+        self.init(url: url.hasSuffix("/") ? String(url.dropLast()) : url, token: trimmed, trustedCA: trustedCA)
+    }
+
+    /// Posts one sync frame (`/v1/sync`); the HTTP status and the answer's bytes.
+    public func postSync(_ body: [UInt8]) async throws -> (status: Int, body: [UInt8]) {
+        let reply = try await NodeHTTP(link: self).send(
+            .POST, "/v1/sync", body: body, headers: [("Content-Type", "application/vnd.fieldsync.frame")], expectBytes: WireLimits.maxFrameBytes)
+        return (reply.status, reply.body)
+    }
+}

@@ -1,0 +1,128 @@
+import FieldClient
+import FieldModel
+import FieldStore
+import FieldWire
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// A depot's link to its upstream (M8, `serve --upstream URL --upstream-token TOKEN`): in the
+/// background, it pushes what the depot took from its engineers' devices (and its own ops)
+/// and pulls what the upstream has for it, page after page, as a device syncs. The depot
+/// acknowledges its devices' pushes at once; this catches up whenever the upstream answers,
+/// waiting longer after each failure (up to `maxBackoff`) while it does not.
+public final class UpstreamRelay: Service, Sendable {
+    let store: ReplicaStore
+    let link: NodeLink
+    let logger: Logger
+    let interval: Duration
+    let maxBackoff: Duration
+    let clock: @Sendable () -> UInt64
+
+    public static let pushPage = 2_000
+    public static let pullPage: UInt64 = 2_000
+
+    public init(
+        store: ReplicaStore, link: NodeLink, logger: Logger, interval: Duration = .seconds(5), maxBackoff: Duration = .seconds(60),
+        clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+    ) {
+        self.store = store
+        self.link = link
+        self.logger = logger
+        self.interval = interval
+        self.maxBackoff = maxBackoff
+        self.clock = clock
+    }
+
+    /// What one exchange moved.
+    public struct Exchange: Sendable, Hashable {
+        public var pushed = 0
+        public var pulled = 0
+        /// More waits on either side: exchange again at once.
+        public var more = false
+    }
+
+    /// Syncs until the node shuts down.
+    public func run() async throws {
+        var wait = Duration.zero
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            if wait > .zero {
+                do {
+                    let pause = wait
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+                } catch {
+                    return
+                }
+            }
+            if Task.isShuttingDownGracefully { return }
+            do {
+                try await catchUp()
+                wait = interval
+            } catch {
+                // Backoff while the upstream is away: twice as long each time, up to the most.
+                wait = min(max(wait * 2, interval), maxBackoff)
+                let message = "\(error)"
+                Counter(label: "fieldsync_upstream_errors_total").increment()
+                logger.warning("upstream sync failed; retrying", metadata: ["upstream": .string(link.url), "error": .string(message), "retry_s": .stringConvertible(wait.components.seconds)])
+                let (store, url, now) = (store, link.url, clock())
+                _ = try? await BlockingWork.run { try store.noteUpstreamError(url, message, now: now) }
+            }
+        }
+    }
+
+    /// Exchanges until nothing more waits on either side.
+    public func catchUp() async throws {
+        var rounds = 0
+        while true {
+            let moved = try await exchange()
+            rounds += 1
+            if !moved.more || rounds > 10_000 { break }
+        }
+        let (store, url) = (store, link.url)
+        let backlog = try await BlockingWork.run { try store.upstreamBacklog(url) }
+        Gauge(label: "fieldsync_upstream_backlog_ops").record(Double(backlog))
+        Gauge(label: "fieldsync_upstream_last_sync_seconds").record(Double(clock()) / 1000)
+    }
+
+    /// One round trip: [hello, push, pull-request] → [hello, push-ack, pull-page], the page,
+    /// its cursor and the ack committed together.
+    public func exchange() async throws -> Exchange {
+        let (store, url) = (store, link.url)
+        let (ops, state) = try await BlockingWork.run { (try store.opsForUpstream(url, limit: Self.pushPage), try store.upstreamState(url)) }
+        // Its own replica only (SPEC §3.2's MUST): the upstream takes a replica it holds less
+        // of than a hello names for a sign it was restored (§9.4), and the depot's engineers'
+        // replicas go up in this very push. Each pushed replica is acked all the same.
+        let own = store.identity.replica
+        var messages: [WireMessage] = [.hello(Hello(replica: own, have: VersionVector([own: state.relayed[own] ?? 0]), clock: clock()))]
+        if !ops.isEmpty { messages.append(.push(Push(ops: ops))) }
+        messages.append(.pullRequest(PullRequest(cursor: state.cursor, maxOps: Self.pullPage)))
+        let (status, reply) = try await link.postSync(Frame.encode(OpChecksums.attach(to: messages)))
+        let answer: [WireMessage]
+        do {
+            answer = try Frame.decode(reply)
+            try OpChecksums.verify(answer)
+        } catch {
+            throw NodeError.badRequest("the upstream at \(url) answered HTTP \(status) with something that is not a whole FieldSync answer: \(error)")
+        }
+        var ack: [ReplicaID: UInt64] = [:]
+        var page: PullPage?
+        var refusal: ErrorMessage?
+        for message in answer {
+            switch message {
+            case .pushAck(let a): ack = a.acked.counters
+            case .pullPage(let p): page = p
+            case .error(let e): refusal = e
+            default: break
+            }
+        }
+        guard let page else {
+            throw NodeError.badRequest("the upstream at \(url) refused the sync (HTTP \(status)): \(refusal.map { "\($0.code): \($0.message)" } ?? "no pull page")")
+        }
+        if let refusal { logger.warning("the upstream refused part of a push", metadata: ["upstream": .string(url), "error": .string(refusal.message)]) }
+        let (now, acked) = (clock(), ack)
+        let applied = try await BlockingWork.run { try store.commitUpstreamPage(url, ops: page.ops, cursor: page.nextCursor, acked: acked, now: now) }
+        let pushed = ops.filter { ($0.id.counter) <= (ack[$0.id.replica] ?? 0) }.count
+        return Exchange(pushed: pushed, pulled: applied.inserted, more: page.more || (ops.count == Self.pushPage && pushed > 0))
+    }
+}

@@ -1,0 +1,94 @@
+import FieldTestSupport
+import Foundation
+import Testing
+
+/// A depot relaying to central (M8), all real processes on loopback: `fieldsync-node serve
+/// --upstream`, central's `serve`, and engineers' `fieldsync` replicas.
+@Suite struct DepotRelayTests {
+    /// Polls `check` every 200 ms for up to `seconds`; whether it came true.
+    func eventually(_ seconds: Double = 30, _ check: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try check() { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return try check()
+    }
+
+    @Test("central away for the whole shift: engineers sync their day at the depot; central back, it converges with nothing lost or twice, and a dispatcher's change reaches them through the depot")
+    func aShiftWhileCentralIsAway() async throws {
+        try await onOwnThread {
+            let folder = try TempFolder("fieldsync-depot")
+            var central = try NodeProcess(data: folder.path + "/central")
+            let port = try #require(URL(string: central.url)?.port)
+            func ok(_ node: NodeProcess, _ args: String...) throws -> String {
+                let r = try node.admin(args)
+                #expect(r.status == 0, "\(args.joined(separator: " ")): \(r.stderr)")
+                return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            func notes(_ node: NodeProcess, _ ticket: String) throws -> [String] {
+                let json = try node.admin("ticket", "show", ticket, "--json").object
+                return (json["notes"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+            }
+            let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
+            _ = try ok(central, "depot", "add-engineer", "north", "E17")
+            _ = try ok(central, "depot", "add-engineer", "north", "E18")
+            func dispatch(_ engineer: String) throws -> String {
+                try ok(
+                    central, "ticket", "create", "--customer", "Acme", "--site", "Plant 3", "--device-model", "Chiller X2", "--category", "repair",
+                    "--fault", "Compressor trips", "--assign", engineer)
+            }
+            let t17 = try dispatch("E17")
+            let t18 = try dispatch("E18")
+
+            let depot = try NodeProcess(
+                data: folder.path + "/depot", extraArgs: ["--upstream", central.url, "--upstream-token", depotToken, "--upstream-interval", "1"])
+            // The depot pulls central's tickets before the shift.
+            #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 2 }, "the depot never got central's tickets: \(depot.log)")
+
+            // Engineers log in at the depot (their tokens made there: token hashes do not travel yet).
+            func engineer(_ name: String) throws -> Engineer {
+                let e = Engineer(name: name, home: folder.path + "/\(name)")
+                try e.ok("init", "--engineer", name)
+                try e.ok("login", "--node", depot.url, "--token", try ok(depot, "token", "create", "--role", "engineer", "--name", name))
+                return e
+            }
+            let e17 = try engineer("E17")
+            let e18 = try engineer("E18")
+            try e17.ok("sync")
+            try e18.ok("sync")
+
+            // Central goes away for the whole shift; the engineers work and sync at the depot.
+            _ = central.stop()
+            for i in 1...3 {
+                try e17.ok("note", t17, "E17 step \(i)")
+                try e18.ok("note", t18, "E18 step \(i)")
+            }
+            try e17.ok("sync")
+            try e18.ok("sync")
+            #expect(try notes(depot, t17) == ["E17 step 1", "E17 step 2", "E17 step 3"])
+            #expect(try notes(depot, t18) == ["E18 step 1", "E18 step 2", "E18 step 3"])
+            #expect(try eventually(5) { depot.log.contains("upstream sync failed") }, "the depot did not notice central was away: \(depot.log)")
+
+            // Central comes back on its address; the depot relays the day, once.
+            central = try NodeProcess(data: central.data, extraArgs: ["--port", "\(port)"])
+            #expect(try eventually { try notes(central, t17).count == 3 && notes(central, t18).count == 3 }, "central did not get the day: \(depot.log)")
+            #expect(try notes(central, t17) == ["E17 step 1", "E17 step 2", "E17 step 3"])
+
+            // A dispatcher's change at central reaches E17 through the depot.
+            _ = try ok(central, "ticket", "set", t17, "priority", "urgent")
+            #expect(try eventually { (try depot.admin("ticket", "show", t17, "--json").object["fields"] as? [String: String])?["priority"] == "urgent" })
+            try e17.ok("sync")
+            #expect((try e17.show(t17)["fields"] as? [String: String])?["priority"] == "urgent")
+
+            // Every hop holds the same ticket: central, the depot, the engineer's device.
+            let digests = try [
+                central.admin("ticket", "show", t17, "--json").object["digest"] as? String,
+                depot.admin("ticket", "show", t17, "--json").object["digest"] as? String,
+                e17.digest(t17),
+            ]
+            #expect(digests[0] != nil && Set(digests).count == 1, "\(digests)")
+            #expect(try central.admin("ticket", "show", t18, "--json").object["digest"] as? String == depot.admin("ticket", "show", t18, "--json").object["digest"] as? String)
+        }
+    }
+}

@@ -68,6 +68,10 @@ import Testing
                 #expect(r.status != 0 && r.stderr.lowercased().hasPrefix("error: "), "\(args): \(r.stderr)")
                 #expect(r.stderr.contains(needle) && !r.stderr.contains("hunter2"), "\(args): \(r.stderr) lacks \(needle)")
             }
+            // status: a folder with no node is refused, and nothing is made there.
+            let none = try Binaries.run("fieldsync-node", ["status", "--data", folder.path + "/nothing"])
+            #expect(none.status != 0 && none.stderr.hasPrefix("error: no node at") && none.stderr.split(separator: "\n").count == 1, "\(none.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: folder.path + "/nothing"))
         }
     }
 }

@@ -5,6 +5,25 @@ import Testing
 /// A depot relaying to central (M8), all real processes on loopback: `fieldsync-node serve
 /// --upstream`, central's `serve`, and engineers' `fieldsync` replicas.
 @Suite struct DepotRelayTests {
+    struct Status: Decodable {
+        struct Upstream: Decodable {
+            let url: String
+            let lastSync: String?
+            let opsWaiting: UInt64
+            let lastError: String?
+        }
+
+        let replica: String
+        let upstreams: [Upstream]
+    }
+
+    /// `fieldsync-node status --json` of a node's folder, read while it runs.
+    func status(_ node: NodeProcess) throws -> Status {
+        let r = try Binaries.run("fieldsync-node", ["status", "--data", node.data, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return try JSONDecoder().decode(Status.self, from: Data(r.stdout.utf8))
+    }
+
     /// Polls `check` every 200 ms for up to `seconds`; whether it came true.
     func eventually(_ seconds: Double = 30, _ check: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -69,11 +88,15 @@ import Testing
             #expect(try notes(depot, t17) == ["E17 step 1", "E17 step 2", "E17 step 3"])
             #expect(try notes(depot, t18) == ["E18 step 1", "E18 step 2", "E18 step 3"])
             #expect(try eventually(5) { depot.log.contains("upstream sync failed") }, "the depot did not notice central was away: \(depot.log)")
+            // Its status says so: the six notes wait, and why.
+            let away = try #require(try status(depot).upstreams.first)
+            #expect(away.url == central.url && away.opsWaiting == 6 && away.lastError?.contains("cannot reach") == true, "\(away)")
 
             // Central comes back on its address; the depot relays the day, once.
             central = try NodeProcess(data: central.data, extraArgs: ["--port", "\(port)"])
             #expect(try eventually { try notes(central, t17).count == 3 && notes(central, t18).count == 3 }, "central did not get the day: \(depot.log)")
             #expect(try notes(central, t17) == ["E17 step 1", "E17 step 2", "E17 step 3"])
+            #expect(try eventually(10) { try status(depot).upstreams.first.map { $0.opsWaiting == 0 && $0.lastError == nil && $0.lastSync != nil } == true })
 
             // A dispatcher's change at central reaches E17 through the depot.
             _ = try ok(central, "ticket", "set", t17, "priority", "urgent")

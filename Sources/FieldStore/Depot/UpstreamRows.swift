@@ -106,6 +106,14 @@ extension ReplicaStore {
         }
     }
 
+    /// Every upstream this store has synced with or tried to, with its state and backlog.
+    public func upstreams() throws(StoreError) -> [(url: String, state: UpstreamState, backlog: UInt64)] {
+        let urls = try read { db in try String.fetchAll(db, sql: "SELECT upstream FROM upstream_state ORDER BY upstream") }
+        var out: [(url: String, state: UpstreamState, backlog: UInt64)] = []
+        for url in urls { out.append((url, try upstreamState(url), try upstreamBacklog(url))) }
+        return out
+    }
+
     /// How many ops wait to go up to `upstream`.
     public func upstreamBacklog(_ upstream: String) throws(StoreError) -> UInt64 {
         try read { db in

@@ -26,6 +26,23 @@ extension PostgresNodeStore: DepotStore {
         }
     }
 
+    public func memberTokens(of depot: String) async throws(StoreError) -> [TokenHash] {
+        let rows = try await guarded("reading a depot's engineers' tokens") {
+            try await client.query(
+                """
+                SELECT t.id, t.sha256, t.name, t.created_wall, t.revoked_wall FROM tokens t
+                JOIN depot_members m ON m.engineer = t.name AND m.depot = \(depot) AND m.removed_wall IS NULL
+                WHERE t.role = 'engineer' ORDER BY t.created_wall, t.id
+                """, logger: logger
+            ).decode((String, String, String, Int64, Int64?).self).all()
+        }
+        return rows.map { id, sha, name, created, revoked in
+            TokenHash(
+                record: TokenRecord(id: id, name: name, role: .engineer, createdAt: UInt64(clamping: created), revokedAt: revoked.map { UInt64(clamping: $0) }),
+                sha256: sha)
+        }
+    }
+
     public func depotMembers(of depot: String) async throws(StoreError) -> [DepotMember] {
         try await guarded("reading a depot's engineers") {
             try await client.withConnection { connection in

@@ -83,4 +83,35 @@ import Testing
         state = try r.store.upstreamState(up)
         #expect(state.lastError == nil && state.lastSync == now + 3 && state.cursor == [2, 4])
     }
+
+    @Test("engineers' tokens from the upstream: adopted as hashes, revoked with it, revoked when no longer sent; nothing else taken, local tokens untouched")
+    func adoptedTokens() throws {
+        let (r, _) = try depot()
+        let (local, localRecord) = try r.store.createToken(name: "E1", role: .engineer, now: now)
+        func hash(_ name: String, _ role: Principal.Role = .engineer, revoked: UInt64? = nil, sha: String? = nil) throws -> (String, TokenHash) {
+            let t = try NewToken(name: name, role: role, now: now)
+            return (t.token, TokenHash(record: TokenRecord(id: t.record.id, name: name, role: role, createdAt: now, revokedAt: revoked), sha256: sha ?? t.sha256))
+        }
+        let (t2, h2) = try hash("E2")
+        let (admin, hAdmin) = try hash("E3", .admin)
+        let (_, hBadSha) = try hash("E4", sha: "ZZ")
+        let (t5, h5) = try hash("E5")
+        // A hostile list: an admin token, a malformed hash, a name no principal has, and a
+        // record reusing a local token's id (it must not take that token over).
+        let hostileName = TokenHash(record: TokenRecord(id: "x1", name: "E 6", role: .engineer, createdAt: now, revokedAt: nil), sha256: String(repeating: "a", count: 64))
+        let takeover = TokenHash(record: TokenRecord(id: localRecord.id, name: "E1", role: .engineer, createdAt: now, revokedAt: now), sha256: String(repeating: "b", count: 64))
+        try r.store.adoptUpstreamTokens([h2, hAdmin, hBadSha, h5, hostileName, takeover], from: up, now: now)
+        #expect(try r.store.principal(forToken: t2) == Principal(name: "E2", role: .engineer))
+        #expect(try r.store.principal(forToken: t5) != nil)
+        #expect(try r.store.principal(forToken: admin) == nil)
+        #expect(try r.store.principal(forToken: local) == Principal(name: "E1", role: .engineer), "a local token was changed by the upstream")
+        #expect(try r.store.tokens().count == 3)
+
+        // Revoked at central: revoked here. No longer sent (E5 left the depot): revoked here.
+        let revoked = TokenHash(record: TokenRecord(id: h2.record.id, name: "E2", role: .engineer, createdAt: now, revokedAt: now + 9), sha256: h2.sha256)
+        try r.store.adoptUpstreamTokens([revoked], from: up, now: now + 10)
+        #expect(try r.store.principal(forToken: t2) == nil)
+        #expect(try r.store.principal(forToken: t5) == nil)
+        #expect(try r.store.principal(forToken: local) != nil)
+    }
 }

@@ -65,7 +65,7 @@ import Testing
             // The depot pulls central's tickets before the shift.
             #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 2 }, "the depot never got central's tickets: \(depot.log)")
 
-            // Engineers log in at the depot (their tokens made there: token hashes do not travel yet).
+            // Engineers log in at the depot, with tokens made there (central's travel too: below).
             func engineer(_ name: String) throws -> Engineer {
                 let e = Engineer(name: name, home: folder.path + "/\(name)")
                 try e.ok("init", "--engineer", name)
@@ -112,6 +112,43 @@ import Testing
             ]
             #expect(digests[0] != nil && Set(digests).count == 1, "\(digests)")
             #expect(try central.admin("ticket", "show", t18, "--json").object["digest"] as? String == depot.admin("ticket", "show", t18, "--json").object["digest"] as? String)
+        }
+    }
+
+    @Test("an engineer's token made at central works at their depot once it synced, and stops there at the sync after central revokes it")
+    func tokensMadeAtCentralWorkAtTheDepot() async throws {
+        try await onOwnThread {
+            let folder = try TempFolder("fieldsync-depot")
+            let central = try NodeProcess(data: folder.path + "/central")
+            func ok(_ node: NodeProcess, _ args: String...) throws -> String {
+                let r = try node.admin(args)
+                #expect(r.status == 0, "\(args.joined(separator: " ")): \(r.stderr)")
+                return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
+            _ = try ok(central, "depot", "add-engineer", "north", "E17")
+            let e17Token = try ok(central, "token", "create", "--role", "engineer", "--name", "E17")
+            let e18Token = try ok(central, "token", "create", "--role", "engineer", "--name", "E18")
+            let depot = try NodeProcess(
+                data: folder.path + "/depot", extraArgs: ["--upstream", central.url, "--upstream-token", depotToken, "--upstream-interval", "1"])
+            #expect(try eventually { try status(depot).upstreams.first?.lastSync != nil }, "\(depot.log)")
+
+            let e17 = Engineer(name: "E17", home: folder.path + "/E17")
+            try e17.ok("init", "--engineer", "E17")
+            #expect(try eventually { try e17.run("login", "--node", depot.url, "--token", e17Token).status == 0 && e17.run("sync").status == 0 })
+            // E18 is not north's engineer: their token does not work there.
+            let e18 = Engineer(name: "E18", home: folder.path + "/E18")
+            try e18.ok("init", "--engineer", "E18")
+            try e18.ok("login", "--node", depot.url, "--token", e18Token)
+            #expect(try e18.run("sync").status != 0)
+            // Only hashes travel: the depot's files never hold the token itself.
+            let files = try FileManager.default.contentsOfDirectory(atPath: depot.data).compactMap { FileManager.default.contents(atPath: depot.data + "/" + $0) }
+            #expect(!files.contains { String(decoding: $0, as: UTF8.self).contains(e17Token) })
+
+            // Revoked at central: refused at the depot once it synced again.
+            let id = try #require(try central.admin("token", "list", "--json").json as? [[String: Any]]).first { $0["name"] as? String == "E17" && $0["role"] as? String == "engineer" }?["id"] as? String
+            _ = try ok(central, "token", "revoke", try #require(id))
+            #expect(try eventually { try e17.run("sync").status != 0 }, "E17's revoked token still works at the depot")
         }
     }
 }

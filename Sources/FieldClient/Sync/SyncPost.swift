@@ -22,4 +22,10 @@ extension NodeLink {
             .POST, "/v1/sync", body: body, headers: [("Content-Type", "application/vnd.fieldsync.frame")], expectBytes: WireLimits.maxFrameBytes)
         return (reply.status, reply.body)
     }
+
+    /// GETs `path` from the node; the HTTP status and the body's bytes.
+    public func get(_ path: String) async throws -> (status: Int, body: [UInt8]) {
+        let reply = try await NodeHTTP(link: self).send(.GET, path)
+        return (reply.status, reply.body)
+    }
 }

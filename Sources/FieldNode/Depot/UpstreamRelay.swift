@@ -80,9 +80,26 @@ public final class UpstreamRelay: Service, Sendable {
             if !moved.more || rounds > 10_000 { break }
         }
         let (store, url) = (store, link.url)
+        try await adoptTokens()
         let backlog = try await BlockingWork.run { try store.upstreamBacklog(url) }
         Gauge(label: "fieldsync_upstream_backlog_ops").record(Double(backlog))
         Gauge(label: "fieldsync_upstream_last_sync_seconds").record(Double(clock()) / 1000)
+    }
+
+    /// Takes in the tokens central has for this depot's engineers (hashes only): a token
+    /// made or revoked there works or stops here from this sync on.
+    public func adoptTokens() async throws {
+        let (status, body) = try await link.get(DepotRoutes.tokensPath)
+        guard status == 200 else {
+            throw NodeError.badRequest("the upstream at \(link.url) would not list this depot's engineers' tokens (HTTP \(status)): is the depot's token of role depot there?")
+        }
+        let hashes: [TokenHash]
+        do { hashes = try JSONDecoder().decode([TokenHash].self, from: Data(body)) } catch {
+            throw NodeError.badRequest("the upstream at \(link.url) sent a token list that cannot be read: \(error)")
+        }
+        let (store, url, now) = (store, link.url, clock())
+        let changed = try await BlockingWork.run { try store.adoptUpstreamTokens(hashes, from: url, now: now) }
+        if changed > 0 { logger.info("adopted engineers' tokens from the upstream", metadata: ["changed": .stringConvertible(changed)]) }
     }
 
     /// One round trip: [hello, push, pull-request] → [hello, push-ack, pull-page], the page,

@@ -26,7 +26,9 @@ public func buildApplication(
         maxAttachmentBytes: configuration.maxAttachmentBytes, incarnation: backend.incarnation, voucherKey: backend.voucherKey, clock: clock)
     let router = Router(context: NodeRequestContext.self)
     var shapes = RouteShapes()
-    for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync")] + BlobRoutes.shapes.map({ ($0.0, "/v1/" + $0.1) }) {
+    for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync"), (.get, DepotRoutes.tokensPath)]
+        + BlobRoutes.shapes.map({ ($0.0, "/v1/" + $0.1) })
+    {
         shapes.add(method, path)
     }
     // First, so it sees every refusal, the router's own 404s included.
@@ -61,6 +63,7 @@ public func buildApplication(
     // Downloads go by sendfile where the blob is a file and the link plain HTTP.
     BlobRoutes(blobs: blobs, sendsFiles: plain && backend.folder != nil, partials: partials, maxAttachmentBytes: configuration.maxAttachmentBytes, clock: clock)
         .add(to: api)
+    DepotRoutes(store: backend.store).add(to: api)
     api.post("sync") { request, context -> Response in
         let started = DispatchTime.now().uptimeNanoseconds
         let tooLarge = Response.frame(

@@ -27,4 +27,26 @@ public protocol DepotStore: Sendable {
     func setDepotMember(depot: String, engineer: String, member: Bool, now: UInt64) async throws(StoreError) -> Bool
     /// The engineers `depot` serves or served, oldest first.
     func depotMembers(of depot: String) async throws(StoreError) -> [DepotMember]
+    /// The tokens of the engineers `depot` serves now (revoked ones too, as revoked): what
+    /// it adopts at each sync, so an engineer's token made at central works there.
+    func memberTokens(of depot: String) async throws(StoreError) -> [TokenHash]
+}
+
+/// A token as a depot adopts it from central (M8): its record and its SHA-256, never the
+/// token itself. Only engineers' tokens travel, and only to the depot serving them.
+public struct TokenHash: Sendable, Hashable, Codable {
+    public let record: TokenRecord
+    public let sha256: String
+
+    public init(record: TokenRecord, sha256: String) {
+        self.record = record
+        self.sha256 = sha256
+    }
+
+    /// An engineer's token with a well-formed hash and name: what a depot may take in.
+    public var isAdoptable: Bool {
+        record.role == .engineer && sha256.count == 64 && sha256.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+            && (try? DepotMember.checkNames(depot: "-", engineer: record.name)) != nil && !record.id.isEmpty && record.id.count <= 64
+            && ReplicaID.isValid(record.id)
+    }
 }

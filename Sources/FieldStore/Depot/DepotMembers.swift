@@ -7,6 +7,11 @@ import GRDB
 /// engineer has left is refused on its way up. A removal is kept (`removed_wall`), not
 /// deleted: it ends what the depot serves, not the history it holds.
 enum DepotMembers {
+    /// Tokens a depot adopted from its upstream say which (M8, v17).
+    static func markAdoptedTokens(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE tokens ADD COLUMN upstream TEXT")
+    }
+
     static func create(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -37,6 +42,24 @@ enum DepotMembers {
         return db.changesCount > 0
     }
 
+    /// The engineers' tokens of `depot`'s current members.
+    static func tokens(of depot: String, _ db: Database) throws -> [TokenHash] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT t.id, t.sha256, t.name, t.created_wall, t.revoked_wall FROM tokens t
+                JOIN depot_members m ON m.engineer = t.name AND m.depot = ? AND m.removed_wall IS NULL
+                WHERE t.role = 'engineer' ORDER BY t.created_wall, t.id
+                """, arguments: [depot]
+        ).map {
+            TokenHash(
+                record: TokenRecord(
+                    id: $0[0], name: $0[2], role: .engineer, createdAt: UInt64(clamping: $0[3] as Int64),
+                    revokedAt: ($0[4] as Int64?).map { UInt64(clamping: $0) }),
+                sha256: $0[1])
+        }
+    }
+
     /// The engineers `depot` serves or served, oldest first.
     static func members(of depot: String, _ db: Database) throws -> [DepotMember] {
         try Row.fetchAll(
@@ -56,5 +79,43 @@ extension ReplicaStore {
     /// The engineers `depot` serves or served.
     public func depotMembers(of depot: String) throws(StoreError) -> [DepotMember] {
         try read { db in try DepotMembers.members(of: depot, db) }
+    }
+
+    /// The tokens of the engineers `depot` serves now (``DepotStore/memberTokens(of:)``).
+    public func memberTokens(of depot: String) throws(StoreError) -> [TokenHash] {
+        try read { db in try DepotMembers.tokens(of: depot, db) }
+    }
+
+    /// Takes in the tokens `upstream` sent for this depot's engineers: new ones work here
+    /// from now, a revocation there is one here, and a token it no longer sends (the
+    /// engineer left the depot) is revoked here. Only engineers' tokens with well-formed
+    /// hashes are taken (``TokenHash/isAdoptable``), and a token made here is never
+    /// changed. Returns how many tokens changed.
+    @discardableResult
+    public func adoptUpstreamTokens(_ hashes: [TokenHash], from upstream: String, now: UInt64) throws(StoreError) -> Int {
+        try write { db in
+            var changed = 0
+            let sent = hashes.filter(\.isAdoptable)
+            for h in sent {
+                try db.execute(
+                    sql: """
+                        INSERT INTO tokens (id, sha256, name, role, created_wall, revoked_wall, upstream) VALUES (?, ?, ?, 'engineer', ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET revoked_wall = excluded.revoked_wall
+                        WHERE tokens.upstream = excluded.upstream AND tokens.revoked_wall IS NOT excluded.revoked_wall
+                        """,
+                    arguments: [
+                        h.record.id, h.sha256, h.record.name, Int64(clamping: h.record.createdAt), h.record.revokedAt.map { Int64(clamping: $0) },
+                        upstream,
+                    ])
+                changed += db.changesCount
+            }
+            let ids = Set(sent.map(\.record.id))
+            for id in try String.fetchAll(db, sql: "SELECT id FROM tokens WHERE upstream = ? AND revoked_wall IS NULL", arguments: [upstream])
+            where !ids.contains(id) {
+                try db.execute(sql: "UPDATE tokens SET revoked_wall = ? WHERE id = ?", arguments: [Int64(clamping: now), id])
+                changed += 1
+            }
+            return changed
+        }
     }
 }

@@ -49,6 +49,10 @@ extension SQLiteNodeStore: DepotStore {
     public func depotMembers(of depot: String) async throws(StoreError) -> [DepotMember] {
         try await blocking { store throws(StoreError) in try store.depotMembers(of: depot) }
     }
+
+    public func memberTokens(of depot: String) async throws(StoreError) -> [TokenHash] {
+        try await blocking { store throws(StoreError) in try store.memberTokens(of: depot) }
+    }
 }
 
 extension SQLiteNodeStore: SyncStore {

@@ -260,6 +260,10 @@ enum ReplicaSchema {
             // A depot's sync state with its upstream, per upstream (M8).
             try UpstreamRows.create(db)
         }
+        m.registerMigration("v17-adopted-tokens") { db in
+            // Engineers' tokens a depot took in from central, by upstream (M8).
+            try DepotMembers.markAdoptedTokens(db)
+        }
         return m
     }
 }

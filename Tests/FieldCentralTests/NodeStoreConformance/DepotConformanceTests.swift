@@ -86,4 +86,24 @@ import Testing
             #expect(try await store.depotMembers(of: "north").map(\.engineer) == ["E17"])
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func aDepotGetsItsEngineersTokensAsHashesOnly(_ backend: Backend) async throws {
+        try await withNodeStore(backend) { store, _ in
+            let (t17, r17) = try await store.createToken(name: "E17", role: .engineer, now: F.now)
+            _ = try await store.createToken(name: "E18", role: .engineer, now: F.now)
+            _ = try await store.createToken(name: "E17", role: .admin, now: F.now)
+            _ = try await store.createToken(name: "north", role: .depot, now: F.now)
+            #expect(try await store.memberTokens(of: "north").isEmpty)
+            _ = try await store.setDepotMember(depot: "north", engineer: "E17", member: true, now: F.now)
+            // E17's engineer token alone: not E18's, not an admin token named E17.
+            let hashes = try await store.memberTokens(of: "north")
+            #expect(hashes.map(\.record.id) == [r17.id] && hashes[0].sha256 == NewToken.hash(t17) && hashes[0].record.revokedAt == nil)
+            _ = try await store.revokeToken(id: r17.id, now: F.now + 5)
+            #expect(try await store.memberTokens(of: "north").map(\.record.revokedAt) == [F.now + 5])
+            // E17 leaves north: north gets none of their tokens any more.
+            _ = try await store.setDepotMember(depot: "north", engineer: "E17", member: false, now: F.now + 6)
+            #expect(try await store.memberTokens(of: "north").isEmpty)
+        }
+    }
 }

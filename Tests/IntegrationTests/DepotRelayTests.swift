@@ -59,11 +59,13 @@ import Testing
             }
             let t17 = try dispatch("E17")
             let t18 = try dispatch("E18")
+            // E19 is not one of north's engineers at central (a token made at the depot alone).
+            let t19 = try dispatch("E19")
 
             let depot = try NodeProcess(
                 data: folder.path + "/depot", extraArgs: ["--upstream", central.url, "--upstream-token", depotToken, "--upstream-interval", "1"])
             // The depot pulls central's tickets before the shift.
-            #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 2 }, "the depot never got central's tickets: \(depot.log)")
+            #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 3 }, "the depot never got central's tickets: \(depot.log)")
 
             // Engineers log in at the depot, with tokens made there (central's travel too: below).
             func engineer(_ name: String) throws -> Engineer {
@@ -74,8 +76,10 @@ import Testing
             }
             let e17 = try engineer("E17")
             let e18 = try engineer("E18")
+            let e19 = try engineer("E19")
             try e17.ok("sync")
             try e18.ok("sync")
+            try e19.ok("sync")
 
             // Central goes away for the whole shift; the engineers work and sync at the depot.
             _ = central.stop()
@@ -83,20 +87,25 @@ import Testing
                 try e17.ok("note", t17, "E17 step \(i)")
                 try e18.ok("note", t18, "E18 step \(i)")
             }
+            try e19.ok("note", t19, "E19 was here")
             try e17.ok("sync")
             try e18.ok("sync")
+            try e19.ok("sync")
             #expect(try notes(depot, t17) == ["E17 step 1", "E17 step 2", "E17 step 3"])
             #expect(try notes(depot, t18) == ["E18 step 1", "E18 step 2", "E18 step 3"])
             #expect(try eventually(5) { depot.log.contains("upstream sync failed") }, "the depot did not notice central was away: \(depot.log)")
             // Its status says so: the six notes wait, and why.
             let away = try #require(try status(depot).upstreams.first)
-            #expect(away.url == central.url && away.opsWaiting == 6 && away.lastError?.contains("cannot reach") == true, "\(away)")
+            #expect(away.url == central.url && away.opsWaiting == 7 && away.lastError?.contains("cannot reach") == true, "\(away)")
 
             // Central comes back on its address; the depot relays the day, once.
             central = try NodeProcess(data: central.data, extraArgs: ["--port", "\(port)"])
             #expect(try eventually { try notes(central, t17).count == 3 && notes(central, t18).count == 3 }, "central did not get the day: \(depot.log)")
             #expect(try notes(central, t17) == ["E17 step 1", "E17 step 2", "E17 step 3"])
-            #expect(try eventually(10) { try status(depot).upstreams.first.map { $0.opsWaiting == 0 && $0.lastError == nil && $0.lastSync != nil } == true })
+            // E19's note is held back (central refuses north's relaying E19), and stops nothing else.
+            #expect(try eventually(10) { try status(depot).upstreams.first.map { $0.opsWaiting == 1 && $0.lastSync != nil } == true })
+            #expect(depot.log.contains("held back") && depot.log.contains("e19-"), "\(depot.log)")
+            #expect(try notes(central, t19).isEmpty)
 
             // A dispatcher's change at central reaches E17 through the depot.
             _ = try ok(central, "ticket", "set", t17, "priority", "urgent")

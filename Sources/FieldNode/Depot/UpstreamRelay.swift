@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// A depot's link to its upstream (M8, `serve --upstream URL --upstream-token TOKEN`): in the
 /// background, it pushes what the depot took from its engineers' devices (and its own ops)
@@ -103,10 +104,51 @@ public final class UpstreamRelay: Service, Sendable {
     }
 
     /// One round trip: [hello, push, pull-request] → [hello, push-ack, pull-page], the page,
-    /// its cursor and the ack committed together.
+    /// its cursor and the ack committed together. A push the upstream refuses whole as
+    /// forbidden (a device of an engineer central does not list as this depot's) is tried
+    /// again replica by replica, and a replica refused alone is held back (said in status
+    /// and the log) so it does not stop the others from going up.
     public func exchange() async throws -> Exchange {
         let (store, url) = (store, link.url)
-        let (ops, state) = try await BlockingWork.run { (try store.opsForUpstream(url, limit: Self.pushPage), try store.upstreamState(url)) }
+        let skip = heldBack.withLock { $0 }
+        let ops = try await BlockingWork.run { try store.opsForUpstream(url, limit: Self.pushPage, excluding: skip) }
+        switch try await roundTrip(ops) {
+        case .committed(let moved):
+            return moved
+        case .refused(let status, let refusal):
+            let replicas = Set(ops.map(\.id.replica)).sorted()
+            guard refusal?.code == .forbidden, !replicas.isEmpty else {
+                throw NodeError.badRequest("the upstream at \(url) refused the sync (HTTP \(status)): \(refusal.map { "\($0.code): \($0.message)" } ?? "no pull page")")
+            }
+            var moved = Exchange(more: true)
+            for replica in replicas {
+                switch try await roundTrip(ops.filter { $0.id.replica == replica }) {
+                case .committed(let alone): moved.pushed += alone.pushed
+                case .refused(_, let refusal) where refusal?.code == .forbidden:
+                    heldBack.withLock { _ = $0.insert(replica) }
+                    let message = "replica \(replica) held back: the upstream refused it (\(refusal?.message ?? "forbidden")); its ops stay here"
+                    logger.error("upstream refused a relayed replica", metadata: ["upstream": .string(url), "replica": .string(replica.rawValue), "error": .string(message)])
+                    let now = clock()
+                    try await BlockingWork.run { try store.noteUpstreamError(url, message, now: now) }
+                case .refused(let status, let refusal):
+                    throw NodeError.badRequest("the upstream at \(url) refused the sync (HTTP \(status)): \(refusal.map { "\($0.code): \($0.message)" } ?? "no pull page")")
+                }
+            }
+            return moved
+        }
+    }
+
+    /// Replicas the upstream refused alone: not pushed again until the node restarts.
+    private let heldBack = Mutex<Set<ReplicaID>>([])
+
+    private enum RoundTrip {
+        case committed(Exchange)
+        case refused(status: Int, ErrorMessage?)
+    }
+
+    private func roundTrip(_ ops: [Op]) async throws -> RoundTrip {
+        let (store, url) = (store, link.url)
+        let state = try await BlockingWork.run { try store.upstreamState(url) }
         // Its own replica only (SPEC §3.2's MUST): the upstream takes a replica it holds less
         // of than a hello names for a sign it was restored (§9.4), and the depot's engineers'
         // replicas go up in this very push. Each pushed replica is acked all the same.
@@ -133,13 +175,11 @@ public final class UpstreamRelay: Service, Sendable {
             default: break
             }
         }
-        guard let page else {
-            throw NodeError.badRequest("the upstream at \(url) refused the sync (HTTP \(status)): \(refusal.map { "\($0.code): \($0.message)" } ?? "no pull page")")
-        }
+        guard let page else { return .refused(status: status, refusal) }
         if let refusal { logger.warning("the upstream refused part of a push", metadata: ["upstream": .string(url), "error": .string(refusal.message)]) }
         let (now, acked) = (clock(), ack)
         let applied = try await BlockingWork.run { try store.commitUpstreamPage(url, ops: page.ops, cursor: page.nextCursor, acked: acked, now: now) }
         let pushed = ops.filter { ($0.id.counter) <= (ack[$0.id.replica] ?? 0) }.count
-        return Exchange(pushed: pushed, pulled: applied.inserted, more: page.more || (ops.count == Self.pushPage && pushed > 0))
+        return .committed(Exchange(pushed: pushed, pulled: applied.inserted, more: page.more || (ops.count == Self.pushPage && pushed > 0)))
     }
 }

@@ -81,14 +81,15 @@ extension ReplicaStore {
     }
 
     /// Ops to send up, at most `limit`: of every replica this store took pushes of (its own
-    /// included), those past what `upstream` holds, each replica's in counter order. Ops
+    /// included, those `heldBack` not), those past what `upstream` holds, each replica's in
+    /// counter order. Ops
     /// quarantined here go up too: the upstream decides their scope itself, and its
     /// counters must run on without a gap.
-    public func opsForUpstream(_ upstream: String, limit: Int) throws(StoreError) -> [Op] {
+    public func opsForUpstream(_ upstream: String, limit: Int, excluding heldBack: Set<ReplicaID> = []) throws(StoreError) -> [Op] {
         try read { db in
             let held = try UpstreamRows.state(upstream, db).held
             var out: [Op] = []
-            for (replica, acked) in try UpstreamRows.relayed(db).sorted(by: { $0.key < $1.key }) {
+            for (replica, acked) in try UpstreamRows.relayed(db).sorted(by: { $0.key < $1.key }) where !heldBack.contains(replica) {
                 let up = held[replica] ?? 0
                 guard acked > up, out.count < limit, up < UInt64(Int64.max) else { continue }
                 let room = min(limit - out.count, Int(clamping: acked - up))

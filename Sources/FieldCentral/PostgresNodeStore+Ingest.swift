@@ -45,6 +45,7 @@ struct Ingest {
         var givenBackBy: [ReplicaID: String] = [:]
         // A depot relays its engineers' devices (M8): who they are, from central's record.
         let members = pusher.role == .depot ? Set(try await DepotRows(connection: connection, logger: logger).members(of: pusher.name).map(\.engineer)) : []
+        var owners: [ReplicaID: String] = [:]
         for r in Set(byReplica.keys).union([replica]).sorted() {
             let recorded = try await progress(of: r)
             let givenBack = PushCheck.givenBackOwner(byReplica[r] ?? [], vouched)
@@ -53,6 +54,7 @@ struct Ingest {
                 members: members)
             held[r] = recorded?.acked ?? 0
             givenBackBy[r] = givenBack
+            owners[r] = recorded?.owner ?? PushCheck.claimedOwner(of: r, by: pusher, members: members)
         }
         try await lockSubjects(of: ops)
         var givenBack: [Op] = []
@@ -95,16 +97,24 @@ struct Ingest {
         for id in PushCheck.transfersConfirmed(in: fresh) {
             transfers[id] = try await EntityMaterialiser(connection: connection, logger: logger).ops(of: id)
         }
-        try PushCheck.checkStock(fresh, by: pusher, held: transfers)
-        let inScope = try await mayChange(Set(fresh.filter { !PushCheck.isStock($0) }.map(\.subject)))
-        for op in fresh {
-            if PushCheck.isStock(op) || inScope.contains(op.subject) {
-                allowed.append(op)
-            } else {
-                try await quarantine(op)
-                result.quarantined.append(op.id)
+        // Judged as their pusher, or a depot's relayed ops as their engineer (PushCheck.judge).
+        let owned = owners
+        let byJudge = Dictionary(grouping: fresh) { PushCheck.judge(of: $0, pusher: pusher, owners: owned, members: members) }
+        for (who, ops) in byJudge { try PushCheck.checkStock(ops, by: who, held: transfers) }
+        var allowedIDs: Set<OpID> = []
+        for (who, ops) in byJudge {
+            let inScope = try await mayChange(Set(ops.filter { !PushCheck.isStock($0) }.map(\.subject)), for: who)
+            for op in ops {
+                if PushCheck.isStock(op) || inScope.contains(op.subject) {
+                    allowedIDs.insert(op.id)
+                } else {
+                    try await quarantine(op, for: who)
+                    result.quarantined.append(op.id)
+                }
             }
         }
+        // In push order, as before.
+        allowed = fresh.filter { allowedIDs.contains($0.id) }
         if let clockOffset {
             try await query(
                 """
@@ -175,23 +185,23 @@ struct Ingest {
 
     /// Which of `subjects` the pusher may change, in one round trip: every role but an
     /// engineer's, all; an engineer, the tickets they are or were assigned to.
-    func mayChange(_ subjects: Set<EntityID>) async throws -> Set<EntityID> {
-        if pusher.seesEverything || subjects.isEmpty { return subjects }
+    func mayChange(_ subjects: Set<EntityID>, for principal: Principal) async throws -> Set<EntityID> {
+        if principal.seesEverything || subjects.isEmpty { return subjects }
         var out: Set<EntityID> = []
         for try await ticket in try await query(
-            "SELECT ticket FROM ticket_scope WHERE engineer = \(pusher.name) AND ticket = ANY(\(subjects.map(\.rawValue)))"
+            "SELECT ticket FROM ticket_scope WHERE engineer = \(principal.name) AND ticket = ANY(\(subjects.map(\.rawValue)))"
         ).decode(String.self) {
             if let id = EntityID(ticket) { out.insert(id) }
         }
         return out
     }
 
-    func quarantine(_ op: Op) async throws {
+    func quarantine(_ op: Op, for principal: Principal) async throws {
         let record = OpRecord(op)
         try await query(
             """
             INSERT INTO quarantine (received_wall, principal, reason, \(unescaped: OpRecord.columns))
-            VALUES (\(Int64(clamping: now)), \(pusher.name), \("ticket \(op.subject) is not assigned to \(pusher.name)"),
+            VALUES (\(Int64(clamping: now)), \(principal.name), \("ticket \(op.subject) is not assigned to \(principal.name)"),
                     \(record.replica), \(record.counter), \(record.wall), \(record.logical), \(record.subject), \(record.kind),
                     \(record.payload), \(record.checksum))
             ON CONFLICT (replica, counter) DO NOTHING

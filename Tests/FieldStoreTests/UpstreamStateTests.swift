@@ -113,5 +113,17 @@ import Testing
         #expect(try r.store.principal(forToken: t2) == nil)
         #expect(try r.store.principal(forToken: t5) == nil)
         #expect(try r.store.principal(forToken: local) != nil)
+
+        // A token revoked here stays revoked though the upstream sends it live again; an
+        // engineer token named as a warehouse here is not taken.
+        let (t7, h7) = try hash("E7")
+        try r.store.adoptUpstreamTokens([h7], from: up, now: now + 11)
+        #expect(try r.store.revokeToken(id: h7.record.id, now: now + 12) == 1)
+        try r.store.adoptUpstreamTokens([h7], from: up, now: now + 13)
+        #expect(try r.store.principal(forToken: t7) == nil, "a local revocation was undone by the upstream")
+        _ = try r.store.createToken(name: "w1", role: .warehouse, now: now)
+        let (tw, hw) = try hash("w1")
+        try r.store.adoptUpstreamTokens([h7, hw], from: up, now: now + 14)
+        #expect(try r.store.principal(forToken: tw) == nil)
     }
 }

@@ -74,6 +74,8 @@ public final class UpstreamRelay: Service, Sendable {
 
     /// Exchanges until nothing more waits on either side.
     public func catchUp() async throws {
+        // Tokens first: a revocation at central reaches the depot even while a push is refused.
+        try await adoptTokens()
         var rounds = 0
         while true {
             let moved = try await exchange()
@@ -81,7 +83,6 @@ public final class UpstreamRelay: Service, Sendable {
             if !moved.more || rounds > 10_000 { break }
         }
         let (store, url) = (store, link.url)
-        try await adoptTokens()
         let backlog = try await BlockingWork.run { try store.upstreamBacklog(url) }
         Gauge(label: "fieldsync_upstream_backlog_ops").record(Double(backlog))
         Gauge(label: "fieldsync_upstream_last_sync_seconds").record(Double(clock()) / 1000)

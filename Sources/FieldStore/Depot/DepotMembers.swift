@@ -89,19 +89,27 @@ extension ReplicaStore {
     /// Takes in the tokens `upstream` sent for this depot's engineers: new ones work here
     /// from now, a revocation there is one here, and a token it no longer sends (the
     /// engineer left the depot) is revoked here. Only engineers' tokens with well-formed
-    /// hashes are taken (``TokenHash/isAdoptable``), and a token made here is never
-    /// changed. Returns how many tokens changed.
+    /// hashes are taken (``TokenHash/isAdoptable``), none named as a principal of another
+    /// role here; a token made here is never changed, and no revocation is undone.
+    /// Returns how many tokens changed.
     @discardableResult
     public func adoptUpstreamTokens(_ hashes: [TokenHash], from upstream: String, now: UInt64) throws(StoreError) -> Int {
         try write { db in
             var changed = 0
             let sent = hashes.filter(\.isAdoptable)
             for h in sent {
+                // A name a principal of another role holds here (a warehouse `w1`) is not
+                // taken: ownership goes by name, and it would act as that principal.
+                let clash = try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = ? AND role != 'engineer')", arguments: [h.record.name]) ?? false
+                if clash { continue }
+                // A revocation is only ever added: one made here (a stolen token) stays, whatever
+                // the upstream sends.
                 try db.execute(
                     sql: """
                         INSERT INTO tokens (id, sha256, name, role, created_wall, revoked_wall, upstream) VALUES (?, ?, ?, 'engineer', ?, ?, ?)
                         ON CONFLICT (id) DO UPDATE SET revoked_wall = excluded.revoked_wall
-                        WHERE tokens.upstream = excluded.upstream AND tokens.revoked_wall IS NOT excluded.revoked_wall
+                        WHERE tokens.upstream = excluded.upstream AND tokens.revoked_wall IS NULL AND excluded.revoked_wall IS NOT NULL
                         """,
                     arguments: [
                         h.record.id, h.sha256, h.record.name, Int64(clamping: h.record.createdAt), h.record.revokedAt.map { Int64(clamping: $0) },

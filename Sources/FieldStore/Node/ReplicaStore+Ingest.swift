@@ -49,6 +49,7 @@ extension ReplicaStore {
             var recovered: [ReplicaID: String] = [:]
             // A depot relays its engineers' devices (M8): who they are, from central's record.
             let members = pusher.role == .depot ? Set(try DepotMembers.members(of: pusher.name, db).map(\.engineer)) : []
+            var owners: [ReplicaID: String] = [:]
             for replicaID in replicas {
                 let givenBack = PushCheck.givenBackOwner(byReplica[replicaID] ?? [], vouchedOwner)
                 if replicaID == identity.replica && givenBack == nil {
@@ -60,6 +61,7 @@ extension ReplicaStore {
                     vouched: givenBack != nil, members: members)
                 if let givenBack { recovered[replicaID] = givenBack }
                 held[replicaID] = progress?.acked ?? 0
+                owners[replicaID] = progress?.owner ?? PushCheck.claimedOwner(of: replicaID, by: pusher, members: members)
             }
             for replicaID in replicas {
                 let acked = held[replicaID] ?? 0
@@ -97,19 +99,23 @@ extension ReplicaStore {
             let givenBack = fresh.filter { recovered[$0.id.replica] != nil }
             var applied = try applyInTransaction(givenBack, now: now, db, derived: &pending)
             var allowed: [Op] = []
-            var inScope: [EntityID: Bool] = [:]
+            // Keyed by who is judged and the subject (a depot's push holds several engineers').
+            var inScope: [String: Bool] = [:]
+            func judge(_ op: Op) -> Principal { PushCheck.judge(of: op, pusher: pusher, owners: owners, members: members) }
             let pushed = fresh.filter { recovered[$0.id.replica] == nil }
             var transfers: [EntityID: [Op]] = [:]
             for id in PushCheck.transfersConfirmed(in: pushed) { transfers[id] = try OpRows.ops(of: id, db).ops }
-            try PushCheck.checkStock(pushed, by: pusher, held: transfers)
+            for (who, ops) in Dictionary(grouping: pushed, by: judge) { try PushCheck.checkStock(ops, by: who, held: transfers) }
             for op in pushed {
                 // A stock movement's recorder was checked above (ownership, not ticket scope).
-                let ok = try PushCheck.isStock(op) || (inScope[op.subject] ?? Scope.allows(pusher, ticket: op.subject, db))
-                if !PushCheck.isStock(op) { inScope[op.subject] = ok }
+                let who = judge(op)
+                let key = who.name + " " + op.subject.rawValue
+                let ok = try PushCheck.isStock(op) || (inScope[key] ?? Scope.allows(who, ticket: op.subject, db))
+                if !PushCheck.isStock(op) { inScope[key] = ok }
                 if ok {
                     allowed.append(op)
                 } else {
-                    try Self.quarantine(op, from: pusher, now: now, db)
+                    try Self.quarantine(op, from: who, now: now, db)
                     result.quarantined.append(op.id)
                 }
             }

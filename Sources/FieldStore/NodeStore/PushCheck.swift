@@ -95,6 +95,14 @@ public enum PushCheck {
         members.filter { Principal(name: $0, role: .engineer).mayClaim(replica) }.max { ($0.count, $0) < ($1.count, $1) }
     }
 
+    /// Whose rights a pushed op is judged by, for ticket scope and stock: its pusher's, or
+    /// for a depot relaying a device of one of its engineers (`owners`: each replica's
+    /// owner here), that engineer's. A depot relays; it does not lend its own scope.
+    public static func judge(of op: Op, pusher: Principal, owners: [ReplicaID: String], members: Set<String>) -> Principal {
+        guard pusher.role == .depot, let owner = owners[op.id.replica], members.contains(owner) else { return pusher }
+        return Principal(name: owner, role: .engineer)
+    }
+
     /// Who a push records as owner of a replica it names first: a depot relaying one of
     /// its engineers' devices records that engineer, anyone else themselves.
     public static func claimedOwner(of replica: ReplicaID, by pusher: Principal, members: Set<String>) -> String {

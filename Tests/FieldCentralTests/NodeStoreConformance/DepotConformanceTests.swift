@@ -106,4 +106,29 @@ import Testing
             #expect(try await store.memberTokens(of: "north").isEmpty)
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func relayedOpsAreJudgedAsTheirEngineerNotTheDepot(_ backend: Backend) async throws {
+        try await withNodeStore(backend) { store, _ in
+            let mine = "T1-dispatch-1", theirs = "T2-dispatch-1"
+            _ = try await F.ingest(
+                store, [F.created(F.desk, 1, mine, assignee: "E17"), F.created(F.desk, 2, theirs, assignee: "E18")], from: F.dispatcher, replica: F.desk)
+            _ = try await store.setDepotMember(depot: "north", engineer: "E17", member: true, now: F.now)
+            // E17's note on their own ticket is applied; on E18's ticket it is quarantined
+            // under E17's name, as if E17 had pushed it: the depot lends no scope of its own.
+            let result = try await F.ingest(
+                store, [F.note(F.tab17, 1, on: mine), F.note(F.tab17, 2, on: theirs)], from: Self.north, replica: Self.northNode)
+            #expect(result.acked[F.tab17] == 2 && result.quarantined == [OpID(replica: F.tab17, counter: 2)])
+            #expect(try await store.quarantine().map(\.principal) == ["E17"])
+            #expect(try await store.ops(of: EntityID(theirs)!).count == 1)
+            // E17's count of their own van goes through the depot as E17's; a write-off at the
+            // warehouse, which E17 does not own, is refused whole although north relays it.
+            let van = StockLocation("van:E17")!
+            let counted = StockConformanceTests.stockOp(F.tab17, 3, on: van.entity, StockCounted(part: "CAP", quantity: Quantity(2), at: F.now))
+            #expect(try await F.ingest(store, [counted], from: Self.north, replica: Self.northNode).acked[F.tab17] == 3)
+            let warehouse = StockLocation("warehouse:north")!
+            let writeOff = StockConformanceTests.stockOp(F.tab17, 4, on: warehouse.entity, StockWrittenOff(part: "CAP", quantity: Quantity(1), reason: "broken"))
+            #expect(await F.refusal { try await F.ingest(store, [writeOff], from: Self.north, replica: Self.northNode) } == .forbidden)
+        }
+    }
 }

@@ -160,4 +160,58 @@ import Testing
             #expect(try eventually { try e17.run("sync").status != 0 }, "E17's revoked token still works at the depot")
         }
     }
+
+    @Test("central restored from a backup older than what it acknowledged: the depot sends again what central lost, and it converges")
+    func centralRestoredFromABackup() async throws {
+        try await onOwnThread {
+            let folder = try TempFolder("fieldsync-depot")
+            var central = try NodeProcess(data: folder.path + "/central")
+            let port = try #require(URL(string: central.url)?.port)
+            func ok(_ node: NodeProcess, _ args: String...) throws -> String {
+                let r = try node.admin(args)
+                #expect(r.status == 0, "\(args.joined(separator: " ")): \(r.stderr)")
+                return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            func notes(_ node: NodeProcess, _ ticket: String) throws -> [String] {
+                let json = try node.admin("ticket", "show", ticket, "--json").object
+                return (json["notes"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+            }
+            let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
+            _ = try ok(central, "depot", "add-engineer", "north", "E17")
+            let t17 = try ok(
+                central, "ticket", "create", "--customer", "Acme", "--site", "Plant 3", "--device-model", "Chiller X2", "--category", "repair",
+                "--fault", "Compressor trips", "--assign", "E17")
+            let depot = try NodeProcess(
+                data: folder.path + "/depot", extraArgs: ["--upstream", central.url, "--upstream-token", depotToken, "--upstream-interval", "1"])
+            #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 1 }, "\(depot.log)")
+            let e17 = Engineer(name: "E17", home: folder.path + "/E17")
+            try e17.ok("init", "--engineer", "E17")
+            try e17.ok("login", "--node", depot.url, "--token", try ok(depot, "token", "create", "--role", "engineer", "--name", "E17"))
+            try e17.ok("sync")
+            try e17.ok("note", t17, "before the backup")
+            try e17.ok("sync")
+            #expect(try eventually { try notes(central, t17) == ["before the backup"] }, "\(depot.log)")
+
+            // The backup, taken with central stopped; then two more notes reach central.
+            _ = central.stop()
+            let backup = folder.path + "/backup"
+            try FileManager.default.copyItem(atPath: central.data, toPath: backup)
+            central = try NodeProcess(data: central.data, extraArgs: ["--port", "\(port)"])
+            try e17.ok("note", t17, "after the backup 1")
+            try e17.ok("note", t17, "after the backup 2")
+            try e17.ok("sync")
+            #expect(try eventually { try notes(central, t17).count == 3 }, "\(depot.log)")
+
+            // Central is restored from the backup: it holds the first note alone, and the depot
+            // recorded three as acknowledged. One more note, and central gets all four, once.
+            _ = central.stop()
+            try FileManager.default.removeItem(atPath: central.data)
+            try FileManager.default.copyItem(atPath: backup, toPath: central.data)
+            central = try NodeProcess(data: central.data, extraArgs: ["--port", "\(port)"])
+            try e17.ok("note", t17, "after the restore")
+            try e17.ok("sync")
+            let all = ["before the backup", "after the backup 1", "after the backup 2", "after the restore"]
+            #expect(try eventually { try notes(central, t17) == all }, "central did not converge after its restore: \(depot.log)")
+        }
+    }
 }

@@ -116,6 +116,10 @@ public final class UpstreamRelay: Service, Sendable {
         switch try await roundTrip(ops) {
         case .committed(let moved):
             return moved
+        case .regapped:
+            // The upstream holds less than it acked before (restored from a backup): what it
+            // holds now is recorded, and the next round sends the rest again.
+            return Exchange(more: true)
         case .refused(let status, let refusal):
             let replicas = Set(ops.map(\.id.replica)).sorted()
             guard refusal?.code == .forbidden, !replicas.isEmpty else {
@@ -125,6 +129,7 @@ public final class UpstreamRelay: Service, Sendable {
             for replica in replicas {
                 switch try await roundTrip(ops.filter { $0.id.replica == replica }) {
                 case .committed(let alone): moved.pushed += alone.pushed
+                case .regapped: continue
                 case .refused(_, let refusal) where refusal?.code == .forbidden:
                     heldBack.withLock { _ = $0.insert(replica) }
                     let message = "replica \(replica) held back: the upstream refused it (\(refusal?.message ?? "forbidden")); its ops stay here"
@@ -144,6 +149,8 @@ public final class UpstreamRelay: Service, Sendable {
 
     private enum RoundTrip {
         case committed(Exchange)
+        /// A counter gap: the upstream's ack, lower than recorded, was taken as the truth.
+        case regapped
         case refused(status: Int, ErrorMessage?)
     }
 
@@ -176,7 +183,22 @@ public final class UpstreamRelay: Service, Sendable {
             default: break
             }
         }
-        guard let page else { return .refused(status: status, refusal) }
+        guard let page else {
+            // SPEC §3.4: the ack is the truth about what the upstream holds, lower than before
+            // too. A gap means it lost ops it had acked (a restore): record what it holds (the
+            // cursor stays) and send the rest again, instead of stopping.
+            // A replica the ack leaves out is held up to 0 (SPEC §3.4). Only an ack lower than
+            // the one recorded is news; any other gap is refused as it is (no retry loop).
+            var truth = ack
+            for op in ops where truth[op.id.replica] == nil { truth[op.id.replica] = 0 }
+            if refusal?.code == .counterGap, truth.contains(where: { replica, held in held < (state.held[replica] ?? 0) }) {
+                let (now, acked, cursor) = (clock(), truth, state.cursor)
+                try await BlockingWork.run { try store.commitUpstreamPage(url, ops: [], cursor: cursor, acked: acked, now: now) }
+                logger.warning("the upstream holds less than it acknowledged (restored from a backup?): sending again", metadata: ["upstream": .string(url)])
+                return .regapped
+            }
+            return .refused(status: status, refusal)
+        }
         if let refusal { logger.warning("the upstream refused part of a push", metadata: ["upstream": .string(url), "error": .string(refusal.message)]) }
         let (now, acked) = (clock(), ack)
         let applied = try await BlockingWork.run { try store.commitUpstreamPage(url, ops: page.ops, cursor: page.nextCursor, acked: acked, now: now) }

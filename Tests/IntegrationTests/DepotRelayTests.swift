@@ -24,6 +24,32 @@ import Testing
         return try JSONDecoder().decode(Status.self, from: Data(r.stdout.utf8))
     }
 
+    /// An admin command that must succeed; its output, trimmed.
+    @discardableResult
+    func ok(_ node: NodeProcess, _ args: String...) throws -> String {
+        let r = try node.admin(args)
+        #expect(r.status == 0, "\(args.joined(separator: " ")): \(r.stderr)")
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The notes' texts of a ticket as `node` holds it.
+    func notes(_ node: NodeProcess, _ ticket: String) throws -> [String] {
+        let json = try node.admin("ticket", "show", ticket, "--json").object
+        return (json["notes"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+    }
+
+    /// A ticket dispatched at `central` to `engineer`; its id.
+    func dispatch(_ central: NodeProcess, _ engineer: String) throws -> String {
+        try ok(
+            central, "ticket", "create", "--customer", "Acme", "--site", "Plant 3", "--device-model", "Chiller X2", "--category", "repair",
+            "--fault", "Compressor trips", "--assign", engineer)
+    }
+
+    /// A depot `north` in `folder`, relaying to `upstream` every second with `token`.
+    func depot(in folder: TempFolder, upstream: NodeProcess, token: String) throws -> NodeProcess {
+        try NodeProcess(data: folder.path + "/depot", extraArgs: ["--upstream", upstream.url, "--upstream-token", token, "--upstream-interval", "1"])
+    }
+
     /// Polls `check` every 200 ms for up to `seconds`; whether it came true.
     func eventually(_ seconds: Double = 30, _ check: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -40,30 +66,15 @@ import Testing
             let folder = try TempFolder("fieldsync-depot")
             var central = try NodeProcess(data: folder.path + "/central")
             let port = try #require(URL(string: central.url)?.port)
-            func ok(_ node: NodeProcess, _ args: String...) throws -> String {
-                let r = try node.admin(args)
-                #expect(r.status == 0, "\(args.joined(separator: " ")): \(r.stderr)")
-                return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            func notes(_ node: NodeProcess, _ ticket: String) throws -> [String] {
-                let json = try node.admin("ticket", "show", ticket, "--json").object
-                return (json["notes"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
-            }
             let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
-            _ = try ok(central, "depot", "add-engineer", "north", "E17")
-            _ = try ok(central, "depot", "add-engineer", "north", "E18")
-            func dispatch(_ engineer: String) throws -> String {
-                try ok(
-                    central, "ticket", "create", "--customer", "Acme", "--site", "Plant 3", "--device-model", "Chiller X2", "--category", "repair",
-                    "--fault", "Compressor trips", "--assign", engineer)
-            }
-            let t17 = try dispatch("E17")
-            let t18 = try dispatch("E18")
+            try ok(central, "depot", "add-engineer", "north", "E17")
+            try ok(central, "depot", "add-engineer", "north", "E18")
+            let t17 = try dispatch(central, "E17")
+            let t18 = try dispatch(central, "E18")
             // E19 is not one of north's engineers at central (a token made at the depot alone).
-            let t19 = try dispatch("E19")
+            let t19 = try dispatch(central, "E19")
 
-            let depot = try NodeProcess(
-                data: folder.path + "/depot", extraArgs: ["--upstream", central.url, "--upstream-token", depotToken, "--upstream-interval", "1"])
+            let depot = try depot(in: folder, upstream: central, token: depotToken)
             // The depot pulls central's tickets before the shift.
             #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 3 }, "the depot never got central's tickets: \(depot.log)")
 
@@ -108,7 +119,7 @@ import Testing
             #expect(try notes(central, t19).isEmpty)
 
             // A dispatcher's change at central reaches E17 through the depot.
-            _ = try ok(central, "ticket", "set", t17, "priority", "urgent")
+            try ok(central, "ticket", "set", t17, "priority", "urgent")
             #expect(try eventually { (try depot.admin("ticket", "show", t17, "--json").object["fields"] as? [String: String])?["priority"] == "urgent" })
             try e17.ok("sync")
             #expect((try e17.show(t17)["fields"] as? [String: String])?["priority"] == "urgent")
@@ -129,17 +140,11 @@ import Testing
         try await onOwnThread {
             let folder = try TempFolder("fieldsync-depot")
             let central = try NodeProcess(data: folder.path + "/central")
-            func ok(_ node: NodeProcess, _ args: String...) throws -> String {
-                let r = try node.admin(args)
-                #expect(r.status == 0, "\(args.joined(separator: " ")): \(r.stderr)")
-                return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
             let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
-            _ = try ok(central, "depot", "add-engineer", "north", "E17")
+            try ok(central, "depot", "add-engineer", "north", "E17")
             let e17Token = try ok(central, "token", "create", "--role", "engineer", "--name", "E17")
             let e18Token = try ok(central, "token", "create", "--role", "engineer", "--name", "E18")
-            let depot = try NodeProcess(
-                data: folder.path + "/depot", extraArgs: ["--upstream", central.url, "--upstream-token", depotToken, "--upstream-interval", "1"])
+            let depot = try depot(in: folder, upstream: central, token: depotToken)
             #expect(try eventually { try status(depot).upstreams.first?.lastSync != nil }, "\(depot.log)")
 
             let e17 = Engineer(name: "E17", home: folder.path + "/E17")
@@ -156,7 +161,7 @@ import Testing
 
             // Revoked at central: refused at the depot once it synced again.
             let id = try #require(try central.admin("token", "list", "--json").json as? [[String: Any]]).first { $0["name"] as? String == "E17" && $0["role"] as? String == "engineer" }?["id"] as? String
-            _ = try ok(central, "token", "revoke", try #require(id))
+            try ok(central, "token", "revoke", try #require(id))
             #expect(try eventually { try e17.run("sync").status != 0 }, "E17's revoked token still works at the depot")
         }
     }
@@ -167,22 +172,10 @@ import Testing
             let folder = try TempFolder("fieldsync-depot")
             var central = try NodeProcess(data: folder.path + "/central")
             let port = try #require(URL(string: central.url)?.port)
-            func ok(_ node: NodeProcess, _ args: String...) throws -> String {
-                let r = try node.admin(args)
-                #expect(r.status == 0, "\(args.joined(separator: " ")): \(r.stderr)")
-                return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            func notes(_ node: NodeProcess, _ ticket: String) throws -> [String] {
-                let json = try node.admin("ticket", "show", ticket, "--json").object
-                return (json["notes"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
-            }
             let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
-            _ = try ok(central, "depot", "add-engineer", "north", "E17")
-            let t17 = try ok(
-                central, "ticket", "create", "--customer", "Acme", "--site", "Plant 3", "--device-model", "Chiller X2", "--category", "repair",
-                "--fault", "Compressor trips", "--assign", "E17")
-            let depot = try NodeProcess(
-                data: folder.path + "/depot", extraArgs: ["--upstream", central.url, "--upstream-token", depotToken, "--upstream-interval", "1"])
+            try ok(central, "depot", "add-engineer", "north", "E17")
+            let t17 = try dispatch(central, "E17")
+            let depot = try depot(in: folder, upstream: central, token: depotToken)
             #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 1 }, "\(depot.log)")
             let e17 = Engineer(name: "E17", home: folder.path + "/E17")
             try e17.ok("init", "--engineer", "E17")

@@ -138,18 +138,25 @@ enum StockRows: EntityProjection {
     static func postings(source id: EntityID, _ db: Database) throws -> Set<StockLedger.Posting> {
         var out: Set<StockLedger.Posting> = []
         for r in try DirectExecution.rows(
-            db.cachedStatement(sql: "SELECT location, part, replica, counter, kind, quantity, at, ticket FROM stock_entries WHERE source = ?"), .text(id.rawValue))
+            db.cachedStatement(sql: "SELECT location, part, \(postingColumns) FROM stock_entries WHERE source = ?"), .text(id.rawValue))
         {
-            guard let location = StockLocation(r[0].string), let replica = ReplicaID(r[2].string),
-                let kind = StockLedger.Posting.Kind(rawValue: Int(r[4].integer))
-            else { continue }
-            let ticket: TicketID? = if case .text(let t) = r[7] { EntityID(t) } else { nil }
-            out.insert(
-                StockLedger.Posting(
-                    key: StockLedger.Key(location: location, part: r[1].string), id: OpID(replica: replica, counter: UInt64(bitPattern: r[3].integer)),
-                    kind: kind, quantity: Quantity(thousandths: r[5].integer), at: UInt64(clamping: r[6].integer), ticket: ticket))
+            guard let location = StockLocation(r[0].string), let p = posting(r[2...], key: StockLedger.Key(location: location, part: r[1].string)) else { continue }
+            out.insert(p)
         }
         return out
+    }
+
+    /// The columns ``posting(_:key:)`` reads, in its order.
+    static let postingColumns = "replica, counter, kind, quantity, at, ticket"
+
+    /// A stored posting of `key` from its ``postingColumns``; nil if unreadable.
+    static func posting(_ r: ArraySlice<DirectValue>, key: StockLedger.Key) -> StockLedger.Posting? {
+        let c = r.startIndex
+        guard let replica = ReplicaID(r[c].string), let kind = StockLedger.Posting.Kind(rawValue: Int(r[c + 2].integer)) else { return nil }
+        let ticket: TicketID? = if case .text(let t) = r[c + 5] { EntityID(t) } else { nil }
+        return StockLedger.Posting(
+            key: key, id: OpID(replica: replica, counter: UInt64(bitPattern: r[c + 1].integer)), kind: kind,
+            quantity: Quantity(thousandths: r[c + 3].integer), at: UInt64(clamping: r[c + 4].integer), ticket: ticket)
     }
 
     /// Stores a posting; false when one of the same key and op is already there.

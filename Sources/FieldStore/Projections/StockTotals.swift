@@ -64,16 +64,9 @@ enum StockTotals {
         // Two range reads of the key and the model's own line (no SQL aggregate per key:
         // a push touches as many keys as it has movements).
         let postings = try DirectExecution.rows(
-            db.cachedStatement(sql: "SELECT replica, counter, kind, quantity, at, arrival, ticket FROM stock_entries WHERE location = ? AND part = ?"),
+            db.cachedStatement(sql: "SELECT \(StockRows.postingColumns), arrival FROM stock_entries WHERE location = ? AND part = ?"),
             .text(k[0]), .text(k[1])
-        ).compactMap { r -> (posting: StockLedger.Posting, arrival: Int64)? in
-            guard let replica = ReplicaID(r[0].string), let kind = StockLedger.Posting.Kind(rawValue: Int(r[2].integer)) else { return nil }
-            let ticket: TicketID? = if case .text(let t) = r[6] { EntityID(t) } else { nil }
-            let p = StockLedger.Posting(
-                key: key, id: OpID(replica: replica, counter: UInt64(bitPattern: r[1].integer)), kind: kind, quantity: Quantity(thousandths: r[3].integer),
-                at: UInt64(clamping: r[4].integer), ticket: ticket)
-            return (p, r[5].integer)
-        }
+        ).compactMap { r in StockRows.posting(r[0..<6], key: key).map { (posting: $0, arrival: r[6].integer) } }
         let inTransit = try DirectExecution.rows(
             db.cachedStatement(sql: "SELECT quantity FROM stock_in_transit WHERE location = ? AND part = ?"), .text(k[0]), .text(k[1])
         ).map { Quantity(thousandths: $0[0].integer) }

@@ -1,3 +1,4 @@
+import FieldModel
 import FieldTestSupport
 import Foundation
 import Testing
@@ -10,6 +11,7 @@ import Testing
             let url: String
             let lastSync: String?
             let opsWaiting: UInt64
+            let blobsWaiting: Int
             let lastError: String?
         }
 
@@ -207,4 +209,155 @@ import Testing
             #expect(try eventually { try notes(central, t17) == all }, "central did not converge after its restore: \(depot.log)")
         }
     }
+
+    @Test("three engineers share a ticket at the depot while central is away; photos and pages cross an uplink cut again and again, both ways, and every hop converges")
+    func sharedTicketThroughACutUplink() async throws {
+        try await onOwnThread {
+            let folder = try TempFolder("fieldsync-depot")
+            var central = try NodeProcess(data: folder.path + "/central")
+            let port = try #require(URL(string: central.url)?.port)
+            let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
+            for name in ["E17", "E18", "E19"] { try ok(central, "depot", "add-engineer", "north", name) }
+            // One ticket the three engineers share (each was assigned it in turn), first E20's,
+            // who works at central itself: a photo there must come down to the depot.
+            let shared = try dispatch(central, "E20")
+            for name in ["E17", "E18", "E19"] { try ok(central, "ticket", "assign", shared, name) }
+            let e20 = Engineer(name: "E20", home: folder.path + "/E20")
+            try e20.ok("init", "--engineer", "E20")
+            try e20.ok("login", "--node", central.url, "--token", try ok(central, "token", "create", "--role", "engineer", "--name", "E20"))
+            try e20.ok("sync")
+            let before = try BlobTests.randomFile(folder.path + "/before.jpg", bytes: 600_000, seed: 20)
+            try e20.ok("photo", shared, folder.path + "/before.jpg")
+            try e20.ok("sync")
+            // E19's token is made at central: it works at the depot once the depot synced.
+            let e19Token = try ok(central, "token", "create", "--role", "engineer", "--name", "E19")
+
+            // The uplink: uploads cut three times inside the 6 MB photo below; answers (pull
+            // pages, the photo coming down) cut five times, the first ones in the first pages.
+            let answers = try CuttingProxy(targetPort: port, cutAfter: [900, 1_700, 2_600, 200_000, 420_000], counting: .toClient)
+            defer { answers.stop() }
+            let uploads = try CuttingProxy(targetPort: answers.port, cutAfter: [1_500_000, 3_000_000, 4_500_000])
+            defer { uploads.stop() }
+            let depot = try NodeProcess(
+                data: folder.path + "/depot", extraArgs: ["--upstream", uploads.url, "--upstream-token", depotToken, "--upstream-interval", "1"])
+            let depotCopy = "\(depot.data)/blobs/\(before.hex.prefix(2))/\(before.hex)"
+            #expect(try eventually(60) { FileManager.default.fileExists(atPath: depotCopy) }, "E20's photo never came down: \(depot.log)")
+            #expect(SHA256.hash(try Data(contentsOf: URL(fileURLWithPath: depotCopy))) == before)
+
+            // The three engineers sync at the depot.
+            func atDepot(_ name: String) throws -> Engineer {
+                let e = Engineer(name: name, home: folder.path + "/\(name)")
+                try e.ok("init", "--engineer", name)
+                try e.ok("login", "--node", depot.url, "--token", try ok(depot, "token", "create", "--role", "engineer", "--name", name))
+                return e
+            }
+            let e17 = try atDepot("E17")
+            let e18 = try atDepot("E18")
+            let e19 = Engineer(name: "E19", home: folder.path + "/E19")
+            try e19.ok("init", "--engineer", "E19")
+            try e19.ok("login", "--node", depot.url, "--token", e19Token)
+            for e in [e17, e18, e19] { try e.ok("sync") }
+
+            // Central goes away for the shift.
+            _ = central.stop()
+            let photo = try BlobTests.randomFile(folder.path + "/fault.jpg", bytes: 6_000_000, seed: 17)
+            try e17.ok("photo", shared, folder.path + "/fault.jpg")
+            for (i, e) in [e17, e18, e19].enumerated() {
+                try e.ok("note", shared, "\(e.name) step 1")
+                try e.ok("sync")
+                if i == 0 { #expect(try e17.ok("show", shared).stdout.contains("[local]")) }
+            }
+            // Each sees the others' work on the shared ticket, and fetches the photos at the depot.
+            for e in [e17, e18, e19] {
+                try e.ok("sync")
+                let texts = (try e.show(shared)["notes"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+                #expect(texts.sorted() == ["E17 step 1", "E18 step 1", "E19 step 1"], "\(e.name): \(texts)")
+            }
+            #expect((try e18.ok("fetch", shared, "--json").object["fetched"] as? Int) == 2)
+            #expect((try e17.ok("fetch", shared, "--json").object["fetched"] as? Int) == 1)
+            let away = try #require(try status(depot).upstreams.first)
+            #expect(away.blobsWaiting == 1 && away.opsWaiting >= 4, "\(away)")
+
+            // Central back on its address: the day goes up through the cuts, the photo whole.
+            central = try NodeProcess(data: central.data, extraArgs: ["--port", "\(port)"])
+            #expect(try eventually(90) { try status(depot).upstreams.first.map { $0.opsWaiting == 0 && $0.blobsWaiting == 0 } == true }, "\(depot.log)")
+            #expect(uploads.cuts == 3 && answers.cuts == 5, "cuts: \(uploads.cuts) up, \(answers.cuts) down")
+            #expect(try notes(central, shared).sorted() == ["E17 step 1", "E18 step 1", "E19 step 1"])
+            let stored = try Data(contentsOf: URL(fileURLWithPath: "\(central.data)/blobs/\(photo.hex.prefix(2))/\(photo.hex)"))
+            #expect(SHA256.hash(stored) == photo)
+            // A dispatcher at central downloads E17's photo: the depot vouched for E17's proof.
+            let dispatcher = try ok(central, "token", "create", "--role", "dispatcher", "--name", "desk")
+            let got = try RawHTTP(port: port).request("GET", "/v1/blobs/\(photo.hex)", token: dispatcher)
+            #expect(got.status == 200 && SHA256.hash(got.body) == photo, "HTTP \(got.status)")
+
+            // Every hop holds the same ticket.
+            for e in [e17, e18, e19, e20] { try e.ok("sync") }
+            let digests = try [
+                central.admin("ticket", "show", shared, "--json").object["digest"] as? String,
+                depot.admin("ticket", "show", shared, "--json").object["digest"] as? String,
+                e17.digest(shared), e18.digest(shared), e19.digest(shared), e20.digest(shared),
+            ]
+            #expect(digests[0] != nil && Set(digests).count == 1, "\(digests)")
+        }
+    }
+
+    @Test("a vouch is a depot's, for a blob it proved it holds, for its own engineers: anything else is refused and records nothing")
+    func vouchesAreRefusedOutsideTheRules() async throws {
+        try await onOwnThread {
+            let folder = try TempFolder("fieldsync-depot")
+            let central = try NodeProcess(data: folder.path + "/central")
+            let port = try #require(URL(string: central.url)?.port)
+            let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
+            let desk = try ok(central, "token", "create", "--role", "dispatcher", "--name", "desk")
+            try ok(central, "depot", "add-engineer", "north", "E17")
+            let t = try dispatch(central, "E17")
+            let e17 = Engineer(name: "E17", home: folder.path + "/E17")
+            try e17.ok("init", "--engineer", "E17")
+            try e17.ok("login", "--node", central.url, "--token", try ok(central, "token", "create", "--role", "engineer", "--name", "E17"))
+            try e17.ok("sync")
+            let bytes = try BlobTests.randomFile(folder.path + "/p.jpg", bytes: 50_000, seed: 5)
+            try e17.ok("photo", t, folder.path + "/p.jpg")
+            try e17.ok("sync")
+
+            func vouch(_ body: String, token: String) throws -> RawHTTP.Answer {
+                try RawHTTP(port: port).request(
+                    "POST", "/v1/depot/vouch", token: token, headers: ["Content-Type": "application/json"], body: Array(body.utf8))
+            }
+            func answer(_ a: RawHTTP.Answer) throws -> [String: Any] {
+                try #require(try JSONSerialization.jsonObject(with: Data(a.body)) as? [String: Any], "\(String(decoding: a.body, as: UTF8.self))")
+            }
+            let entry = "{\"blobs\": [{\"sha\": \"\(bytes.hex)\", \"engineers\": [\"E17\"]}]}"
+            #expect(try vouch(entry, token: desk).status == 403)
+            #expect(try vouch(entry, token: "fs_not-a-token-at-all").status == 401)
+            // The depot has not shown it holds the blob here: nothing is vouched.
+            let unproven = try answer(try vouch(entry, token: depotToken))
+            #expect(unproven["vouched"] as? Int == 0 && (unproven["refused"] as? [String])?.first?.contains("has not shown it holds") == true)
+            // Malformed, too many, too large: refused whole.
+            for body in ["", "{", "{\"blobs\": 5}", "{\"blobs\": [{\"sha\": 1}]}", "[]"] {
+                #expect(try vouch(body, token: depotToken).status == 400, "\(body)")
+            }
+            let many = "{\"blobs\": [" + Array(repeating: "{\"sha\": \"00\", \"engineers\": []}", count: 1_001).joined(separator: ",") + "]}"
+            #expect(try vouch(many, token: depotToken).status == 400)
+            #expect(try vouch("{\"blobs\": [], \"pad\": \"" + String(repeating: "x", count: 1 << 20) + "\"}", token: depotToken).status == 413)
+
+            // The depot proves it holds the blob (a challenge); then only its engineers count.
+            let challenge = try answer(try RawHTTP(port: port).request("POST", "/v1/blobs/\(bytes.hex)/challenge", token: depotToken))
+            let nonce = try #require((challenge["nonce"] as? String).flatMap(Digest.init(hex:)))
+            let file = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/p.jpg"))
+            let proof = SHA256.hash(nonce.bytes + [UInt8](file))
+            let proved = try RawHTTP(port: port).request(
+                "POST", "/v1/blobs/\(bytes.hex)/prove", token: depotToken, headers: ["Content-Type": "application/json"],
+                body: Array("{\"nonce\": \"\(nonce.hex)\", \"proof\": \"\(proof.hex)\"}".utf8))
+            #expect(proved.status == 200)
+            let mixed = try answer(
+                try vouch(
+                    "{\"blobs\": [{\"sha\": \"\(bytes.hex)\", \"engineers\": [\"E17\", \"E18\", \"E\\u001b[2J\", \"north\"]}, {\"sha\": \"zz\", \"engineers\": [\"E17\"]}]}",
+                    token: depotToken))
+            #expect(mixed["vouched"] as? Int == 1, "\(mixed)")
+            let refused = mixed["refused"] as? [String] ?? []
+            #expect(refused.count == 4 && refused.filter { $0.contains("is not north's engineer") }.count == 3, "\(refused)")
+            #expect(!refused.joined().contains("\u{1B}"), "a control character reached the answer")
+        }
+    }
 }
+

@@ -45,7 +45,13 @@ public struct BlobTransfer: Sendable {
         public var notOnNode = 0
     }
 
-    let replica: FieldReplica
+    /// Where the blobs are and what is recorded of them: a device's replica, or a depot's
+    /// node store and its blob folder (relaying to its upstream, M8).
+    let store: ReplicaStore
+    let blobs: BlobFolder
+    let clock: @Sendable () -> UInt64
+    /// The device, to fetch a ticket's or an article's blobs by name; nil for a depot.
+    let replica: FieldReplica?
     let http: NodeHTTP
 
     /// What the node holds of a blob; for a complete one this device's principal has not
@@ -74,8 +80,27 @@ public struct BlobTransfer: Sendable {
     }
 
     public init(replica: FieldReplica, link: NodeLink) {
+        self.init(store: replica.store, blobs: replica.blobs, link: link, clock: replica.clock, replica: replica)
+    }
+
+    /// A depot's transfer with its upstream: `store` records what the upstream confirmed
+    /// holding (as a device does), `blobs` is the node's folder of complete blobs.
+    public init(store: ReplicaStore, blobs: BlobFolder, link: NodeLink, clock: @escaping @Sendable () -> UInt64) {
+        self.init(store: store, blobs: blobs, link: link, clock: clock, replica: nil)
+    }
+
+    init(store: ReplicaStore, blobs: BlobFolder, link: NodeLink, clock: @escaping @Sendable () -> UInt64, replica: FieldReplica?) {
+        self.store = store
+        self.blobs = blobs
+        self.clock = clock
         self.replica = replica
         self.http = NodeHTTP(link: link)
+    }
+
+    /// The device this transfer works for (fetching by ticket or article is a device's).
+    func device() throws -> FieldReplica {
+        guard let replica else { throw ClientError(.badArgument, "fetching by ticket or article is for a device's replica") }
+        return replica
     }
 
     /// Uploads every local blob the node has not confirmed. Returns what moved; a blob
@@ -84,7 +109,7 @@ public struct BlobTransfer: Sendable {
         let started = Date()
         var p = Progress()
         var refused: [String] = []
-        let pending = try replica.store.unconfirmedBlobs().filter { replica.blobs.contains($0.digest) }
+        let pending = try store.unconfirmedBlobs().filter { blobs.contains($0.digest) }
         p.total = Self.sum(pending.map(\.size))
         // What the node holds of every pending blob, in one round trip: on a field link
         // each round trip per photo costs more than a small photo's bytes.
@@ -121,7 +146,7 @@ public struct BlobTransfer: Sendable {
                         p.blobs += 1
                         p.bytes += sent
                     }
-                    try replica.store.confirmBlob(blob.digest, now: replica.clock())
+                    try store.confirmBlob(blob.digest, now: clock())
                     break
                 } catch let error as ClientError where error.code == .nodeRefused {
                     refused.append(error.message)
@@ -155,7 +180,7 @@ public struct BlobTransfer: Sendable {
             try await prove(digest, held)
             return nil
         }
-        let file = replica.blobs.path(for: digest)
+        let file = blobs.path(for: digest)
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ClientError(.badArgument, "blob \(digest.hex.prefix(12)) is missing from this replica's blob folder")
@@ -295,7 +320,7 @@ public struct BlobTransfer: Sendable {
     /// shows it holds the bytes (SPEC §7.3). Costs one request and one pass over the file.
     func prove(_ digest: Digest, _ held: Held) async throws {
         guard held.complete, let nonce = held.challenge else { return }
-        let proof = try BlobProof.compute(nonce: nonce, file: replica.blobs.path(for: digest))
+        let proof = try BlobProof.compute(nonce: nonce, file: blobs.path(for: digest))
         let body = try JSONSerialization.data(withJSONObject: ["nonce": Digest(bytes: nonce)?.hex ?? "", "proof": proof.hex])
         let reply = try await http.send(
             .POST, "/v1/blobs/\(digest.hex)/prove", body: [UInt8](body), headers: [("Content-Type", "application/json")],
@@ -351,19 +376,31 @@ public struct BlobTransfer: Sendable {
     /// Downloads every attachment of `ticket` that is not on this device, resuming a
     /// download that broke; each is verified by its SHA-256 before it becomes local.
     public func fetch(ticket raw: String, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> Progress {
-        let t = try replica.ticket(raw)
+        let t = try device().ticket(raw)
         let missing = Dictionary(t.attachments.map { ($0.attachment.sha256, $0.attachment.byteSize) }) { a, _ in a }
-            .filter { !replica.blobs.contains($0.key) }
+            .filter { !blobs.contains($0.key) }
         return try await fetch(missing, again: "fieldsync fetch \(raw)", progress: progress)
     }
 
     /// Downloads the images of an article on this device that are not here yet (fetched on
     /// demand: a device holds an article's text from its sync, its pictures when asked).
     public func fetch(article raw: String, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> Progress {
+        let replica = try device()
         let article = try replica.article(raw)
         // The op gives no sizes: progress counts bytes without a total.
         let missing = Dictionary(replica.missingImages(of: article).map { ($0, UInt64(0)) }) { a, _ in a }
         return try await fetch(missing, again: "fieldsync kb fetch \(raw)", progress: progress)
+    }
+
+    /// Downloads those of `wanted` (digest → size) the node holds whole, asking for all of
+    /// them in one request first: a depot fetching what its upstream has for its engineers'
+    /// tickets (M8), while photos their devices have not sent yet are skipped, not asked for
+    /// one by one at every sync.
+    public func fetchHeld(_ wanted: [Digest: UInt64]) async throws -> Progress {
+        guard !wanted.isEmpty else { return Progress() }
+        let known = try await statuses(Array(wanted.keys))
+        let held = wanted.filter { entry in (try? known[entry.key]?.get())?.complete == true }
+        return try await fetch(held, again: "the next upstream sync", progress: { _ in })
     }
 
     /// Downloads `missing` (digest → size, 0 when unknown); `again` is the command that
@@ -432,7 +469,7 @@ public struct BlobTransfer: Sendable {
 
     /// Downloads one blob, from what a broken fetch kept; returns the bytes it holds.
     func download(_ digest: Digest, size: UInt64, received: @escaping @Sendable (UInt64) -> Void) async throws -> UInt64 {
-        let partial = replica.blobs.fetchPath(for: digest)
+        let partial = blobs.fetchPath(for: digest)
         try FileManager.default.createDirectory(
             atPath: (partial as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let have = ((try? FileManager.default.attributesOfItem(atPath: partial))?[.size] as? NSNumber)?.uint64Value ?? 0
@@ -449,11 +486,11 @@ public struct BlobTransfer: Sendable {
             if have == 0 && sink.written == 0 { try? FileManager.default.removeItem(atPath: partial) }
             throw error
         }
-        guard try replica.blobs.adoptFetched(digest, follower: sink.follower) else {
+        guard try blobs.adoptFetched(digest, follower: sink.follower) else {
             throw ClientError(.badResponse, "blob \(digest.hex.prefix(12)) from the node does not match its hash: it was discarded; fetch again")
         }
         // It came from the node, so the node holds it: never upload it back.
-        try replica.store.confirmBlob(digest, now: replica.clock())
+        try store.confirmBlob(digest, now: clock())
         return sink.written
     }
 }

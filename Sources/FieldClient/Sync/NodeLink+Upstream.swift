@@ -28,4 +28,10 @@ extension NodeLink {
         let reply = try await NodeHTTP(link: self).send(.GET, path)
         return (reply.status, reply.body)
     }
+
+    /// POSTs a JSON body to `path`; the HTTP status and the answer's bytes.
+    public func postJSON(_ path: String, body: Data) async throws -> (status: Int, body: [UInt8]) {
+        let reply = try await NodeHTTP(link: self).send(.POST, path, body: [UInt8](body), headers: [("Content-Type", "application/json")])
+        return (reply.status, reply.body)
+    }
 }

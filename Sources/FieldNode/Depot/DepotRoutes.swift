@@ -1,23 +1,88 @@
+import FieldModel
 import FieldStore
 import Foundation
 import Hummingbird
 
-/// What central serves its depots beyond sync (M8): `GET /v1/depot/tokens`, the tokens of
-/// the engineers the calling depot serves, as hashes (``TokenHash``), so an engineer's token
-/// made at central works at their depot, and a revocation there reaches it.
+/// What central serves its depots beyond sync (M8):
+///
+/// - `GET /v1/depot/tokens`: the tokens of the engineers the calling depot serves, as hashes
+///   (``TokenHash``), so an engineer's token made at central works at their depot, and a
+///   revocation there reaches it.
+/// - `POST /v1/depot/vouch`, `{"blobs": [{"sha", "engineers": [NAME, …]}, …]}`: the depot,
+///   which proved here that it holds each blob, says which of its engineers proved it there
+///   (SPEC §7.3), so their references grant downloads here as if they had uploaded here.
 struct DepotRoutes: Sendable {
     static let tokensPath = "/v1/depot/tokens"
+    static let vouchPath = "/v1/depot/vouch"
+    /// Entries in one vouch (the depot sends pages of this many).
+    static let vouchesPerRequest = 1_000
     let store: any NodeStore
+    let blobs: any NodeBlobStore
+    let clock: @Sendable () -> UInt64
+
+    struct VouchList: Codable {
+        let blobs: [BlobVouch]
+    }
+
+    struct VouchAnswer: ResponseEncodable {
+        let vouched: Int
+        /// Why entries were not taken (the depot does not hold the blob here, not its engineer).
+        let refused: [String]
+    }
 
     func add(to api: RouterGroup<NodeRequestContext>) {
         api.get("depot/tokens") { _, context -> Response in
-            guard let principal = context.principal else { return Response(status: .unauthorized) }
-            // Only a depot, and only its own engineers': no one else learns who holds tokens.
-            guard principal.role == .depot else { return Response(status: .forbidden) }
-            let hashes = try await store.memberTokens(of: principal.name)
+            let depot = try Self.depot(context)
+            let hashes = try await store.memberTokens(of: depot.name)
             let body = try JSONEncoder().encode(hashes)
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
+        api.post("depot/vouch") { request, context -> VouchAnswer in
+            let depot = try Self.depot(context)
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: 1 << 20) } catch {
+                throw HTTPError(.contentTooLarge, message: "a vouch is at most 1 MiB: send \(Self.vouchesPerRequest) blobs at a time")
+            }
+            guard let list = try? JSONDecoder().decode(VouchList.self, from: Data(body.readableBytesView)), list.blobs.count <= Self.vouchesPerRequest
+            else {
+                throw HTTPError(.badRequest, message: "send {\"blobs\": [{\"sha\": 64 hex digits, \"engineers\": [names]}, …]}, at most \(Self.vouchesPerRequest)")
+            }
+            return try await vouch(list.blobs, by: depot)
+        }
+    }
+
+    /// Records the engineers' possession the depot vouches for: only of a blob the depot
+    /// proved it holds here, and only for engineers it serves or served.
+    func vouch(_ vouches: [BlobVouch], by depot: Principal) async throws -> VouchAnswer {
+        let members = Set(try await store.depotMembers(of: depot.name).map(\.engineer))
+        var (vouched, refused) = (0, [String]())
+        for entry in vouches {
+            guard let digest = Digest(hex: entry.sha) else {
+                refused.append("'\(entry.sha.prefix(16))' is not a blob's SHA-256")
+                continue
+            }
+            guard try await blobs.hasPossession(digest, principal: depot.name) else {
+                refused.append("blob \(entry.sha.prefix(12)): \(depot.name) has not shown it holds it here")
+                continue
+            }
+            for engineer in entry.engineers.prefix(64) {
+                guard members.contains(engineer) else {
+                    refused.append("blob \(entry.sha.prefix(12)): \(String(reflecting: String(engineer.prefix(64)))) is not \(depot.name)'s engineer")
+                    continue
+                }
+                try await blobs.recordPossession(digest, principal: engineer, now: clock())
+                vouched += 1
+            }
+        }
+        return VouchAnswer(vouched: vouched, refused: Array(refused.prefix(100)))
+    }
+
+    /// The calling depot; 403 for any other role: no one else learns who holds tokens, or
+    /// may speak for another principal's possession.
+    static func depot(_ context: NodeRequestContext) throws -> Principal {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        guard principal.role == .depot else { throw HTTPError(.forbidden, message: "only a depot's token may ask this") }
+        return principal
     }
 }

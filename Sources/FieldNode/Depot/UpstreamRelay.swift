@@ -16,6 +16,8 @@ import Synchronization
 public final class UpstreamRelay: Service, Sendable {
     let store: ReplicaStore
     let link: NodeLink
+    /// The depot's complete blobs (its data folder's `blobs`): photos relayed both ways.
+    let blobs: BlobFolder
     let logger: Logger
     let interval: Duration
     let maxBackoff: Duration
@@ -25,11 +27,12 @@ public final class UpstreamRelay: Service, Sendable {
     public static let pullPage: UInt64 = 2_000
 
     public init(
-        store: ReplicaStore, link: NodeLink, logger: Logger, interval: Duration = .seconds(5), maxBackoff: Duration = .seconds(60),
+        store: ReplicaStore, link: NodeLink, blobs: BlobFolder, logger: Logger, interval: Duration = .seconds(5), maxBackoff: Duration = .seconds(60),
         clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
     ) {
         self.store = store
         self.link = link
+        self.blobs = blobs
         self.logger = logger
         self.interval = interval
         self.maxBackoff = maxBackoff
@@ -82,9 +85,16 @@ public final class UpstreamRelay: Service, Sendable {
             rounds += 1
             if !moved.more || rounds > 10_000 { break }
         }
-        let (store, url) = (store, link.url)
-        let backlog = try await BlockingWork.run { try store.upstreamBacklog(url) }
+        // Photos after the ops that attach them: the upstream takes no bytes no op refers to.
+        let photos = try await UpstreamPhotos(store: store, blobs: blobs, link: link, clock: clock).exchange()
+        if photos.up + photos.down > 0 {
+            logger.info("relayed photos", metadata: ["up": .stringConvertible(photos.up), "down": .stringConvertible(photos.down)])
+        }
+        for refusal in photos.refused { logger.warning("the upstream refused a photo; it stays here", metadata: ["error": .string(refusal)]) }
+        let (store, url, blobs) = (store, link.url, blobs)
+        let (backlog, waiting) = try await BlockingWork.run { (try store.upstreamBacklog(url), try UpstreamPhotos.waiting(store, blobs)) }
         Gauge(label: "fieldsync_upstream_backlog_ops").record(Double(backlog))
+        Gauge(label: "fieldsync_upstream_backlog_blobs").record(Double(waiting.count))
         Gauge(label: "fieldsync_upstream_last_sync_seconds").record(Double(clock()) / 1000)
     }
 

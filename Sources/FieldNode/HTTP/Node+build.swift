@@ -26,7 +26,7 @@ public func buildApplication(
         maxAttachmentBytes: configuration.maxAttachmentBytes, incarnation: backend.incarnation, voucherKey: backend.voucherKey, clock: clock)
     let router = Router(context: NodeRequestContext.self)
     var shapes = RouteShapes()
-    for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync"), (.get, DepotRoutes.tokensPath)]
+    for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync"), (.get, DepotRoutes.tokensPath), (.post, DepotRoutes.vouchPath)]
         + BlobRoutes.shapes.map({ ($0.0, "/v1/" + $0.1) })
     {
         shapes.add(method, path)
@@ -63,7 +63,7 @@ public func buildApplication(
     // Downloads go by sendfile where the blob is a file and the link plain HTTP.
     BlobRoutes(blobs: blobs, sendsFiles: plain && backend.folder != nil, partials: partials, maxAttachmentBytes: configuration.maxAttachmentBytes, clock: clock)
         .add(to: api)
-    DepotRoutes(store: backend.store).add(to: api)
+    DepotRoutes(store: backend.store, blobs: blobs, clock: clock).add(to: api)
     api.post("sync") { request, context -> Response in
         let started = DispatchTime.now().uptimeNanoseconds
         let tooLarge = Response.frame(
@@ -120,8 +120,11 @@ public func buildApplication(
         guard let folder = backend.folder else { throw NodeError.badRequest("--upstream is for a depot, on a --data folder, not for a central on PostgreSQL") }
         services.append(
             UpstreamRelay(
-                store: folder, link: try NodeLink(upstream: url, token: token), logger: logger,
-                interval: .seconds(max(configuration.upstreamIntervalSeconds, 1))))
+                store: folder, link: try NodeLink(upstream: url, token: token), blobs: FileBlobStore(root: configuration.dataDirectory).complete,
+                logger: logger,
+                interval: .seconds(max(configuration.upstreamIntervalSeconds, 1)),
+                // A short interval (tests, a depot on a good uplink) backs off less far too.
+                maxBackoff: .seconds(min(60, 12 * max(configuration.upstreamIntervalSeconds, 1)))))
     }
     if let cert = configuration.tlsCertificate, let key = configuration.tlsKey {
         let tls = TLSConfiguration.makeServerConfiguration(

@@ -7,7 +7,9 @@ import GRDB
 extension ReplicaStore {
     /// May `principal` download the blob? Some reference on a ticket in its scope must
     /// come from a principal with proven possession (or from before proofs existed), so the
-    /// other engineers of the ticket and dispatch fetch what its engineer uploaded.
+    /// other engineers of the ticket and dispatch fetch what its engineer uploaded. At a
+    /// depot, a reference that came from its upstream (its replica never pushed here)
+    /// counts as proven once the depot downloaded the blob from there: the upstream let it.
     public func mayDownload(_ digest: Digest, for principal: Principal) throws(StoreError) -> Bool {
         try read { db in
             if try articleImageAccess(digest, for: principal, db) == true { return true }
@@ -17,8 +19,10 @@ extension ReplicaStore {
                         SELECT r.ticket FROM blob_refs r WHERE r.sha256 = ?1 AND (r.proven_before = 1 OR EXISTS (
                             SELECT 1 FROM replica_progress rp
                             JOIN blob_possession p ON p.sha256 = r.sha256 AND p.principal = rp.owner
-                            WHERE rp.replica = r.replica))
-                        """), arguments: [digest.hex])
+                            WHERE rp.replica = r.replica) OR (
+                            EXISTS (SELECT 1 FROM blob_possession u WHERE u.sha256 = r.sha256 AND u.principal = ?2)
+                            AND NOT EXISTS (SELECT 1 FROM replica_progress rp WHERE rp.replica = r.replica)))
+                        """), arguments: [digest.hex, Self.upstreamPossession])
             for raw in tickets {
                 if let id = EntityID(raw), try Scope.allows(principal, ticket: id, db) { return true }
             }

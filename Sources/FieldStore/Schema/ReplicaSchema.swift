@@ -264,6 +264,10 @@ enum ReplicaSchema {
             // Engineers' tokens a depot took in from central, by upstream (M8).
             try DepotMembers.markAdoptedTokens(db)
         }
+        m.registerMigration("v18-upstream-vouched") { db in
+            // Engineers' proofs of possession a depot vouched for at its upstream (M8).
+            try UpstreamBlobRows.create(db)
+        }
         return m
     }
 }

@@ -20,10 +20,11 @@ extension PostgresNodeBlobStore {
             // Clamped: a size below zero (written by anything but ingest) must not trap.
             let allowed = BlobAccess.allowed(maxSize: UInt64(clamping: largest))
             if principal.seesEverything { return allowed }
+            let names = try await CentralScope.names(principal, client, logger: logger)
             let inScope = try await client.query(
                 """
                 SELECT 1 FROM ticket_blobs tb JOIN ticket_scope s ON s.ticket = tb.ticket
-                WHERE tb.sha256 = \(digest.hex) AND s.engineer = \(principal.name) LIMIT 1
+                WHERE tb.sha256 = \(digest.hex) AND s.engineer = ANY(\(names)) LIMIT 1
                 """, logger: logger
             ).all()
             return inScope.isEmpty ? .forbidden : allowed
@@ -35,13 +36,14 @@ extension PostgresNodeBlobStore {
         let everything = principal.seesEverything
         return try await guarded("checking who may download a blob") {
             if try await articleImageAccess(digest, for: principal) == true { return true }
+            let names = try await CentralScope.names(principal, client, logger: logger)
             // A reference in scope whose attacher (the owner of the replica that made the op)
             // proved it holds the bytes.
             return try await !client.query(
                 """
                 SELECT 1 FROM ticket_blobs tb
                 WHERE tb.sha256 = \(digest.hex)
-                  AND (\(everything) OR EXISTS (SELECT 1 FROM ticket_scope s WHERE s.ticket = tb.ticket AND s.engineer = \(principal.name)))
+                  AND (\(everything) OR EXISTS (SELECT 1 FROM ticket_scope s WHERE s.ticket = tb.ticket AND s.engineer = ANY(\(names))))
                   AND EXISTS (
                     SELECT 1 FROM blob_attachers a
                     JOIN replica_progress rp ON rp.replica = a.replica
@@ -57,10 +59,11 @@ extension PostgresNodeBlobStore {
     /// or every device's, `*`), as SQLite's `articleImageAccess` decides it; central published
     /// it, so no proof of possession is asked. Nil when no live article shows it.
     func articleImageAccess(_ digest: Digest, for principal: Principal) async throws -> Bool? {
+        let names = try await CentralScope.names(principal, client, logger: logger) + [EntityMaterialiser.everyone]
         let rows = try await client.query(
             """
             SELECT EXISTS (
-                SELECT 1 FROM entity_scope s WHERE s.entity = eb.entity AND s.principal IN (\(principal.name), \(EntityMaterialiser.everyone)) AND s.left_xid IS NULL)
+                SELECT 1 FROM entity_scope s WHERE s.entity = eb.entity AND s.principal = ANY(\(names)) AND s.left_xid IS NULL)
             FROM entity_blobs eb WHERE eb.sha256 = \(digest.hex)
             """, logger: logger
         ).decode(Bool.self).all()

@@ -184,12 +184,17 @@ struct Ingest {
     }
 
     /// Which of `subjects` the pusher may change, in one round trip: every role but an
-    /// engineer's, all; an engineer, the tickets they are or were assigned to.
+    /// engineer's and a depot's, all; an engineer, the tickets they are or were assigned to;
+    /// a depot, its current engineers' (its own ops: a relayed op is judged as its engineer's).
     func mayChange(_ subjects: Set<EntityID>, for principal: Principal) async throws -> Set<EntityID> {
         if principal.seesEverything || subjects.isEmpty { return subjects }
+        var names = [principal.name]
+        if principal.role == .depot {
+            names += try await DepotRows(connection: connection, logger: logger).members(of: principal.name).filter { $0.removedAt == nil }.map(\.engineer)
+        }
         var out: Set<EntityID> = []
         for try await ticket in try await query(
-            "SELECT ticket FROM ticket_scope WHERE engineer = \(principal.name) AND ticket = ANY(\(subjects.map(\.rawValue)))"
+            "SELECT ticket FROM ticket_scope WHERE engineer = ANY(\(names)) AND ticket = ANY(\(subjects.map(\.rawValue)))"
         ).decode(String.self) {
             if let id = EntityID(ticket) { out.insert(id) }
         }

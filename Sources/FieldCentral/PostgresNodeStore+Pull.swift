@@ -54,6 +54,9 @@ extension PostgresNodeStore {
                 }
             }
             let after = String(cursor.xid)
+            // An engineer's own name; a depot's and its current members' (M8).
+            let names = principal.seesEverything ? [] : try await CentralScope.names(principal, client, logger: logger)
+            let namesAndEveryone = names + ["*"]
             let scoped: PostgresQuery =
                 principal.seesEverything
                 ? """
@@ -63,9 +66,10 @@ extension PostgresNodeStore {
                 """
                 : """
                 WITH tickets AS MATERIALIZED (
-                    SELECT ticket AS subject, since_xid, since_seq FROM ticket_scope WHERE engineer = \(principal.name)),
+                    SELECT DISTINCT ON (ticket) ticket AS subject, since_xid, since_seq FROM ticket_scope WHERE engineer = ANY(\(names))
+                    ORDER BY ticket, since_xid, since_seq),
                 entities AS MATERIALIZED (
-                    SELECT entity AS subject, since_xid, since_seq, left_xid FROM entity_scope WHERE principal IN (\(principal.name), '*'))
+                    SELECT entity AS subject, since_xid, since_seq, left_xid FROM entity_scope WHERE principal = ANY(\(namesAndEveryone)))
                 SELECT xid_text, at_seq, replica, counter, wall, logical, subject, kind, payload, checksum FROM (
                     SELECT o.xid::text AS xid_text, o.xid AS at_xid, o.seq AS at_seq, o.replica, o.counter, o.wall, o.logical, o.subject, o.kind, o.payload, o.checksum
                     FROM tickets c CROSS JOIN LATERAL (
@@ -112,9 +116,11 @@ extension PostgresNodeStore {
                 let to = String(end.xid)
                 let tickets = try await client.query(
                     """
-                    SELECT s.ticket, s.since_xid::text AS since_text, s.since_seq FROM ticket_scope s WHERE s.engineer = \(principal.name)
-                      AND (s.since_xid, s.since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (s.since_xid, s.since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
-                    ORDER BY s.since_xid, s.since_seq
+                    SELECT f.ticket, f.since_xid::text AS since_text, f.since_seq FROM (
+                        SELECT DISTINCT ON (s.ticket) s.ticket, s.since_xid, s.since_seq FROM ticket_scope s WHERE s.engineer = ANY(\(names))
+                        ORDER BY s.ticket, s.since_xid, s.since_seq) f
+                    WHERE (f.since_xid, f.since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (f.since_xid, f.since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
+                    ORDER BY f.since_xid, f.since_seq
                     """, logger: logger
                 ).decode((String, String, Int64).self).all()
                 // Under the puller's name and everyone's: each once, where it first entered.
@@ -123,7 +129,7 @@ extension PostgresNodeStore {
                 let entities = try await client.query(
                     """
                     SELECT e.entity, e.since_xid::text AS since_text, e.since_seq FROM entity_scope e
-                    WHERE e.principal IN (\(principal.name), '*')
+                    WHERE e.principal = ANY(\(namesAndEveryone))
                       AND (e.since_xid, e.since_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (e.since_xid, e.since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
                       AND (e.left_xid IS NULL OR e.left_xid > CAST(\(to) AS xid8))
                     ORDER BY e.since_xid, e.since_seq
@@ -138,10 +144,10 @@ extension PostgresNodeStore {
                     left = try await client.query(
                         """
                         SELECT DISTINCT l.entity FROM entity_scope l
-                        WHERE l.principal IN (\(principal.name), '*') AND l.left_xid IS NOT NULL
+                        WHERE l.principal = ANY(\(namesAndEveryone)) AND l.left_xid IS NOT NULL
                           AND (l.left_xid, l.left_seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND (l.left_xid, l.left_seq) <= (CAST(\(to) AS xid8), \(end.seq))
                           AND NOT EXISTS (SELECT 1 FROM entity_scope n
-                                          WHERE n.entity = l.entity AND n.principal IN (\(principal.name), '*')
+                                          WHERE n.entity = l.entity AND n.principal = ANY(\(namesAndEveryone))
                                             AND (n.since_xid, n.since_seq) <= (CAST(\(to) AS xid8), \(end.seq))
                                             AND (n.left_xid IS NULL OR n.left_xid > CAST(\(to) AS xid8)))
                         ORDER BY l.entity

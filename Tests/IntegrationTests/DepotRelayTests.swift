@@ -73,12 +73,17 @@ import Testing
             try ok(central, "depot", "add-engineer", "north", "E18")
             let t17 = try dispatch(central, "E17")
             let t18 = try dispatch(central, "E18")
-            // E19 is not one of north's engineers at central (a token made at the depot alone).
-            let t19 = try dispatch(central, "E19")
+            // E20 is no engineer of north's: their ticket stays at central.
+            let t20 = try dispatch(central, "E20")
 
             let depot = try depot(in: folder, upstream: central, token: depotToken)
-            // The depot pulls central's tickets before the shift.
-            #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 3 }, "the depot never got central's tickets: \(depot.log)")
+            // The depot pulls its engineers' tickets before the shift, and no one else's.
+            #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 2 }, "the depot never got central's tickets: \(depot.log)")
+            #expect(try depot.admin("ticket", "show", t20).status != 0, "E20's ticket reached north")
+            // E19 is not one of north's engineers at central: a ticket and a token made at the depot alone.
+            let t19 = try ok(
+                depot, "ticket", "create", "--customer", "Acme", "--site", "Yard", "--device-model", "Pump P1", "--category", "repair",
+                "--fault", "Leak", "--assign", "E19")
 
             // Engineers log in at the depot, with tokens made there (central's travel too: below).
             func engineer(_ name: String) throws -> Engineer {
@@ -94,6 +99,8 @@ import Testing
             try e18.ok("sync")
             try e19.ok("sync")
 
+            // The depot's own ticket went up (central quarantines it: E19 is none of north's).
+            #expect(try eventually { try status(depot).upstreams.first?.opsWaiting == 0 }, "\(depot.log)")
             // Central goes away for the whole shift; the engineers work and sync at the depot.
             _ = central.stop()
             for i in 1...3 {
@@ -357,6 +364,55 @@ import Testing
             let refused = mixed["refused"] as? [String] ?? []
             #expect(refused.count == 4 && refused.filter { $0.contains("is not north's engineer") }.count == 3, "\(refused)")
             #expect(!refused.joined().contains("\u{1B}"), "a control character reached the answer")
+        }
+    }
+
+    @Test("an engineer syncs at one depot, then at central, then moves to another depot: nothing duplicated, lost or refused, and the new depot gets their tickets whole")
+    func anEngineerMovesBetweenDepots() async throws {
+        try await onOwnThread {
+            let folder = try TempFolder("fieldsync-depot")
+            let central = try NodeProcess(data: folder.path + "/central")
+            let northToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
+            let southToken = try ok(central, "token", "create", "--role", "depot", "--name", "south")
+            try ok(central, "depot", "add-engineer", "north", "E17")
+            let t17 = try dispatch(central, "E17")
+            let e17Token = try ok(central, "token", "create", "--role", "engineer", "--name", "E17")
+            let north = try NodeProcess(data: folder.path + "/north", extraArgs: ["--upstream", central.url, "--upstream-token", northToken, "--upstream-interval", "1"])
+            let south = try NodeProcess(data: folder.path + "/south", extraArgs: ["--upstream", central.url, "--upstream-token", southToken, "--upstream-interval", "1"])
+            func tickets(_ node: NodeProcess) throws -> Int { (try node.admin("tickets", "--json").json as? [Any])?.count ?? -1 }
+            #expect(try eventually { try tickets(north) == 1 }, "\(north.log)")
+
+            let e17 = Engineer(name: "E17", home: folder.path + "/E17")
+            try e17.ok("init", "--engineer", "E17")
+            #expect(try eventually { try e17.run("login", "--node", north.url, "--token", e17Token).status == 0 && e17.run("sync").status == 0 })
+            try e17.ok("note", t17, "at north")
+            try e17.ok("sync")
+            #expect(try eventually { try notes(central, t17) == ["at north"] }, "\(north.log)")
+
+            // The next day directly at central, with the same device and token.
+            try e17.ok("login", "--node", central.url, "--token", e17Token)
+            try e17.ok("note", t17, "at central")
+            try e17.ok("sync")
+
+            // E17 moves to south; south, serving no one before, holds nothing of theirs yet.
+            #expect(try tickets(south) == 0)
+            try ok(central, "depot", "remove-engineer", "north", "E17")
+            try ok(central, "depot", "add-engineer", "south", "E17")
+            #expect(try eventually { try notes(south, t17) == ["at north", "at central"] }, "south never got E17's ticket whole: \(south.log)")
+            #expect(try eventually { try e17.run("login", "--node", south.url, "--token", e17Token).status == 0 && e17.run("sync").status == 0 }, "\(south.log)")
+            try e17.ok("note", t17, "at south")
+            try e17.ok("sync")
+
+            // Every note once, everywhere E17 is served; north follows E17 no more.
+            #expect(try eventually { try notes(central, t17) == ["at north", "at central", "at south"] }, "\(south.log)")
+            try e17.ok("sync")
+            let digests = try [
+                central.admin("ticket", "show", t17, "--json").object["digest"] as? String,
+                south.admin("ticket", "show", t17, "--json").object["digest"] as? String, e17.digest(t17),
+            ]
+            #expect(digests[0] != nil && Set(digests).count == 1, "\(digests)")
+            #expect(!(try notes(north, t17)).contains("at south"))
+            #expect(!south.log.contains("forbidden") && !north.log.contains("held back"), "\(south.log)\n\(north.log)")
         }
     }
 }

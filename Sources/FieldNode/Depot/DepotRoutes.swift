@@ -8,12 +8,15 @@ import Hummingbird
 /// - `GET /v1/depot/tokens`: the tokens of the engineers the calling depot serves, as hashes
 ///   (``TokenHash``), so an engineer's token made at central works at their depot, and a
 ///   revocation there reaches it.
+/// - `GET /v1/depot/members`: the names of the engineers central records as the depot's now:
+///   a depot that sees a new one pulls again from the start, so their tickets arrive whole.
 /// - `POST /v1/depot/vouch`, `{"blobs": [{"sha", "engineers": [NAME, …]}, …]}`: the depot,
 ///   which proved here that it holds each blob, says which of its engineers proved it there
 ///   (SPEC §7.3), so their references grant downloads here as if they had uploaded here.
 struct DepotRoutes: Sendable {
     static let tokensPath = "/v1/depot/tokens"
     static let vouchPath = "/v1/depot/vouch"
+    static let membersPath = "/v1/depot/members"
     /// Entries in one vouch (the depot sends pages of this many).
     static let vouchesPerRequest = 1_000
     let store: any NodeStore
@@ -37,6 +40,12 @@ struct DepotRoutes: Sendable {
             let body = try JSONEncoder().encode(hashes)
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        api.get("depot/members") { _, context -> Response in
+            let depot = try Self.depot(context)
+            let names = try await store.depotMembers(of: depot.name).filter { $0.removedAt == nil }.map(\.engineer)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(names))))
         }
         api.post("depot/vouch") { request, context -> VouchAnswer in
             let depot = try Self.depot(context)

@@ -79,6 +79,7 @@ public final class UpstreamRelay: Service, Sendable {
     public func catchUp() async throws {
         // Tokens first: a revocation at central reaches the depot even while a push is refused.
         try await adoptTokens()
+        try await followMembers()
         var rounds = 0
         while true {
             let moved = try await exchange()
@@ -112,6 +113,25 @@ public final class UpstreamRelay: Service, Sendable {
         let (store, url, now) = (store, link.url, clock())
         let changed = try await BlockingWork.run { try store.adoptUpstreamTokens(hashes, from: url, now: now) }
         if changed > 0 { logger.info("adopted engineers' tokens from the upstream", metadata: ["changed": .stringConvertible(changed)]) }
+    }
+
+    /// Follows the engineers central lists as this depot's: its scope is theirs, and a new
+    /// one's tickets arrive whole by pulling again from the start (SPEC §8).
+    public func followMembers() async throws {
+        let (status, body) = try await link.get(DepotRoutes.membersPath)
+        guard status == 200 else {
+            throw NodeError.badRequest("the upstream at \(link.url) would not list this depot's engineers (HTTP \(status)): is the depot's token of role depot there?")
+        }
+        let members: [String]
+        do { members = try JSONDecoder().decode([String].self, from: Data(body)) } catch {
+            throw NodeError.badRequest("the upstream at \(link.url) sent an engineer list that cannot be read: \(error)")
+        }
+        // Names as a token's: anything else cannot be an engineer's, and is not kept.
+        let names = members.filter { (try? DepotMember.checkNames(depot: "-", engineer: $0)) != nil }
+        let (store, url) = (store, link.url)
+        if try await BlockingWork.run({ try store.followUpstreamMembers(url, names) }) {
+            logger.info("the depot serves a new engineer: pulling again from the start", metadata: ["members": .string(names.joined(separator: ","))])
+        }
     }
 
     /// One round trip: [hello, push, pull-request] → [hello, push-ack, pull-page], the page,

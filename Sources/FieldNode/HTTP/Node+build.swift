@@ -26,7 +26,7 @@ public func buildApplication(
         maxAttachmentBytes: configuration.maxAttachmentBytes, incarnation: backend.incarnation, voucherKey: backend.voucherKey, clock: clock)
     let router = Router(context: NodeRequestContext.self)
     var shapes = RouteShapes()
-    for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync"), (.get, DepotRoutes.tokensPath), (.post, DepotRoutes.vouchPath)]
+    for (method, path) in [(HTTPRequest.Method.get, "/healthz"), (.get, "/metrics"), (.post, "/v1/sync"), (.get, DepotRoutes.tokensPath), (.get, DepotRoutes.membersPath), (.post, DepotRoutes.vouchPath)]
         + BlobRoutes.shapes.map({ ($0.0, "/v1/" + $0.1) })
     {
         shapes.add(method, path)

@@ -149,6 +149,30 @@ extension ReplicaStore {
         }
     }
 
+    /// Follows the engineers `upstream` lists as this depot's (sorted, deduplicated): when one
+    /// is new, the pull starts again from the beginning, so the tickets they bring into the
+    /// depot's scope arrive whole (central sends history only for tickets that enter an
+    /// engineer's scope, not a depot's). Returns whether it started again. The first list
+    /// seen is taken as it is: the depot pulled nothing yet, or pulled all of central before
+    /// depots had scopes.
+    @discardableResult
+    public func followUpstreamMembers(_ upstream: String, _ members: [String]) throws(StoreError) -> Bool {
+        let list = Array(Set(members)).sorted()
+        let text = list.joined(separator: "\n")
+        return try write { db in
+            let known = try String?.fetchOne(db, sql: "SELECT members FROM upstream_state WHERE upstream = ?", arguments: [upstream]) ?? nil
+            let before = Set(known.map { $0.split(separator: "\n").map(String.init) } ?? [])
+            let restart = known != nil && !Set(list).isSubset(of: before)
+            try db.execute(
+                sql: """
+                    INSERT INTO upstream_state (upstream, cursor, members) VALUES (?, X'', ?)
+                    ON CONFLICT (upstream) DO UPDATE SET members = excluded.members,
+                        cursor = CASE WHEN ? THEN X'' ELSE upstream_state.cursor END
+                    """, arguments: [upstream, text, restart])
+            return restart
+        }
+    }
+
     /// Records why the last exchange with `upstream` failed (shown by status and metrics).
     public func noteUpstreamError(_ upstream: String, _ message: String, now: UInt64) throws(StoreError) {
         try write { db in

@@ -15,9 +15,9 @@ public struct Principal: Sendable, Hashable, Codable {
         self.role = role
     }
 
-    /// Sees and may change every ticket. Depots see everything until depot scopes
-    /// (their engineers) arrive with the depot relay.
-    public var seesEverything: Bool { role != .engineer }
+    /// Sees and may change every ticket: every role but an engineer (their tickets) and a
+    /// depot (its engineers', M8).
+    public var seesEverything: Bool { role != .engineer && role != .depot }
 
     /// Whether this principal may claim `replica` when the node knows no owner of it: an
     /// engineer's devices name their ids after the engineer (`e17-…`, and the ids a

@@ -4,24 +4,43 @@ import GRDB
 /// What a principal may see and change: the one place scope is decided, from the
 /// node's state (the `ticket_scope` table the store keeps as tickets change).
 ///
-/// An engineer sees the tickets they are or ever were assigned to, and the articles
-/// `EntityScope` keeps for them (those that fit their tickets, and those for everyone);
-/// every other role sees everything (depots will see their engineers once the relay arrives).
+/// An engineer sees the tickets they are or ever were assigned to, and the entities
+/// `EntityScope` keeps for them (the articles that fit their tickets, their van's stock,
+/// and those for everyone). A depot sees what its current members see, and what names it
+/// (its site's stock): it is a replica of central for its engineers (M8). Every other
+/// role sees everything.
 enum Scope {
+    /// The names whose scope `principal` sees, as SQL to follow `IN` (the names `SELECT`ed),
+    /// with its arguments: an engineer's own; a depot's and its current members'.
+    static func names(_ principal: Principal) -> (sql: String, arguments: StatementArguments) {
+        guard principal.role == .depot else { return ("(?)", [principal.name]) }
+        return ("(SELECT ? UNION ALL SELECT engineer FROM depot_members WHERE depot = ? AND removed_wall IS NULL)", [principal.name, principal.name])
+    }
+
+    /// Those names and everyone's (entities for every device).
+    static func namesAndEveryone(_ principal: Principal) -> (sql: String, arguments: StatementArguments) {
+        guard principal.role == .depot else { return ("(?, '\(EntityScope.everyone)')", [principal.name]) }
+        return (
+            "(SELECT ? UNION ALL SELECT '\(EntityScope.everyone)' UNION ALL SELECT engineer FROM depot_members WHERE depot = ? AND removed_wall IS NULL)",
+            [principal.name, principal.name]
+        )
+    }
+
     static func allows(_ principal: Principal, ticket: EntityID, _ db: Database) throws -> Bool {
         if principal.seesEverything { return true }
+        let names = names(principal)
         return try Bool.fetchOne(
-            try db.cachedStatement(sql: "SELECT 1 FROM ticket_scope WHERE engineer = ? AND ticket = ?"),
-            arguments: [principal.name, ticket.rawValue]) ?? false
+            try db.cachedStatement(sql: "SELECT 1 FROM ticket_scope WHERE engineer IN \(names.sql) AND ticket = ?"),
+            arguments: names.arguments + [ticket.rawValue]) ?? false
     }
 
     /// Whether an entity beyond tickets (an article) is in `principal`'s scope now.
     static func allows(_ principal: Principal, entity: String, _ db: Database) throws -> Bool {
         if principal.seesEverything { return true }
+        let names = namesAndEveryone(principal)
         return try Bool.fetchOne(
-            try db.cachedStatement(
-                sql: "SELECT 1 FROM entity_scope WHERE principal IN (?, '\(EntityScope.everyone)') AND entity = ? AND left_seq IS NULL"),
-            arguments: [principal.name, entity]) ?? false
+            try db.cachedStatement(sql: "SELECT 1 FROM entity_scope WHERE principal IN \(names.sql) AND entity = ? AND left_seq IS NULL"),
+            arguments: names.arguments + [entity]) ?? false
     }
 
     /// Ops stored after `cursor` that `principal` sees, not made by `requester`, in
@@ -32,28 +51,30 @@ enum Scope {
                 try db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE seq > ? AND replica != ? ORDER BY seq LIMIT ?"),
                 arguments: [cursor, requester.rawValue, limit + 1])
         }
+        let (tickets, entities) = (names(principal), namesAndEveryone(principal))
         return try Row.fetchAll(
             try db.cachedStatement(sql: """
                 SELECT \(OpRows.columns) FROM ops
                 WHERE seq > ? AND replica != ? AND (
-                    subject IN (SELECT ticket FROM ticket_scope WHERE engineer = ?)
-                    OR subject IN (SELECT entity FROM entity_scope WHERE principal IN (?, '\(EntityScope.everyone)') AND left_seq IS NULL))
+                    subject IN (SELECT ticket FROM ticket_scope WHERE engineer IN \(tickets.sql))
+                    OR subject IN (SELECT entity FROM entity_scope WHERE principal IN \(entities.sql) AND left_seq IS NULL))
                 ORDER BY seq LIMIT ?
                 """),
-            arguments: [cursor, requester.rawValue, principal.name, principal.name, limit + 1])
+            arguments: [cursor, requester.rawValue] + tickets.arguments + entities.arguments + [limit + 1])
     }
 
     /// Entities beyond tickets (articles) that entered `principal`'s scope in (from, to] and
     /// are in it still: their history before `from` must be sent whole.
     static func enteredEntities(_ principal: Principal, from: Int64, to: Int64, _ db: Database) throws -> [String] {
         guard !principal.seesEverything else { return [] }
+        let names = namesAndEveryone(principal)
         return try String.fetchAll(
             try db.cachedStatement(sql: """
                 SELECT entity FROM entity_scope
-                WHERE principal IN (?, '\(EntityScope.everyone)') AND since_seq > ? AND since_seq <= ? AND left_seq IS NULL
+                WHERE principal IN \(names.sql) AND since_seq > ? AND since_seq <= ? AND left_seq IS NULL
                 GROUP BY entity ORDER BY MIN(since_seq)
                 """),
-            arguments: [principal.name, from, to])
+            arguments: names.arguments + [from, to])
     }
 
     /// Entities that left `principal`'s scope in (from, to] and are not in it now (under
@@ -62,15 +83,16 @@ enum Scope {
     /// restored, and what left since the device's copy may be anywhere in it).
     static func left(_ principal: Principal, from: Int64, to: Int64, restarted: Bool = false, _ db: Database) throws -> [EntityID] {
         guard !principal.seesEverything, from > 0 || restarted else { return [] }
+        let names = namesAndEveryone(principal)
         return try String.fetchAll(
             try db.cachedStatement(sql: """
                 SELECT DISTINCT l.entity FROM entity_scope l
-                WHERE l.principal IN (?, '\(EntityScope.everyone)') AND l.left_seq > ? AND l.left_seq <= ?
+                WHERE l.principal IN \(names.sql) AND l.left_seq > ? AND l.left_seq <= ?
                   AND NOT EXISTS (SELECT 1 FROM entity_scope n
-                                  WHERE n.entity = l.entity AND n.principal IN (?, '\(EntityScope.everyone)') AND n.left_seq IS NULL)
+                                  WHERE n.entity = l.entity AND n.principal IN \(names.sql) AND n.left_seq IS NULL)
                 ORDER BY l.entity
                 """),
-            arguments: [principal.name, from, to, principal.name]
+            arguments: names.arguments + [from, to] + names.arguments
         ).compactMap(EntityID.init)
     }
 
@@ -78,6 +100,17 @@ enum Scope {
     /// `from` must be sent whole.
     static func entered(_ principal: Principal, from: Int64, to: Int64, _ db: Database) throws -> [String] {
         guard !principal.seesEverything else { return [] }
+        if principal.role == .depot {
+            // A ticket entered a depot's scope when it entered its first member's; a member
+            // added later brings theirs by the depot pulling again from the start (M8).
+            let names = names(principal)
+            return try String.fetchAll(
+                try db.cachedStatement(sql: """
+                    SELECT ticket FROM ticket_scope WHERE engineer IN \(names.sql)
+                    GROUP BY ticket HAVING MIN(since_seq) > ? AND MIN(since_seq) <= ? ORDER BY MIN(since_seq)
+                    """),
+                arguments: names.arguments + [from, to])
+        }
         return try String.fetchAll(
             try db.cachedStatement(sql: "SELECT ticket FROM ticket_scope WHERE engineer = ? AND since_seq > ? AND since_seq <= ? ORDER BY since_seq"),
             arguments: [principal.name, from, to])

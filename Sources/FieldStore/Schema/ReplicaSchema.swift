@@ -268,6 +268,10 @@ enum ReplicaSchema {
             // Engineers' proofs of possession a depot vouched for at its upstream (M8).
             try UpstreamBlobRows.create(db)
         }
+        m.registerMigration("v19-upstream-members") { db in
+            // The depot's engineers as central last listed them (M8): a new one restarts the pull.
+            try db.execute(sql: "ALTER TABLE upstream_state ADD COLUMN members TEXT")
+        }
         return m
     }
 }

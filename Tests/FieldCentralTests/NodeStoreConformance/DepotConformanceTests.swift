@@ -131,4 +131,42 @@ import Testing
             #expect(await F.refusal { try await F.ingest(store, [writeOff], from: Self.north, replica: Self.northNode) } == .forbidden)
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func aDepotSeesItsCurrentEngineersTicketsOnly(_ backend: Backend) async throws {
+        try await withNodeStore(backend) { store, _ in
+            let (t17, t18, t20, shared) = ("T1-dispatch-1", "T2-dispatch-1", "T3-dispatch-1", "T4-dispatch-1")
+            let created = [
+                F.created(F.desk, 1, t17, assignee: "E17"), F.created(F.desk, 2, t18, assignee: "E18"),
+                F.created(F.desk, 3, t20, assignee: "E20"), F.created(F.desk, 4, shared, assignee: "E17"),
+            ]
+            _ = try await F.ingest(store, created, from: F.dispatcher, replica: F.desk)
+            // The shared ticket is E17's and E18's: the depot gets it once.
+            let handover = F.assign(F.desk, 5, shared, to: "E18", replacing: [created[3].id])
+            _ = try await F.ingest(store, [handover], from: F.dispatcher, replica: F.desk)
+            for engineer in ["E17", "E18"] { _ = try await store.setDepotMember(depot: "north", engineer: engineer, member: true, now: F.now) }
+
+            let (ops, cursor) = try await F.pull(store, Self.north, as: Self.northNode, atLeast: 4)
+            #expect(Set(ops.map(\.subject.rawValue)) == [t17, t18, shared], "E20's ticket is no engineer's of north")
+            #expect(ops.count == Set(ops.map(\.id)).count && ops.count == 4, "\(ops.map(\.id))")
+
+            // E20's ticket moves on: nothing of it reaches north; E17's does.
+            _ = try await F.ingest(store, [F.note(F.desk, 6, on: t20), F.note(F.desk, 7, on: t17)], from: F.dispatcher, replica: F.desk)
+            let (later, _) = try await F.pull(store, Self.north, as: Self.northNode, from: cursor, atLeast: 1)
+            #expect(later.map(\.id) == [OpID(replica: F.desk, counter: 7)])
+
+            // North's own op on E20's ticket is out of its scope: quarantined, not applied.
+            let own = try await F.ingest(store, [F.note(Self.northNode, 1, on: t20), F.note(Self.northNode, 2, on: t17)], from: Self.north, replica: Self.northNode)
+            #expect(own.quarantined == [OpID(replica: Self.northNode, counter: 1)] && own.inserted == 1, "\(own)")
+
+            // E18 leaves north: from the start, north sees E17's tickets (the shared one too).
+            _ = try await store.setDepotMember(depot: "north", engineer: "E18", member: false, now: F.now + 1)
+            let (after, _) = try await F.pull(store, Self.north, as: Self.northNode, atLeast: 4)
+            #expect(Set(after.map(\.subject.rawValue)) == [t17, shared])
+            // Another depot, serving no one, sees nothing of them.
+            let (none, _) = try await F.pull(store, Self.south, as: Self.southNode, atLeast: 0)
+            #expect(none.isEmpty)
+        }
+    }
 }
+

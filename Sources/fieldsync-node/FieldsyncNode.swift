@@ -16,7 +16,7 @@ struct FieldsyncNode: AsyncParsableCommand {
               fieldsync-node serve --data /var/lib/fieldsync --port 8080
             Admin commands work while the server runs.
             """,
-        subcommands: [Serve.self, Token.self, TicketCommand.self, Tickets.self, KB.self, StockCommand.self, Depot.self, Status.self, Quarantine.self, Verify.self, Devices.self, Check.self, Migrate.self]
+        subcommands: [Serve.self, Token.self, TicketCommand.self, Tickets.self, KB.self, StockCommand.self, Depot.self, BundleCommand.self, Status.self, Quarantine.self, Verify.self, Devices.self, Check.self, Migrate.self]
     )
 }
 

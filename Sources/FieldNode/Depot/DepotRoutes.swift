@@ -57,34 +57,9 @@ struct DepotRoutes: Sendable {
             else {
                 throw HTTPError(.badRequest, message: "send {\"blobs\": [{\"sha\": 64 hex digits, \"engineers\": [names]}, …]}, at most \(Self.vouchesPerRequest)")
             }
-            return try await vouch(list.blobs, by: depot)
+            let done = try await DepotVouching(store: store, blobs: blobs, clock: clock).vouch(list.blobs, by: depot)
+            return VouchAnswer(vouched: done.vouched, refused: done.refused)
         }
-    }
-
-    /// Records the engineers' possession the depot vouches for: only of a blob the depot
-    /// proved it holds here, and only for engineers it serves or served.
-    func vouch(_ vouches: [BlobVouch], by depot: Principal) async throws -> VouchAnswer {
-        let members = Set(try await store.depotMembers(of: depot.name).map(\.engineer))
-        var (vouched, refused) = (0, [String]())
-        for entry in vouches {
-            guard let digest = Digest(hex: entry.sha) else {
-                refused.append("'\(entry.sha.prefix(16))' is not a blob's SHA-256")
-                continue
-            }
-            guard try await blobs.hasPossession(digest, principal: depot.name) else {
-                refused.append("blob \(entry.sha.prefix(12)): \(depot.name) has not shown it holds it here")
-                continue
-            }
-            for engineer in entry.engineers.prefix(64) {
-                guard members.contains(engineer) else {
-                    refused.append("blob \(entry.sha.prefix(12)): \(String(reflecting: String(engineer.prefix(64)))) is not \(depot.name)'s engineer")
-                    continue
-                }
-                try await blobs.recordPossession(digest, principal: engineer, now: clock())
-                vouched += 1
-            }
-        }
-        return VouchAnswer(vouched: vouched, refused: Array(refused.prefix(100)))
     }
 
     /// The calling depot; 403 for any other role: no one else learns who holds tokens, or

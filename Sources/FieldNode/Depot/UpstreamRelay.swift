@@ -187,33 +187,15 @@ public final class UpstreamRelay: Service, Sendable {
     private func roundTrip(_ ops: [Op]) async throws -> RoundTrip {
         let (store, url) = (store, link.url)
         let state = try await BlockingWork.run { try store.upstreamState(url) }
-        // Its own replica only (SPEC §3.2's MUST): the upstream takes a replica it holds less
-        // of than a hello names for a sign it was restored (§9.4), and the depot's engineers'
-        // replicas go up in this very push. Each pushed replica is acked all the same.
         let own = store.identity.replica
-        var messages: [WireMessage] = [.hello(Hello(replica: own, have: VersionVector([own: state.relayed[own] ?? 0]), clock: clock()))]
-        if !ops.isEmpty { messages.append(.push(Push(ops: ops))) }
-        messages.append(.pullRequest(PullRequest(cursor: state.cursor, maxOps: Self.pullPage)))
-        let (status, reply) = try await link.postSync(Frame.encode(OpChecksums.attach(to: messages)))
-        let answer: [WireMessage]
-        do {
-            answer = try Frame.decode(reply)
-            try OpChecksums.verify(answer)
-        } catch {
+        let body = UpstreamExchange.request(own: own, held: state.relayed[own] ?? 0, ops: ops, cursor: state.cursor, maxOps: Self.pullPage, clock: clock())
+        let (status, reply) = try await link.postSync(body)
+        let parsed: UpstreamExchange.Answer
+        do { parsed = try UpstreamExchange.answer(reply) } catch {
             throw NodeError.badRequest("the upstream at \(url) answered HTTP \(status) with something that is not a whole FieldSync answer: \(error)")
         }
-        var ack: [ReplicaID: UInt64] = [:]
-        var page: PullPage?
-        var refusal: ErrorMessage?
-        for message in answer {
-            switch message {
-            case .pushAck(let a): ack = a.acked.counters
-            case .pullPage(let p): page = p
-            case .error(let e): refusal = e
-            default: break
-            }
-        }
-        guard let page else {
+        let (ack, refusal) = (parsed.ack, parsed.refusal)
+        guard let page = parsed.page else {
             // SPEC §3.4: the ack is the truth about what the upstream holds, lower than before
             // too. A gap means it lost ops it had acked (a restore): record what it holds (the
             // cursor stays) and send the rest again, instead of stopping.

@@ -74,6 +74,26 @@ extension ReplicaStore {
         }
     }
 
+    /// Engineers whose possession of each of `digests` was proven here, with an op of their
+    /// replica referring to it: what a bundle carrying those blobs vouches for.
+    public func blobVouches(for digests: [Digest]) throws(StoreError) -> [BlobVouch] {
+        try read { db in
+            var out: [BlobVouch] = []
+            for digest in digests {
+                let engineers = try String.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT DISTINCT p.principal FROM blob_refs r
+                            JOIN replica_progress rp ON rp.replica = r.replica
+                            JOIN blob_possession p ON p.sha256 = r.sha256 AND p.principal = rp.owner
+                            WHERE r.sha256 = ? ORDER BY p.principal
+                            """), arguments: [digest.hex])
+                if !engineers.isEmpty { out.append(BlobVouch(sha: digest.hex, engineers: engineers)) }
+            }
+            return out
+        }
+    }
+
     /// Records that the upstream took `vouches` (accepted or refused: either way, not again).
     public func noteVouched(_ vouches: [BlobVouch]) throws(StoreError) {
         try write { db in

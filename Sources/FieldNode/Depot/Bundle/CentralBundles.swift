@@ -1,0 +1,157 @@
+import FieldModel
+import FieldStore
+import FieldWire
+import Foundation
+import NIOCore
+
+/// The upstream's side of a bundle (M8, SPEC §11): `bundle import` of a site's request takes
+/// it in with exactly the checks a sync gets (its token authenticates it as a request's
+/// `Authorization` would, then each frame goes through ``SyncService`` for scope, counters
+/// and op checksums, and each blob through the node's blob store for scope, size and hash),
+/// and writes the answer: the acks and pull pages, the photos the pages' ops refer to, and,
+/// for a depot, its engineers and their tokens' hashes. Taking a request in twice answers
+/// the same and stores nothing twice.
+struct CentralBundles: Sendable {
+    let sync: SyncService
+    let store: any NodeStore
+    let blobs: any NodeBlobStore
+    let nodeReplica: ReplicaID
+    let clock: @Sendable () -> UInt64
+
+    /// Pull pages one answer carries at most (each of `UpstreamRelay.pullPage` ops).
+    static let maxPages = 500
+
+    func answer(_ file: BundleFile, to path: String) async throws -> SiteBundles.Report {
+        let header = file.header
+        guard header.role == .request else {
+            throw NodeError.badBundle("\((file.path as NSString).lastPathComponent) is an answer, not a request: take it to the site it answers")
+        }
+        guard let token = header.token, let principal = try await store.principal(forToken: token) else {
+            throw NodeError.badBundle("the bundle's token is unknown or revoked here: nothing was applied; make the site's with `token create --role depot`")
+        }
+        guard let site = ReplicaID(header.from) else { throw NodeError.badBundle("the bundle names no replica it comes from: nothing was applied") }
+        var report = SiteBundles.Report(role: "answer", bundle: path)
+        var answers: [[UInt8]] = []
+        var cursor: [UInt8]?
+        var more = false
+        // The site's frames, in order, each as a sync.
+        for index in file.frames.indices {
+            let outcome = await sync.handle(try file.frame(index), principal: principal)
+            report.applied += outcome.opsIn
+            answers.append(outcome.body)
+            let answer = try UpstreamExchange.answer(outcome.body)
+            if let refusal = answer.refusal { report.refused.append("\(refusal.code): \(refusal.message)") }
+            if let page = answer.page {
+                cursor = page.nextCursor
+                more = page.more
+            }
+        }
+        // Its blobs, after the ops that refer to them.
+        var held: [String] = []
+        for (index, blob) in file.blobs.enumerated() {
+            do {
+                try await take(file, blob: index, as: principal)
+                held.append(blob.digest.hex)
+            } catch let error as NodeError {
+                report.refused.append(error.description)
+            }
+        }
+        var vouched: [BlobVouch] = []
+        if principal.role == .depot, let vouches = header.vouches, !vouches.isEmpty {
+            let done = try await DepotVouching(store: store, blobs: blobs, clock: clock).vouch(vouches, by: principal)
+            report.refused += done.refused
+            vouched = vouches
+        }
+        // What the site lacks beyond the first page, page after page.
+        var pages = 0
+        while more, let from = cursor, pages < Self.maxPages {
+            let body = UpstreamExchange.request(own: site, held: 0, ops: [], cursor: from, maxOps: UpstreamRelay.pullPage, clock: clock())
+            let outcome = await sync.handle(body, principal: principal)
+            let answer = try UpstreamExchange.answer(outcome.body)
+            guard let page = answer.page else {
+                report.refused.append(answer.refusal.map { "\($0.code): \($0.message)" } ?? "a pull page was not answered")
+                break
+            }
+            answers.append(outcome.body)
+            (cursor, more, pages) = (page.nextCursor, page.more, pages + 1)
+        }
+        // The photos the pages' ops refer to, that this node holds whole and the site may have.
+        var sending: [(Digest, BlobContent)] = []
+        var seen = Set(file.blobs.map(\.digest))
+        for body in answers {
+            for op in try UpstreamExchange.answer(body).page?.ops ?? [] {
+                report.ops += 1
+                guard case .attachmentAdded(let a) = op.body, seen.insert(a.sha256).inserted else { continue }
+                guard try await blobs.mayDownload(a.sha256, for: principal), let content = try await blobs.content(of: a.sha256) else { continue }
+                sending.append((a.sha256, content))
+            }
+        }
+        var out = BundleHeader(role: .answer, from: nodeReplica.rawValue, peer: header.peer, created: clock())
+        out.to = header.from
+        out.answers = file.checksum.hex
+        out.held = held
+        out.vouches = vouched
+        out.manifest = .init(frames: answers.count, ops: 0, blobs: sending.map { .init(sha: $0.0.hex, bytes: $0.1.size) })
+        if principal.role == .depot {
+            out.members = try await store.depotMembers(of: principal.name).filter { $0.removedAt == nil }.map(\.engineer)
+            out.tokens = try await store.memberTokens(of: principal.name)
+        }
+        let writer = try BundleWriter(path: path)
+        try writer.header(out)
+        for body in answers { try writer.frame(body) }
+        for (digest, content) in sending {
+            try writer.beginBlob(digest, size: content.size)
+            for try await piece in content.pieces() { try writer.append(Array(piece.readableBytesView)) }
+        }
+        _ = try writer.finish()
+        report.bytes = writer.bytes
+        report.frames = answers.count
+        report.blobs = sending.count
+        report.blobBytes = sending.reduce(0) { $0 &+ $1.1.size }
+        return report
+    }
+
+    /// Stores one of the bundle's blobs as an upload from `principal` would be: only a blob an
+    /// op in its scope refers to, no larger than the op says; bytes it holds already are
+    /// not written again, and it proves `principal` holds the blob (the bytes hash to it).
+    func take(_ file: BundleFile, blob index: Int, as principal: Principal) async throws {
+        let (digest, range) = file.blobs[index]
+        let size = range.upperBound - range.lowerBound
+        let short = digest.hex.prefix(12)
+        switch try await blobs.access(digest, for: principal) {
+        case .forbidden: throw NodeError.badRequest("blob \(short): on tickets not assigned to \(principal.name); not stored")
+        case .unreferenced: throw NodeError.badRequest("blob \(short): no op refers to it; not stored")
+        case .allowed(let maxSize):
+            guard maxSize == 0 || size <= maxSize else { throw NodeError.badRequest("blob \(short): \(size) bytes, over the \(maxSize) its op declares; not stored") }
+        }
+        for attempt in 0..<2 {
+            let from: UInt64
+            switch try await blobs.state(of: digest) {
+            case .complete:
+                try await blobs.recordPossession(digest, principal: principal.name, now: clock())
+                return
+            case .partial(let bytes): from = attempt == 0 && bytes <= size ? bytes : 0
+            case .absent: from = 0
+            }
+            try await blobs.ensureRoom(for: size - from)
+            let upload = try await blobs.beginUpload(digest, at: from, holder: principal.name)
+            do {
+                var at = range.lowerBound + from
+                while at < range.upperBound {
+                    let piece = try BundleFile.read(file.path, at..<min(range.upperBound, at + (1 << 20)))
+                    try await upload.append(ByteBuffer(bytes: piece))
+                    at += UInt64(piece.count)
+                }
+                try await upload.close()
+            } catch {
+                try? await upload.close()
+                throw error
+            }
+            if try await blobs.finish(digest) {
+                try await blobs.recordPossession(digest, principal: principal.name, now: clock())
+                return
+            }
+        }
+        throw NodeError.badRequest("blob \(short): what the node held of it did not match; not stored")
+    }
+}

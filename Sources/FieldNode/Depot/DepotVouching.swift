@@ -1,0 +1,38 @@
+import FieldModel
+import FieldStore
+
+/// A depot vouching at central for its engineers' proofs of possession (SPEC §8), over
+/// `POST /v1/depot/vouch` or in a bundle: central records an engineer's possession of a blob
+/// only when the depot itself proved it holds the blob here, and only for the depot's
+/// engineers, current or former.
+struct DepotVouching: Sendable {
+    let store: any NodeStore
+    let blobs: any NodeBlobStore
+    let clock: @Sendable () -> UInt64
+
+    /// Records the engineers' possession the depot vouches for: only of a blob the depot
+    /// proved it holds here, and only for engineers it serves or served.
+    func vouch(_ vouches: [BlobVouch], by depot: Principal) async throws -> (vouched: Int, refused: [String]) {
+        let members = Set(try await store.depotMembers(of: depot.name).map(\.engineer))
+        var (vouched, refused) = (0, [String]())
+        for entry in vouches {
+            guard let digest = Digest(hex: entry.sha) else {
+                refused.append("'\(entry.sha.prefix(16))' is not a blob's SHA-256")
+                continue
+            }
+            guard try await blobs.hasPossession(digest, principal: depot.name) else {
+                refused.append("blob \(entry.sha.prefix(12)): \(depot.name) has not shown it holds it here")
+                continue
+            }
+            for engineer in entry.engineers.prefix(64) {
+                guard members.contains(engineer) else {
+                    refused.append("blob \(entry.sha.prefix(12)): \(String(reflecting: String(engineer.prefix(64)))) is not \(depot.name)'s engineer")
+                    continue
+                }
+                try await blobs.recordPossession(digest, principal: engineer, now: clock())
+                vouched += 1
+            }
+        }
+        return (vouched, Array(refused.prefix(100)))
+    }
+}

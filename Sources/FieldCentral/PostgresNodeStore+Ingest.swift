@@ -44,17 +44,19 @@ struct Ingest {
         // Replicas whose ops all came with vouchers: given back, under the owner they name.
         var givenBackBy: [ReplicaID: String] = [:]
         // A depot relays its engineers' devices (M8): who they are, from central's record.
-        let members = pusher.role == .depot ? Set(try await DepotRows(connection: connection, logger: logger).members(of: pusher.name).map(\.engineer)) : []
+        let served = pusher.role == .depot ? try await DepotRows(connection: connection, logger: logger).members(of: pusher.name) : []
+        let members = Set(served.map(\.engineer))
+        let current = Set(served.filter { $0.removedAt == nil }.map(\.engineer))
         var owners: [ReplicaID: String] = [:]
         for r in Set(byReplica.keys).union([replica]).sorted() {
             let recorded = try await progress(of: r)
             let givenBack = PushCheck.givenBackOwner(byReplica[r] ?? [], vouched)
             try PushCheck.checkOwner(
                 of: r, recorded: recorded?.owner, claimant: givenBack ?? pusher.name, pusher: pusher, device: replica, vouched: givenBack != nil,
-                members: members)
+                members: members, current: current)
             held[r] = recorded?.acked ?? 0
             givenBackBy[r] = givenBack
-            owners[r] = recorded?.owner ?? PushCheck.claimedOwner(of: r, by: pusher, members: members)
+            owners[r] = recorded?.owner ?? PushCheck.claimedOwner(of: r, by: pusher, members: current)
         }
         try await lockSubjects(of: ops)
         var givenBack: [Op] = []
@@ -84,7 +86,7 @@ struct Ingest {
                 fresh += new
                 // Ops past these that a device gave back after a restore are held too.
                 next = try await contiguousEnd(of: r, after: acked + UInt64(new.count), also: [])
-                try await advance(r, to: next, owner: PushCheck.claimedOwner(of: r, by: pusher, members: members))
+                try await advance(r, to: next, owner: PushCheck.claimedOwner(of: r, by: pusher, members: current))
             }
             result.acked[r] = next
         }

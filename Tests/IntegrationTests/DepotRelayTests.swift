@@ -1,5 +1,6 @@
 import FieldModel
 import FieldTestSupport
+import FieldWire
 import Foundation
 import Testing
 
@@ -414,6 +415,43 @@ import Testing
             #expect(!(try notes(north, t17)).contains("at south"))
             #expect(!south.log.contains("forbidden") && !north.log.contains("held back"), "\(south.log)\n\(north.log)")
         }
+    }
+
+    /// One crafted note of `replica`, pushed to `node` with `token`: the HTTP status.
+    func push(_ node: NodeProcess, token: String, _ replica: String, _ counter: UInt64, on ticket: String, _ text: String) throws -> Int {
+        let wall = UInt64(Date().timeIntervalSince1970) * 1000
+        let op = Op(id: OpID(replica: ReplicaID(replica)!, counter: counter), wallMillis: wall, logical: 0, subject: EntityID(ticket)!, body: .note(Note(text: text, at: wall)))
+        let frame = Frame.encode(OpChecksums.attach(to: [.hello(Hello(replica: ReplicaID(replica)!, clock: wall)), .push(Push(ops: [op]))]))
+        return try RawHTTP(port: RawHTTP.port(of: node.url)).request(
+            "POST", "/v1/sync", token: token, headers: ["Content-Type": "application/vnd.fieldsync.frame"], body: frame
+        ).status
+    }
+
+    @Test("a relayed device whose op central holds with other content is held back; the other engineers' ops still go up")
+    func aConflictingReplicaIsHeldBack() async throws {
+        let folder = try TempFolder("fieldsync-depot")
+        var central = try NodeProcess(data: folder.path + "/central")
+        let port = try #require(URL(string: central.url)?.port)
+        let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
+        for name in ["E17", "E18"] { try ok(central, "depot", "add-engineer", "north", name) }
+        let t17 = try dispatch(central, "E17")
+        let t18 = try dispatch(central, "E18")
+        // E17's tablet recorded note 1 at central; then central goes away.
+        #expect(try push(central, token: try ok(central, "token", "create", "--role", "engineer", "--name", "E17"), "e17-tab", 1, on: t17, "at central") == 200)
+        _ = central.stop()
+
+        // At the depot, a restored copy of the tablet reuses counter 1 for other content.
+        let depot = try depot(in: folder, upstream: central, token: depotToken)
+        let e17 = try ok(depot, "token", "create", "--role", "engineer", "--name", "E17")
+        let e18 = try ok(depot, "token", "create", "--role", "engineer", "--name", "E18")
+        #expect(try push(depot, token: e17, "e17-tab", 1, on: t17, "reused counter") != 0)
+        #expect(try push(depot, token: e18, "e18-tab", 1, on: t18, "E18 at the depot") != 0)
+
+        central = try NodeProcess(data: central.data, extraArgs: ["--port", "\(port)"])
+        #expect(try eventually { try notes(central, t18) == ["E18 at the depot"] }, "E18's note did not go up: \(depot.log)")
+        #expect(try eventually(10) { depot.log.contains("held back") && depot.log.contains("e17-tab") }, "\(depot.log)")
+        #expect(try notes(central, t17) == ["at central"])
+        #expect(try eventually(10) { try status(depot).upstreams.first?.opsWaiting == 1 })
     }
 }
 

@@ -6,14 +6,25 @@ extension NodeLink {
     /// A link to a node as a depot reaches its upstream (M8): its address and the depot's
     /// own token, given on the command line rather than saved in a replica's home.
     public init(upstream url: String, token: String, trustedCA: String? = nil) throws {
-        guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme.lowercased()), parsed.host != nil else {
             throw ClientError(.badArgument, "'\(url)' is not a node address: give http://HOST:PORT or https://HOST:PORT")
         }
         let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix("fs_"), trimmed.count > 10 else {
             throw ClientError(.badArgument, "that is not a FieldSync token (they start with fs_): make the depot's with `token create --role depot` at central")
         }
-        self.init(url: url.hasSuffix("/") ? String(url.dropLast()) : url, token: trimmed, trustedCA: trustedCA)
+        self.init(url: Self.canonical(parsed, scheme: scheme), token: trimmed, trustedCA: trustedCA)
+    }
+
+    /// One spelling per address (`HTTP://Central:80/` is `http://central`): a depot keeps its
+    /// sync state under its upstream's address, and a restart with another spelling of the
+    /// same one must not start over.
+    static func canonical(_ url: URL, scheme: String) -> String {
+        let lower = scheme.lowercased()
+        var out = lower + "://" + (url.host ?? "").lowercased()
+        if let port = url.port, !(lower == "http" && port == 80), !(lower == "https" && port == 443) { out += ":\(port)" }
+        let path = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        return out + path
     }
 
     /// Posts one sync frame (`/v1/sync`); the HTTP status and the answer's bytes.

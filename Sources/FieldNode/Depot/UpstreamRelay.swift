@@ -135,10 +135,11 @@ public final class UpstreamRelay: Service, Sendable {
     }
 
     /// One round trip: [hello, push, pull-request] → [hello, push-ack, pull-page], the page,
-    /// its cursor and the ack committed together. A push the upstream refuses whole as
-    /// forbidden (a device of an engineer central does not list as this depot's) is tried
-    /// again replica by replica, and a replica refused alone is held back (said in status
-    /// and the log) so it does not stop the others from going up.
+    /// its cursor and the ack committed together. A push the upstream refuses whole in a way
+    /// one replica may cause (``isolating``: a device of an engineer central does not list as
+    /// this depot's, a reused counter, an invalid op) is tried again replica by replica, and
+    /// a replica refused alone is held back (said in status and the log) so it does not stop
+    /// the others from going up.
     public func exchange() async throws -> Exchange {
         let (store, url) = (store, link.url)
         let skip = heldBack.withLock { $0 }
@@ -152,7 +153,7 @@ public final class UpstreamRelay: Service, Sendable {
             return Exchange(more: true)
         case .refused(let status, let refusal):
             let replicas = Set(ops.map(\.id.replica)).sorted()
-            guard refusal?.code == .forbidden, !replicas.isEmpty else {
+            guard let code = refusal?.code, Self.isolating.contains(code), !replicas.isEmpty else {
                 throw NodeError.badRequest("the upstream at \(url) refused the sync (HTTP \(status)): \(refusal.map { "\($0.code): \($0.message)" } ?? "no pull page")")
             }
             var moved = Exchange(more: true)
@@ -160,7 +161,7 @@ public final class UpstreamRelay: Service, Sendable {
                 switch try await roundTrip(ops.filter { $0.id.replica == replica }) {
                 case .committed(let alone): moved.pushed += alone.pushed
                 case .regapped: continue
-                case .refused(_, let refusal) where refusal?.code == .forbidden:
+                case .refused(_, let refusal) where refusal.map { Self.isolating.contains($0.code) } == true:
                     heldBack.withLock { _ = $0.insert(replica) }
                     let message = "replica \(replica) held back: the upstream refused it (\(refusal?.message ?? "forbidden")); its ops stay here"
                     logger.error("upstream refused a relayed replica", metadata: ["upstream": .string(url), "replica": .string(replica.rawValue), "error": .string(message)])
@@ -173,6 +174,11 @@ public final class UpstreamRelay: Service, Sendable {
             return moved
         }
     }
+
+    /// Refusals of a push that may be one replica's doing: tried again replica by replica,
+    /// so one device's ops the upstream will not take (not its depot's engineer, a counter
+    /// reused after a restore, an op it finds invalid) stay here without stopping the rest.
+    static let isolating: Set<ErrorCode> = [.forbidden, .conflictingOp, .invalidOp]
 
     /// Replicas the upstream refused alone: not pushed again until the node restarts.
     private let heldBack = Mutex<Set<ReplicaID>>([])

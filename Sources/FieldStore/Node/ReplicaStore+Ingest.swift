@@ -48,7 +48,9 @@ extension ReplicaStore {
             // Replicas whose ops all came with vouchers, and the owner the vouchers name.
             var recovered: [ReplicaID: String] = [:]
             // A depot relays its engineers' devices (M8): who they are, from central's record.
-            let members = pusher.role == .depot ? Set(try DepotMembers.members(of: pusher.name, db).map(\.engineer)) : []
+            let served = pusher.role == .depot ? try DepotMembers.members(of: pusher.name, db) : []
+            let members = Set(served.map(\.engineer))
+            let current = Set(served.filter { $0.removedAt == nil }.map(\.engineer))
             var owners: [ReplicaID: String] = [:]
             for replicaID in replicas {
                 let givenBack = PushCheck.givenBackOwner(byReplica[replicaID] ?? [], vouchedOwner)
@@ -58,10 +60,10 @@ extension ReplicaStore {
                 let progress = try ReplicaProgress.get(replicaID, db)
                 try PushCheck.checkOwner(
                     of: replicaID, recorded: progress?.owner, claimant: givenBack ?? pusher.name, pusher: pusher, device: replica,
-                    vouched: givenBack != nil, members: members)
+                    vouched: givenBack != nil, members: members, current: current)
                 if let givenBack { recovered[replicaID] = givenBack }
                 held[replicaID] = progress?.acked ?? 0
-                owners[replicaID] = progress?.owner ?? PushCheck.claimedOwner(of: replicaID, by: pusher, members: members)
+                owners[replicaID] = progress?.owner ?? PushCheck.claimedOwner(of: replicaID, by: pusher, members: current)
             }
             for replicaID in replicas {
                 let acked = held[replicaID] ?? 0
@@ -92,7 +94,7 @@ extension ReplicaStore {
                 // Ops past these that a device gave back after a restore are held too.
                 next = try OpRows.contiguousEnd(of: replicaID, after: next, db)
                 result.acked[replicaID] = next
-                try ReplicaProgress.advance(replicaID, to: next, owner: PushCheck.claimedOwner(of: replicaID, by: pusher, members: members), db)
+                try ReplicaProgress.advance(replicaID, to: next, owner: PushCheck.claimedOwner(of: replicaID, by: pusher, members: current), db)
             }
             // Vouched ops were in this node's log before: they go back there first, so the
             // pusher's own ops on a ticket they bring back are in scope.

@@ -68,12 +68,13 @@ public enum PushCheck {
     /// is `claimant`: the pusher, or for ops given back with vouchers the owner the vouchers
     /// name. An engineer's device names its new ids after its engineer: it may push only its
     /// own (`device`) and its engineer's. A depot relays (M8): it may push its own replica
-    /// (`device`) and the devices of the engineers it serves or served (`members`), whose
+    /// (`device`) and the devices of the engineers it serves or served (`members`; new ids
+    /// only of those it serves now, `current`), whose
     /// replicas stay theirs (``claimedOwner(of:by:members:)``), so a device syncs at the
     /// depot today and at central or another depot tomorrow.
     public static func checkOwner(
         of replica: ReplicaID, recorded: String?, claimant: String, pusher: Principal, device: ReplicaID, vouched: Bool,
-        members: Set<String> = []
+        members: Set<String> = [], current: Set<String>? = nil
     ) throws(StoreError) {
         let relayed = pusher.role == .depot && !vouched && recorded.map { members.contains($0) } == true
         if let recorded, recorded != claimant, !relayed {
@@ -82,7 +83,9 @@ public enum PushCheck {
         if !vouched && recorded == nil && replica != device && !pusher.mayClaim(replica) {
             throw StoreError(.forbidden, "a device pushes only its own ops: \(replica) is not from \(device)")
         }
-        if !vouched && recorded == nil && replica != device && pusher.role == .depot && member(namedIn: replica, members) == nil {
+        // A new device is claimed through a depot for an engineer it serves now only: one it
+        // served keeps what the depot took from them, not a way in for new ids.
+        if !vouched && recorded == nil && replica != device && pusher.role == .depot && member(namedIn: replica, current ?? members) == nil {
             throw StoreError(
                 .forbidden,
                 "depot \(pusher.name) relays its own ops and its engineers' devices' only: \(replica) is neither (at central: `fieldsync-node depot add-engineer \(pusher.name) ENGINEER`)")

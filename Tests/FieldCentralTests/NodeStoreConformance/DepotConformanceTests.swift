@@ -45,6 +45,10 @@ import Testing
             #expect(try await !store.setDepotMember(depot: "north", engineer: "E17", member: false, now: F.now + 2), "removed twice: no change")
             let late = try await F.ingest(store, [notes[4]], from: Self.north, replica: Self.northNode)
             #expect(late.acked[F.tab17] == 5 && late.inserted == 1)
+            // ...but no new device of E17's comes in through north any more.
+            let newTablet = ReplicaID("e17-new")!
+            #expect(await F.refusal { try await F.ingest(store, [F.note(newTablet, 1, on: ticket)], from: Self.north, replica: Self.northNode) } == .forbidden)
+            #expect(try await store.owner(of: newTablet) == nil)
             let members = try await store.depotMembers(of: "north")
             #expect(members.map(\.engineer) == ["E17"] && members[0].removedAt == F.now + 2)
             #expect(try await store.depotMembers(of: "south").map(\.engineer) == ["E17"])

@@ -12,12 +12,19 @@ struct Depot {
     let replicas: [Int: FieldReplica]
     /// An engineer with nothing to push, whose pulls are timed (``PullLatency``), if any.
     let idle: FieldReplica?
+    /// Ops the tablets recorded beyond their days' (photos attached after `prepare`): the
+    /// shift end expects them pushed too.
+    var extraOps = 0
 
     static func prepare(_ days: [EngineerDay], idle: EngineerDay?, central: BenchCentral, in dir: TempDirectory, now: UInt64) async throws -> Depot {
+        try await prepare(days, idle: idle, urls: central.urls, tokens: central.tokens, in: dir, now: now)
+    }
+
+    /// The same, for tablets that sync at `urls` (a node each, round-robin) with `tokens`
+    /// by engineer: a central's nodes, or a depot (``DepotBench``).
+    static func prepare(_ days: [EngineerDay], idle: EngineerDay?, urls: [String], tokens: [Int: String], in dir: TempDirectory, now: UInt64) async throws -> Depot {
         // A few at a time: setting up is not measured, and 200 tablets one by one take long.
         let lanes = 4
-        let urls = central.urls
-        let tokens = central.tokens
         let replicas = try await withThrowingTaskGroup(of: [(Int, FieldReplica)].self) { group in
             for lane in 0..<lanes {
                 let mine = days.enumerated().filter { $0.offset % lanes == lane }
@@ -75,7 +82,7 @@ struct Depot {
     /// Every engineer syncs their day at once; meanwhile the idle engineer, if any, pulls
     /// again and again, each pull timed.
     func shiftEnd() async throws -> ShiftEnd {
-        let expected = days.reduce(0) { $0 + $1.ops.count }
+        let expected = days.reduce(0) { $0 + $1.ops.count } + extraOps
         let (pushing, idle, days, replicas, retries, failedPulls) = (Flag(), idle, days, replicas, Counter(), Counter())
         let started = ContinuousClock.now
         async let pulls = PullLatency.pulls(by: idle, while: pushing, failed: failedPulls)

@@ -53,6 +53,7 @@ enum DepotBench {
         var tablets = try await Depot.prepare(days, idle: nil, urls: [rig.depot.url], tokens: rig.tokens, in: relayDir, now: now)
         let attached = try photos.attach(to: tablets)
         tablets.extraOps = attached.ops
+        tablets.sendsPhotos = true
         rig.stopCentral()
         print("central stopped; the engineers sync their day at the depot…", to: &err)
         let intake = try await tablets.shiftEnd()
@@ -83,6 +84,7 @@ enum DepotBench {
         defer { proxy.stop() }
         var direct = try await Depot.prepare(days, idle: nil, urls: [proxy.url], tokens: central.tokens, in: directDir, now: now)
         direct.extraOps = try photos.attach(to: direct).ops
+        direct.sendsPhotos = true
         let (directUpBefore, directDownBefore) = (proxy.bytesToTarget, proxy.bytesToClient)
         print("baseline: the engineers sync their day straight to central…", to: &err)
         let straight = try await direct.shiftEnd()

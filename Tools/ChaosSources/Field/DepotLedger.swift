@@ -87,13 +87,9 @@ struct DepotLedger {
                 findings.add("[depot] photo \(sha.prefix(12)) (\(original.size) bytes) is \(size.map { "\($0) bytes hashing to \(OpTable.fileSHA256(path)?.prefix(12) ?? "?")" } ?? "not") at the depot")
             }
         }
-        for path in (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? [] where !path.hasPrefix("tmp") {
-            let name = (path as NSString).lastPathComponent
-            guard name.count == 64 else { continue }
-            if OpTable.fileSHA256(root + "/" + path) != name {
-                blobsBad += 1
-                findings.add("[depot] \(root)/\(path) does not hash to its name")
-            }
+        for path in Ledger.misnamedBlobs(in: root) {
+            blobsBad += 1
+            findings.add("[depot] \(path) does not hash to its name")
         }
     }
 

@@ -18,6 +18,8 @@ let usage = """
           reconcile, one more movement, memory; the model's ledger, then the store's (which
           runs as its own process, stock-store)
       stock-store  the store's section of stock alone
+      depot   a depot relaying a 200-engineer shift end (ops and photos) to central: seconds, ops/s,
+          photo MB/s, wire bytes, beside the same day pushed straight to central
     """
 
 func fail(_ message: String, status: Int32) -> Never {
@@ -40,6 +42,7 @@ do {
     case "pg": try await PgBench.run()
     case "stock": try StockBench.run()
     case "stock-store": try StockStoreBench.run()
+    case "depot": try await DepotBench.run()
     default: fail(usage, status: 2)
     }
 } catch {

@@ -12,12 +12,22 @@ struct Depot {
     let replicas: [Int: FieldReplica]
     /// An engineer with nothing to push, whose pulls are timed (``PullLatency``), if any.
     let idle: FieldReplica?
+    /// Ops the tablets recorded beyond their days' (photos attached after `prepare`): the
+    /// shift end expects them pushed too.
+    var extraOps = 0
+    /// Whether each engineer's sync also sends the photos the node lacks, after its ops, as
+    /// `fieldsync sync` does (``DepotBench``; `pg`'s workload attaches none).
+    var sendsPhotos = false
 
     static func prepare(_ days: [EngineerDay], idle: EngineerDay?, central: BenchCentral, in dir: TempDirectory, now: UInt64) async throws -> Depot {
+        try await prepare(days, idle: idle, urls: central.urls, tokens: central.tokens, in: dir, now: now)
+    }
+
+    /// The same, for tablets that sync at `urls` (a node each, round-robin) with `tokens`
+    /// by engineer: a central's nodes, or a depot (``DepotBench``).
+    static func prepare(_ days: [EngineerDay], idle: EngineerDay?, urls: [String], tokens: [Int: String], in dir: TempDirectory, now: UInt64) async throws -> Depot {
         // A few at a time: setting up is not measured, and 200 tablets one by one take long.
         let lanes = 4
-        let urls = central.urls
-        let tokens = central.tokens
         let replicas = try await withThrowingTaskGroup(of: [(Int, FieldReplica)].self) { group in
             for lane in 0..<lanes {
                 let mine = days.enumerated().filter { $0.offset % lanes == lane }
@@ -75,8 +85,8 @@ struct Depot {
     /// Every engineer syncs their day at once; meanwhile the idle engineer, if any, pulls
     /// again and again, each pull timed.
     func shiftEnd() async throws -> ShiftEnd {
-        let expected = days.reduce(0) { $0 + $1.ops.count }
-        let (pushing, idle, days, replicas, retries, failedPulls) = (Flag(), idle, days, replicas, Counter(), Counter())
+        let expected = days.reduce(0) { $0 + $1.ops.count } + extraOps
+        let (pushing, idle, days, replicas, retries, failedPulls, photos) = (Flag(), idle, days, replicas, Counter(), Counter(), sendsPhotos)
         let started = ContinuousClock.now
         async let pulls = PullLatency.pulls(by: idle, while: pushing, failed: failedPulls)
         let reports: [(Double, SyncReport)]
@@ -85,7 +95,7 @@ struct Depot {
             reports = try await withThrowingTaskGroup(of: (Double, SyncReport).self) { group in
                 for day in days {
                     let replica = replicas[day.engineer]!
-                    group.addTask { try await Depot.syncAgainIfUnreachable(replica, retries: retries) }
+                    group.addTask { try await Depot.syncAgainIfUnreachable(replica, retries: retries, photos: photos) }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -101,14 +111,24 @@ struct Depot {
     /// HTTP client, 8 connections per node, and a request that waits longer than its 10 s
     /// connect timeout for one of them fails unsent; 200 real tablets would each have their
     /// own. A slow shift end (over 10 s) meets it; the retries are counted and printed.
-    static func syncAgainIfUnreachable(_ replica: FieldReplica, retries: Counter) async throws -> (Double, SyncReport) {
+    /// With `photos`, the sync then sends the photos the node lacks.
+    static func syncAgainIfUnreachable(_ replica: FieldReplica, retries: Counter, photos: Bool = false) async throws -> (Double, SyncReport) {
         let started = ContinuousClock.now
         var attempts = 1
+        var pushed = 0
         while true {
             do {
                 // An attempt whose connection broke after the push was taken is acknowledged
                 // by the next one, and counted as pushed there.
-                let report = try await SyncBench.syncing(replica).report
+                var report = try await SyncBench.syncing(replica).report
+                pushed += report.pushed
+                if photos {
+                    let (moved, refused) = try await BlobTransfer(replica: replica, link: try NodeLink.load(home: replica.home)).uploadPending()
+                    if let first = refused.first { throw BenchError("the node refused a photo of \(replica.engineer): \(first)") }
+                    report.blobsUploaded = moved.blobs
+                    report.blobBytesUp = moved.bytes
+                }
+                report.pushed = pushed
                 return (SyncBench.elapsed(since: started), report)
             } catch let error as ClientError where error.code == .nodeUnreachable && attempts < 5 {
                 retries.add()

@@ -4,11 +4,13 @@ import Foundation
 import Glibc
 #endif
 
-/// `Tools/chaos crash`: a seeded workload on three real replicas while the harness
-/// kill -9s the node, the syncing client, or both, at random points of a sync (inside
-/// its HTTP exchanges and its blob uploads); then everything is settled and checked.
+/// `Tools/chaos crash`: a seeded workload on three real replicas, two of them syncing at a
+/// depot that relays to the node (M8, ``DepotHop``), while the harness kill -9s the node,
+/// the depot, the syncing client, or client and node, at random points of a sync (inside
+/// its HTTP exchanges and its blob uploads, and the depot's relay running beside them);
+/// then everything is settled (the relay drained) and checked, the depot hop included.
 enum CrashCampaign {
-    enum Fault: String, CaseIterable { case none, client, node, both }
+    enum Fault: String, CaseIterable { case none, client, node, depot, both }
 
     struct Tally {
         var kills: [Fault: Int] = [:]
@@ -18,12 +20,15 @@ enum CrashCampaign {
         var syncsFailed = 0
         var killsWithPhotosPending = 0
         var nodeRestarts = 0
+        /// Depot kills while the syncing replica was one of the depot's (inside its sync
+        /// there), the others hit only its relay.
+        var depotKillsInSync = 0
     }
 
     static func run(iterations: Int, seed: UInt64) throws -> Bool {
         let started = Date()
         Say.progress("crash: \(iterations) iterations, seed \(seed)")
-        let rig = try FieldRig("crash")
+        let rig = try FieldRig("crash", depot: true)
         defer { rig.tearDown() }
         let findings = Findings()
         var rng = SeededRandom(seed: seed)
@@ -38,7 +43,7 @@ enum CrashCampaign {
             let replica = rig.replicas.randomElement(using: &rng)!
             pending[replica.name, default: 0] += try workload.step(replica, rig: rig)
             let roll = Int.random(in: 0..<100, using: &rng)
-            let fault: Fault = roll < 25 ? .none : roll < 55 ? .client : roll < 80 ? .node : .both
+            let fault: Fault = roll < 25 ? .none : roll < 50 ? .client : roll < 68 ? .node : roll < 84 ? .depot : .both
             let window = 1.3 * (typical + Double(pending[replica.name] ?? 0) / uploadRate)
             let delay = Double.random(in: 0...window, using: &rng)
             // Drawn whatever happens, so the seed's stream does not depend on timing.
@@ -53,6 +58,10 @@ enum CrashCampaign {
                     tally.kills[fault, default: 0] += 1
                     if (pending[replica.name] ?? 0) > 0 { tally.killsWithPhotosPending += 1 }
                     if fault == .node || (fault == .both && nodeFirst) { rig.node.kill9() }
+                    if fault == .depot {
+                        rig.depot?.kill9()
+                        if rig.atDepot.contains(replica.name) { tally.depotKillsInSync += 1 }
+                    }
                     if fault == .client || fault == .both { child.kill9() }
                     if fault == .both && !nodeFirst { rig.node.kill9() }
                 } else {
@@ -64,12 +73,20 @@ enum CrashCampaign {
                 findings.add("[hang] iteration \(iteration): \(replica.name)'s sync still ran 300 s after starting (fault \(fault.rawValue))")
             }
             if fault == .node || fault == .both, applied || !rig.node.isRunning {
-                if try rig.node.restart() { try rig.connect(to: rig.node.url) }
+                try rig.restartNode()
                 tally.nodeRestarts += 1
             }
             if !rig.node.isRunning {
                 findings.add("[crash] iteration \(iteration): the node died by itself: \(rig.node.crashLine ?? rig.node.logTail)")
-                if try rig.node.restart() { try rig.connect(to: rig.node.url) }
+                try rig.restartNode()
+            }
+            if let depot = rig.depot {
+                if fault == .depot, applied {
+                    try rig.restartDepot(central: rig.node.url)
+                } else if !depot.process.isRunning {
+                    findings.add("[crash] iteration \(iteration): the depot died by itself: \(depot.process.crashLine ?? depot.process.logTail)")
+                    try rig.restartDepot(central: rig.node.url)
+                }
             }
             let killedByUs = applied && (fault == .client || fault == .both)
             if child.killedBySignal && !killedByUs {
@@ -95,17 +112,23 @@ enum CrashCampaign {
         Say.progress("crash: settling (syncing every replica until quiet)")
         let settled = try Settle.run(rig, findings: findings)
         let ledger = try Ledger.check(rig, findings: findings)
+        let depotLedger = try DepotLedger.check(rig, findings: findings)
         let stores = try StoreCheck.run(rig, findings: findings)
         let alive = Alive.check(rig.node, findings: findings)
+        let depotAlive = rig.depot.map { Alive.check($0.process, findings: findings) }
 
         let kills = tally.kills.values.reduce(0, +)
         Say.line("chaos crash: \(iterations) iterations, seed \(seed), in \(Say.seconds(started)) (\(String(format: "%.0f", loopTime * 1000 / Double(iterations))) ms per iteration)")
         Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB, biggest \(workload.biggestPhoto / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes")
-        Say.line("  kills: \(kills) (client \(tally.kills[.client] ?? 0), node \(tally.kills[.node] ?? 0), both \(tally.kills[.both] ?? 0)); \(tally.killsWithPhotosPending) with photos pending; \(tally.missed) syncs ended before their kill; node restarts \(tally.nodeRestarts)")
+        Say.line("  kills: \(kills) (client \(tally.kills[.client] ?? 0), node \(tally.kills[.node] ?? 0), depot \(tally.kills[.depot] ?? 0), client and node \(tally.kills[.both] ?? 0)); \(tally.killsWithPhotosPending) with photos pending; \(tally.missed) syncs ended before their kill; node restarts \(tally.nodeRestarts)")
+        if let depot = rig.depot {
+            Say.line("  depot: \(rig.atDepot.sorted().joined(separator: " and ")) sync at \(DepotHop.name), which relays to the node every 1 s; \(tally.kills[.depot] ?? 0) kills (\(tally.depotKillsInSync) inside a sync there, the rest in its relay), \(depot.restarts) restarts; its relay drained after each settling round in \(settled.drains.map { String(format: "%.1f", $0) }.joined(separator: ", ")) s")
+        }
         Say.line("  syncs: \(tally.syncsOK) ok, \(tally.syncsFailed) failed (node killed under them); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  \(ledger.summary)")
-        Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node and replicas)")")
-        Say.line("  node alive: \(alive ? "yes" : "no")")
+        if let depotLedger { Say.line("  \(depotLedger.summary)") }
+        Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node, depot and replicas)")")
+        Say.line("  node alive: \(alive ? "yes" : "no")\(depotAlive.map { ", depot alive: \($0 ? "yes" : "no")" } ?? "")")
         return findings.verdict("crash")
     }
 }

@@ -114,15 +114,19 @@ struct Ledger {
         }
         for mismatch in rig.photoMismatches { findings.add("[blob] \(mismatch)") }
         for root in [nodeBlobs] + rig.replicas.map({ $0.home + "/blobs" }) {
-            for path in (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? [] where !path.hasPrefix("tmp") {
-                let name = (path as NSString).lastPathComponent
-                guard name.count == 64 else { continue }
-                if OpTable.fileSHA256(root + "/" + path) != name {
-                    blobsBad += 1
-                    findings.add("[blob] \(root)/\(path) does not hash to its name")
-                }
+            for path in Self.misnamedBlobs(in: root) {
+                blobsBad += 1
+                findings.add("[blob] \(path) does not hash to its name")
             }
         }
+    }
+
+    /// Blob files under `root` (a blob folder) that do not hash to their name.
+    static func misnamedBlobs(in root: String) -> [String] {
+        ((try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []).filter { path in
+            let name = (path as NSString).lastPathComponent
+            return !path.hasPrefix("tmp") && name.count == 64 && OpTable.fileSHA256(root + "/" + path) != name
+        }.map { root + "/" + $0 }
     }
 
     var summary: String {

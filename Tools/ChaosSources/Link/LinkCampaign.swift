@@ -4,12 +4,14 @@ import Foundation
 /// `Tools/chaos link`: the crash campaign's workload and checks, with every sync going
 /// through two cutting proxies (one cuts uploads, one downloads) that also delay and
 /// stall chunks, for a number of seconds; between rounds, the link modes (`LinkModes`):
-/// an idle link, a dead one mid-upload and a 2 KB/s one, each at least once.
+/// an idle link, a dead one mid-upload and a 2 KB/s one, each at least once. Two replicas
+/// sync at a depot (M8, ``DepotHop``) on a clean LAN link; the depot's uplink to the node goes
+/// through its own pair of cutting proxies with the same cuts, delays and stalls.
 enum LinkCampaign {
     static func run(seconds: Int, seed: UInt64) throws -> Bool {
         let started = Date()
         Say.progress("link: \(seconds) s, seed \(seed)")
-        let rig = try FieldRig("link")
+        let rig = try FieldRig("link", depot: true)
         defer { rig.tearDown() }
         let findings = Findings()
         // Replicas -> up (cuts uploads) -> down (cuts downloads) -> node.
@@ -18,7 +20,13 @@ enum LinkCampaign {
         // Now and then a request stalls past the client's deadline (15 s and more).
         let longStalls = LinkFaults(seed: seed &+ 9, delayChance: 0, stallChance: 0.002, stallMillis: 16_000...22_000)
         let up = try CuttingProxy(targetPort: down.port, seed: seed &+ 5, counting: .toTarget, cutRange: 1_000...600_000, faults: longStalls)
-        try rig.connect(to: up.url)
+        // The depot's uplink: depot -> uplinkUp (cuts its uploads) -> uplinkDown (cuts downloads) -> node.
+        let uplinkFaults = LinkFaults(seed: seed &+ 11, delayChance: 0.15, delayMillis: 1...40, stallChance: 0.01, stallMillis: 500...4_000)
+        let uplinkDown = try CuttingProxy(targetPort: rig.node.port, seed: seed &+ 13, counting: .toClient, cutRange: 500...100_000, faults: uplinkFaults)
+        let uplinkLongStalls = LinkFaults(seed: seed &+ 15, delayChance: 0, stallChance: 0.002, stallMillis: 16_000...22_000)
+        let uplinkUp = try CuttingProxy(targetPort: uplinkDown.port, seed: seed &+ 17, counting: .toTarget, cutRange: 1_000...600_000, faults: uplinkLongStalls)
+        try rig.depot?.relay(to: uplinkUp.url)
+        try rig.connectHome(central: up.url)
         let modes = LinkModes(rig: rig, findings: findings, seconds: seconds, seed: seed, chaosURL: up.url)
 
         var rng = SeededRandom(seed: seed)
@@ -62,6 +70,10 @@ enum LinkCampaign {
                 findings.add("[crash] the node died: \(rig.node.crashLine ?? rig.node.logTail)")
                 if try rig.node.restart() { throw ChaosError("the node came back on another port; the proxies cannot follow") }
             }
+            if let depot = rig.depot, !depot.process.isRunning {
+                findings.add("[crash] the depot died: \(depot.process.crashLine ?? depot.process.logTail)")
+                try rig.restartDepot(central: up.url)
+            }
             if let mode = modes.plan.next(at: Date().timeIntervalSince(started)) {
                 try modes.run(mode, workload: &workload)
             }
@@ -80,24 +92,35 @@ enum LinkCampaign {
         }
         let loopTime = Date().timeIntervalSince(started)
         let cuts = (up: up.cuts, down: down.cuts, delays: down.delays, stalls: down.stalls, longStalls: up.stalls, bytesUp: up.bytesToTarget, bytesDown: down.bytesToClient)
+        let uplink = (up: uplinkUp.cuts, down: uplinkDown.cuts, delays: uplinkDown.delays + uplinkUp.delays, stalls: uplinkDown.stalls, longStalls: uplinkUp.stalls, bytesUp: uplinkUp.bytesToTarget, bytesDown: uplinkDown.bytesToClient)
+        let relayAtEnd = try rig.depot?.status()
         up.stop()
         down.stop()
+        uplinkUp.stop()
+        uplinkDown.stop()
 
-        Say.progress("link: settling on a clean link (syncing every replica until quiet)")
-        try rig.connect(to: rig.node.url)
+        Say.progress("link: settling on a clean link (syncing every replica until quiet, the depot relaying straight to the node)")
+        try rig.depot?.relay(to: rig.node.url)
+        try rig.connectHome(central: rig.node.url)
         let settled = try Settle.run(rig, findings: findings)
         let ledger = try Ledger.check(rig, findings: findings)
+        let depotLedger = try DepotLedger.check(rig, findings: findings)
         let stores = try StoreCheck.run(rig, findings: findings)
         let alive = Alive.check(rig.node, findings: findings)
+        let depotAlive = rig.depot.map { Alive.check($0.process, findings: findings) }
 
         Say.line("chaos link: \(String(format: "%.0f", loopTime)) s of faults and \(modes.plan.started) link modes (\(modes.plan.modes.prefix(modes.plan.started).map(\.rawValue).joined(separator: ", "))), seed \(seed), \(iterations) iterations, in \(Say.seconds(started)) all told")
         Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB, biggest \(workload.biggestPhoto / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes; \(fetches) fetches")
         Say.line("  link: \(cuts.up) upload cuts, \(cuts.down) download cuts, \(cuts.delays) delays, \(cuts.stalls) stalls of 0.5-4 s, \(cuts.longStalls) of 16-22 s; \(cuts.bytesUp / 1_000_000) MB up, \(cuts.bytesDown / 1_000_000) MB down")
+        if rig.depot != nil {
+            Say.line("  depot uplink: \(uplink.up) upload cuts, \(uplink.down) download cuts, \(uplink.delays) delays, \(uplink.stalls) stalls of 0.5-4 s, \(uplink.longStalls) of 16-22 s; \(uplink.bytesUp / 1_000) KB up, \(uplink.bytesDown / 1_000) KB down; when the faults ended \(relayAtEnd.map { "\($0.opsWaiting) ops and \($0.blobsWaiting) photos waited (last error: \($0.lastError.map { String($0.prefix(120)) } ?? "none"))" } ?? "no relay status"); \(rig.atDepot.sorted().joined(separator: " and ")) sync at \(DepotHop.name); its relay drained after each settling round in \(settled.drains.map { String(format: "%.1f", $0) }.joined(separator: ", ")) s")
+        }
         for line in modes.figures.lines { Say.line(line) }
         Say.line("  syncs: \(syncsOK) ok, \(syncsFailed) failed (cut or stalled); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  \(ledger.summary)")
-        Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node and replicas)")")
-        Say.line("  node alive: \(alive ? "yes" : "no")")
+        if let depotLedger { Say.line("  \(depotLedger.summary)") }
+        Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node, depot and replicas)")")
+        Say.line("  node alive: \(alive ? "yes" : "no")\(depotAlive.map { ", depot alive: \($0 ? "yes" : "no")" } ?? "")")
         return findings.verdict("link")
     }
 }

@@ -34,7 +34,8 @@ final class LinkModes {
         plan = LinkModePlan(seconds: seconds, seed: seed)
     }
 
-    /// Runs `mode`; the replicas sync through the cutting proxies again afterwards.
+    /// Runs `mode`; the replicas sync through the cutting proxies (the depot's at the depot)
+    /// again afterwards.
     func run(_ mode: LinkMode, workload: inout Workload) throws {
         runs += 1
         var rng = SeededRandom(seed: seed &+ 1_000 &* UInt64(runs))
@@ -46,7 +47,7 @@ final class LinkModes {
         case .dead: try DeadLinkPhase.run(self, rng: &rng)
         case .slow: try SlowLinkPhase.run(self, rng: &rng)
         }
-        try rig.connect(to: chaosURL)
+        try rig.connectHome(central: chaosURL)
         Say.progress("link: \(mode.rawValue) link done in \(Say.seconds(started)), \(findings.count) findings so far")
     }
 }

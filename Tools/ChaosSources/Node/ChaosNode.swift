@@ -7,7 +7,7 @@ final class ChaosNode: @unchecked Sendable {
     // @unchecked: used from the campaign's one thread only (the input matrix's
     // concurrent requests use `port`, which is fixed after start).
     let data: String
-    let extraArgs: [String]
+    private(set) var extraArgs: [String]
     private(set) var port = 0
     private(set) var child: Child?
     private(set) var starts = 0
@@ -69,6 +69,15 @@ final class ChaosNode: @unchecked Sendable {
         }
         try start(port: 0)
         return true
+    }
+
+    /// Starts it again with other `serve` options (a depot's upstream moved), on the same
+    /// data and port as ``restart()`` does.
+    @discardableResult
+    func restart(extraArgs: [String]) throws -> Bool {
+        if isRunning { kill9() }
+        self.extraArgs = extraArgs
+        return try restart()
     }
 
     /// Waits (up to `limit` seconds) until the node answers /healthz, or is gone. Returns

@@ -1,0 +1,110 @@
+import FieldTestSupport
+import Foundation
+
+/// The depot hop of the crash and link campaigns (M8): a real `fieldsync-node serve
+/// --upstream` named `north`, relaying every second to the campaign's node (central), which
+/// records the depot's engineers as its members. Some replicas sync there instead of at
+/// central; the campaigns kill -9 it (crash) and cut and stall its uplink (link).
+final class DepotHop: @unchecked Sendable {
+    // @unchecked: driven from the campaign's one thread only.
+    static let name = "north"
+    let process: ChaosNode
+    let engineers: [String]
+    private let token: String
+    /// Where it relays now (central, or a proxy in front of it).
+    var upstream: String { process.extraArgs[1] }
+    private(set) var kills = 0
+    private(set) var restarts = 0
+
+    /// `fieldsync-node status --json`'s upstream entry.
+    struct Upstream: Decodable {
+        let url: String
+        let lastSync: String?
+        let opsWaiting: UInt64
+        let blobsWaiting: Int
+        let lastError: String?
+    }
+
+    /// Records the depot's token and `engineers` as its members at `central`, starts it in
+    /// `data`, and waits until it synced once and holds `tickets` tickets.
+    init(data: String, central: ChaosNode, engineers: [String], tickets: Int) throws {
+        token = try central.adminOK("token", "create", "--role", "depot", "--name", Self.name)
+        for engineer in engineers { _ = try central.adminOK("depot", "add-engineer", Self.name, engineer) }
+        self.engineers = engineers
+        process = try ChaosNode(data: data, extraArgs: Self.serveArgs(central.url, token))
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if try status()?.lastSync != nil, try ticketDigests().count == tickets { return }
+            usleep(200_000)
+        }
+        throw ChaosError("the depot did not pull its engineers' \(tickets) tickets in 60 s: \(process.logTail)")
+    }
+
+    private static func serveArgs(_ upstream: String, _ token: String) -> [String] {
+        ["--upstream", upstream, "--upstream-token", token, "--upstream-interval", "1"]
+    }
+
+    var url: String { process.url }
+    var data: String { process.data }
+
+    /// kill -9, counted.
+    func kill9() {
+        kills += 1
+        process.kill9()
+    }
+
+    /// Starts it again on its data (and port, if free); true if its port moved.
+    @discardableResult
+    func restart() throws -> Bool {
+        restarts += 1
+        return try process.restart()
+    }
+
+    /// Relays to `url` from now on (restarted with it); true if its own port moved.
+    @discardableResult
+    func relay(to url: String) throws -> Bool {
+        guard url != upstream || !process.isRunning else { return false }
+        restarts += 1
+        return try process.restart(extraArgs: Self.serveArgs(url, token))
+    }
+
+    /// How its relay to its current upstream stands.
+    func status() throws -> Upstream? {
+        let r = try Bin.run("fieldsync-node", ["status", "--data", process.data, "--json"])
+        guard r.status == 0 else { throw ChaosError("fieldsync-node status --data \(process.data): \(r.stderr)") }
+        struct Status: Decodable { let upstreams: [Upstream] }
+        let upstream = self.upstream
+        return try JSONDecoder().decode(Status.self, from: Data(r.stdout.utf8)).upstreams.first { $0.url == upstream }
+    }
+
+    /// Ticket id -> state digest at the depot.
+    func ticketDigests() throws -> [String: String] {
+        let list = try JSONSerialization.jsonObject(with: Data(try process.adminOK("tickets", "--json").utf8)) as? [[String: Any]] ?? []
+        return Dictionary(list.compactMap { t in (t["id"] as? String).map { ($0, t["digest"] as? String ?? "") } }) { a, _ in a }
+    }
+
+    /// Waits (up to `limit` s) until the relay has caught up with everything the depot held
+    /// when called: its sync time moved three times, each at least 0.5 s after the one
+    /// before (so at least one whole round, photos included, began after the call: rounds
+    /// are a second apart, a round's pages follow at once), and then nothing waits. Returns
+    /// nil when drained, else how it stands.
+    func drain(limit: Double = 120) -> String? {
+        let deadline = Date().addingTimeInterval(limit)
+        var last = try? status()?.lastSync
+        var moves: [Date] = []
+        var seen: Upstream?
+        while Date() < deadline {
+            usleep(100_000)
+            guard process.isRunning else { return "the depot is not running: \(process.crashLine ?? process.logTail)" }
+            guard let now = try? status() else { continue }
+            seen = now
+            if now.lastSync != last {
+                last = now.lastSync
+                if moves.last.map({ Date().timeIntervalSince($0) >= 0.5 }) ?? true { moves.append(Date()) }
+            }
+            if moves.count >= 3, now.opsWaiting == 0, now.blobsWaiting == 0 { return nil }
+        }
+        return seen.map { "\($0.opsWaiting) ops and \($0.blobsWaiting) photos still waiting after \(Int(limit)) s; last error: \($0.lastError ?? "none")" }
+            ?? "no status for upstream \(upstream)"
+    }
+}

@@ -41,7 +41,7 @@ import Testing
             let (request, answer) = (folder.path + "/\(name).fsb", folder.path + "/\(name)-answer.fsb")
             try Self.ok(["bundle", "export", "--data", site.data, "--for", "central", "--out", request, "--token-file", tokenFile])
             let atCentral = try Self.ok(["bundle", "import", request, "--answer", answer, "--json"] + central).object
-            let atSite = try Self.ok(["bundle", "import", "--data", site.data, answer, "--json"]).object
+            let atSite = try Self.ok(["bundle", "import", "--data", site.data, answer, "--json", "--token-file", tokenFile]).object
             return (request, answer, atCentral, atSite)
         }
 
@@ -123,8 +123,11 @@ import Testing
             // The same bundles again: nothing new anywhere.
             let again = try Sites.ok(["bundle", "import", second.request, "--answer", s.folder.path + "/again.fsb", "--json"] + s.central).object
             #expect(again["applied"] as? Int == 0, "\(again)")
-            let replay = try Sites.ok(["bundle", "import", "--data", s.site.data, second.answer, "--json"]).object
+            let replay = try Sites.ok(["bundle", "import", "--data", s.site.data, second.answer, "--json", "--token-file", s.tokenFile]).object
             #expect(replay["applied"] as? Int == 0, "\(replay)")
+            // An older answer after a newer one would take back what the newer brought: refused.
+            let older = try Binaries.run("fieldsync-node", ["bundle", "import", "--data", s.site.data, first.answer, "--token-file", s.tokenFile])
+            #expect(older.status != 0 && older.stderr.contains("older than one taken in"), "\(older.stderr)")
             // Nothing waits: a third round trip carries no op either way.
             let third = try s.roundTrip("third")
             #expect(third.central["applied"] as? Int == 0 && third.site["applied"] as? Int == 0)
@@ -180,6 +183,18 @@ import Testing
             }
             #expect(try s.digest(t, at: s.central) == before && s.notes(t, at: s.central).isEmpty, "a damaged bundle changed central")
 
+            // An answer not sealed with the site's token (written for another token, or forged):
+            // refused, and so is one taken in without a token.
+            let raft = s.folder.path + "/raft.token"
+            try s.atCentral("token", "create", "--role", "depot", "--name", "raft").write(toFile: raft, atomically: true, encoding: .utf8)
+            let (raftRequest, raftAnswer) = (s.folder.path + "/raft.fsb", s.folder.path + "/raft-answer.fsb")
+            try Sites.ok(["bundle", "export", "--data", s.site.data, "--for", "central", "--out", raftRequest, "--token-file", raft])
+            try Sites.ok(["bundle", "import", raftRequest, "--answer", raftAnswer] + s.central)
+            let unsealed = try Binaries.run("fieldsync-node", ["bundle", "import", "--data", s.site.data, raftAnswer, "--token-file", s.tokenFile])
+            #expect(unsealed.status != 0 && unsealed.stderr.contains("not sealed with this site's token"), "\(unsealed.stderr)")
+            let tokenless = try Binaries.run("fieldsync-node", ["bundle", "import", "--data", s.site.data, raftAnswer], env: ["FIELDSYNC_UPSTREAM_TOKEN": ""])
+            #expect(tokenless.status != 0 && tokenless.stderr.contains("--token-file"), "\(tokenless.stderr)")
+
             // A revoked token: refused whole.
             let tokens = try #require(try Sites.ok(["token", "list", "--json"] + s.central).json as? [[String: Any]])
             let ship = try #require(tokens.first { $0["name"] as? String == "ship" }?["id"] as? String)
@@ -191,9 +206,9 @@ import Testing
             // An answer for another site, and a request taken to the site: refused.
             let first = s.folder.path + "/first-answer.fsb"
             let other = try NodeProcess(data: s.folder.path + "/other")
-            let misaddressed = try Binaries.run("fieldsync-node", ["bundle", "import", "--data", other.data, first])
+            let misaddressed = try Binaries.run("fieldsync-node", ["bundle", "import", "--data", other.data, first, "--token-file", s.tokenFile])
             #expect(misaddressed.status != 0 && misaddressed.stderr.contains("not this one"), "\(misaddressed.stderr)")
-            let backwards = try Binaries.run("fieldsync-node", ["bundle", "import", "--data", s.site.data, request])
+            let backwards = try Binaries.run("fieldsync-node", ["bundle", "import", "--data", s.site.data, request, "--token-file", s.tokenFile])
             #expect(backwards.status != 0 && backwards.stderr.contains("--answer"), "\(backwards.stderr)")
             // Hostile names and missing tokens at export: refused, nothing written.
             for (args, needle) in [

@@ -400,7 +400,19 @@ public struct BlobTransfer: Sendable {
         guard !wanted.isEmpty else { return Progress() }
         let known = try await statuses(Array(wanted.keys))
         let held = wanted.filter { entry in (try? known[entry.key]?.get())?.complete == true }
-        return try await fetch(held, again: "the next upstream sync", progress: { _ in })
+        var moved = Progress()
+        // One by one: a blob the node holds but will not give (no proven reference in scope)
+        // is refused alone and left, not a stop for the others.
+        for (digest, size) in held.sorted(by: { $0.key < $1.key }) {
+            do {
+                let p = try await fetch([digest: size], again: "the next upstream sync", progress: { _ in })
+                moved.blobs += p.blobs
+                moved.bytes += p.bytes
+            } catch let error as ClientError where error.code == .nodeRefused {
+                moved.notOnNode += 1
+            }
+        }
+        return moved
     }
 
     /// Downloads `missing` (digest → size, 0 when unknown); `again` is the command that

@@ -21,6 +21,8 @@ enum UpstreamExchange {
         var ack: [ReplicaID: UInt64] = [:]
         var page: PullPage?
         var refusal: ErrorMessage?
+        /// The upstream's incarnation (SPEC §3.2), new at each of its starts.
+        var incarnation: String?
     }
 
     /// Reads an answer frame, its op checksums verified.
@@ -33,6 +35,7 @@ enum UpstreamExchange {
             case .pushAck(let a): out.ack = a.acked.counters
             case .pullPage(let p): out.page = p
             case .error(let e): out.refusal = e
+            case .hello(let h): out.incarnation = h.incarnation
             default: break
             }
         }

@@ -87,7 +87,9 @@ public final class UpstreamRelay: Service, Sendable {
             if !moved.more || rounds > 10_000 { break }
         }
         // Photos after the ops that attach them: the upstream takes no bytes no op refers to.
-        let photos = try await UpstreamPhotos(store: store, blobs: blobs, link: link, clock: clock).exchange()
+        // Off the cooperative pool: the transfer reads SQLite, hashes photos and writes files.
+        let relay = UpstreamPhotos(store: store, blobs: blobs, link: link, clock: clock)
+        let photos = try await withTaskExecutorPreference(BlockingWork.executor) { try await relay.exchange() }
         if photos.up + photos.down > 0 {
             logger.info("relayed photos", metadata: ["up": .stringConvertible(photos.up), "down": .stringConvertible(photos.down)])
         }
@@ -143,8 +145,20 @@ public final class UpstreamRelay: Service, Sendable {
     public func exchange() async throws -> Exchange {
         let (store, url) = (store, link.url)
         let skip = heldBack.withLock { $0 }
-        let ops = try await BlockingWork.run { try store.opsForUpstream(url, limit: Self.pushPage, excluding: skip) }
-        switch try await roundTrip(ops) {
+        var ops = try await BlockingWork.run { try store.opsForUpstream(url, limit: Self.pushPage, excluding: skip) }
+        // After the upstream started (again): what it holds of every relayed replica, asked by
+        // pushing the last op it acknowledged of each once more.
+        let probe = probing.withLock { now in defer { now = false }; return now }
+        if probe {
+            let (pushed, room) = (skip.union(ops.map(\.id.replica)), Self.pushPage)
+            ops += try await BlockingWork.run { try store.lastAcknowledgedOps(url, excluding: pushed, limit: room) }
+        }
+        let answer: RoundTrip
+        do { answer = try await roundTrip(ops) } catch {
+            if probe { probing.withLock { $0 = true } }
+            throw error
+        }
+        switch answer {
         case .committed(let moved):
             return moved
         case .regapped:
@@ -180,6 +194,19 @@ public final class UpstreamRelay: Service, Sendable {
     /// reused after a restore, an op it finds invalid) stay here without stopping the rest.
     static let isolating: Set<ErrorCode> = [.forbidden, .conflictingOp, .invalidOp]
 
+    /// Whether the next exchange asks what the upstream holds of every relayed replica: at
+    /// the relay's start, and after the upstream's incarnation changed (it restarted, maybe
+    /// from a backup, SPEC §3.2).
+    private let probing = Mutex(true)
+    private let incarnation = Mutex<String?>(nil)
+
+    /// Records the upstream's incarnation; a new one means the next exchange probes.
+    private func noteIncarnation(_ seen: String?) {
+        guard let seen, !seen.isEmpty else { return }
+        let changed = incarnation.withLock { last in defer { last = seen }; return last != nil && last != seen }
+        if changed { probing.withLock { $0 = true } }
+    }
+
     /// Replicas the upstream refused alone: not pushed again until the node restarts.
     private let heldBack = Mutex<Set<ReplicaID>>([])
 
@@ -201,6 +228,7 @@ public final class UpstreamRelay: Service, Sendable {
             throw NodeError.badRequest("the upstream at \(url) answered HTTP \(status) with something that is not a whole FieldSync answer: \(error)")
         }
         let (ack, refusal) = (parsed.ack, parsed.refusal)
+        noteIncarnation(parsed.incarnation)
         guard let page = parsed.page else {
             // SPEC §3.4: the ack is the truth about what the upstream holds, lower than before
             // too. A gap means it lost ops it had acked (a restore): record what it holds (the

@@ -107,6 +107,27 @@ extension ReplicaStore {
         }
     }
 
+    /// For each replica this store relays that `upstream` acknowledged (those `excluding`
+    /// not), the last op it acknowledged, at most `limit`: pushed again after the upstream
+    /// restarted, its push-ack says what it holds now. One restored from a backup holds
+    /// less, and the relay sends it the rest (SPEC §3.4), even of replicas with nothing new.
+    public func lastAcknowledgedOps(_ upstream: String, excluding: Set<ReplicaID>, limit: Int) throws(StoreError) -> [Op] {
+        try read { db in
+            var out: [Op] = []
+            for (replica, acked) in try UpstreamRows.state(upstream, db).held.sorted(by: { $0.key < $1.key })
+            where acked > 0 && acked < UInt64(Int64.max) && !excluding.contains(replica) && out.count < limit {
+                let logged = try OpRows.ownOps(of: replica, from: acked, limit: 1, db)
+                let quarantined = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: "SELECT 0 AS seq, replica, counter, wall, logical, subject, kind, payload FROM quarantine WHERE replica = ? AND counter = ?"),
+                    arguments: [replica.rawValue, Int64(bitPattern: acked)]
+                ).map(OpRows.decode)
+                if let op = (logged + quarantined).first(where: { $0.id.counter == acked }) { out.append(op) }
+            }
+            return out
+        }
+    }
+
     /// Every upstream this store has synced with or tried to, with its state and backlog.
     public func upstreams() throws(StoreError) -> [(url: String, state: UpstreamState, backlog: UInt64)] {
         let urls = try read { db in try String.fetchAll(db, sql: "SELECT upstream FROM upstream_state ORDER BY upstream") }
@@ -151,8 +172,8 @@ extension ReplicaStore {
 
     /// Follows the engineers `upstream` lists as this depot's (sorted, deduplicated): when one
     /// is new, the pull starts again from the beginning, so the tickets they bring into the
-    /// depot's scope arrive whole (central sends history only for tickets that enter an
-    /// engineer's scope, not a depot's). Returns whether it started again. The first list
+    /// depot's scope arrive whole (a ticket enters a depot's scope when it entered its first
+    /// member's: a member added later brings tickets that entered long before the cursor). Returns whether it started again. The first list
     /// seen is taken as it is: the depot pulled nothing yet, or pulled all of central before
     /// depots had scopes.
     @discardableResult
@@ -170,6 +191,25 @@ extension ReplicaStore {
                         cursor = CASE WHEN ? THEN X'' ELSE upstream_state.cursor END
                     """, arguments: [upstream, text, restart])
             return restart
+        }
+    }
+
+    /// When the newest bundle answer taken in from `upstream` was written (its `created`).
+    public func bundleAnswered(_ upstream: String) throws(StoreError) -> UInt64? {
+        try read { db in
+            (try Int64?.fetchOne(db, sql: "SELECT bundle_answered FROM upstream_state WHERE upstream = ?", arguments: [upstream]) ?? nil)
+                .map { UInt64(clamping: $0) }
+        }
+    }
+
+    /// Records a bundle answer from `upstream` written at `created`, if newer than the last.
+    public func noteBundleAnswered(_ upstream: String, created: UInt64) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO upstream_state (upstream, cursor, bundle_answered) VALUES (?, X'', ?)
+                    ON CONFLICT (upstream) DO UPDATE SET bundle_answered = MAX(COALESCE(upstream_state.bundle_answered, 0), excluded.bundle_answered)
+                    """, arguments: [upstream, Int64(clamping: created)])
         }
     }
 

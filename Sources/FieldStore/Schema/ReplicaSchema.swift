@@ -272,6 +272,10 @@ enum ReplicaSchema {
             // The depot's engineers as central last listed them (M8): a new one restarts the pull.
             try db.execute(sql: "ALTER TABLE upstream_state ADD COLUMN members TEXT")
         }
+        m.registerMigration("v20-bundle-answers") { db in
+            // When the newest bundle answer a site took in was written (M8): no older one after it.
+            try db.execute(sql: "ALTER TABLE upstream_state ADD COLUMN bundle_answered INTEGER")
+        }
         return m
     }
 }

@@ -3,15 +3,17 @@
 /// and a checksum:
 ///
 ///     "FSBUNDLE"  then records, each  kind (u8) | length (u64, big-endian) | body
-///       kind 1  header: JSON (FieldNode's `BundleHeader`), first and once, at most 64 KiB
+///       kind 1  header: JSON (FieldNode's `BundleHeader`), first and once, at most 8 MiB
 ///       kind 2  frame: one wire frame (§1), at most `WireLimits.maxFrameBytes`
 ///       kind 3  blob: its SHA-256 (32 bytes), then its bytes
-///       kind 255 trailer: 32 bytes, the SHA-256 of every byte before the trailer's kind
+///       kind 255 trailer: 32 bytes, the SHA-256 of every byte before the trailer's kind;
+///                an answer's, 64: that SHA-256 and its seal, HMAC-SHA-256(the site's token, it)
 ///     and nothing after the trailer.
 public enum BundleFormat {
     public static let magic: [UInt8] = Array("FSBUNDLE".utf8)
     public static let version = 1
-    public static let maxHeaderBytes = 64 << 10
+    /// A header lists every blob (about 100 bytes each): room for tens of thousands.
+    public static let maxHeaderBytes = 8 << 20
 
     public enum Kind: UInt8, Sendable {
         case header = 1

@@ -13,12 +13,25 @@ struct BundleCommand: AsyncParsableCommand {
             refused whole. The round trip:
               at the site:    FIELDSYNC_UPSTREAM_TOKEN=fs_… fieldsync-node bundle export --data /var/lib/site --for central --out site.fsb
               at central:     fieldsync-node bundle import --data /var/lib/fieldsync site.fsb --answer answer.fsb
-              at the site:    fieldsync-node bundle import --data /var/lib/site answer.fsb
+              at the site:    FIELDSYNC_UPSTREAM_TOKEN=fs_… fieldsync-node bundle import --data /var/lib/site answer.fsb
             The request carries the site's token (made at central with
             `token create --role depot --name SITE`): keep the stick as you would the token.
+            Central seals its answer with that token; the site takes in only an answer so
+            sealed, and none older than one it took in already.
             Export and import as often as you like: nothing is applied twice.
             """,
         subcommands: [Export.self, Import.self])
+
+    /// The site's token at its upstream: from `file`, or FIELDSYNC_UPSTREAM_TOKEN; nil when
+    /// neither holds one.
+    static func siteToken(_ file: String?) throws -> String? {
+        let text = try file.map { path in
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw NodeError.notFound("cannot read the token file \(path)") }
+            return text
+        } ?? ProcessInfo.processInfo.environment["FIELDSYNC_UPSTREAM_TOKEN"]
+        guard let token = text?.trimmingCharacters(in: .whitespacesAndNewlines), token.hasPrefix("fs_"), token.count > 10 else { return nil }
+        return token
+    }
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -32,11 +45,7 @@ struct BundleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let token = try tokenFile.map { path in
-                    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw NodeError.notFound("cannot read the token file \(path)") }
-                    return text
-                } ?? ProcessInfo.processInfo.environment["FIELDSYNC_UPSTREAM_TOKEN"]
-                guard let token = token?.trimmingCharacters(in: .whitespacesAndNewlines), token.hasPrefix("fs_"), token.count > 10 else {
+                guard let token = try BundleCommand.siteToken(tokenFile) else {
                     throw NodeError.badRequest("the bundle needs the site's token at the upstream: --token-file FILE or FIELDSYNC_UPSTREAM_TOKEN (tokens start with fs_)")
                 }
                 let report = try await NodeBundles.export(dataDirectory: data, peer: peer, token: token, to: out)
@@ -55,15 +64,17 @@ struct BundleCommand: AsyncParsableCommand {
             discussion: """
                 The bundle is verified whole before anything is applied. Examples:
                   fieldsync-node bundle import --data /var/lib/fieldsync /media/usb/site.fsb --answer /media/usb/answer.fsb
-                  fieldsync-node bundle import --data /var/lib/site /media/usb/answer.fsb
+                  FIELDSYNC_UPSTREAM_TOKEN=fs_… fieldsync-node bundle import --data /var/lib/site /media/usb/answer.fsb
                 """)
         @OptionGroup var options: StoreOptions
         @Argument(help: "The bundle file.") var bundle: String
         @Option(help: "Where to write the answer to a site's request (at central).") var answer: String?
+        @Option(help: "At the site: a file holding its token at the upstream, which sealed the answer; or FIELDSYNC_UPSTREAM_TOKEN.") var tokenFile: String?
 
         func run() async throws {
             try await reportingErrors {
-                let report = try await NodeBundles.importBundle(bundle, dataDirectory: options.data, postgres: options.url, answer: answer)
+                let report = try await NodeBundles.importBundle(
+                    bundle, dataDirectory: options.data, postgres: options.url, answer: answer, token: try BundleCommand.siteToken(tokenFile))
                 if options.json {
                     print(JSONOutput.string(report))
                     return

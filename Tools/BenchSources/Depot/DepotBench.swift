@@ -62,6 +62,15 @@ enum DepotBench {
             throw BenchError("the depot took \(intake.pushed) ops and \(photos.photos.count) photos but says \(away.opsWaiting) ops and \(away.blobsWaiting) photos wait")
         }
         rig.stopDepot()
+        // The same day as a bundle, for a site with no uplink: the request the depot would
+        // carry to central on a stick (its ops and photos), beside the wire bytes below.
+        print("the same day as a bundle (export only)…", to: &err)
+        let bundleStart = ContinuousClock.now
+        let bundle = try await NodeBundles.export(dataDirectory: rig.depotFolder, peer: "central", token: rig.depotToken, to: relayDir.file("day.fsb"))
+        let bundleSeconds = (ContinuousClock.now - bundleStart) / .seconds(1)
+        guard bundle.ops == intake.pushed, bundle.blobs == photos.photos.count else {
+            throw BenchError("the bundle holds \(bundle.ops) ops and \(bundle.blobs) photos, not the day's \(intake.pushed) and \(photos.photos.count)")
+        }
         try rig.startCentral()
         let (upBefore, downBefore) = (rig.proxy.bytesToTarget, rig.proxy.bytesToClient)
         print("central back; the depot relays…", to: &err)
@@ -94,7 +103,7 @@ enum DepotBench {
 
         let report = DepotReport(
             ops: intake.pushed, photos: photos.photos.count, photoMB: photos.megabytes, intake: intake, relay: relay,
-            wire: (wireUp, wireDown), direct: straight, directWire: (directUp, directDown))
+            wire: (wireUp, wireDown), direct: straight, directWire: (directUp, directDown), bundle: (Int(bundle.bytes), bundleSeconds))
         for line in report.lines { print(line) }
     }
 }

@@ -10,6 +10,8 @@ struct DepotReport {
     let wire: (up: Int, down: Int)
     let direct: Depot.ShiftEnd
     let directWire: (up: Int, down: Int)
+    /// The day as one bundle (the request a site with no uplink exports), and the export's time.
+    let bundle: (bytes: Int, seconds: Double)
 
     private static func mb(_ bytes: Int) -> String { Format.fixed(Double(bytes) / 1_000_000, 2) + " MB" }
 
@@ -24,7 +26,7 @@ struct DepotReport {
                 + (photos == 0 ? "-" : "\(Format.fixed(photoMB / max(photoSeconds, 0.001), 1)) MB/s"),
             Format.left("  all relayed", w) + "\(Format.fixed(relay.allSeconds, 3)) s   \(Format.grouped(Int((Double(ops) / relay.allSeconds).rounded()))) ops/s overall",
             Format.left("  wire, depot ⇄ central", w) + "\(Self.mb(wire.up)) up, \(Self.mb(wire.down)) down   (TCP payload at a proxy between them: frames, photos, HTTP)",
-            // A bundle's size (M8's bundle command, for sites with no uplink) goes here, beside the wire bytes, once it exists.
+            Format.left("  the same day as a bundle", w) + "\(Self.mb(bundle.bytes))   \(Format.fixed(Double(bundle.bytes) / Double(max(wire.up, 1)), 2))× the wire bytes up   (`bundle export`, \(Format.fixed(bundle.seconds, 3)) s: ops and photos, one file)",
             "baseline, the same day and photos by as many new tablets straight to a fresh central, all at once:",
             Format.left("  shift end at central", w) + "\(Format.fixed(direct.seconds, 3)) s   \(Format.grouped(Int(direct.opsPerSecond.rounded()))) ops/s   slowest engineer \(Format.fixed(direct.slowest, 3)) s",
             Format.left("  wire, tablets ⇄ central", w) + "\(Self.mb(directWire.up)) up, \(Self.mb(directWire.down)) down",

@@ -14,7 +14,8 @@ final class DepotRig {
     let depotFolder: String
     let depotLog: String
     let tokens: [Int: String]
-    private let depotToken: String
+    /// The depot's token at central (a bundle's request carries it).
+    let depotToken: String
     private(set) var central: NodeServer
     private(set) var depot: NodeServer
     private let centralPort: Int

@@ -12,6 +12,8 @@ struct BundleFile: Sendable {
     let header: BundleHeader
     /// The trailer's SHA-256: the bundle's name in an answer (`answers`).
     let checksum: Digest
+    /// An answer's seal: HMAC-SHA-256 of `checksum` under the site's token.
+    let seal: [UInt8]?
     /// Where each frame's bytes are, in order.
     let frames: [Range<UInt64>]
     /// Each blob and where its bytes are, in order.
@@ -60,8 +62,9 @@ struct BundleFile: Sendable {
             guard let head = BundleFormat.parseHead(headBytes) else { throw bad("byte \(start) is not the start of a record: it was altered") }
             guard head.length <= size - at else { throw bad("it is truncated: a record at byte \(start) says \(head.length) bytes, the file ends first") }
             if head.kind == .trailer {
-                guard head.length == 32 else { throw bad("its checksum record at byte \(start) is \(head.length) bytes, not 32") }
+                guard head.length == 32 || head.length == 64 else { throw bad("its checksum record at byte \(start) is \(head.length) bytes, not 32 or 64") }
                 let stated = try take(32, hashed: false)
+                let seal = head.length == 64 ? try take(32, hashed: false) : nil
                 guard Digest(bytes: stated) == before else { throw bad("its checksum does not match its content: it was altered or damaged") }
                 guard at == size else { throw bad("\(size - at) bytes follow its checksum") }
                 guard let header else { throw bad("it has no header") }
@@ -72,7 +75,7 @@ struct BundleFile: Sendable {
                 guard manifest == header.manifest else {
                     throw bad("it holds \(manifest.frames) frames, \(manifest.ops) ops and \(manifest.blobs.count) blobs, not what its manifest says (\(header.manifest.frames), \(header.manifest.ops), \(header.manifest.blobs.count))")
                 }
-                return BundleFile(path: path, header: header, checksum: before, frames: frames, blobs: blobs, size: size)
+                return BundleFile(path: path, header: header, checksum: before, seal: seal, frames: frames, blobs: blobs, size: size)
             }
             hasher.update(headBytes)
             switch head.kind {
@@ -114,6 +117,13 @@ struct BundleFile: Sendable {
                 break
             }
         }
+    }
+
+    /// Whether the seal is the checksum's under `token`: the answer was written by a node the
+    /// site's token was shown to (its upstream), for this very content.
+    func isSealed(by token: String) -> Bool {
+        guard let seal else { return false }
+        return HMACSHA256.mac(checksum.bytes, key: Array(token.utf8)) == seal
     }
 
     /// The `index`th frame's bytes.

@@ -50,10 +50,10 @@ public struct BundleHeader: Sendable, Codable, Hashable {
     /// Unix ms.
     public var created: UInt64
     public var manifest: Manifest
-    /// A request's: engineers' proofs of possession the site vouches for (SPEC §8), as
-    /// `{"sha", "engineers"}` pairs; an answer's: the blobs of the request the upstream now
-    /// holds whole.
+    /// A request's: engineers' proofs of possession the site vouches for (SPEC §8); an
+    /// answer's: those the upstream went through (the site sends them no more).
     public var vouches: [BlobVouch]?
+    /// An answer's: the request's blobs the upstream now holds whole.
     public var held: [String]?
     /// An answer to a depot's request: the depot's current engineers, and their tokens' hashes
     /// (as `GET /v1/depot/members` and `/v1/depot/tokens` answer).

@@ -64,14 +64,22 @@ final class BundleWriter {
 
     func append(_ bytes: [UInt8]) throws { try write(bytes) }
 
-    /// Writes the trailer, makes the file durable and puts it in place; its checksum.
-    func finish() throws -> Digest {
+    /// Writes the trailer (sealed with `seal`, an answer's: the site's token), makes the
+    /// file durable and puts it in place; its checksum.
+    func finish(seal: [UInt8]? = nil) throws -> Digest {
         let sum = hasher.digest
-        try write(BundleFormat.recordHead(.trailer, length: 32) + sum.bytes, hashed: false)
+        let tail = seal.map { HMACSHA256.mac(sum.bytes, key: $0) } ?? []
+        try write(BundleFormat.recordHead(.trailer, length: UInt64(32 + tail.count)) + sum.bytes + tail, hashed: false)
         guard fsync(fd) == 0 else { throw NodeError.badRequest("cannot write \(path) to disk: \(String(cString: strerror(errno)))") }
         close(fd)
         fd = -1
         guard rename(temporary, path) == 0 else { throw NodeError.badRequest("cannot put \(path) in place: \(String(cString: strerror(errno)))") }
+        // The folder too: the rename itself survives a power cut.
+        let folder = Glibc.open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_CLOEXEC)
+        if folder >= 0 {
+            fsync(folder)
+            close(folder)
+        }
         return sum
     }
 

@@ -16,10 +16,13 @@ struct CentralBundles: Sendable {
     let store: any NodeStore
     let blobs: any NodeBlobStore
     let nodeReplica: ReplicaID
+    /// The largest photo the node takes, whatever an op declares.
+    let maxAttachmentBytes: UInt64
     let clock: @Sendable () -> UInt64
 
-    /// Pull pages one answer carries at most (each of `UpstreamRelay.pullPage` ops).
-    static let maxPages = 500
+    /// Pull pages one answer carries at most (each of `UpstreamRelay.pullPage` ops); the
+    /// site's next bundle asks for the rest.
+    static let maxPages = 100
 
     func answer(_ file: BundleFile, to path: String) async throws -> SiteBundles.Report {
         let header = file.header
@@ -31,12 +34,25 @@ struct CentralBundles: Sendable {
         }
         guard let site = ReplicaID(header.from) else { throw NodeError.badBundle("the bundle names no replica it comes from: nothing was applied") }
         var report = SiteBundles.Report(role: "answer", bundle: path)
+        // A depot's engineers and tokens as they stand before the pages are read: an engineer
+        // added meanwhile is then news to the site, whose next pull starts over for them.
+        var members: [String]?
+        var tokens: [TokenHash]?
+        if principal.role == .depot {
+            members = try await store.depotMembers(of: principal.name).filter { $0.removedAt == nil }.map(\.engineer)
+            tokens = try await store.memberTokens(of: principal.name)
+        }
+        // What the site says it holds of its own replica: the extra pull requests say the
+        // same, or the node would take the site for restored and push its own ops back.
+        var siteHeld: UInt64 = 0
         var answers: [[UInt8]] = []
         var cursor: [UInt8]?
         var more = false
         // The site's frames, in order, each as a sync.
         for index in file.frames.indices {
-            let outcome = await sync.handle(try file.frame(index), principal: principal)
+            let frame = try file.frame(index)
+            for case .hello(let hello) in try Frame.decode(frame) where hello.replica == site { siteHeld = hello.have[site] }
+            let outcome = await sync.handle(frame, principal: principal)
             report.applied += outcome.opsIn
             answers.append(outcome.body)
             let answer = try UpstreamExchange.answer(outcome.body)
@@ -49,11 +65,13 @@ struct CentralBundles: Sendable {
         // Its blobs, after the ops that refer to them.
         var held: [String] = []
         for (index, blob) in file.blobs.enumerated() {
+            // One blob refused (scope, size, a full disk) refuses that blob, not the answer:
+            // the ops are in, and the site must hear back.
             do {
                 try await take(file, blob: index, as: principal)
                 held.append(blob.digest.hex)
-            } catch let error as NodeError {
-                report.refused.append(error.description)
+            } catch {
+                report.refused.append("blob \(blob.digest.hex.prefix(12)): \(error)")
             }
         }
         var vouched: [BlobVouch] = []
@@ -65,7 +83,7 @@ struct CentralBundles: Sendable {
         // What the site lacks beyond the first page, page after page.
         var pages = 0
         while more, let from = cursor, pages < Self.maxPages {
-            let body = UpstreamExchange.request(own: site, held: 0, ops: [], cursor: from, maxOps: UpstreamRelay.pullPage, clock: clock())
+            let body = UpstreamExchange.request(own: site, held: siteHeld, ops: [], cursor: from, maxOps: UpstreamRelay.pullPage, clock: clock())
             let outcome = await sync.handle(body, principal: principal)
             let answer = try UpstreamExchange.answer(outcome.body)
             guard let page = answer.page else {
@@ -78,7 +96,9 @@ struct CentralBundles: Sendable {
         // The photos the pages' ops refer to, that this node holds whole and the site may have.
         var sending: [(Digest, BlobContent)] = []
         var seen = Set(file.blobs.map(\.digest))
+        var pushed = 0
         for body in answers {
+            for case .push(let push) in try Frame.decode(body) { pushed += push.ops.count }
             for op in try UpstreamExchange.answer(body).page?.ops ?? [] {
                 report.ops += 1
                 guard case .attachmentAdded(let a) = op.body, seen.insert(a.sha256).inserted else { continue }
@@ -91,11 +111,9 @@ struct CentralBundles: Sendable {
         out.answers = file.checksum.hex
         out.held = held
         out.vouches = vouched
-        out.manifest = .init(frames: answers.count, ops: 0, blobs: sending.map { .init(sha: $0.0.hex, bytes: $0.1.size) })
-        if principal.role == .depot {
-            out.members = try await store.depotMembers(of: principal.name).filter { $0.removedAt == nil }.map(\.engineer)
-            out.tokens = try await store.memberTokens(of: principal.name)
-        }
+        out.manifest = .init(frames: answers.count, ops: pushed, blobs: sending.map { .init(sha: $0.0.hex, bytes: $0.1.size) })
+        out.members = members
+        out.tokens = tokens
         let writer = try BundleWriter(path: path)
         try writer.header(out)
         for body in answers { try writer.frame(body) }
@@ -103,7 +121,8 @@ struct CentralBundles: Sendable {
             try writer.beginBlob(digest, size: content.size)
             for try await piece in content.pieces() { try writer.append(Array(piece.readableBytesView)) }
         }
-        _ = try writer.finish()
+        // Sealed with the token the request came with: the site knows it was answered here.
+        _ = try writer.finish(seal: Array(token.utf8))
         report.bytes = writer.bytes
         report.frames = answers.count
         report.blobs = sending.count
@@ -122,15 +141,20 @@ struct CentralBundles: Sendable {
         case .forbidden: throw NodeError.badRequest("blob \(short): on tickets not assigned to \(principal.name); not stored")
         case .unreferenced: throw NodeError.badRequest("blob \(short): no op refers to it; not stored")
         case .allowed(let maxSize):
-            guard maxSize == 0 || size <= maxSize else { throw NodeError.badRequest("blob \(short): \(size) bytes, over the \(maxSize) its op declares; not stored") }
+            // 0: an article's image, which central stores and nobody uploads.
+            guard maxSize > 0, size <= min(maxSize, maxAttachmentBytes) else {
+                throw NodeError.badRequest("blob \(short): \(size) bytes, over what its op declares (\(maxSize)) or the node takes; not stored")
+            }
         }
-        for attempt in 0..<2 {
+        // Twice at most: bytes held before that do not match are discarded by `finish`.
+        for _ in 0..<2 {
             let from: UInt64
             switch try await blobs.state(of: digest) {
             case .complete:
                 try await blobs.recordPossession(digest, principal: principal.name, now: clock())
                 return
-            case .partial(let bytes): from = attempt == 0 && bytes <= size ? bytes : 0
+            case .partial(let bytes) where bytes <= size: from = bytes
+            case .partial: throw NodeError.badRequest("blob \(short): the node holds more of it than its size; not stored")
             case .absent: from = 0
             }
             try await blobs.ensureRoom(for: size - from)

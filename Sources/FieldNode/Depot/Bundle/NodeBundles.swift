@@ -16,15 +16,18 @@ public enum NodeBundles {
     /// its upstream wrote for it; at the upstream (`--data` or `--postgres`), a site's
     /// request, whose answer goes to `answer`.
     public static func importBundle(
-        _ path: String, dataDirectory: String?, postgres: String?, answer: String?, logger: Logger = NodeStores.adminLogger
+        _ path: String, dataDirectory: String?, postgres: String?, answer: String?, token: String?, logger: Logger = NodeStores.adminLogger
     ) async throws -> SiteBundles.Report {
         guard (dataDirectory == nil) != (postgres == nil) else { throw NodeStores.refusal(bothGiven: dataDirectory != nil) }
         let file = try await BlockingWork.run { try BundleFile.open(path) }
         switch file.header.role {
         case .answer:
             guard let dataDirectory else { throw NodeError.badRequest("an answer is taken in by the site's node: give its --data folder") }
+            guard let token else {
+                throw NodeError.badRequest("an answer is checked with the site's token, as exported: --token-file FILE or FIELDSYNC_UPSTREAM_TOKEN")
+            }
             let site = try SiteBundles(dataDirectory: dataDirectory)
-            return try await BlockingWork.run { try site.importAnswer(file) }
+            return try await BlockingWork.run { try site.importAnswer(file, token: token) }
         case .request:
             guard let answer else { throw NodeError.badRequest("a site's request is answered: give --answer FILE for the bundle that goes back to the site") }
             if let dataDirectory, !FileManager.default.fileExists(atPath: dataDirectory + "/node.sqlite") {
@@ -48,7 +51,9 @@ public enum NodeBundles {
                     store: backend.store, nodeReplica: backend.replica, pageSize: configuration.pageSize,
                     maxAttachmentBytes: configuration.maxAttachmentBytes, incarnation: backend.incarnation, voucherKey: backend.voucherKey,
                     clock: clock)
-                let central = CentralBundles(sync: sync, store: backend.store, blobs: blobs, nodeReplica: backend.replica, clock: clock)
+                let central = CentralBundles(
+                    sync: sync, store: backend.store, blobs: blobs, nodeReplica: backend.replica, maxAttachmentBytes: configuration.maxAttachmentBytes,
+                    clock: clock)
                 return try await withTaskExecutorPreference(BlockingWork.executor) { try await central.answer(file, to: answer) }
             }
         }

@@ -62,14 +62,18 @@ public struct SiteBundles: Sendable {
         let state = try store.upstreamState(key)
         let ops = try store.opsForUpstream(key, limit: Self.maxOps)
         let own = store.identity.replica
+        // A frame per replica (at most a push page each), so a replica the upstream refuses
+        // (not its depot's engineer, a reused counter) holds back its own frame only; the pull
+        // request alone in the last frame, so it is answered whatever was refused.
         var frames: [[UInt8]] = []
-        let pages = stride(from: 0, to: max(ops.count, 1), by: UpstreamRelay.pushPage).map { Array(ops[$0..<min(ops.count, $0 + UpstreamRelay.pushPage)]) }
-        for (i, page) in pages.enumerated() {
-            let last = i == pages.count - 1
-            frames.append(
-                UpstreamExchange.request(
-                    own: own, held: state.relayed[own] ?? 0, ops: page, cursor: last ? state.cursor : nil, maxOps: UpstreamRelay.pullPage, clock: clock()))
+        let held = state.relayed[own] ?? 0
+        for (_, replicaOps) in Dictionary(grouping: ops, by: \.id.replica).sorted(by: { $0.key < $1.key }) {
+            for start in stride(from: 0, to: replicaOps.count, by: UpstreamRelay.pushPage) {
+                let page = Array(replicaOps[start..<min(replicaOps.count, start + UpstreamRelay.pushPage)])
+                frames.append(UpstreamExchange.request(own: own, held: held, ops: page, cursor: nil, maxOps: UpstreamRelay.pullPage, clock: clock()))
+            }
         }
+        frames.append(UpstreamExchange.request(own: own, held: held, ops: [], cursor: state.cursor, maxOps: UpstreamRelay.pullPage, clock: clock()))
         let waiting = try store.blobsNotConfirmed().filter { blobs.contains($0.key) }.sorted { $0.key < $1.key }
         var sizes: [(Digest, UInt64)] = []
         for (digest, _) in waiting {
@@ -91,7 +95,8 @@ public struct SiteBundles: Sendable {
         report.ops = ops.count
         report.blobs = sizes.count
         report.blobBytes = sizes.reduce(0) { $0 &+ $1.1 }
-        report.opsLeft = try store.upstreamBacklog(key) - UInt64(ops.count)
+        let backlog = try store.upstreamBacklog(key)
+        report.opsLeft = backlog > UInt64(ops.count) ? backlog - UInt64(ops.count) : 0
         return report
     }
 
@@ -99,7 +104,7 @@ public struct SiteBundles: Sendable {
     /// pages as the relay commits an exchange (each page with its cursor and acks in one
     /// transaction), the photos it sent (each verified), and the engineers and tokens it
     /// lists for this depot. Taking it in twice changes nothing more.
-    func importAnswer(_ file: BundleFile) throws -> Report {
+    func importAnswer(_ file: BundleFile, token: String) throws -> Report {
         let header = file.header
         guard header.role == .answer else {
             throw NodeError.badBundle("\((file.path as NSString).lastPathComponent) is a request, not an answer: take it to the upstream (`bundle import` there)")
@@ -108,7 +113,17 @@ public struct SiteBundles: Sendable {
         guard header.to == own else {
             throw NodeError.badBundle("this bundle answers node \(header.to ?? "?"), not this one (\(own)): nothing was applied")
         }
+        // Sealed with this site's token: written by the node the site's request reached (it
+        // adds tokens and ops here), not by whoever holds the stick.
+        guard file.isSealed(by: token) else {
+            throw NodeError.badBundle("this answer is not sealed with this site's token: it was not written by its upstream, or the token given is not the one exported with; nothing was applied")
+        }
         let key = Self.upstreamKey(header.peer)
+        // An older answer after a newer one would take back tokens and members the newer
+        // brought: refused. The same one again changes nothing.
+        if let newest = try store.bundleAnswered(key), header.created < newest {
+            throw NodeError.badBundle("this answer is older than one taken in already (written \(UTCTime.iso8601(millis: header.created))): nothing was applied; take in the newest")
+        }
         var report = Report(role: "answer", bundle: file.path)
         report.bytes = file.size
         report.frames = file.frames.count
@@ -139,6 +154,7 @@ public struct SiteBundles: Sendable {
         for sha in header.held ?? [] { if let digest = Digest(hex: sha) { try store.confirmBlob(digest, now: now) } }
         try store.noteVouched(header.vouches ?? [])
         if let tokens = header.tokens { _ = try store.adoptUpstreamTokens(tokens, from: key, now: now) }
+        try store.noteBundleAnswered(key, created: header.created)
         if let members = header.members {
             try store.followUpstreamMembers(key, members.filter { (try? DepotMember.checkNames(depot: "-", engineer: $0)) != nil })
         }

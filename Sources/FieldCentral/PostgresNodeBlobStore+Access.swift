@@ -33,15 +33,25 @@ extension PostgresNodeBlobStore {
 
     public func mayDownload(_ digest: Digest, for principal: Principal) async throws(StoreError) -> Bool {
         let logger = logger
+        let image = try await guarded("checking who may download a blob") { try await articleImageAccess(digest, for: principal) }
+        if image == true { return true }
+        return try await !provenTickets(digest, for: principal, limit: 1).isEmpty
+    }
+
+    public func provenTickets(_ digest: Digest, for principal: Principal) async throws(StoreError) -> [String] {
+        try await provenTickets(digest, for: principal, limit: 10_000)
+    }
+
+    /// Tickets in scope with a reference whose attacher (the owner of the replica that made
+    /// the op) proved it holds the bytes.
+    func provenTickets(_ digest: Digest, for principal: Principal, limit: Int) async throws(StoreError) -> [String] {
+        let logger = logger
         let everything = principal.seesEverything
         return try await guarded("checking who may download a blob") {
-            if try await articleImageAccess(digest, for: principal) == true { return true }
             let names = try await CentralScope.names(principal, client, logger: logger)
-            // A reference in scope whose attacher (the owner of the replica that made the op)
-            // proved it holds the bytes.
-            return try await !client.query(
+            return try await client.query(
                 """
-                SELECT 1 FROM ticket_blobs tb
+                SELECT DISTINCT tb.ticket FROM ticket_blobs tb
                 WHERE tb.sha256 = \(digest.hex)
                   AND (\(everything) OR EXISTS (SELECT 1 FROM ticket_scope s WHERE s.ticket = tb.ticket AND s.engineer = ANY(\(names))))
                   AND EXISTS (
@@ -49,9 +59,9 @@ extension PostgresNodeBlobStore {
                     JOIN replica_progress rp ON rp.replica = a.replica
                     JOIN blob_possession p ON p.sha256 = a.sha256 AND p.principal = rp.owner
                     WHERE a.sha256 = tb.sha256 AND a.ticket = tb.ticket)
-                LIMIT 1
+                ORDER BY tb.ticket LIMIT \(limit)
                 """, logger: logger
-            ).all().isEmpty
+            ).decode(String.self).all()
         }
     }
 

@@ -421,8 +421,13 @@ import Testing
 
     /// One crafted note of `replica`, pushed to `node` with `token`: the HTTP status.
     func push(_ node: NodeProcess, token: String, _ replica: String, _ counter: UInt64, on ticket: String, _ text: String) throws -> Int {
+        try push(node, token: token, replica, counter, on: ticket, body: .note(Note(text: text, at: UInt64(Date().timeIntervalSince1970) * 1000)))
+    }
+
+    /// One crafted op of `replica` with `body`, pushed to `node` with `token`: the HTTP status.
+    func push(_ node: NodeProcess, token: String, _ replica: String, _ counter: UInt64, on ticket: String, body: OpBody) throws -> Int {
         let wall = UInt64(Date().timeIntervalSince1970) * 1000
-        let op = Op(id: OpID(replica: ReplicaID(replica)!, counter: counter), wallMillis: wall, logical: 0, subject: EntityID(ticket)!, body: .note(Note(text: text, at: wall)))
+        let op = Op(id: OpID(replica: ReplicaID(replica)!, counter: counter), wallMillis: wall, logical: 0, subject: EntityID(ticket)!, body: body)
         let frame = Frame.encode(OpChecksums.attach(to: [.hello(Hello(replica: ReplicaID(replica)!, clock: wall)), .push(Push(ops: [op]))]))
         return try RawHTTP(port: RawHTTP.port(of: node.url)).request(
             "POST", "/v1/sync", token: token, headers: ["Content-Type": "application/vnd.fieldsync.frame"], body: frame
@@ -454,6 +459,43 @@ import Testing
         #expect(try eventually(10) { depot.log.contains("held back") && depot.log.contains("e17-tab") }, "\(depot.log)")
         #expect(try notes(central, t17) == ["at central"])
         #expect(try eventually(10) { try status(depot).upstreams.first?.opsWaiting == 1 })
+    }
+
+    @Test("at a depot, a photo from central downloads through the tickets central proved a reference on, not through a ticket that only names its hash")
+    func photoGrantsFollowProvenTickets() async throws {
+        try await onOwnThread {
+            let folder = try TempFolder("fieldsync-depot")
+            let central = try NodeProcess(data: folder.path + "/central")
+            let depotToken = try ok(central, "token", "create", "--role", "depot", "--name", "north")
+            for name in ["E17", "E18"] { try ok(central, "depot", "add-engineer", "north", name) }
+            let t17 = try dispatch(central, "E17")
+            let t18 = try dispatch(central, "E20")
+            try ok(central, "ticket", "assign", t18, "E18")
+
+            // E17 works at central itself and uploads a photo on their ticket: proven there.
+            let e17 = Engineer(name: "E17", home: folder.path + "/E17")
+            try e17.ok("init", "--engineer", "E17")
+            try e17.ok("login", "--node", central.url, "--token", try ok(central, "token", "create", "--role", "engineer", "--name", "E17"))
+            try e17.ok("sync")
+            let photo = try BlobTests.randomFile(folder.path + "/p.jpg", bytes: 80_000, seed: 7)
+            try e17.ok("photo", t17, folder.path + "/p.jpg")
+            try e17.ok("sync")
+            // E20 knows the photo's hash alone and names it on the ticket they share with E18.
+            let e20 = try ok(central, "token", "create", "--role", "engineer", "--name", "E20")
+            let named = OpBody.attachmentAdded(Attachment(kind: .photo, sha256: photo, byteSize: 80_000, mediaType: "image/jpeg"))
+            #expect(try push(central, token: e20, "e20-tab", 1, on: t18, body: named) == 200)
+
+            // The depot fetches the photo through E17's ticket.
+            let depot = try depot(in: folder, upstream: central, token: depotToken)
+            #expect(try eventually { FileManager.default.fileExists(atPath: "\(depot.data)/blobs/\(photo.hex.prefix(2))/\(photo.hex)") }, "\(depot.log)")
+            func get(as name: String) throws -> Int {
+                let token = try ok(depot, "token", "create", "--role", "engineer", "--name", name)
+                return try RawHTTP(port: RawHTTP.port(of: depot.url)).request("GET", "/v1/blobs/\(photo.hex)", token: token).status
+            }
+            // E18 sees E20's reference only, which proves nothing: refused. E17 gets it.
+            #expect(try get(as: "E18") == 403)
+            #expect(try get(as: "E17") == 200)
+        }
     }
 }
 

@@ -76,7 +76,11 @@ public struct BlobTransfer: Sendable {
                 complete: answer["state"] as? String == "complete", bytes: (answer["bytes"] as? NSNumber)?.uint64Value ?? 0,
                 challenge: (answer["challenge"] as? String).flatMap(Digest.init(hex:))?.bytes,
                 uploading: answer["uploading"] as? Bool == true)
+            provenOn = (answer["provenOn"] as? [String] ?? []).filter { EntityID($0) != nil }
         }
+
+        /// To a depot: the tickets the node holds a proven reference to the blob on.
+        var provenOn: [String] = []
     }
 
     public init(replica: FieldReplica, link: NodeLink) {
@@ -396,10 +400,13 @@ public struct BlobTransfer: Sendable {
     /// them in one request first: a depot fetching what its upstream has for its engineers'
     /// tickets (M8), while photos their devices have not sent yet are skipped, not asked for
     /// one by one at every sync.
-    public func fetchHeld(_ wanted: [Digest: UInt64]) async throws -> Progress {
-        guard !wanted.isEmpty else { return Progress() }
+    /// Returns what moved and, for each blob fetched, the tickets the node named as holding
+    /// a proven reference to it (a depot lets its engineers download it through those only).
+    public func fetchHeld(_ wanted: [Digest: UInt64]) async throws -> (Progress, provenOn: [Digest: [String]]) {
+        guard !wanted.isEmpty else { return (Progress(), [:]) }
         let known = try await statuses(Array(wanted.keys))
         let held = wanted.filter { entry in (try? known[entry.key]?.get())?.complete == true }
+        var proven: [Digest: [String]] = [:]
         var moved = Progress()
         // One by one: a blob the node holds but will not give (no proven reference in scope)
         // is refused alone and left, not a stop for the others.
@@ -408,11 +415,12 @@ public struct BlobTransfer: Sendable {
                 let p = try await fetch([digest: size], again: "the next upstream sync", progress: { _ in })
                 moved.blobs += p.blobs
                 moved.bytes += p.bytes
+                if p.blobs > 0 { proven[digest] = (try? known[digest]?.get())?.provenOn ?? [] }
             } catch let error as ClientError where error.code == .nodeRefused {
                 moved.notOnNode += 1
             }
         }
-        return moved
+        return (moved, proven)
     }
 
     /// Downloads `missing` (digest → size, 0 when unknown); `again` is the command that

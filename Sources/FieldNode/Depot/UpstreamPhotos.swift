@@ -42,11 +42,14 @@ struct UpstreamPhotos: Sendable {
         }
         // What the upstream holds that ops here refer to and this depot lacks.
         let missing = try await BlockingWork.run { [store] in try store.blobsNotConfirmed() }.filter { !blobs.contains($0.key) }
-        moved.down = try await transfer.fetchHeld(missing).blobs
+        let (fetched, provenOn) = try await transfer.fetchHeld(missing)
+        moved.down = fetched.blobs
         let (store, now) = (store, clock())
-        let fetched = missing.keys.filter { blobs.contains($0) }
+        // Through the tickets the upstream proved a reference on, ticket by ticket.
         try await BlockingWork.run {
-            for digest in fetched { try store.recordPossession(digest, principal: ReplicaStore.upstreamPossession, now: now) }
+            for (digest, tickets) in provenOn {
+                for ticket in tickets { try store.recordPossession(digest, principal: ReplicaStore.upstreamPossession(on: ticket), now: now) }
+            }
         }
         return moved
     }

@@ -44,6 +44,9 @@ struct BlobRoutes {
         /// For a partial blob: another upload's bytes are arriving (a live lease the
         /// caller's PUT could not take over now, §7.2): a PUT now would be refused.
         var uploading: Bool?
+        /// To a depot, for a complete blob: the tickets in its scope with a proven reference
+        /// to it, which its own engineers may download it through there (SPEC §8).
+        var provenOn: [String]?
     }
 
     func add(to group: RouterGroup<NodeRequestContext>) {
@@ -99,8 +102,9 @@ struct BlobRoutes {
     func status(of digest: Digest, for principal: Principal) async throws -> Status {
         switch try await blobs.state(of: digest) {
         case .complete(let size):
-            guard try await !blobs.hasPossession(digest, principal: principal.name) else { return Status(state: "complete", bytes: size) }
-            return Status(state: "complete", bytes: size, challenge: try await openChallenge(digest, for: principal))
+            let proven = principal.role == .depot ? try await blobs.provenTickets(digest, for: principal) : nil
+            guard try await !blobs.hasPossession(digest, principal: principal.name) else { return Status(state: "complete", bytes: size, provenOn: proven) }
+            return Status(state: "complete", bytes: size, challenge: try await openChallenge(digest, for: principal), provenOn: proven)
         case .partial(let received):
             return Status(state: "partial", bytes: received, uploading: try await blobs.isUploading(digest, for: principal.name) ? true : nil)
         case .absent: return Status(state: "absent", bytes: 0)
@@ -117,6 +121,7 @@ struct BlobRoutes {
         let bytes: UInt64
         var challenge: String?
         var uploading: Bool?
+        var provenOn: [String]?
         var status: Int?
         var message: String?
     }
@@ -139,7 +144,7 @@ struct BlobRoutes {
             do {
                 let (digest, _) = try await authorised(raw, for: principal)
                 let s = try await status(of: digest, for: principal)
-                out.append(StatusEntry(sha: raw, state: s.state, bytes: s.bytes, challenge: s.challenge, uploading: s.uploading))
+                out.append(StatusEntry(sha: raw, state: s.state, bytes: s.bytes, challenge: s.challenge, uploading: s.uploading, provenOn: s.provenOn))
             } catch let refused as HTTPError where refused.status != .badRequest {
                 out.append(StatusEntry(sha: raw, state: "refused", bytes: 0, status: refused.status.code, message: refused.body))
             }

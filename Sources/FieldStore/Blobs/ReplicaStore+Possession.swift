@@ -7,26 +7,32 @@ import GRDB
 extension ReplicaStore {
     /// May `principal` download the blob? Some reference on a ticket in its scope must
     /// come from a principal with proven possession (or from before proofs existed), so the
-    /// other engineers of the ticket and dispatch fetch what its engineer uploaded. At a
-    /// depot, a reference that came from its upstream (its replica never pushed here)
-    /// counts as proven once the depot downloaded the blob from there: the upstream let it.
+    /// other engineers of the ticket and dispatch fetch what its engineer uploaded, or it is
+    /// an image of an article in its scope.
     public func mayDownload(_ digest: Digest, for principal: Principal) throws(StoreError) -> Bool {
+        if try read({ db in try articleImageAccess(digest, for: principal, db) }) == true { return true }
+        return try !provenTickets(digest, for: principal).isEmpty
+    }
+
+    /// The tickets in `principal`'s scope with a proven reference to the blob. At a depot, a
+    /// reference that came from its upstream (its replica never pushed there) is proven when
+    /// the upstream said so for that ticket as the depot downloaded the blob
+    /// (``upstreamPossession(on:)``): a reference elsewhere, made by someone who only knew
+    /// the hash, proves nothing.
+    public func provenTickets(_ digest: Digest, for principal: Principal) throws(StoreError) -> [String] {
         try read { db in
-            if try articleImageAccess(digest, for: principal, db) == true { return true }
             let tickets = try String.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT r.ticket FROM blob_refs r WHERE r.sha256 = ?1 AND (r.proven_before = 1 OR EXISTS (
+                        SELECT DISTINCT r.ticket FROM blob_refs r WHERE r.sha256 = ?1 AND (r.proven_before = 1 OR EXISTS (
                             SELECT 1 FROM replica_progress rp
                             JOIN blob_possession p ON p.sha256 = r.sha256 AND p.principal = rp.owner
                             WHERE rp.replica = r.replica) OR (
-                            EXISTS (SELECT 1 FROM blob_possession u WHERE u.sha256 = r.sha256 AND u.principal = ?2)
+                            EXISTS (SELECT 1 FROM blob_possession u WHERE u.sha256 = r.sha256 AND u.principal = ?2 || r.ticket)
                             AND NOT EXISTS (SELECT 1 FROM replica_progress rp WHERE rp.replica = r.replica)))
-                        """), arguments: [digest.hex, Self.upstreamPossession])
-            for raw in tickets {
-                if let id = EntityID(raw), try Scope.allows(principal, ticket: id, db) { return true }
-            }
-            return false
+                        ORDER BY r.ticket
+                        """), arguments: [digest.hex, Self.upstreamPossessionPrefix])
+            return try tickets.filter { raw in try EntityID(raw).map { try Scope.allows(principal, ticket: $0, db) } ?? false }
         }
     }
 

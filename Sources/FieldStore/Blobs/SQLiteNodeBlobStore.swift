@@ -38,6 +38,10 @@ public struct SQLiteNodeBlobStore: NodeBlobStore {
         try await blocking { [store] () throws(StoreError) in try store.mayDownload(digest, for: principal) }
     }
 
+    public func provenTickets(_ digest: Digest, for principal: Principal) async throws(StoreError) -> [String] {
+        try await blocking { [store] () throws(StoreError) in try store.provenTickets(digest, for: principal) }
+    }
+
     public func state(of digest: Digest) async throws(StoreError) -> BlobState {
         try await blocking { [files] () throws(StoreError) in try files.state(of: digest) }
     }

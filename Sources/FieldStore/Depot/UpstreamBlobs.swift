@@ -32,9 +32,11 @@ public struct BlobVouch: Sendable, Hashable, Codable {
 
 extension ReplicaStore {
     /// The possession a depot records for a blob it downloaded from its upstream (verified
-    /// by its SHA-256): the upstream let it through a proven reference, so the references
-    /// that came from there count as proven here. Not a token name (those have no `@`).
-    public static let upstreamPossession = "@upstream"
+    /// by its SHA-256), one per ticket the upstream named as holding a proven reference to
+    /// it: the references that came from there on that ticket count as proven here. Not a
+    /// token name (those have no `@`).
+    public static func upstreamPossession(on ticket: String) -> String { upstreamPossessionPrefix + ticket }
+    static let upstreamPossessionPrefix = "@upstream:"
 
     /// Every blob an op here refers to that the upstream has not confirmed holding, with the
     /// largest size the ops declare (clamped: the size column is any device's word).

@@ -27,6 +27,9 @@ public protocol NodeBlobStore: Sendable {
     /// from a principal that proved it holds the bytes (SPEC §7.3), or a live article in its
     /// scope must show it.
     func mayDownload(_ digest: Digest, for principal: Principal) async throws(StoreError) -> Bool
+    /// The tickets in `principal`'s scope with a proven reference to the blob: what a depot
+    /// downloading it may let its own engineers download it through (M8, SPEC §8).
+    func provenTickets(_ digest: Digest, for principal: Principal) async throws(StoreError) -> [String]
 
     // MARK: The bytes
 

@@ -72,7 +72,9 @@ struct BundleFile: Sendable {
                     throw bad("it is of bundle format \(header.format); this node reads format \(BundleFormat.version): upgrade it")
                 }
                 let manifest = BundleHeader.Manifest(frames: frames.count, ops: ops, blobs: blobs.map { .init(sha: $0.digest.hex, bytes: $0.bytes.upperBound - $0.bytes.lowerBound) })
-                guard manifest == header.manifest else {
+                let declared = BundleHeader.Manifest(
+                    frames: header.manifest.frames, ops: header.manifest.ops, blobs: header.manifest.blobs.map { .init(sha: $0.sha, bytes: $0.bytes) })
+                guard manifest == declared else {
                     throw bad("it holds \(manifest.frames) frames, \(manifest.ops) ops and \(manifest.blobs.count) blobs, not what its manifest says (\(header.manifest.frames), \(header.manifest.ops), \(header.manifest.blobs.count))")
                 }
                 return BundleFile(path: path, header: header, checksum: before, seal: seal, frames: frames, blobs: blobs, size: size)

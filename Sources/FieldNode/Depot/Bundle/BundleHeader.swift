@@ -14,10 +14,14 @@ public struct BundleHeader: Sendable, Codable, Hashable {
     public struct Blob: Sendable, Codable, Hashable {
         public let sha: String
         public let bytes: UInt64
+        /// An answer's: the tickets in the site's scope with a proven reference to it, which
+        /// the site's engineers may download it through there (SPEC §8).
+        public var provenOn: [String]?
 
-        public init(sha: String, bytes: UInt64) {
+        public init(sha: String, bytes: UInt64, provenOn: [String]? = nil) {
             self.sha = sha
             self.bytes = bytes
+            self.provenOn = provenOn
         }
     }
 

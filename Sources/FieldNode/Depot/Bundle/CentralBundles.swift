@@ -94,7 +94,7 @@ struct CentralBundles: Sendable {
             (cursor, more, pages) = (page.nextCursor, page.more, pages + 1)
         }
         // The photos the pages' ops refer to, that this node holds whole and the site may have.
-        var sending: [(Digest, BlobContent)] = []
+        var sending: [(Digest, BlobContent, [String])] = []
         var seen = Set(file.blobs.map(\.digest))
         var pushed = 0
         for body in answers {
@@ -102,8 +102,9 @@ struct CentralBundles: Sendable {
             for op in try UpstreamExchange.answer(body).page?.ops ?? [] {
                 report.ops += 1
                 guard case .attachmentAdded(let a) = op.body, seen.insert(a.sha256).inserted else { continue }
-                guard try await blobs.mayDownload(a.sha256, for: principal), let content = try await blobs.content(of: a.sha256) else { continue }
-                sending.append((a.sha256, content))
+                let proven = try await blobs.provenTickets(a.sha256, for: principal)
+                guard !proven.isEmpty, let content = try await blobs.content(of: a.sha256) else { continue }
+                sending.append((a.sha256, content, proven))
             }
         }
         var out = BundleHeader(role: .answer, from: nodeReplica.rawValue, peer: header.peer, created: clock())
@@ -111,13 +112,13 @@ struct CentralBundles: Sendable {
         out.answers = file.checksum.hex
         out.held = held
         out.vouches = vouched
-        out.manifest = .init(frames: answers.count, ops: pushed, blobs: sending.map { .init(sha: $0.0.hex, bytes: $0.1.size) })
+        out.manifest = .init(frames: answers.count, ops: pushed, blobs: sending.map { .init(sha: $0.0.hex, bytes: $0.1.size, provenOn: $0.2) })
         out.members = members
         out.tokens = tokens
         let writer = try BundleWriter(path: path)
         try writer.header(out)
         for body in answers { try writer.frame(body) }
-        for (digest, content) in sending {
+        for (digest, content, _) in sending {
             try writer.beginBlob(digest, size: content.size)
             for try await piece in content.pieces() { try writer.append(Array(piece.readableBytesView)) }
         }

@@ -147,7 +147,10 @@ public struct SiteBundles: Sendable {
                 throw NodeError.badBundle("blob \(blob.digest.hex.prefix(12)) changed while it was read: take the bundle in again")
             }
             try store.confirmBlob(blob.digest, now: now)
-            try store.recordPossession(blob.digest, principal: ReplicaStore.upstreamPossession, now: now)
+            // Through the tickets the upstream proved a reference on, ticket by ticket.
+            for ticket in header.manifest.blobs[index].provenOn ?? [] where EntityID(ticket) != nil {
+                try store.recordPossession(blob.digest, principal: ReplicaStore.upstreamPossession(on: ticket), now: now)
+            }
             report.blobs += 1
             report.blobBytes += blob.bytes.upperBound - blob.bytes.lowerBound
         }

@@ -43,6 +43,18 @@ extension PostgresNodeStore: DepotStore {
         }
     }
 
+    public func depotTokens() async throws(StoreError) -> [TokenHash] {
+        let rows = try await guarded("reading the depots' tokens") {
+            try await client.query(
+                "SELECT id, sha256, name, created_wall FROM tokens WHERE role = 'depot' AND revoked_wall IS NULL ORDER BY created_wall, id",
+                logger: logger
+            ).decode((String, String, String, Int64).self).all()
+        }
+        return rows.map { id, sha, name, created in
+            TokenHash(record: TokenRecord(id: id, name: name, role: .depot, createdAt: UInt64(clamping: created), revokedAt: nil), sha256: sha)
+        }
+    }
+
     public func depotMembers(of depot: String) async throws(StoreError) -> [DepotMember] {
         try await guarded("reading a depot's engineers") {
             try await client.withConnection { connection in

@@ -13,6 +13,8 @@ import Testing
         ("https://central.example:443/", "https://central.example"),
         ("https://central.example:8443/fieldsync/", "https://central.example:8443/fieldsync"),
         ("http://127.0.0.1:9000", "http://127.0.0.1:9000"),
+        ("http://[::1]:9000/", "http://[::1]:9000"),
+        ("https://central.example/a%20b/", "https://central.example/a%20b"),
     ])
     func oneSpellingPerAddress(_ given: String, _ kept: String) throws {
         #expect(try NodeLink(upstream: given, token: Self.token).url == kept)

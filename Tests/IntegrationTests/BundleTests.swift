@@ -156,6 +156,9 @@ import Testing
             let request = s.folder.path + "/request.fsb"
             try Sites.ok(["bundle", "export", "--data", s.site.data, "--for", "central", "--out", request, "--token-file", s.tokenFile])
             let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: request)))
+            // The token itself is not on the stick (its hash seals the bundle).
+            let token = try String(contentsOfFile: s.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(!String(decoding: good, as: UTF8.self).contains(token) && !String(decoding: good, as: UTF8.self).contains("fs_"))
             let before = try s.digest(t, at: s.central)
             // The photo rides in it, last before the checksum.
             try #require(good.count > 100_000, "the photo is not in the bundle: \(good.count) bytes")
@@ -168,10 +171,12 @@ import Testing
             for cut in [8, 12, 100, good.count / 2, good.count - 33, good.count - 1] {
                 damaged.append(("truncated at \(cut)", Array(good[..<cut]), "truncated"))
             }
-            for at in [20, 200, good.count - 50_000, good.count - 5] {
+            // The header, a frame, the photo: the checksum says so. The seal (the trailer's last
+            // 32 bytes): it is no depot's here.
+            for (at, needle) in [(20, "refused whole"), (200, "refused whole"), (good.count - 50_000, "refused whole"), (good.count - 5, "sealed with no live depot token")] {
                 var bytes = good
                 bytes[at] ^= 0x40
-                damaged.append(("byte \(at) flipped", bytes, "refused whole"))
+                damaged.append(("byte \(at) flipped", bytes, needle))
             }
             for (name, bytes, needle) in damaged {
                 let path = s.folder.path + "/damaged.fsb"

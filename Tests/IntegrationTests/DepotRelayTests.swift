@@ -268,8 +268,9 @@ import Testing
             try e19.ok("login", "--node", depot.url, "--token", e19Token)
             for e in [e17, e18, e19] { try e.ok("sync") }
 
-            // Central goes away for the shift.
+            // Central goes away for the shift (its link); its dispatcher works on at central.
             _ = central.stop()
+            try ok(central, "ticket", "set", shared, "priority", "urgent")
             let photo = try BlobTests.randomFile(folder.path + "/fault.jpg", bytes: 6_000_000, seed: 17)
             try e17.ok("photo", shared, folder.path + "/fault.jpg")
             for (i, e) in [e17, e18, e19].enumerated() {
@@ -308,6 +309,19 @@ import Testing
                 e17.digest(shared), e18.digest(shared), e19.digest(shared), e20.digest(shared),
             ]
             #expect(digests[0] != nil && Set(digests).count == 1, "\(digests)")
+            // The dispatcher's change reached every engineer through the depot.
+            for e in [e17, e18, e19] { #expect((try e.show(shared)["fields"] as? [String: String])?["priority"] == "urgent", "\(e.name)") }
+            // And the same ops at every hop, each once, every store clean.
+            func checked(_ r: ProcessResult) throws -> Int {
+                let report = try r.object
+                #expect(r.status == 0 && (report["integrity"] as? [Any])?.isEmpty == true, "\(r.stdout)")
+                return try #require(report["opsChecked"] as? Int)
+            }
+            let counts = try [
+                checked(Binaries.run("fieldsync-node", ["check", "--data", central.data, "--json"])),
+                checked(Binaries.run("fieldsync-node", ["check", "--data", depot.data, "--json"])),
+            ] + [e17, e18, e19, e20].map { try checked($0.run("check", "--json")) }
+            #expect(counts[0] > 0 && Set(counts).count == 1, "ops at central, the depot, E17–E20: \(counts)")
         }
     }
 
@@ -451,8 +465,9 @@ import Testing
         let depot = try depot(in: folder, upstream: central, token: depotToken)
         let e17 = try ok(depot, "token", "create", "--role", "engineer", "--name", "E17")
         let e18 = try ok(depot, "token", "create", "--role", "engineer", "--name", "E18")
-        #expect(try push(depot, token: e17, "e17-tab", 1, on: t17, "reused counter") != 0)
-        #expect(try push(depot, token: e18, "e18-tab", 1, on: t18, "E18 at the depot") != 0)
+        // Quarantined at the depot (central's tickets never reached it): taken, 403 (SPEC §8).
+        #expect(try push(depot, token: e17, "e17-tab", 1, on: t17, "reused counter") == 403)
+        #expect(try push(depot, token: e18, "e18-tab", 1, on: t18, "E18 at the depot") == 403)
 
         central = try NodeProcess(data: central.data, extraArgs: ["--port", "\(port)"])
         #expect(try eventually { try notes(central, t18) == ["E18 at the depot"] }, "E18's note did not go up: \(depot.log)")
@@ -492,9 +507,10 @@ import Testing
                 let token = try ok(depot, "token", "create", "--role", "engineer", "--name", name)
                 return try RawHTTP(port: RawHTTP.port(of: depot.url)).request("GET", "/v1/blobs/\(photo.hex)", token: token).status
             }
-            // E18 sees E20's reference only, which proves nothing: refused. E17 gets it.
+            // E17 gets it (once the depot recorded central's proof); E18 sees E20's reference
+            // only, which proves nothing: refused.
+            #expect(try eventually { try get(as: "E17") == 200 }, "\(depot.log)")
             #expect(try get(as: "E18") == 403)
-            #expect(try get(as: "E17") == 200)
         }
     }
 }

@@ -402,7 +402,11 @@ public struct BlobTransfer: Sendable {
     /// one by one at every sync.
     /// Returns what moved and, for each blob fetched, the tickets the node named as holding
     /// a proven reference to it (a depot lets its engineers download it through those only).
-    public func fetchHeld(_ wanted: [Digest: UInt64]) async throws -> (Progress, provenOn: [Digest: [String]]) {
+    /// `fetched` is told of each blob as soon as it is here, with those tickets, so what a
+    /// failure later in the pass stops is only what comes after.
+    public func fetchHeld(
+        _ wanted: [Digest: UInt64], fetched: (Digest, [String]) throws -> Void = { _, _ in }
+    ) async throws -> (Progress, provenOn: [Digest: [String]]) {
         guard !wanted.isEmpty else { return (Progress(), [:]) }
         let known = try await statuses(Array(wanted.keys))
         let held = wanted.filter { entry in (try? known[entry.key]?.get())?.complete == true }
@@ -415,7 +419,11 @@ public struct BlobTransfer: Sendable {
                 let p = try await fetch([digest: size], again: "the next upstream sync", progress: { _ in })
                 moved.blobs += p.blobs
                 moved.bytes += p.bytes
-                if p.blobs > 0 { proven[digest] = (try? known[digest]?.get())?.provenOn ?? [] }
+                if p.blobs > 0 {
+                    let tickets = (try? known[digest]?.get())?.provenOn ?? []
+                    proven[digest] = tickets
+                    try fetched(digest, tickets)
+                }
             } catch let error as ClientError where error.code == .nodeRefused {
                 moved.notOnNode += 1
             }

@@ -21,9 +21,12 @@ extension NodeLink {
     /// same one must not start over.
     static func canonical(_ url: URL, scheme: String) -> String {
         let lower = scheme.lowercased()
-        var out = lower + "://" + (url.host ?? "").lowercased()
+        let host = (url.host ?? "").lowercased()
+        // An IPv6 literal keeps its brackets (`URL.host` drops them).
+        var out = lower + "://" + (host.contains(":") ? "[\(host)]" : host)
         if let port = url.port, !(lower == "http" && port == 80), !(lower == "https" && port == 443) { out += ":\(port)" }
-        let path = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        let raw = url.path(percentEncoded: true)
+        let path = raw.hasSuffix("/") ? String(raw.dropLast()) : raw
         return out + path
     }
 

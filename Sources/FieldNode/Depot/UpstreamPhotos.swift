@@ -42,15 +42,13 @@ struct UpstreamPhotos: Sendable {
         }
         // What the upstream holds that ops here refer to and this depot lacks.
         let missing = try await BlockingWork.run { [store] in try store.blobsNotConfirmed() }.filter { !blobs.contains($0.key) }
-        let (fetched, provenOn) = try await transfer.fetchHeld(missing)
-        moved.down = fetched.blobs
+        // Through the tickets the upstream proved a reference on, ticket by ticket, recorded as
+        // each blob arrives (this pass runs on the blocking executor, UpstreamRelay).
         let (store, now) = (store, clock())
-        // Through the tickets the upstream proved a reference on, ticket by ticket.
-        try await BlockingWork.run {
-            for (digest, tickets) in provenOn {
-                for ticket in tickets { try store.recordPossession(digest, principal: ReplicaStore.upstreamPossession(on: ticket), now: now) }
-            }
+        let (fetched, _) = try await transfer.fetchHeld(missing) { digest, tickets in
+            for ticket in tickets { try store.recordPossession(digest, principal: ReplicaStore.upstreamPossession(on: ticket), now: now) }
         }
+        moved.down = fetched.blobs
         return moved
     }
 

@@ -148,20 +148,19 @@ public final class UpstreamRelay: Service, Sendable {
         var ops = try await BlockingWork.run { try store.opsForUpstream(url, limit: Self.pushPage, excluding: skip) }
         // After the upstream started (again): what it holds of every relayed replica, asked by
         // pushing the last op it acknowledged of each once more.
-        let probe = probing.withLock { now in defer { now = false }; return now }
+        // Cleared once an exchange carrying it went through (committed, or a gap recorded).
+        let probe = probing.withLock { $0 }
         if probe {
-            let (pushed, room) = (skip.union(ops.map(\.id.replica)), Self.pushPage)
+            let (pushed, room) = (skip.union(ops.map(\.id.replica)), max(0, Self.pushPage - ops.count))
             ops += try await BlockingWork.run { try store.lastAcknowledgedOps(url, excluding: pushed, limit: room) }
         }
-        let answer: RoundTrip
-        do { answer = try await roundTrip(ops) } catch {
-            if probe { probing.withLock { $0 = true } }
-            throw error
-        }
+        let answer = try await roundTrip(ops)
         switch answer {
         case .committed(let moved):
+            if probe { probing.withLock { $0 = false } }
             return moved
         case .regapped:
+            if probe { probing.withLock { $0 = false } }
             // The upstream holds less than it acked before (restored from a backup): what it
             // holds now is recorded, and the next round sends the rest again.
             return Exchange(more: true)
@@ -249,6 +248,6 @@ public final class UpstreamRelay: Service, Sendable {
         let (now, acked) = (clock(), ack)
         let applied = try await BlockingWork.run { try store.commitUpstreamPage(url, ops: page.ops, cursor: page.nextCursor, acked: acked, now: now) }
         let pushed = ops.filter { ($0.id.counter) <= (ack[$0.id.replica] ?? 0) }.count
-        return .committed(Exchange(pushed: pushed, pulled: applied.inserted, more: page.more || (ops.count == Self.pushPage && pushed > 0)))
+        return .committed(Exchange(pushed: pushed, pulled: applied.inserted, more: page.more || (ops.count >= Self.pushPage && pushed > 0)))
     }
 }

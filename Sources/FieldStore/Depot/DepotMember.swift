@@ -30,6 +30,9 @@ public protocol DepotStore: Sendable {
     /// The tokens of the engineers `depot` serves now (revoked ones too, as revoked): what
     /// it adopts at each sync, so an engineer's token made at central works there.
     func memberTokens(of depot: String) async throws(StoreError) -> [TokenHash]
+    /// The live (unrevoked) tokens of role depot, with their SHA-256: what a bundle's request,
+    /// sealed with a depot's token's hash, is checked against (SPEC §11).
+    func depotTokens() async throws(StoreError) -> [TokenHash]
 }
 
 /// A token as a depot adopts it from central (M8): its record and its SHA-256, never the

@@ -60,6 +60,15 @@ enum DepotMembers {
         }
     }
 
+    /// The live tokens of role depot.
+    static func depotTokens(_ db: Database) throws -> [TokenHash] {
+        try Row.fetchAll(
+            db, sql: "SELECT id, sha256, name, created_wall FROM tokens WHERE role = 'depot' AND revoked_wall IS NULL ORDER BY created_wall, id"
+        ).map {
+            TokenHash(record: TokenRecord(id: $0[0], name: $0[2], role: .depot, createdAt: UInt64(clamping: $0[3] as Int64), revokedAt: nil), sha256: $0[1])
+        }
+    }
+
     /// The engineers `depot` serves or served, oldest first.
     static func members(of depot: String, _ db: Database) throws -> [DepotMember] {
         try Row.fetchAll(
@@ -82,6 +91,10 @@ extension ReplicaStore {
     }
 
     /// The tokens of the engineers `depot` serves now (``DepotStore/memberTokens(of:)``).
+    public func depotTokens() throws(StoreError) -> [TokenHash] {
+        try read { db in try DepotMembers.depotTokens(db) }
+    }
+
     public func memberTokens(of depot: String) throws(StoreError) -> [TokenHash] {
         try read { db in try DepotMembers.tokens(of: depot, db) }
     }

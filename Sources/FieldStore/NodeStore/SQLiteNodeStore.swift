@@ -53,6 +53,10 @@ extension SQLiteNodeStore: DepotStore {
     public func memberTokens(of depot: String) async throws(StoreError) -> [TokenHash] {
         try await blocking { store throws(StoreError) in try store.memberTokens(of: depot) }
     }
+
+    public func depotTokens() async throws(StoreError) -> [TokenHash] {
+        try await blocking { store throws(StoreError) in try store.depotTokens() }
+    }
 }
 
 extension SQLiteNodeStore: SyncStore {

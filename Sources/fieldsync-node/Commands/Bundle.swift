@@ -14,10 +14,9 @@ struct BundleCommand: AsyncParsableCommand {
               at the site:    FIELDSYNC_UPSTREAM_TOKEN=fs_… fieldsync-node bundle export --data /var/lib/site --for central --out site.fsb
               at central:     fieldsync-node bundle import --data /var/lib/fieldsync site.fsb --answer answer.fsb
               at the site:    FIELDSYNC_UPSTREAM_TOKEN=fs_… fieldsync-node bundle import --data /var/lib/site answer.fsb
-            The request carries the site's token (made at central with
-            `token create --role depot --name SITE`): keep the stick as you would the token.
-            Central seals its answer with that token; the site takes in only an answer so
-            sealed, and none older than one it took in already.
+            Both bundles are sealed with the SHA-256 of the site's token (made at central with
+            `token create --role depot --name SITE`); the token itself is not on the stick.
+            The site takes in only an answer so sealed, and none older than one it took in.
             Export and import as often as you like: nothing is applied twice.
             """,
         subcommands: [Export.self, Import.self])

@@ -12,7 +12,7 @@ struct BundleFile: Sendable {
     let header: BundleHeader
     /// The trailer's SHA-256: the bundle's name in an answer (`answers`).
     let checksum: Digest
-    /// An answer's seal: HMAC-SHA-256 of `checksum` under the site's token.
+    /// The seal: HMAC-SHA-256 of `checksum` keyed with the SHA-256 of the site's token.
     let seal: [UInt8]?
     /// Where each frame's bytes are, in order.
     let frames: [Range<UInt64>]
@@ -121,12 +121,18 @@ struct BundleFile: Sendable {
         }
     }
 
-    /// Whether the seal is the checksum's under `token`: the answer was written by a node the
-    /// site's token was shown to (its upstream), for this very content.
-    func isSealed(by token: String) -> Bool {
+    /// Whether the seal is the checksum's under `key` (``sealKey(token:)``): the bundle was
+    /// written by a holder of that key, the site or its upstream, for this very content.
+    func isSealed(by key: [UInt8]) -> Bool {
         guard let seal else { return false }
-        return HMACSHA256.mac(checksum.bytes, key: Array(token.utf8)) == seal
+        return HMACSHA256.mac(checksum.bytes, key: key) == seal
     }
+
+    /// What seals a site's bundles both ways: the SHA-256 of its token, which the site holds
+    /// (it holds the token) and its upstream holds (it keeps only that hash); the token itself
+    /// never travels.
+    static func sealKey(token: String) -> [UInt8] { sealKey(hash: NewToken.hash(token)) }
+    static func sealKey(hash: String) -> [UInt8] { Digest(hex: hash)?.bytes ?? [] }
 
     /// The `index`th frame's bytes.
     func frame(_ index: Int) throws -> [UInt8] {

@@ -47,8 +47,6 @@ public struct BundleHeader: Sendable, Codable, Hashable {
     public var peer: String
     /// An answer's: the replica id of the site it answers; a request's: nil.
     public var to: String?
-    /// A request's: the token the upstream authenticates it with, as a sync's `Authorization`.
-    public var token: String?
     /// An answer's: the checksum (trailer) of the request it answers, in hex.
     public var answers: String?
     /// Unix ms.

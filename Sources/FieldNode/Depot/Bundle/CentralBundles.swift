@@ -5,8 +5,8 @@ import Foundation
 import NIOCore
 
 /// The upstream's side of a bundle (M8, SPEC §11): `bundle import` of a site's request takes
-/// it in with exactly the checks a sync gets (its token authenticates it as a request's
-/// `Authorization` would, then each frame goes through ``SyncService`` for scope, counters
+/// it in with exactly the checks a sync gets (the seal made with a depot token's hash
+/// authenticates it as the token would a sync, then each frame goes through ``SyncService`` for scope, counters
 /// and op checksums, and each blob through the node's blob store for scope, size and hash),
 /// and writes the answer: the acks and pull pages, the photos the pages' ops refer to, and,
 /// for a depot, its engineers and their tokens' hashes. Taking a request in twice answers
@@ -29,9 +29,13 @@ struct CentralBundles: Sendable {
         guard header.role == .request else {
             throw NodeError.badBundle("\((file.path as NSString).lastPathComponent) is an answer, not a request: take it to the site it answers")
         }
-        guard let token = header.token, let principal = try await store.principal(forToken: token) else {
-            throw NodeError.badBundle("the bundle's token is unknown or revoked here: nothing was applied; make the site's with `token create --role depot`")
+        // The live depot token whose hash seals it says who sent it (a few depots: an HMAC each).
+        guard let sender = try await store.depotTokens().first(where: { file.isSealed(by: BundleFile.sealKey(hash: $0.sha256)) }) else {
+            throw NodeError.badBundle(
+                "the bundle is sealed with no live depot token here (unknown or revoked): nothing was applied; make the site's with `token create --role depot`")
         }
+        let principal = Principal(name: sender.record.name, role: .depot)
+        let key = BundleFile.sealKey(hash: sender.sha256)
         guard let site = ReplicaID(header.from) else { throw NodeError.badBundle("the bundle names no replica it comes from: nothing was applied") }
         var report = SiteBundles.Report(role: "answer", bundle: path)
         // A depot's engineers and tokens as they stand before the pages are read: an engineer
@@ -78,7 +82,12 @@ struct CentralBundles: Sendable {
         if principal.role == .depot, let vouches = header.vouches, !vouches.isEmpty {
             let done = try await DepotVouching(store: store, blobs: blobs, clock: clock).vouch(vouches, by: principal)
             report.refused += done.refused
-            vouched = vouches
+            // Echoed only for blobs this node holds the depot's proof of: the others the site
+            // sends again with its next bundle.
+            for vouch in vouches {
+                guard let digest = Digest(hex: vouch.sha), try await blobs.hasPossession(digest, principal: principal.name) else { continue }
+                vouched.append(vouch)
+            }
         }
         // What the site lacks beyond the first page, page after page.
         var pages = 0
@@ -122,8 +131,8 @@ struct CentralBundles: Sendable {
             try writer.beginBlob(digest, size: content.size)
             for try await piece in content.pieces() { try writer.append(Array(piece.readableBytesView)) }
         }
-        // Sealed with the token the request came with: the site knows it was answered here.
-        _ = try writer.finish(seal: Array(token.utf8))
+        // Sealed as the request was: the site knows it was answered here.
+        _ = try writer.finish(seal: key)
         report.bytes = writer.bytes
         report.frames = answers.count
         report.blobs = sending.count

@@ -51,8 +51,8 @@ public struct SiteBundles: Sendable {
 
     /// Writes the request for `peer` to `path`: every op the peer has not acknowledged, the
     /// pull request from where the last answer left off, the photos it has not confirmed,
-    /// and the engineers' proofs of possession for them. The token authenticates the bundle
-    /// at the peer, as it would a sync. Changes nothing here: exporting again writes the same
+    /// and the engineers' proofs of possession for them. It is sealed with the token's hash,
+    /// which authenticates it at the peer as the token would a sync. Changes nothing here: exporting again writes the same
     /// and more.
     public func export(peer: String, token: String, to path: String) throws -> Report {
         guard !peer.isEmpty, peer.utf8.count <= 64, ReplicaID.isValid(peer) else {
@@ -81,14 +81,15 @@ public struct SiteBundles: Sendable {
             sizes.append((digest, size))
         }
         var header = BundleHeader(role: .request, from: own.rawValue, peer: peer, created: clock())
-        header.token = token
         header.manifest = .init(frames: frames.count, ops: ops.count, blobs: sizes.map { .init(sha: $0.0.hex, bytes: $0.1) })
         header.vouches = try store.blobVouches(for: sizes.map(\.0)) + store.blobVouches()
         let writer = try BundleWriter(path: path)
         try writer.header(header)
         for frame in frames { try writer.frame(frame) }
         for (digest, size) in sizes { try writer.blob(digest, file: blobs.path(for: digest), size: size) }
-        _ = try writer.finish()
+        // Sealed with the token's hash: the upstream knows which depot sent it, and the token
+        // itself is not on the stick.
+        _ = try writer.finish(seal: BundleFile.sealKey(token: token))
         var report = Report(role: "request", bundle: path)
         report.bytes = writer.bytes
         report.frames = frames.count
@@ -113,9 +114,9 @@ public struct SiteBundles: Sendable {
         guard header.to == own else {
             throw NodeError.badBundle("this bundle answers node \(header.to ?? "?"), not this one (\(own)): nothing was applied")
         }
-        // Sealed with this site's token: written by the node the site's request reached (it
-        // adds tokens and ops here), not by whoever holds the stick.
-        guard file.isSealed(by: token) else {
+        // Sealed with this site's token's hash: written by its upstream (it adds tokens and ops
+        // here), not by whoever holds the stick, who holds neither the token nor its hash.
+        guard file.isSealed(by: BundleFile.sealKey(token: token)) else {
             throw NodeError.badBundle("this answer is not sealed with this site's token: it was not written by its upstream, or the token given is not the one exported with; nothing was applied")
         }
         let key = Self.upstreamKey(header.peer)
@@ -139,7 +140,12 @@ public struct SiteBundles: Sendable {
             report.applied += applied.inserted
         }
         let now = clock()
-        for (index, blob) in file.blobs.enumerated() where !blobs.contains(blob.digest) {
+        for (index, blob) in file.blobs.enumerated() {
+            // Proof per ticket for every blob the answer lists, held here already or not.
+            for ticket in header.manifest.blobs[index].provenOn ?? [] where EntityID(ticket) != nil {
+                try store.recordPossession(blob.digest, principal: ReplicaStore.upstreamPossession(on: ticket), now: now)
+            }
+            if blobs.contains(blob.digest) { continue }
             let partial = blobs.fetchPath(for: blob.digest)
             try FileManager.default.createDirectory(atPath: (partial as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try file.copyBlob(index, to: partial)
@@ -147,10 +153,6 @@ public struct SiteBundles: Sendable {
                 throw NodeError.badBundle("blob \(blob.digest.hex.prefix(12)) changed while it was read: take the bundle in again")
             }
             try store.confirmBlob(blob.digest, now: now)
-            // Through the tickets the upstream proved a reference on, ticket by ticket.
-            for ticket in header.manifest.blobs[index].provenOn ?? [] where EntityID(ticket) != nil {
-                try store.recordPossession(blob.digest, principal: ReplicaStore.upstreamPossession(on: ticket), now: now)
-            }
             report.blobs += 1
             report.blobBytes += blob.bytes.upperBound - blob.bytes.lowerBound
         }

@@ -39,7 +39,7 @@ extension PostgresNodeBlobStore {
     }
 
     public func provenTickets(_ digest: Digest, for principal: Principal) async throws(StoreError) -> [String] {
-        try await provenTickets(digest, for: principal, limit: 10_000)
+        try await provenTickets(digest, for: principal, limit: 1_000)
     }
 
     /// Tickets in scope with a reference whose attacher (the owner of the replica that made

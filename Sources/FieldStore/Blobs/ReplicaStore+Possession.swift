@@ -11,7 +11,7 @@ extension ReplicaStore {
     /// an image of an article in its scope.
     public func mayDownload(_ digest: Digest, for principal: Principal) throws(StoreError) -> Bool {
         if try read({ db in try articleImageAccess(digest, for: principal, db) }) == true { return true }
-        return try !provenTickets(digest, for: principal).isEmpty
+        return try !provenTickets(digest, for: principal, limit: 1).isEmpty
     }
 
     /// The tickets in `principal`'s scope with a proven reference to the blob. At a depot, a
@@ -19,7 +19,8 @@ extension ReplicaStore {
     /// the upstream said so for that ticket as the depot downloaded the blob
     /// (``upstreamPossession(on:)``): a reference elsewhere, made by someone who only knew
     /// the hash, proves nothing.
-    public func provenTickets(_ digest: Digest, for principal: Principal) throws(StoreError) -> [String] {
+    /// At most `limit` of them: a photo on thousands of tickets costs no more than that.
+    public func provenTickets(_ digest: Digest, for principal: Principal, limit: Int = 1_000) throws(StoreError) -> [String] {
         try read { db in
             let tickets = try String.fetchAll(
                 try db.cachedStatement(
@@ -32,7 +33,11 @@ extension ReplicaStore {
                             AND NOT EXISTS (SELECT 1 FROM replica_progress rp WHERE rp.replica = r.replica)))
                         ORDER BY r.ticket
                         """), arguments: [digest.hex, Self.upstreamPossessionPrefix])
-            return try tickets.filter { raw in try EntityID(raw).map { try Scope.allows(principal, ticket: $0, db) } ?? false }
+            var out: [String] = []
+            for raw in tickets where out.count < limit {
+                if let id = EntityID(raw), try Scope.allows(principal, ticket: id, db) { out.append(raw) }
+            }
+            return out
         }
     }
 

@@ -8,16 +8,14 @@ struct BundleCommand: AsyncParsableCommand {
         commandName: "bundle",
         abstract: "Sync a site with no uplink by files: export at the site, import at central, import the answer at the site.",
         discussion: """
-            A bundle holds what one sync carries (the same frames as the wire) and the photos
-            its ops refer to, with a manifest and a checksum: a truncated or altered bundle is
-            refused whole. The round trip:
-              at the site:    FIELDSYNC_UPSTREAM_TOKEN=fs_… fieldsync-node bundle export --data /var/lib/site --for central --out site.fsb
-              at central:     fieldsync-node bundle import --data /var/lib/fieldsync site.fsb --answer answer.fsb
-              at the site:    FIELDSYNC_UPSTREAM_TOKEN=fs_… fieldsync-node bundle import --data /var/lib/site answer.fsb
-            Both bundles are sealed with the SHA-256 of the site's token (made at central with
-            `token create --role depot --name SITE`); the token itself is not on the stick.
-            The site takes in only an answer so sealed, and none older than one it took in.
-            Export and import as often as you like: nothing is applied twice.
+            A bundle holds what one sync carries (the same frames as the wire) and the photos its ops refer to, with a manifest and a checksum: a truncated or altered bundle is refused whole, and nothing is applied twice.
+
+            The round trip, with the site's token in FIELDSYNC_UPSTREAM_TOKEN (or --token-file):
+              at the site:  bundle export --data SITE --for central --out site.fsb
+              at central:   bundle import --data CENTRAL site.fsb --answer answer.fsb
+              at the site:  bundle import --data SITE answer.fsb
+
+            Both bundles are sealed with the SHA-256 of the site's token (made at central with `token create --role depot --name SITE`); the token itself is not on the stick. The site takes in only an answer so sealed, and none older than one it took in.
             """,
         subcommands: [Export.self, Import.self])
 

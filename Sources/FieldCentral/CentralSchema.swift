@@ -218,6 +218,13 @@ public enum CentralSchema {
                     PRIMARY KEY (depot, engineer))
                 """
             ]),
+        Migration(
+            version: 9, name: "relayed through",
+            sql: [
+                // What each depot relayed here (M8), by replica: the highest counter of a push
+                // from it, all of whose ops up to it the depot holds. Its pulls leave them out.
+                "CREATE TABLE relayed_through (depot text NOT NULL, replica text NOT NULL, counter bigint NOT NULL, PRIMARY KEY (depot, replica))"
+            ]),
     ]
 
     /// The newest version this node knows.

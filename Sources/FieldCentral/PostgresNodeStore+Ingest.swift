@@ -132,6 +132,18 @@ struct Ingest {
         let released = try await release(on: Set(stored.keys).union(restored.keys))
         try await materialise(try await store(released))
         result.inserted = givenBack.count + allowed.count + released.count
+        // What a depot relayed (M8), as SQLite records it: its pulls leave those out.
+        if pusher.role == .depot {
+            for (r, pushed) in byReplica where r != replica {
+                let through = min(pushed.map(\.id.counter).max() ?? 0, result.acked[r] ?? 0)
+                guard through > 0 else { continue }
+                try await query(
+                    """
+                    INSERT INTO relayed_through (depot, replica, counter) VALUES (\(pusher.name), \(r.rawValue), \(Int64(bitPattern: through)))
+                    ON CONFLICT (depot, replica) DO UPDATE SET counter = GREATEST(relayed_through.counter, excluded.counter)
+                    """)
+            }
+        }
         return result
     }
 

@@ -57,6 +57,8 @@ extension PostgresNodeStore {
             // An engineer's own name; a depot's and its current members' (M8).
             let names = principal.seesEverything ? [] : try await CentralScope.names(principal, client, logger: logger)
             let namesAndEveryone = names + ["*"]
+            // A depot's pulls leave out what it relayed here itself (M8): it holds those.
+            let (isDepot, depot) = (principal.role == .depot, principal.name)
             let scoped: PostgresQuery =
                 principal.seesEverything
                 ? """
@@ -76,11 +78,13 @@ extension PostgresNodeStore {
                         SELECT * FROM ops o
                         WHERE o.subject = c.subject AND (o.xid, o.seq) > (CAST(\(after) AS xid8), \(cursor.seq)) AND o.xid < CAST(\(horizon) AS xid8)
                           AND (o.xid, o.seq) >= (c.since_xid, c.since_seq) AND o.replica <> \(requester.rawValue)
+                          AND NOT (\(isDepot) AND EXISTS (SELECT 1 FROM relayed_through t WHERE t.depot = \(depot) AND t.replica = o.replica AND t.counter >= o.counter))
                         ORDER BY o.xid, o.seq LIMIT \(limit + 1)) o
                     UNION ALL
                     SELECT o.xid::text, o.xid, o.seq, o.replica, o.counter, o.wall, o.logical, o.subject, o.kind, o.payload, o.checksum FROM ops o
                     WHERE strpos(o.subject, ':') > 0 AND o.xid < CAST(\(horizon) AS xid8) AND (o.xid, o.seq) > (CAST(\(after) AS xid8), \(cursor.seq))
                       AND o.replica <> \(requester.rawValue) AND o.subject IN (SELECT subject FROM entities)
+                      AND NOT (\(isDepot) AND EXISTS (SELECT 1 FROM relayed_through t WHERE t.depot = \(depot) AND t.replica = o.replica AND t.counter >= o.counter))
                       AND EXISTS (SELECT 1 FROM entities c WHERE c.subject = o.subject AND (c.since_xid, c.since_seq) <= (o.xid, o.seq)
                                   AND (c.left_xid IS NULL OR o.xid < c.left_xid))
                 ) page ORDER BY at_xid, at_seq LIMIT \(limit + 1)
@@ -159,6 +163,7 @@ extension PostgresNodeStore {
                         """
                         SELECT \(unescaped: OpRecord.columns) FROM ops
                         WHERE subject = \(subject) AND (xid, seq) < (CAST(\(sinceXid) AS xid8), \(sinceSeq)) AND replica <> \(requester.rawValue)
+                          AND NOT (\(isDepot) AND EXISTS (SELECT 1 FROM relayed_through t WHERE t.depot = \(depot) AND t.replica = ops.replica AND t.counter >= ops.counter))
                         ORDER BY xid, seq
                         """, logger: logger
                     ).decode(OpRecord.Row.self) {

@@ -134,6 +134,20 @@ extension ReplicaStore {
             if !released.isEmpty { applied.inserted += try applyInTransaction(released, now: now, db, derived: &pending).inserted }
             result.inserted = applied.inserted
             result.duplicates += applied.duplicates
+            // What a depot relayed: it holds every op of the replica up to the highest it
+            // pushed (its acks are contiguous), so its pulls leave those out (M8).
+            if pusher.role == .depot {
+                for (replicaID, ops) in byReplica where replicaID != replica {
+                    let through = min(ops.map(\.id.counter).max() ?? 0, result.acked[replicaID] ?? 0)
+                    guard through > 0 else { continue }
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO relayed_through (depot, replica, counter) VALUES (?, ?, ?)
+                            ON CONFLICT (depot, replica) DO UPDATE SET counter = MAX(counter, excluded.counter)
+                            """
+                    ).execute(arguments: [pusher.name, replicaID.rawValue, Int64(bitPattern: through)])
+                }
+            }
             return result
         }
         cache.put(pending)

@@ -68,10 +68,11 @@ extension ReplicaStore {
                 : max(cursor, try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM ops") ?? 0)
             var ops: [Op] = []
             let entered = try Scope.entered(principal, from: cursor, to: end, db) + Scope.enteredEntities(principal, from: cursor, to: end, db)
+            let relayed = Scope.notRelayed(principal)
             for ticket in entered {
                 let history = try Row.fetchAll(
-                    try db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE subject = ? AND seq <= ? AND replica != ? ORDER BY seq"),
-                    arguments: [ticket, cursor, requester.rawValue])
+                    try db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE subject = ? AND seq <= ? AND replica != ?\(relayed.sql) ORDER BY seq"),
+                    arguments: [ticket, cursor, requester.rawValue] + relayed.arguments)
                 ops += try history.map(OpRows.decode)
             }
             ops += try rows.map(OpRows.decode)

@@ -26,6 +26,16 @@ enum Scope {
         )
     }
 
+    /// For a depot, SQL to follow a `WHERE` on `ops`: leave out what it relayed here itself
+    /// (``ReplicaStore`` records it at ingest), which it holds; empty for anyone else.
+    static func notRelayed(_ principal: Principal) -> (sql: String, arguments: StatementArguments) {
+        guard principal.role == .depot else { return ("", []) }
+        return (
+            " AND NOT EXISTS (SELECT 1 FROM relayed_through t WHERE t.depot = ? AND t.replica = ops.replica AND t.counter >= ops.counter)",
+            [principal.name]
+        )
+    }
+
     static func allows(_ principal: Principal, ticket: EntityID, _ db: Database) throws -> Bool {
         if principal.seesEverything { return true }
         let names = names(principal)
@@ -51,16 +61,16 @@ enum Scope {
                 try db.cachedStatement(sql: "SELECT \(OpRows.columns) FROM ops WHERE seq > ? AND replica != ? ORDER BY seq LIMIT ?"),
                 arguments: [cursor, requester.rawValue, limit + 1])
         }
-        let (tickets, entities) = (names(principal), namesAndEveryone(principal))
+        let (tickets, entities, relayed) = (names(principal), namesAndEveryone(principal), notRelayed(principal))
         return try Row.fetchAll(
             try db.cachedStatement(sql: """
                 SELECT \(OpRows.columns) FROM ops
                 WHERE seq > ? AND replica != ? AND (
                     subject IN (SELECT ticket FROM ticket_scope WHERE engineer IN \(tickets.sql))
-                    OR subject IN (SELECT entity FROM entity_scope WHERE principal IN \(entities.sql) AND left_seq IS NULL))
+                    OR subject IN (SELECT entity FROM entity_scope WHERE principal IN \(entities.sql) AND left_seq IS NULL))\(relayed.sql)
                 ORDER BY seq LIMIT ?
                 """),
-            arguments: [cursor, requester.rawValue] + tickets.arguments + entities.arguments + [limit + 1])
+            arguments: [cursor, requester.rawValue] + tickets.arguments + entities.arguments + relayed.arguments + [limit + 1])
     }
 
     /// Entities beyond tickets (articles) that entered `principal`'s scope in (from, to] and

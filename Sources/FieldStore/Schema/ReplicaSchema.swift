@@ -276,6 +276,11 @@ enum ReplicaSchema {
             // When the newest bundle answer a site took in was written (M8): no older one after it.
             try db.execute(sql: "ALTER TABLE upstream_state ADD COLUMN bundle_answered INTEGER")
         }
+        m.registerMigration("v21-relayed-through") { db in
+            // What each depot relayed here (M8): its pulls leave those ops out.
+            try db.execute(
+                sql: "CREATE TABLE relayed_through (depot TEXT NOT NULL, replica TEXT NOT NULL, counter INTEGER NOT NULL, PRIMARY KEY (depot, replica)) WITHOUT ROWID")
+        }
         return m
     }
 }

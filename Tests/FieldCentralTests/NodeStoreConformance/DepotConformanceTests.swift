@@ -172,5 +172,28 @@ import Testing
             #expect(none.isEmpty)
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func aDepotDoesNotPullBackWhatItRelayed(_ backend: Backend) async throws {
+        try await withNodeStore(backend) { store, _ in
+            let ticket = "T1-dispatch-1"
+            let created = F.created(F.desk, 1, ticket, assignee: "E17")
+            _ = try await F.ingest(store, [created], from: F.dispatcher, replica: F.desk)
+            _ = try await store.setDepotMember(depot: "north", engineer: "E17", member: true, now: F.now)
+            let notes = (1...4).map { F.note(F.tab17, UInt64($0), on: ticket, "note \($0)") }
+            // North relays E17's first three; the fourth E17's tablet pushes at central itself.
+            _ = try await F.ingest(store, Array(notes[0..<3]), from: Self.north, replica: Self.northNode)
+            _ = try await F.ingest(store, Array(notes[0..<4]), from: F.e17, replica: F.tab17)
+            let (ops, _) = try await F.pull(store, Self.north, as: Self.northNode, atLeast: 2)
+            #expect(ops.map(\.id) == [created.id, notes[3].id], "north got back what it relayed: \(ops.map(\.id))")
+            // Another depot serving E17 gets everything.
+            _ = try await store.setDepotMember(depot: "south", engineer: "E17", member: true, now: F.now)
+            let (all, _) = try await F.pull(store, Self.south, as: Self.southNode, atLeast: 5)
+            #expect(Set(all.map(\.id)) == Set([created.id] + notes.map(\.id)))
+            // E17's tablet is not a depot: it pulls the dispatcher's op, its own left out as ever.
+            let (own, _) = try await F.pull(store, F.e17, as: F.tab17, atLeast: 1)
+            #expect(own.map(\.id) == [created.id])
+        }
+    }
 }
 

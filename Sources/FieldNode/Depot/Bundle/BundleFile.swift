@@ -16,6 +16,8 @@ struct BundleFile: Sendable {
     let seal: [UInt8]?
     /// Where each frame's bytes are, in order.
     let frames: [Range<UInt64>]
+    /// Each frame's SHA-256 as verified: a frame read again later must still be it.
+    let frameDigests: [Digest]
     /// Each blob and where its bytes are, in order.
     let blobs: [(digest: Digest, bytes: Range<UInt64>)]
     let size: UInt64
@@ -52,6 +54,7 @@ struct BundleFile: Sendable {
         }
         var header: BundleHeader?
         var frames: [Range<UInt64>] = []
+        var frameDigests: [Digest] = []
         var blobs: [(digest: Digest, bytes: Range<UInt64>)] = []
         var ops = 0
         while true {
@@ -77,7 +80,8 @@ struct BundleFile: Sendable {
                 guard manifest == declared else {
                     throw bad("it holds \(manifest.frames) frames, \(manifest.ops) ops and \(manifest.blobs.count) blobs, not what its manifest says (\(header.manifest.frames), \(header.manifest.ops), \(header.manifest.blobs.count))")
                 }
-                return BundleFile(path: path, header: header, checksum: before, seal: seal, frames: frames, blobs: blobs, size: size)
+                return BundleFile(
+                    path: path, header: header, checksum: before, seal: seal, frames: frames, frameDigests: frameDigests, blobs: blobs, size: size)
             }
             hasher.update(headBytes)
             switch head.kind {
@@ -101,6 +105,7 @@ struct BundleFile: Sendable {
                     throw bad("frame \(frames.count + 1) cannot be read: \(error)")
                 }
                 frames.append(at - head.length..<at)
+                frameDigests.append(BlobHasher.digest(of: body))
             case .blob:
                 guard header != nil else { throw bad("its header is not its first record") }
                 guard head.length >= 32 else { throw bad("a blob record at byte \(start) is too short to name its blob") }
@@ -134,10 +139,13 @@ struct BundleFile: Sendable {
     static func sealKey(token: String) -> [UInt8] { sealKey(hash: NewToken.hash(token)) }
     static func sealKey(hash: String) -> [UInt8] { Digest(hex: hash)?.bytes ?? [] }
 
-    /// The `index`th frame's bytes.
+    /// The `index`th frame's bytes, as verified: a file changed since is refused.
     func frame(_ index: Int) throws -> [UInt8] {
-        let range = frames[index]
-        return try Self.read(path, range)
+        let bytes = try Self.read(path, frames[index])
+        guard BlobHasher.digest(of: bytes) == frameDigests[index] else {
+            throw NodeError.badBundle("the bundle \((path as NSString).lastPathComponent) changed after it was verified: take it in again")
+        }
+        return bytes
     }
 
     /// Copies a blob's bytes to `destination` (created or truncated).

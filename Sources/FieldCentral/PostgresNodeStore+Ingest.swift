@@ -46,7 +46,7 @@ struct Ingest {
         // A depot relays its engineers' devices (M8): who they are, from central's record.
         let served = pusher.role == .depot ? try await DepotRows(connection: connection, logger: logger).members(of: pusher.name) : []
         let members = Set(served.map(\.engineer))
-        let current = Set(served.filter { $0.removedAt == nil }.map(\.engineer))
+        let current = Set(served.current)
         var owners: [ReplicaID: String] = [:]
         for r in Set(byReplica.keys).union([replica]).sorted() {
             let recorded = try await progress(of: r)
@@ -204,7 +204,7 @@ struct Ingest {
         if principal.seesEverything || subjects.isEmpty { return subjects }
         var names = [principal.name]
         if principal.role == .depot {
-            names += try await DepotRows(connection: connection, logger: logger).members(of: principal.name).filter { $0.removedAt == nil }.map(\.engineer)
+            names += try await DepotRows(connection: connection, logger: logger).members(of: principal.name).current
         }
         var out: Set<EntityID> = []
         for try await ticket in try await query(

@@ -53,6 +53,15 @@ import Testing
         try NodeProcess(data: folder.path + "/depot", extraArgs: ["--upstream", upstream.url, "--upstream-token", token, "--upstream-interval", "1"])
     }
 
+    /// An engineer's device in `folder`, logged in at `node` with `token` (one made there for
+    /// the engineer when none is given).
+    func engineer(_ name: String, in folder: TempFolder, at node: NodeProcess, token: String? = nil) throws -> Engineer {
+        let e = Engineer(name: name, home: folder.path + "/\(name)")
+        try e.ok("init", "--engineer", name)
+        try e.ok("login", "--node", node.url, "--token", try token ?? ok(node, "token", "create", "--role", "engineer", "--name", name))
+        return e
+    }
+
     /// Polls `check` every 200 ms for up to `seconds`; whether it came true.
     func eventually(_ seconds: Double = 30, _ check: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -87,15 +96,9 @@ import Testing
                 "--fault", "Leak", "--assign", "E19")
 
             // Engineers log in at the depot, with tokens made there (central's travel too: below).
-            func engineer(_ name: String) throws -> Engineer {
-                let e = Engineer(name: name, home: folder.path + "/\(name)")
-                try e.ok("init", "--engineer", name)
-                try e.ok("login", "--node", depot.url, "--token", try ok(depot, "token", "create", "--role", "engineer", "--name", name))
-                return e
-            }
-            let e17 = try engineer("E17")
-            let e18 = try engineer("E18")
-            let e19 = try engineer("E19")
+            let e17 = try engineer("E17", in: folder, at: depot)
+            let e18 = try engineer("E18", in: folder, at: depot)
+            let e19 = try engineer("E19", in: folder, at: depot)
             try e17.ok("sync")
             try e18.ok("sync")
             try e19.ok("sync")
@@ -187,9 +190,7 @@ import Testing
             let t17 = try dispatch(central, "E17")
             let depot = try depot(in: folder, upstream: central, token: depotToken)
             #expect(try eventually { (try depot.admin("tickets", "--json").json as? [Any])?.count == 1 }, "\(depot.log)")
-            let e17 = Engineer(name: "E17", home: folder.path + "/E17")
-            try e17.ok("init", "--engineer", "E17")
-            try e17.ok("login", "--node", depot.url, "--token", try ok(depot, "token", "create", "--role", "engineer", "--name", "E17"))
+            let e17 = try engineer("E17", in: folder, at: depot)
             try e17.ok("sync")
             try e17.ok("note", t17, "before the backup")
             try e17.ok("sync")
@@ -232,9 +233,7 @@ import Testing
             // who works at central itself: a photo there must come down to the depot.
             let shared = try dispatch(central, "E20")
             for name in ["E17", "E18", "E19"] { try ok(central, "ticket", "assign", shared, name) }
-            let e20 = Engineer(name: "E20", home: folder.path + "/E20")
-            try e20.ok("init", "--engineer", "E20")
-            try e20.ok("login", "--node", central.url, "--token", try ok(central, "token", "create", "--role", "engineer", "--name", "E20"))
+            let e20 = try engineer("E20", in: folder, at: central)
             try e20.ok("sync")
             let before = try BlobTests.randomFile(folder.path + "/before.jpg", bytes: 600_000, seed: 20)
             try e20.ok("photo", shared, folder.path + "/before.jpg")
@@ -255,17 +254,9 @@ import Testing
             #expect(SHA256.hash(try Data(contentsOf: URL(fileURLWithPath: depotCopy))) == before)
 
             // The three engineers sync at the depot.
-            func atDepot(_ name: String) throws -> Engineer {
-                let e = Engineer(name: name, home: folder.path + "/\(name)")
-                try e.ok("init", "--engineer", name)
-                try e.ok("login", "--node", depot.url, "--token", try ok(depot, "token", "create", "--role", "engineer", "--name", name))
-                return e
-            }
-            let e17 = try atDepot("E17")
-            let e18 = try atDepot("E18")
-            let e19 = Engineer(name: "E19", home: folder.path + "/E19")
-            try e19.ok("init", "--engineer", "E19")
-            try e19.ok("login", "--node", depot.url, "--token", e19Token)
+            let e17 = try engineer("E17", in: folder, at: depot)
+            let e18 = try engineer("E18", in: folder, at: depot)
+            let e19 = try engineer("E19", in: folder, at: depot, token: e19Token)
             for e in [e17, e18, e19] { try e.ok("sync") }
 
             // Central goes away for the shift (its link); its dispatcher works on at central.
@@ -335,9 +326,7 @@ import Testing
             let desk = try ok(central, "token", "create", "--role", "dispatcher", "--name", "desk")
             try ok(central, "depot", "add-engineer", "north", "E17")
             let t = try dispatch(central, "E17")
-            let e17 = Engineer(name: "E17", home: folder.path + "/E17")
-            try e17.ok("init", "--engineer", "E17")
-            try e17.ok("login", "--node", central.url, "--token", try ok(central, "token", "create", "--role", "engineer", "--name", "E17"))
+            let e17 = try engineer("E17", in: folder, at: central)
             try e17.ok("sync")
             let bytes = try BlobTests.randomFile(folder.path + "/p.jpg", bytes: 50_000, seed: 5)
             try e17.ok("photo", t, folder.path + "/p.jpg")
@@ -488,9 +477,7 @@ import Testing
             try ok(central, "ticket", "assign", t18, "E18")
 
             // E17 works at central itself and uploads a photo on their ticket: proven there.
-            let e17 = Engineer(name: "E17", home: folder.path + "/E17")
-            try e17.ok("init", "--engineer", "E17")
-            try e17.ok("login", "--node", central.url, "--token", try ok(central, "token", "create", "--role", "engineer", "--name", "E17"))
+            let e17 = try engineer("E17", in: folder, at: central)
             try e17.ok("sync")
             let photo = try BlobTests.randomFile(folder.path + "/p.jpg", bytes: 80_000, seed: 7)
             try e17.ok("photo", t17, folder.path + "/p.jpg")

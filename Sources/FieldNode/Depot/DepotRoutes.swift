@@ -43,7 +43,7 @@ struct DepotRoutes: Sendable {
         }
         api.get("depot/members") { _, context -> Response in
             let depot = try Self.depot(context)
-            let names = try await store.depotMembers(of: depot.name).filter { $0.removedAt == nil }.map(\.engineer)
+            let names = try await store.depotMembers(of: depot.name).current
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(names))))
         }

@@ -17,7 +17,6 @@ struct UpstreamPhotos: Sendable {
     struct Moved: Sendable, Hashable {
         var up = 0
         var down = 0
-        var vouched = 0
         /// Blobs the upstream refused (another depot's ticket): they stay here.
         var refused: [String] = []
     }
@@ -37,7 +36,6 @@ struct UpstreamPhotos: Sendable {
             guard answer.status == 200 else {
                 throw NodeError.badRequest("the upstream at \(link.url) refused the engineers' proofs of possession (HTTP \(answer.status))")
             }
-            moved.vouched += (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["vouched"] as? Int ?? 0
             try await BlockingWork.run { try store.noteVouched(vouches) }
         }
         // What the upstream holds that ops here refer to and this depot lacks.

@@ -129,7 +129,7 @@ public final class UpstreamRelay: Service, Sendable {
             throw NodeError.badRequest("the upstream at \(link.url) sent an engineer list that cannot be read: \(error)")
         }
         // Names as a token's: anything else cannot be an engineer's, and is not kept.
-        let names = members.filter { (try? DepotMember.checkNames(depot: "-", engineer: $0)) != nil }
+        let names = members.filter(DepotMember.isEngineerName)
         let (store, url) = (store, link.url)
         if try await BlockingWork.run({ try store.followUpstreamMembers(url, names) }) {
             logger.info("the depot serves a new engineer: pulling again from the start", metadata: ["members": .string(names.joined(separator: ","))])

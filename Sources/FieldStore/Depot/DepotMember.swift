@@ -12,6 +12,10 @@ public struct DepotMember: Sendable, Hashable, Codable {
         self.removedAt = removedAt
     }
 
+    /// Whether `name` could be an engineer's (the token-name rule): what a depot keeps of
+    /// the names its upstream lists.
+    public static func isEngineerName(_ name: String) -> Bool { (try? checkNames(depot: "-", engineer: name)) != nil }
+
     /// Refuses names no principal can have (the token-name rule, ``NewToken``).
     public static func checkNames(depot: String, engineer: String) throws(StoreError) {
         for (what, name) in [("depot", depot), ("engineer", engineer)] where name.isEmpty || name.utf8.count > 64 || !ReplicaID.isValid(name) {
@@ -35,6 +39,11 @@ public protocol DepotStore: Sendable {
     func depotTokens() async throws(StoreError) -> [TokenHash]
 }
 
+extension Array where Element == DepotMember {
+    /// The engineers among these a depot serves now (not removed).
+    public var current: [String] { filter { $0.removedAt == nil }.map(\.engineer) }
+}
+
 /// A token as a depot adopts it from central (M8): its record and its SHA-256, never the
 /// token itself. Only engineers' tokens travel, and only to the depot serving them.
 public struct TokenHash: Sendable, Hashable, Codable {
@@ -49,7 +58,7 @@ public struct TokenHash: Sendable, Hashable, Codable {
     /// An engineer's token with a well-formed hash and name: what a depot may take in.
     public var isAdoptable: Bool {
         record.role == .engineer && sha256.count == 64 && sha256.allSatisfy { $0.isHexDigit && !$0.isUppercase }
-            && (try? DepotMember.checkNames(depot: "-", engineer: record.name)) != nil && !record.id.isEmpty && record.id.count <= 64
+            && DepotMember.isEngineerName(record.name) && !record.id.isEmpty && record.id.count <= 64
             && ReplicaID.isValid(record.id)
     }
 }

@@ -50,7 +50,7 @@ extension ReplicaStore {
             // A depot relays its engineers' devices (M8): who they are, from central's record.
             let served = pusher.role == .depot ? try DepotMembers.members(of: pusher.name, db) : []
             let members = Set(served.map(\.engineer))
-            let current = Set(served.filter { $0.removedAt == nil }.map(\.engineer))
+            let current = Set(served.current)
             var owners: [ReplicaID: String] = [:]
             for replicaID in replicas {
                 let givenBack = PushCheck.givenBackOwner(byReplica[replicaID] ?? [], vouchedOwner)

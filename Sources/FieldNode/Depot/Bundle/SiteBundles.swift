@@ -161,7 +161,7 @@ public struct SiteBundles: Sendable {
         if let tokens = header.tokens { _ = try store.adoptUpstreamTokens(tokens, from: key, now: now) }
         try store.noteBundleAnswered(key, created: header.created)
         if let members = header.members {
-            try store.followUpstreamMembers(key, members.filter { (try? DepotMember.checkNames(depot: "-", engineer: $0)) != nil })
+            try store.followUpstreamMembers(key, members.filter(DepotMember.isEngineerName))
         }
         return report
     }

@@ -225,6 +225,17 @@ public enum CentralSchema {
                 // from it, all of whose ops up to it the depot holds. Its pulls leave them out.
                 "CREATE TABLE relayed_through (depot text NOT NULL, replica text NOT NULL, counter bigint NOT NULL, PRIMARY KEY (depot, replica))"
             ]),
+        Migration(
+            version: 10, name: "depot relays",
+            sql: [
+                // Which depots relay which (M8 trees), as on SQLite (FieldStore's DepotRelays);
+                // a central is never a depot, so nothing here is adopted from an upstream.
+                """
+                CREATE TABLE depot_relays (
+                    parent text NOT NULL, child text NOT NULL, added_wall bigint NOT NULL, removed_wall bigint,
+                    PRIMARY KEY (parent, child))
+                """
+            ]),
     ]
 
     /// The newest version this node knows.

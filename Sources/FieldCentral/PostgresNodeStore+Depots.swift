@@ -28,18 +28,59 @@ extension PostgresNodeStore: DepotStore {
 
     public func memberTokens(of depot: String) async throws(StoreError) -> [TokenHash] {
         let rows = try await guarded("reading a depot's engineers' tokens") {
-            try await client.query(
-                """
-                SELECT t.id, t.sha256, t.name, t.created_wall, t.revoked_wall FROM tokens t
-                JOIN depot_members m ON m.engineer = t.name AND m.depot = \(depot) AND m.removed_wall IS NULL
-                WHERE t.role = 'engineer' ORDER BY t.created_wall, t.id
-                """, logger: logger
-            ).decode((String, String, String, Int64, Int64?).self).all()
+            try await client.withConnection { connection in
+                let tree = try await DepotRows(connection: connection, logger: logger).tree(of: depot)
+                let (engineers, depots) = (tree.served(by: depot).current, tree.relayed(by: depot))
+                return try await connection.checkedQuery(
+                    """
+                    SELECT id, sha256, name, role, created_wall, revoked_wall FROM tokens
+                    WHERE (role = 'engineer' AND name = ANY(\(engineers))) OR (role = 'depot' AND name = ANY(\(depots)))
+                    ORDER BY created_wall, id
+                    """, logger: logger
+                ).decode((String, String, String, String, Int64, Int64?).self).all()
+            }
         }
-        return rows.map { id, sha, name, created, revoked in
+        return rows.map { id, sha, name, role, created, revoked in
             TokenHash(
-                record: TokenRecord(id: id, name: name, role: .engineer, createdAt: UInt64(clamping: created), revokedAt: revoked.map { UInt64(clamping: $0) }),
+                record: TokenRecord(
+                    id: id, name: name, role: Principal.Role(rawValue: role) ?? .engineer, createdAt: UInt64(clamping: created),
+                    revokedAt: revoked.map { UInt64(clamping: $0) }),
                 sha256: sha)
+        }
+    }
+
+    public func setDepotRelay(parent: String, child: String, relayed: Bool, now: UInt64) async throws(StoreError) -> Bool {
+        try DepotMember.checkNames(depot: parent, engineer: child)
+        let now = Int64(clamping: now)
+        return try await guarded("recording which depots relay which") {
+            try await client.checkedTransaction(logger: logger) { connection in
+                // One at a time: two relays judged at once against the same tree could make a loop.
+                try await connection.checkedQuery("LOCK TABLE depot_relays IN EXCLUSIVE MODE", logger: logger)
+                let changed: PostgresRowSequence
+                if relayed {
+                    try DepotTree(relays: try await DepotRows(connection: connection, logger: logger).relays()).checkRelay(parent: parent, child: child)
+                    changed = try await connection.checkedQuery(
+                        """
+                        INSERT INTO depot_relays (parent, child, added_wall, removed_wall) VALUES (\(parent), \(child), \(now), NULL)
+                        ON CONFLICT (parent, child) DO UPDATE SET added_wall = excluded.added_wall, removed_wall = NULL
+                        WHERE depot_relays.removed_wall IS NOT NULL
+                        RETURNING child
+                        """, logger: logger)
+                } else {
+                    changed = try await connection.checkedQuery(
+                        """
+                        UPDATE depot_relays SET removed_wall = \(now)
+                        WHERE parent = \(parent) AND child = \(child) AND removed_wall IS NULL RETURNING child
+                        """, logger: logger)
+                }
+                return try await !changed.all().isEmpty
+            }
+        }
+    }
+
+    public func depotTree(of depot: String) async throws(StoreError) -> DepotTree {
+        try await guarded("reading the depots' relays") {
+            try await client.withConnection { connection in try await DepotRows(connection: connection, logger: logger).tree(of: depot) }
         }
     }
 
@@ -69,11 +110,36 @@ struct DepotRows {
     let connection: PostgresConnection
     let logger: Logger
 
+    /// The engineers `depot` serves or served, through the depots it relays too.
     func members(of depot: String) async throws -> [DepotMember] {
+        try await tree(of: depot).served(by: depot)
+    }
+
+    /// The names whose scope `depot` sees: its own, the depots it relays now, and their
+    /// current engineers (as SQLite's `Scope.depotNames`).
+    func scopeNames(of depot: String) async throws -> [String] {
+        [depot] + (try await tree(of: depot).seen(by: depot))
+    }
+
+    /// Every relay recorded.
+    func relays() async throws -> [DepotRelay] {
         try await connection.checkedQuery(
-            "SELECT engineer, added_wall, removed_wall FROM depot_members WHERE depot = \(depot) ORDER BY added_wall, engineer", logger: logger
-        ).decode((String, Int64, Int64?).self).all().map {
-            DepotMember(engineer: $0.0, addedAt: UInt64(clamping: $0.1), removedAt: $0.2.map { UInt64(clamping: $0) })
+            "SELECT parent, child, added_wall, removed_wall FROM depot_relays ORDER BY parent, child", logger: logger
+        ).decode((String, String, Int64, Int64?).self).all().map {
+            DepotRelay(parent: $0.0, child: $0.1, addedAt: UInt64(clamping: $0.2), removedAt: $0.3.map { UInt64(clamping: $0) })
         }
+    }
+
+    /// The relays `depot` reaches and the engineers of each depot they reach.
+    func tree(of depot: String) async throws -> DepotTree {
+        var tree = DepotTree(relays: try await relays())
+        let reached = tree.reach(from: depot).keys.sorted()
+        tree.members = try await connection.checkedQuery(
+            "SELECT depot, engineer, added_wall, removed_wall FROM depot_members WHERE depot = ANY(\(reached)) ORDER BY added_wall, engineer",
+            logger: logger
+        ).decode((String, String, Int64, Int64?).self).all().map {
+            DepotMembership(depot: $0.0, member: DepotMember(engineer: $0.1, addedAt: UInt64(clamping: $0.2), removedAt: $0.3.map { UInt64(clamping: $0) }))
+        }
+        return tree
     }
 }

@@ -199,13 +199,11 @@ struct Ingest {
 
     /// Which of `subjects` the pusher may change, in one round trip: every role but an
     /// engineer's and a depot's, all; an engineer, the tickets they are or were assigned to;
-    /// a depot, its current engineers' (its own ops: a relayed op is judged as its engineer's).
+    /// a depot, its current engineers' and the depots' it relays (its own ops: a relayed op is
+    /// judged as its engineer's).
     func mayChange(_ subjects: Set<EntityID>, for principal: Principal) async throws -> Set<EntityID> {
         if principal.seesEverything || subjects.isEmpty { return subjects }
-        var names = [principal.name]
-        if principal.role == .depot {
-            names += try await DepotRows(connection: connection, logger: logger).members(of: principal.name).current
-        }
+        let names = principal.role == .depot ? try await DepotRows(connection: connection, logger: logger).scopeNames(of: principal.name) : [principal.name]
         var out: Set<EntityID> = []
         for try await ticket in try await query(
             "SELECT ticket FROM ticket_scope WHERE engineer = ANY(\(names)) AND ticket = ANY(\(subjects.map(\.rawValue)))"

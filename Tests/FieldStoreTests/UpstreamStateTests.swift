@@ -126,4 +126,49 @@ import Testing
         try r.store.adoptUpstreamTokens([h7, hw], from: up, now: now + 14)
         #expect(try r.store.principal(forToken: tw) == nil)
     }
+
+    @Test("the depots below this one, from the upstream: their tokens work here as depots', their engineers are theirs here, a new list replaces the old; local rows stay, hostile names and loops change nothing else")
+    func adoptedTree() throws {
+        let (r, _) = try depot()
+        func member(_ engineer: String, removed: UInt64? = nil) -> DepotMember { DepotMember(engineer: engineer, addedAt: now, removedAt: removed) }
+        // mine2's depot token, sent as north's upstream sends it: mine2 syncs here as a depot.
+        let t = try NewToken(name: "mine2", role: .depot, now: now)
+        try r.store.adoptUpstreamTokens([TokenHash(record: t.record, sha256: t.sha256)], from: up, now: now)
+        #expect(try r.store.principal(forToken: t.token) == Principal(name: "mine2", role: .depot))
+        // A depot token named as an engineer here is not taken.
+        _ = try r.store.createToken(name: "E1", role: .engineer, now: now)
+        let clash = try NewToken(name: "E1", role: .depot, now: now)
+        try r.store.adoptUpstreamTokens([TokenHash(record: t.record, sha256: t.sha256), TokenHash(record: clash.record, sha256: clash.sha256)], from: up, now: now)
+        #expect(try r.store.principal(forToken: clash.token) == nil)
+
+        // A relay made here stays whatever the upstream sends.
+        _ = try r.store.setDepotMember(depot: "mine2", engineer: "E9", member: true, now: now)
+        let sent = DepotTree(
+            relays: [
+                DepotRelay(parent: "node-depot", child: "mine2", addedAt: now, removedAt: nil),
+                DepotRelay(parent: "mine2", child: "shaft", addedAt: now, removedAt: nil),
+                // A loop and a name no principal has, as a confused upstream might send them.
+                DepotRelay(parent: "shaft", child: "mine2", addedAt: now, removedAt: nil),
+                DepotRelay(parent: "mine2", child: "a b", addedAt: now, removedAt: nil),
+            ],
+            members: [
+                DepotMembership(depot: "mine2", member: member("E1")), DepotMembership(depot: "shaft", member: member("E2")),
+                DepotMembership(depot: "mine2", member: member("E3", removed: now + 1)), DepotMembership(depot: "shaft", member: member("E 4")),
+                DepotMembership(depot: "mine2", member: member("E9", removed: now + 2)),
+            ])
+        #expect(try r.store.adoptUpstreamTree(sent, from: up))
+        #expect(try !r.store.adoptUpstreamTree(sent, from: up), "the same tree twice: no change")
+        let served = try r.store.depotMembers(of: "mine2")
+        #expect(served.map(\.engineer).sorted() == ["E1", "E2", "E3", "E9"])
+        #expect(served.first { $0.engineer == "E9" }?.removedAt == nil, "a local membership was changed by the upstream")
+        #expect(served.first { $0.engineer == "E3" }?.removedAt == now + 1)
+        #expect(try r.store.depotTree(of: "mine2").relayed(by: "mine2") == ["shaft"])
+        #expect(try r.store.depotMembers(of: "shaft").map(\.engineer) == ["E2"])
+
+        // The next list replaces this one: shaft is gone, and E2 with it.
+        let next = DepotTree(relays: [sent.relays[0]], members: [sent.members[0]])
+        #expect(try r.store.adoptUpstreamTree(next, from: up))
+        #expect(try r.store.depotMembers(of: "mine2").map(\.engineer).sorted() == ["E1", "E9"])
+        #expect(try r.store.depotTree(of: "mine2").relayed(by: "mine2").isEmpty)
+    }
 }

@@ -26,9 +26,27 @@ public struct DepotAdmin: Sendable {
         }
     }
 
-    /// The engineers `depot` serves or served.
+    /// The engineers `depot` serves or served, its sub-depots' included.
     public func members(of depot: String) async throws -> [DepotMember] {
         try DepotMember.checkNames(depot: depot, engineer: "-")
         return try await store.depotMembers(of: depot)
+    }
+
+    /// Lets `parent` relay `child` (its upstream is `parent`); false when it did already.
+    public func addRelay(parent: String, child: String) async throws -> Bool {
+        try await store.setDepotRelay(parent: parent, child: child, relayed: true, now: clock())
+    }
+
+    /// `parent` relays `child` no more; what it took from it before still reaches central.
+    public func removeRelay(parent: String, child: String) async throws {
+        guard try await store.setDepotRelay(parent: parent, child: child, relayed: false, now: clock()) else {
+            throw NodeError.notFound("depot \(parent) does not relay \(child): `fieldsync-node depot members \(parent)` lists what it relays")
+        }
+    }
+
+    /// The depots `depot` relays now, at any depth.
+    public func relayed(by depot: String) async throws -> [String] {
+        try DepotMember.checkNames(depot: depot, engineer: "-")
+        return try await store.depotTree(of: depot).relayed(by: depot)
     }
 }

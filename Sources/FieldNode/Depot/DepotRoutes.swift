@@ -8,8 +8,11 @@ import Hummingbird
 /// - `GET /v1/depot/tokens`: the tokens of the engineers the calling depot serves, as hashes
 ///   (``TokenHash``), so an engineer's token made at central works at their depot, and a
 ///   revocation there reaches it.
-/// - `GET /v1/depot/members`: the names of the engineers central records as the depot's now:
-///   a depot that sees a new one pulls again from the start, so their tickets arrive whole.
+/// - `GET /v1/depot/members`: the names of the engineers central records as the depot's now,
+///   its sub-depots' included, and of the depots it relays: a depot that sees a new one pulls
+///   again from the start, so their tickets arrive whole.
+/// - `GET /v1/depot/tree`: the part of the relay tree below the calling depot (``DepotTree``):
+///   the depots it relays and their engineers, so it serves them as central would (M8 trees).
 /// - `POST /v1/depot/vouch`, `{"blobs": [{"sha", "engineers": [NAME, …]}, …]}`: the depot,
 ///   which proved here that it holds each blob, says which of its engineers proved it there
 ///   (SPEC §7.3), so their references grant downloads here as if they had uploaded here.
@@ -17,6 +20,7 @@ struct DepotRoutes: Sendable {
     static let tokensPath = "/v1/depot/tokens"
     static let vouchPath = "/v1/depot/vouch"
     static let membersPath = "/v1/depot/members"
+    static let treePath = "/v1/depot/tree"
     /// Entries in one vouch (the depot sends pages of this many).
     static let vouchesPerRequest = 1_000
     let store: any NodeStore
@@ -43,9 +47,15 @@ struct DepotRoutes: Sendable {
         }
         api.get("depot/members") { _, context -> Response in
             let depot = try Self.depot(context)
-            let names = try await store.depotMembers(of: depot.name).current
+            let names = try await store.depotTree(of: depot.name).seen(by: depot.name)
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(names))))
+        }
+        api.get("depot/tree") { _, context -> Response in
+            let depot = try Self.depot(context)
+            let tree = try await store.depotTree(of: depot.name).below(depot.name)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(tree))))
         }
         api.post("depot/vouch") { request, context -> VouchAnswer in
             let depot = try Self.depot(context)

@@ -79,6 +79,7 @@ public final class UpstreamRelay: Service, Sendable {
     public func catchUp() async throws {
         // Tokens first: a revocation at central reaches the depot even while a push is refused.
         try await adoptTokens()
+        try await adoptTree()
         try await followMembers()
         var rounds = 0
         while true {
@@ -115,6 +116,23 @@ public final class UpstreamRelay: Service, Sendable {
         let (store, url, now) = (store, link.url, clock())
         let changed = try await BlockingWork.run { try store.adoptUpstreamTokens(hashes, from: url, now: now) }
         if changed > 0 { logger.info("adopted engineers' tokens from the upstream", metadata: ["changed": .stringConvertible(changed)]) }
+    }
+
+    /// Takes in the part of the relay tree below this depot (M8 trees): the depots whose
+    /// upstream it is, and their engineers, so they sync here as they would at central.
+    public func adoptTree() async throws {
+        let (status, body) = try await link.get(DepotRoutes.treePath)
+        guard status == 200 else {
+            throw NodeError.badRequest("the upstream at \(link.url) would not list the depots this one relays (HTTP \(status)): is the depot's token of role depot there?")
+        }
+        let tree: DepotTree
+        do { tree = try JSONDecoder().decode(DepotTree.self, from: Data(body)) } catch {
+            throw NodeError.badRequest("the upstream at \(link.url) sent a relay tree that cannot be read: \(error)")
+        }
+        let (store, url) = (store, link.url)
+        if try await BlockingWork.run({ try store.adoptUpstreamTree(tree, from: url) }) {
+            logger.info("adopted the depots this one relays from the upstream", metadata: ["relays": .stringConvertible(tree.relays.count), "engineers": .stringConvertible(tree.members.count)])
+        }
     }
 
     /// Follows the engineers central lists as this depot's: its scope is theirs, and a new

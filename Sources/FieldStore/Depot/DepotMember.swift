@@ -25,14 +25,20 @@ public struct DepotMember: Sendable, Hashable, Codable {
     }
 }
 
-/// Which engineers each depot serves, on either backend (M8).
+/// Which engineers each depot serves and which depots it relays, on either backend (M8).
 public protocol DepotStore: Sendable {
     /// Adds (`member`) or removes `engineer` at `depot`; false when nothing changed.
     func setDepotMember(depot: String, engineer: String, member: Bool, now: UInt64) async throws(StoreError) -> Bool
-    /// The engineers `depot` serves or served, oldest first.
+    /// The engineers `depot` serves or served, oldest first: its own and its sub-depots'.
     func depotMembers(of depot: String) async throws(StoreError) -> [DepotMember]
-    /// The tokens of the engineers `depot` serves now (revoked ones too, as revoked): what
-    /// it adopts at each sync, so an engineer's token made at central works there.
+    /// Lets `parent` relay `child` (or not, `relayed: false`), refusing what would not make
+    /// a tree; false when nothing changed (M8 trees).
+    func setDepotRelay(parent: String, child: String, relayed: Bool, now: UInt64) async throws(StoreError) -> Bool
+    /// The relays `depot` reaches and the engineers of the depots they reach.
+    func depotTree(of depot: String) async throws(StoreError) -> DepotTree
+    /// The tokens of the engineers `depot` serves now and of the depots it relays now
+    /// (revoked ones too, as revoked): what it adopts at each sync, so an engineer's token
+    /// made at central works there.
     func memberTokens(of depot: String) async throws(StoreError) -> [TokenHash]
     /// The live (unrevoked) tokens of role depot, with their SHA-256: what a bundle's request,
     /// sealed with a depot's token's hash, is checked against (SPEC §11).
@@ -45,7 +51,8 @@ extension Array where Element == DepotMember {
 }
 
 /// A token as a depot adopts it from central (M8): its record and its SHA-256, never the
-/// token itself. Only engineers' tokens travel, and only to the depot serving them.
+/// token itself. Only engineers' and depots' tokens travel, and only to the depot serving
+/// those engineers or relaying those depots.
 public struct TokenHash: Sendable, Hashable, Codable {
     public let record: TokenRecord
     public let sha256: String
@@ -55,9 +62,10 @@ public struct TokenHash: Sendable, Hashable, Codable {
         self.sha256 = sha256
     }
 
-    /// An engineer's token with a well-formed hash and name: what a depot may take in.
+    /// An engineer's or a depot's token with a well-formed hash and name: what a depot may
+    /// take in (a depot's, for one it relays, M8 trees).
     public var isAdoptable: Bool {
-        record.role == .engineer && sha256.count == 64 && sha256.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+        (record.role == .engineer || record.role == .depot) && sha256.count == 64 && sha256.allSatisfy { $0.isHexDigit && !$0.isUppercase }
             && DepotMember.isEngineerName(record.name) && !record.id.isEmpty && record.id.count <= 64
             && ReplicaID.isValid(record.id)
     }

@@ -42,20 +42,27 @@ enum DepotMembers {
         return db.changesCount > 0
     }
 
-    /// The engineers' tokens of `depot`'s current members.
+    /// The tokens `depot` adopts: its current engineers' (its sub-depots' included) and the
+    /// tokens of the depots it relays now, so they sync with it as with central (revoked ones
+    /// too, as revoked).
     static func tokens(of depot: String, _ db: Database) throws -> [TokenHash] {
-        try Row.fetchAll(
+        let tree = try tree(of: depot, db)
+        let engineers = tree.served(by: depot).current
+        let depots = tree.relayed(by: depot)
+        guard !engineers.isEmpty || !depots.isEmpty else { return [] }
+        let marks = { (n: Int) in Array(repeating: "?", count: n).joined(separator: ", ") }
+        return try Row.fetchAll(
             db,
             sql: """
-                SELECT t.id, t.sha256, t.name, t.created_wall, t.revoked_wall FROM tokens t
-                JOIN depot_members m ON m.engineer = t.name AND m.depot = ? AND m.removed_wall IS NULL
-                WHERE t.role = 'engineer' ORDER BY t.created_wall, t.id
-                """, arguments: [depot]
+                SELECT id, sha256, name, role, created_wall, revoked_wall FROM tokens
+                WHERE (role = 'engineer' AND name IN (\(marks(max(engineers.count, 1))))) OR (role = 'depot' AND name IN (\(marks(max(depots.count, 1)))))
+                ORDER BY created_wall, id
+                """, arguments: StatementArguments(engineers.isEmpty ? [""] : engineers) + StatementArguments(depots.isEmpty ? [""] : depots)
         ).map {
             TokenHash(
                 record: TokenRecord(
-                    id: $0[0], name: $0[2], role: .engineer, createdAt: UInt64(clamping: $0[3] as Int64),
-                    revokedAt: ($0[4] as Int64?).map { UInt64(clamping: $0) }),
+                    id: $0[0], name: $0[2], role: Principal.Role(rawValue: $0[3]) ?? .engineer, createdAt: UInt64(clamping: $0[4] as Int64),
+                    revokedAt: ($0[5] as Int64?).map { UInt64(clamping: $0) }),
                 sha256: $0[1])
         }
     }
@@ -69,12 +76,28 @@ enum DepotMembers {
         }
     }
 
-    /// The engineers `depot` serves or served, oldest first.
+    /// The engineers `depot` serves or served, oldest first, through the depots it relays too.
     static func members(of depot: String, _ db: Database) throws -> [DepotMember] {
-        try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT engineer, added_wall, removed_wall FROM depot_members WHERE depot = ? ORDER BY added_wall, engineer"),
-            arguments: [depot]
-        ).map { DepotMember(engineer: $0[0], addedAt: UInt64(clamping: $0[1] as Int64), removedAt: ($0[2] as Int64?).map { UInt64(clamping: $0) }) }
+        try tree(of: depot, db).served(by: depot)
+    }
+
+    /// The relays `depot` reaches and the engineers of each depot they reach (``DepotTree``).
+    static func tree(of depot: String, _ db: Database) throws -> DepotTree {
+        let relays = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT parent, child, added_wall, removed_wall FROM depot_relays ORDER BY parent, child")
+        ).map { DepotRelay(parent: $0[0], child: $0[1], addedAt: UInt64(clamping: $0[2] as Int64), removedAt: ($0[3] as Int64?).map { UInt64(clamping: $0) }) }
+        var tree = DepotTree(relays: relays)
+        for reached in tree.reach(from: depot).keys.sorted() {
+            tree.members += try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT engineer, added_wall, removed_wall FROM depot_members WHERE depot = ? ORDER BY added_wall, engineer"),
+                arguments: [reached]
+            ).map {
+                DepotMembership(
+                    depot: reached,
+                    member: DepotMember(engineer: $0[0], addedAt: UInt64(clamping: $0[1] as Int64), removedAt: ($0[2] as Int64?).map { UInt64(clamping: $0) }))
+            }
+        }
+        return tree
     }
 }
 
@@ -99,11 +122,11 @@ extension ReplicaStore {
         try read { db in try DepotMembers.tokens(of: depot, db) }
     }
 
-    /// Takes in the tokens `upstream` sent for this depot's engineers: new ones work here
-    /// from now, a revocation there is one here, and a token it no longer sends (the
-    /// engineer left the depot) is revoked here. Only engineers' tokens with well-formed
-    /// hashes are taken (``TokenHash/isAdoptable``), none named as a principal of another
-    /// role here; a token made here is never changed, and no revocation is undone.
+    /// Takes in the tokens `upstream` sent for this depot's engineers and the depots it
+    /// relays: new ones work here from now, a revocation there is one here, and a token it
+    /// no longer sends (the engineer left the depot) is revoked here. Only engineers' and
+    /// depots' tokens with well-formed hashes are taken (``TokenHash/isAdoptable``), none
+    /// named as a principal of another role here; a token made here is never changed, and no revocation is undone.
     /// Returns how many tokens changed.
     @discardableResult
     public func adoptUpstreamTokens(_ hashes: [TokenHash], from upstream: String, now: UInt64) throws(StoreError) -> Int {
@@ -114,18 +137,18 @@ extension ReplicaStore {
                 // A name a principal of another role holds here (a warehouse `w1`) is not
                 // taken: ownership goes by name, and it would act as that principal.
                 let clash = try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = ? AND role != 'engineer')", arguments: [h.record.name]) ?? false
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = ? AND role != ?)", arguments: [h.record.name, h.record.role.rawValue]) ?? false
                 if clash { continue }
                 // A revocation is only ever added: one made here (a stolen token) stays, whatever
                 // the upstream sends.
                 try db.execute(
                     sql: """
-                        INSERT INTO tokens (id, sha256, name, role, created_wall, revoked_wall, upstream) VALUES (?, ?, ?, 'engineer', ?, ?, ?)
+                        INSERT INTO tokens (id, sha256, name, role, created_wall, revoked_wall, upstream) VALUES (?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (id) DO UPDATE SET revoked_wall = excluded.revoked_wall
                         WHERE tokens.upstream = excluded.upstream AND tokens.revoked_wall IS NULL AND excluded.revoked_wall IS NOT NULL
                         """,
                     arguments: [
-                        h.record.id, h.sha256, h.record.name, Int64(clamping: h.record.createdAt), h.record.revokedAt.map { Int64(clamping: $0) },
+                        h.record.id, h.sha256, h.record.name, h.record.role.rawValue, Int64(clamping: h.record.createdAt), h.record.revokedAt.map { Int64(clamping: $0) },
                         upstream,
                     ])
                 changed += db.changesCount

@@ -11,20 +11,25 @@ import GRDB
 /// role sees everything.
 enum Scope {
     /// The names whose scope `principal` sees, as SQL to follow `IN` (the names `SELECT`ed),
-    /// with its arguments: an engineer's own; a depot's and its current members'.
+    /// with its arguments: an engineer's own; a depot's, the depots it relays now (at any
+    /// depth) and their current engineers (``DepotTree``).
     static func names(_ principal: Principal) -> (sql: String, arguments: StatementArguments) {
         guard principal.role == .depot else { return ("(?)", [principal.name]) }
-        return ("(SELECT ? UNION ALL SELECT engineer FROM depot_members WHERE depot = ? AND removed_wall IS NULL)", [principal.name, principal.name])
+        return ("(\(depotNames))", [principal.name])
     }
 
     /// Those names and everyone's (entities for every device).
     static func namesAndEveryone(_ principal: Principal) -> (sql: String, arguments: StatementArguments) {
         guard principal.role == .depot else { return ("(?, '\(EntityScope.everyone)')", [principal.name]) }
-        return (
-            "(SELECT ? UNION ALL SELECT '\(EntityScope.everyone)' UNION ALL SELECT engineer FROM depot_members WHERE depot = ? AND removed_wall IS NULL)",
-            [principal.name, principal.name]
-        )
+        return ("(\(depotNames) UNION ALL SELECT '\(EntityScope.everyone)')", [principal.name])
     }
+
+    /// The names a depot (the one argument) sees: itself and the depots it relays now, with
+    /// their current engineers. `UNION` ends a loop an upstream might send.
+    static let depotNames = """
+        WITH RECURSIVE tree(d) AS (SELECT ? UNION SELECT r.child FROM depot_relays r JOIN tree ON r.parent = tree.d WHERE r.removed_wall IS NULL) \
+        SELECT d FROM tree UNION ALL SELECT engineer FROM depot_members WHERE depot IN (SELECT d FROM tree) AND removed_wall IS NULL
+        """
 
     /// For a depot, SQL to follow a `WHERE` on `ops`: leave out what it relayed here itself
     /// (``ReplicaStore`` records it at ingest), which it holds; empty for anyone else.

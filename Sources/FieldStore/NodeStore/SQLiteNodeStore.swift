@@ -50,6 +50,14 @@ extension SQLiteNodeStore: DepotStore {
         try await blocking { store throws(StoreError) in try store.depotMembers(of: depot) }
     }
 
+    public func setDepotRelay(parent: String, child: String, relayed: Bool, now: UInt64) async throws(StoreError) -> Bool {
+        try await blocking { store throws(StoreError) in try store.setDepotRelay(parent: parent, child: child, relayed: relayed, now: now) }
+    }
+
+    public func depotTree(of depot: String) async throws(StoreError) -> DepotTree {
+        try await blocking { store throws(StoreError) in try store.depotTree(of: depot) }
+    }
+
     public func memberTokens(of depot: String) async throws(StoreError) -> [TokenHash] {
         try await blocking { store throws(StoreError) in try store.memberTokens(of: depot) }
     }

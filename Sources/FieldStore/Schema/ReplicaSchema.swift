@@ -281,6 +281,10 @@ enum ReplicaSchema {
             try db.execute(
                 sql: "CREATE TABLE relayed_through (depot TEXT NOT NULL, replica TEXT NOT NULL, counter INTEGER NOT NULL, PRIMARY KEY (depot, replica)) WITHOUT ROWID")
         }
+        m.registerMigration("v22-depot-relays") { db in
+            // Depots relaying depots (M8 trees), and what a depot adopted of them from upstream.
+            try DepotRelays.create(db)
+        }
         return m
     }
 }

@@ -195,5 +195,69 @@ import Testing
             #expect(own.map(\.id) == [created.id])
         }
     }
-}
 
+    static let mine = Principal(name: "mine2", role: .depot)
+    static let mineNode = ReplicaID("node-0000a003")!
+
+    @Test(arguments: Backend.allCases)
+    func aDepotRelaysTheDepotsBelowIt(_ backend: Backend) async throws {
+        try await withNodeStore(backend) { store, _ in
+            let (t17, t18) = ("T1-dispatch-1", "T2-dispatch-1")
+            _ = try await F.ingest(
+                store, [F.created(F.desk, 1, t17, assignee: "E17"), F.created(F.desk, 2, t18, assignee: "E18")], from: F.dispatcher, replica: F.desk)
+            let (_, r17) = try await store.createToken(name: "E17", role: .engineer, now: F.now)
+            let (_, rMine) = try await store.createToken(name: "mine2", role: .depot, now: F.now)
+            _ = try await store.createToken(name: "south", role: .depot, now: F.now)
+            // mine2 serves E17, and north relays mine2: north serves E17 too.
+            #expect(try await store.setDepotRelay(parent: "north", child: "mine2", relayed: true, now: F.now))
+            #expect(try await !store.setDepotRelay(parent: "north", child: "mine2", relayed: true, now: F.now), "added twice: no change")
+            _ = try await store.setDepotMember(depot: "mine2", engineer: "E17", member: true, now: F.now)
+            #expect(try await store.depotMembers(of: "north").map(\.engineer) == ["E17"])
+            #expect(try await store.depotMembers(of: "mine2").map(\.engineer) == ["E17"])
+            #expect(try await store.depotTree(of: "north").relayed(by: "north") == ["mine2"])
+            // North takes E17's token and mine2's, no one else's.
+            #expect(Set(try await store.memberTokens(of: "north").map(\.record.id)) == [r17.id, rMine.id])
+            #expect(try await store.memberTokens(of: "mine2").map(\.record.id) == [r17.id])
+
+            // A loop, a second upstream, a depot relaying itself, more than 16 deep, a name no
+            // principal has: each refused, nothing recorded.
+            _ = try await store.setDepotRelay(parent: "mine2", child: "shaft", relayed: true, now: F.now)
+            for (parent, child) in [("mine2", "north"), ("shaft", "north"), ("south", "mine2"), ("north", "north"), ("north", "a b"), ("", "x"), (String(repeating: "d", count: 65), "x")] {
+                #expect(await F.refusal { try await store.setDepotRelay(parent: parent, child: child, relayed: true, now: F.now) } == .invalidOp, "\(parent) → \(child)")
+            }
+            let chain = (0..<16).map { "d\($0)" }
+            for (parent, child) in zip(chain, chain.dropFirst()) { _ = try await store.setDepotRelay(parent: parent, child: child, relayed: true, now: F.now) }
+            #expect(await F.refusal { try await store.setDepotRelay(parent: "d15", child: "d16", relayed: true, now: F.now) } == .invalidOp, "17 deep")
+            #expect(try await store.depotTree(of: "north").relayed(by: "north") == ["mine2", "shaft"])
+            #expect(try await store.depotTree(of: "south").relayed(by: "south").isEmpty)
+
+            // North relays E17's device, pushed at mine2; it is E17's, on E17's ticket.
+            let relayed = try await F.ingest(store, [F.note(F.tab17, 1, on: t17)], from: Self.north, replica: Self.northNode)
+            #expect(relayed.acked[F.tab17] == 1 && relayed.quarantined.isEmpty)
+            #expect(try await store.owner(of: F.tab17) == "E17")
+            // North sees E17's ticket (as mine2 does), not E18's.
+            let (ops, _) = try await F.pull(store, Self.north, as: Self.northNode, atLeast: 2)
+            #expect(Set(ops.map(\.subject.rawValue)) == [t17], "\(ops.map(\.id))")
+            // Another depot relays none of it.
+            #expect(await F.refusal { try await F.ingest(store, [F.note(F.tab17, 2, on: t17)], from: Self.south, replica: Self.southNode) } == .forbidden)
+
+            // What north adopts: the relays it reaches and mine2's engineers, not its own.
+            _ = try await store.setDepotMember(depot: "north", engineer: "E18", member: true, now: F.now)
+            let below = try await store.depotTree(of: "north").below("north")
+            #expect(below.relays.map { "\($0.parent)→\($0.child)" } == ["mine2→shaft", "north→mine2"])
+            #expect(below.members.map { "\($0.depot):\($0.member.engineer)" } == ["mine2:E17"])
+
+            // North relays mine2 no more: E17 is north's no longer, their tokens stop going
+            // there, and no new device of E17's comes in through it; what north took stays.
+            #expect(try await store.setDepotRelay(parent: "north", child: "mine2", relayed: false, now: F.now + 5))
+            let members = try await store.depotMembers(of: "north")
+            #expect(members.map(\.engineer).sorted() == ["E17", "E18"] && members.first { $0.engineer == "E17" }?.removedAt == F.now + 5)
+            #expect(try await !store.memberTokens(of: "north").contains { $0.record.id == r17.id || $0.record.id == rMine.id })
+            #expect(await F.refusal { try await F.ingest(store, [F.note(ReplicaID("e17-new")!, 1, on: t17)], from: Self.north, replica: Self.northNode) } == .forbidden)
+            #expect(try await F.ingest(store, [F.note(F.tab17, 2, on: t17)], from: Self.north, replica: Self.northNode).acked[F.tab17] == 2)
+            // mine2 may now be relayed by south.
+            #expect(try await store.setDepotRelay(parent: "south", child: "mine2", relayed: true, now: F.now + 6))
+            #expect(try await store.depotMembers(of: "south").map(\.engineer) == ["E17"])
+        }
+    }
+}

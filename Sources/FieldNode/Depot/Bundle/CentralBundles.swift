@@ -43,7 +43,7 @@ struct CentralBundles: Sendable {
         var members: [String]?
         var tokens: [TokenHash]?
         if principal.role == .depot {
-            members = try await store.depotMembers(of: principal.name).current
+            members = try await store.depotTree(of: principal.name).seen(by: principal.name)
             tokens = try await store.memberTokens(of: principal.name)
         }
         // What the site says it holds of its own replica: the extra pull requests say the

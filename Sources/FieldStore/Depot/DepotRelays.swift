@@ -1,0 +1,106 @@
+import FieldModel
+import GRDB
+
+/// Which depots relay which (M8 trees), as `fieldsync-node depot add-relay PARENT CHILD`
+/// records them at central. A depot adopts the part of the tree below it from its upstream
+/// (rows marked `upstream`, with the engineers of the depots it reaches), so a depot whose
+/// upstream is this one is served here as central would serve it.
+enum DepotRelays {
+    static func create(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE depot_relays (
+                    parent TEXT NOT NULL,
+                    child TEXT NOT NULL,
+                    added_wall INTEGER NOT NULL,
+                    removed_wall INTEGER,
+                    upstream TEXT,
+                    PRIMARY KEY (parent, child)
+                ) WITHOUT ROWID;
+                ALTER TABLE depot_members ADD COLUMN upstream TEXT;
+                """)
+    }
+
+    /// Adds (`relayed`) or removes the relay of `child` by `parent`; false when nothing changed.
+    static func set(parent: String, child: String, relayed: Bool, now: UInt64, _ db: Database) throws -> Bool {
+        if relayed {
+            try DepotTree(relays: all(db)).checkRelay(parent: parent, child: child)
+            try db.execute(
+                sql: """
+                    INSERT INTO depot_relays (parent, child, added_wall, removed_wall) VALUES (?, ?, ?, NULL)
+                    ON CONFLICT (parent, child) DO UPDATE SET added_wall = excluded.added_wall, removed_wall = NULL
+                    WHERE removed_wall IS NOT NULL
+                    """, arguments: [parent, child, Int64(clamping: now)])
+        } else {
+            try db.execute(
+                sql: "UPDATE depot_relays SET removed_wall = ? WHERE parent = ? AND child = ? AND removed_wall IS NULL",
+                arguments: [Int64(clamping: now), parent, child])
+        }
+        return db.changesCount > 0
+    }
+
+    /// Every relay recorded here.
+    static func all(_ db: Database) throws -> [DepotRelay] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT parent, child, added_wall, removed_wall FROM depot_relays ORDER BY parent, child")
+        ).map { DepotRelay(parent: $0[0], child: $0[1], addedAt: UInt64(clamping: $0[2] as Int64), removedAt: ($0[3] as Int64?).map { UInt64(clamping: $0) }) }
+    }
+
+    /// Replaces what was adopted from `upstream` with `tree`; rows made here stay as they
+    /// are. Names no principal can have, and relays closing a loop, are not kept. Returns whether anything changed.
+    static func adopt(_ tree: DepotTree, from upstream: String, _ db: Database) throws -> Bool {
+        let before = try adopted(from: upstream, db)
+        try db.execute(sql: "DELETE FROM depot_relays WHERE upstream = ?", arguments: [upstream])
+        try db.execute(sql: "DELETE FROM depot_members WHERE upstream = ?", arguments: [upstream])
+        // A relay that would close a loop is not kept (central makes none; a confused upstream
+        // might send one): it would make each depot on it serve the others' engineers.
+        var kept = DepotTree(relays: try all(db))
+        for r in tree.relays where (try? DepotMember.checkNames(depot: r.parent, engineer: r.child)) != nil {
+            guard r.parent != r.child, !kept.relayed(by: r.child).contains(r.parent) else { continue }
+            kept.relays.append(r)
+            try db.execute(
+                sql: "INSERT INTO depot_relays (parent, child, added_wall, removed_wall, upstream) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [r.parent, r.child, Int64(clamping: r.addedAt), r.removedAt.map { Int64(clamping: $0) }, upstream])
+        }
+        for e in tree.members where (try? DepotMember.checkNames(depot: e.depot, engineer: e.member.engineer)) != nil {
+            try db.execute(
+                sql: "INSERT INTO depot_members (depot, engineer, added_wall, removed_wall, upstream) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [e.depot, e.member.engineer, Int64(clamping: e.member.addedAt), e.member.removedAt.map { Int64(clamping: $0) }, upstream])
+        }
+        return try adopted(from: upstream, db) != before
+    }
+
+    /// The rows adopted from `upstream`, as text to compare.
+    private static func adopted(from upstream: String, _ db: Database) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: """
+                SELECT 'r ' || parent || ' ' || child || ' ' || added_wall || ' ' || IFNULL(removed_wall, '-') FROM depot_relays WHERE upstream = ?1
+                UNION ALL
+                SELECT 'm ' || depot || ' ' || engineer || ' ' || added_wall || ' ' || IFNULL(removed_wall, '-') FROM depot_members WHERE upstream = ?1
+                ORDER BY 1
+                """, arguments: [upstream])
+    }
+}
+
+extension ReplicaStore {
+    /// Lets `parent` relay `child` (or not, `relayed: false`); false when nothing changed.
+    /// Refuses what would not make a tree (``DepotTree/checkRelay(parent:child:)``).
+    public func setDepotRelay(parent: String, child: String, relayed: Bool, now: UInt64) throws(StoreError) -> Bool {
+        try DepotMember.checkNames(depot: parent, engineer: child)
+        return try write { db in try DepotRelays.set(parent: parent, child: child, relayed: relayed, now: now, db) }
+    }
+
+    /// The relays `depot` reaches and the engineers of the depots they reach.
+    public func depotTree(of depot: String) throws(StoreError) -> DepotTree {
+        try read { db in try DepotMembers.tree(of: depot, db) }
+    }
+
+    /// Takes in the part of the tree below this depot that `upstream` sent (``DepotTree/below(_:)``):
+    /// the depots it relays and their engineers, so they sync here as at central. Returns
+    /// whether anything changed.
+    @discardableResult
+    public func adoptUpstreamTree(_ tree: DepotTree, from upstream: String) throws(StoreError) -> Bool {
+        try write { db in try DepotRelays.adopt(tree, from: upstream, db) }
+    }
+}

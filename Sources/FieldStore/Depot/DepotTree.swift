@@ -1,0 +1,164 @@
+import FieldModel
+
+/// A depot whose upstream is another depot (M8, relay trees): `parent` relays what `child`
+/// takes from its engineers, as `fieldsync-node depot add-relay PARENT CHILD` records it at
+/// central. A removal is kept, as a member's is: it ends what the parent serves, not the
+/// history it holds.
+public struct DepotRelay: Sendable, Hashable, Codable {
+    public let parent: String
+    public let child: String
+    public let addedAt: UInt64
+    public let removedAt: UInt64?
+
+    public init(parent: String, child: String, addedAt: UInt64, removedAt: UInt64?) {
+        self.parent = parent
+        self.child = child
+        self.addedAt = addedAt
+        self.removedAt = removedAt
+    }
+}
+
+/// An engineer of one depot, as a depot's tree lists them.
+public struct DepotMembership: Sendable, Hashable, Codable {
+    public let depot: String
+    public let member: DepotMember
+
+    public init(depot: String, member: DepotMember) {
+        self.depot = depot
+        self.member = member
+    }
+}
+
+/// Part of the relay tree as central records it: relays and the engineers of the depots
+/// they reach. A depot serves its own engineers and, through the depots it relays (and
+/// theirs), their engineers too: it relays their devices' ops, so it is owed what they see.
+/// A depot adopts the part below it (`GET /v1/depot/tree`), so it serves its sub-depots as
+/// central would. Pure: each backend reads the rows, this decides.
+public struct DepotTree: Sendable, Hashable, Codable {
+    public var relays: [DepotRelay]
+    public var members: [DepotMembership]
+
+    public init(relays: [DepotRelay] = [], members: [DepotMembership] = []) {
+        self.relays = relays
+        self.members = members
+    }
+
+    /// The most depots one path may hold: deeper trees are refused when made, and a deeper
+    /// one sent by a confused upstream is cut there.
+    public static let maxDepth = 16
+
+    /// Each depot `depot` reaches through relays (itself included), with when the path to
+    /// it ended: nil while every relay on it stands. A path that stands wins over one that
+    /// ended, a later end over an earlier; a cycle (only ever sent, never made) ends.
+    public func reach(from depot: String) -> [String: UInt64?] {
+        var reached: [String: UInt64?] = [depot: nil]
+        var level: [String] = [depot]
+        for _ in 0..<Self.maxDepth where !level.isEmpty {
+            var next: [String] = []
+            for parent in level {
+                let ended = reached[parent] ?? nil
+                for relay in relays where relay.parent == parent {
+                    let end = Self.earlier(ended, relay.removedAt)
+                    if let known = reached[relay.child], !Self.outlasts(end, known) { continue }
+                    reached[relay.child] = end
+                    next.append(relay.child)
+                }
+            }
+            level = next
+        }
+        return reached
+    }
+
+    /// The engineers `depot` serves or served, oldest first: its own and, through the relays
+    /// below it, its sub-depots'. One served only through a relay since removed counts as
+    /// removed then.
+    public func served(by depot: String) -> [DepotMember] {
+        let reached = reach(from: depot)
+        var best: [String: DepotMember] = [:]
+        for entry in members {
+            guard let path = reached[entry.depot] else { continue }
+            let m = entry.member
+            let served = DepotMember(engineer: m.engineer, addedAt: m.addedAt, removedAt: Self.earlier(path, m.removedAt))
+            if let known = best[m.engineer], !Self.outlasts(served.removedAt, known.removedAt) { continue }
+            best[m.engineer] = served
+        }
+        return best.values.sorted { ($0.addedAt, $0.engineer) < ($1.addedAt, $1.engineer) }
+    }
+
+    /// The depots `depot` relays now, at any depth (itself not included).
+    public func relayed(by depot: String) -> [String] {
+        reach(from: depot).compactMap { name, end in name != depot && end == nil ? name : nil }.sorted()
+    }
+
+    /// The names beyond its own whose scope `depot` sees: its current engineers (its
+    /// sub-depots' included) and the depots it relays now (their sites' stock).
+    public func seen(by depot: String) -> [String] {
+        Array(Set(served(by: depot).current + relayed(by: depot))).sorted()
+    }
+
+    /// What `depot` adopts: the relays it reaches and the engineers of the depots below it
+    /// (its own are what `/v1/depot/members` lists).
+    public func below(_ depot: String) -> DepotTree {
+        let reached = reach(from: depot)
+        return DepotTree(
+            relays: relays.filter { reached[$0.parent] != nil }.sorted { ($0.parent, $0.child) < ($1.parent, $1.child) },
+            members: members.filter { $0.depot != depot && reached[$0.depot] != nil }
+                .sorted { ($0.depot, $0.member.engineer) < ($1.depot, $1.member.engineer) })
+    }
+
+    /// Refuses a relay that would not make a tree: a depot relaying itself, a child that
+    /// another depot relays now, or one the parent is relayed through (a loop).
+    public func checkRelay(parent: String, child: String) throws(StoreError) {
+        try DepotMember.checkNames(depot: parent, engineer: child)
+        guard parent != child else { throw StoreError(.invalidOp, "depot \(parent) cannot relay itself") }
+        if let other = relays.first(where: { $0.child == child && $0.removedAt == nil && $0.parent != parent }) {
+            throw StoreError(
+                .invalidOp, "depot \(child) is relayed by \(other.parent) now: a depot has one upstream (`fieldsync-node depot remove-relay \(other.parent) \(child)` first)")
+        }
+        if relayed(by: child).contains(parent) {
+            throw StoreError(.invalidOp, "depot \(parent) is relayed through \(child): relaying \(child) by it would make a loop")
+        }
+        if depth(above: parent) + 1 + height(below: child) > Self.maxDepth {
+            throw StoreError(.invalidOp, "relays are at most \(Self.maxDepth) depots deep")
+        }
+    }
+
+    /// How many depots stand above `depot` through relays that stand.
+    func depth(above depot: String) -> Int {
+        var (count, name) = (0, depot)
+        while let up = relays.first(where: { $0.child == name && $0.removedAt == nil }), count < Self.maxDepth {
+            (count, name) = (count + 1, up.parent)
+        }
+        return count
+    }
+
+    /// How many levels of standing relays lie below `depot`, itself counted.
+    func height(below depot: String) -> Int {
+        var (level, height) = ([depot], 0)
+        while !level.isEmpty, height <= Self.maxDepth {
+            height += 1
+            level = relays.filter { $0.removedAt == nil && level.contains($0.parent) }.map(\.child)
+        }
+        return height
+    }
+
+    /// The earlier of two ends, nil (still standing) only when both are.
+    static func earlier(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
+        switch (a, b) {
+        case (nil, nil): nil
+        case (let a?, nil): a
+        case (nil, let b?): b
+        case (let a?, let b?): min(a, b)
+        }
+    }
+
+    /// Whether a path or membership ending at `a` outlasts one ending at `b` (nil: standing).
+    static func outlasts(_ a: UInt64?, _ b: UInt64?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): false
+        case (nil, _?): true
+        case (_?, nil): false
+        case (let a?, let b?): a > b
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import FieldModel
+import FieldStore
+import Testing
+
+/// Who a depot serves through the depots it relays (M8 trees), as ``DepotTree`` decides it.
+@Suite struct DepotTreeTests {
+    func relay(_ parent: String, _ child: String, removed: UInt64? = nil) -> DepotRelay { DepotRelay(parent: parent, child: child, addedAt: 1, removedAt: removed) }
+    func member(_ depot: String, _ engineer: String, removed: UInt64? = nil) -> DepotMembership {
+        DepotMembership(depot: depot, member: DepotMember(engineer: engineer, addedAt: 1, removedAt: removed))
+    }
+
+    @Test("a depot serves its own engineers and, at any depth, its sub-depots'; one reached only through a removed relay counts as removed then")
+    func servedThroughRelays() {
+        let tree = DepotTree(
+            relays: [relay("region", "north"), relay("north", "mine2"), relay("region", "old", removed: 50), relay("old", "pit")],
+            members: [member("region", "E1"), member("mine2", "E2"), member("old", "E3"), member("pit", "E4", removed: 40), member("pit", "E5")])
+        let served = Dictionary(uniqueKeysWithValues: tree.served(by: "region").map { ($0.engineer, $0.removedAt) })
+        #expect(served == ["E1": nil, "E2": nil, "E3": 50, "E4": 40, "E5": 50])
+        #expect(tree.relayed(by: "region") == ["mine2", "north"])
+        #expect(tree.seen(by: "region") == ["E1", "E2", "mine2", "north"])
+        #expect(tree.served(by: "mine2").map(\.engineer) == ["E2"])
+        // An engineer served both ways counts as served now.
+        let twice = DepotTree(relays: tree.relays, members: tree.members + [member("north", "E3")])
+        #expect(twice.served(by: "region").first { $0.engineer == "E3" }?.removedAt == nil)
+    }
+
+    @Test("a loop or a chain deeper than 16 that an upstream sent ends: it is read as far as a tree could go")
+    func loopsAndDepthEnd() {
+        let loop = DepotTree(relays: [relay("a", "b"), relay("b", "c"), relay("c", "a")], members: [member("c", "E1")])
+        #expect(loop.relayed(by: "a") == ["b", "c"])
+        #expect(loop.served(by: "b").map(\.engineer) == ["E1"])
+        let names = (0...40).map { "d\($0)" }
+        let chain = DepotTree(relays: zip(names, names.dropFirst()).map { relay($0, $1) }, members: names.map { member($0, "E-\($0)") })
+        #expect(chain.relayed(by: "d0").count == DepotTree.maxDepth)
+        #expect(chain.served(by: "d0").count == DepotTree.maxDepth + 1)
+    }
+}

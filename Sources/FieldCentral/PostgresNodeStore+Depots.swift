@@ -58,6 +58,11 @@ extension PostgresNodeStore: DepotStore {
                 try await connection.checkedQuery("LOCK TABLE depot_relays IN EXCLUSIVE MODE", logger: logger)
                 let changed: PostgresRowSequence
                 if relayed {
+                    for name in [parent, child] {
+                        let roles = try await connection.checkedQuery("SELECT DISTINCT role FROM tokens WHERE name = \(name)", logger: logger)
+                            .decode(String.self).all()
+                        try DepotTree.checkIsDepot(name, roles: roles)
+                    }
                     try DepotTree(relays: try await DepotRows(connection: connection, logger: logger).relays()).checkRelay(parent: parent, child: child)
                     changed = try await connection.checkedQuery(
                         """

@@ -24,6 +24,26 @@ import Testing
         #expect(twice.served(by: "region").first { $0.engineer == "E3" }?.removedAt == nil)
     }
 
+    @Test("an engineer who joined a sub-depot after its relay ended, or left it before the relay began, was never the parent's; nor are the depots of relays that never stood together")
+    func servedWhileTheRelayStood() {
+        let tree = DepotTree(
+            relays: [
+                DepotRelay(parent: "north", child: "mine2", addedAt: 100, removedAt: 200),
+                DepotRelay(parent: "mine2", child: "shaft", addedAt: 300, removedAt: nil),
+            ],
+            members: [
+                DepotMembership(depot: "mine2", member: DepotMember(engineer: "E1", addedAt: 50, removedAt: nil)),
+                DepotMembership(depot: "mine2", member: DepotMember(engineer: "E2", addedAt: 250, removedAt: nil)),
+                DepotMembership(depot: "mine2", member: DepotMember(engineer: "E3", addedAt: 10, removedAt: 90)),
+                DepotMembership(depot: "mine2", member: DepotMember(engineer: "E4", addedAt: 10, removedAt: 150)),
+                DepotMembership(depot: "shaft", member: DepotMember(engineer: "E5", addedAt: 10, removedAt: nil)),
+            ])
+        let served = Dictionary(uniqueKeysWithValues: tree.served(by: "north").map { ($0.engineer, $0.removedAt) })
+        #expect(served == ["E1": 200, "E4": 150], "\(served)")
+        #expect(tree.reach(from: "north")["shaft"] == nil, "north relayed mine2 until 200; mine2 relays shaft from 300")
+        #expect(tree.served(by: "mine2").map(\.engineer).sorted() == ["E1", "E2", "E3", "E4", "E5"])
+    }
+
     @Test("a loop or a chain deeper than 16 that an upstream sent ends: it is read as far as a tree could go")
     func loopsAndDepthEnd() {
         let loop = DepotTree(relays: [relay("a", "b"), relay("b", "c"), relay("c", "a")], members: [member("c", "E1")])
@@ -31,7 +51,7 @@ import Testing
         #expect(loop.served(by: "b").map(\.engineer) == ["E1"])
         let names = (0...40).map { "d\($0)" }
         let chain = DepotTree(relays: zip(names, names.dropFirst()).map { relay($0, $1) }, members: names.map { member($0, "E-\($0)") })
-        #expect(chain.relayed(by: "d0").count == DepotTree.maxDepth)
-        #expect(chain.served(by: "d0").count == DepotTree.maxDepth + 1)
+        #expect(chain.relayed(by: "d0").count == DepotTree.maxDepth - 1, "at most 16 depots on a path, d0 included")
+        #expect(chain.served(by: "d0").count == DepotTree.maxDepth)
     }
 }

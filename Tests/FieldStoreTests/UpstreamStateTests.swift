@@ -125,6 +125,16 @@ import Testing
         let (tw, hw) = try hash("w1")
         try r.store.adoptUpstreamTokens([h7, hw], from: up, now: now + 14)
         #expect(try r.store.principal(forToken: tw) == nil)
+
+        // The depot moves to another upstream: what the old one sent and the new one does
+        // not is revoked; what both send is kept, and revoked when the new one revokes it.
+        let (t8, h8) = try hash("E8")
+        try r.store.adoptUpstreamTokens([h7, h8], from: up, now: now + 15)
+        try r.store.adoptUpstreamTokens([h8], from: "https://region.example:8443", now: now + 16)
+        #expect(try r.store.principal(forToken: t8) != nil)
+        try r.store.adoptUpstreamTokens([], from: "https://region.example:8443", now: now + 17)
+        #expect(try r.store.principal(forToken: t8) == nil, "a token the old upstream sent outlived the move")
+        #expect(try r.store.principal(forToken: local) != nil)
     }
 
     @Test("the depots below this one, from the upstream: their tokens work here as depots', their engineers are theirs here, a new list replaces the old; local rows stay, hostile names and loops change nothing else")
@@ -170,5 +180,8 @@ import Testing
         #expect(try r.store.adoptUpstreamTree(next, from: up))
         #expect(try r.store.depotMembers(of: "mine2").map(\.engineer).sorted() == ["E1", "E9"])
         #expect(try r.store.depotTree(of: "mine2").relayed(by: "mine2").isEmpty)
+        // Moved to another upstream that sends nothing: nothing adopted stays; local rows do.
+        #expect(try r.store.adoptUpstreamTree(DepotTree(), from: "https://region.example:8443"))
+        #expect(try r.store.depotMembers(of: "mine2").map(\.engineer) == ["E9"])
     }
 }

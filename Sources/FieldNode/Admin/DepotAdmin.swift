@@ -40,7 +40,7 @@ public struct DepotAdmin: Sendable {
     /// `parent` relays `child` no more; what it took from it before still reaches central.
     public func removeRelay(parent: String, child: String) async throws {
         guard try await store.setDepotRelay(parent: parent, child: child, relayed: false, now: clock()) else {
-            throw NodeError.notFound("depot \(parent) does not relay \(child): `fieldsync-node depot members \(parent)` lists what it relays")
+            throw NodeError.notFound("depot \(parent) does not relay \(child): `fieldsync-node depot relays \(parent)` lists what it relays")
         }
     }
 

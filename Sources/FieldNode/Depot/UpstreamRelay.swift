@@ -122,6 +122,8 @@ public final class UpstreamRelay: Service, Sendable {
     /// upstream it is, and their engineers, so they sync here as they would at central.
     public func adoptTree() async throws {
         let (status, body) = try await link.get(DepotRoutes.treePath)
+        // An upstream older than relay trees has none to send: this depot relays no depot.
+        if status == 404 { return }
         guard status == 200 else {
             throw NodeError.badRequest("the upstream at \(link.url) would not list the depots this one relays (HTTP \(status)): is the depot's token of role depot there?")
         }

@@ -144,8 +144,9 @@ extension ReplicaStore {
                 try db.execute(
                     sql: """
                         INSERT INTO tokens (id, sha256, name, role, created_wall, revoked_wall, upstream) VALUES (?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (id) DO UPDATE SET revoked_wall = excluded.revoked_wall
-                        WHERE tokens.upstream = excluded.upstream AND tokens.revoked_wall IS NULL AND excluded.revoked_wall IS NOT NULL
+                        ON CONFLICT (id) DO UPDATE SET revoked_wall = COALESCE(tokens.revoked_wall, excluded.revoked_wall), upstream = excluded.upstream
+                        WHERE tokens.upstream IS NOT NULL
+                          AND (tokens.upstream != excluded.upstream OR (tokens.revoked_wall IS NULL AND excluded.revoked_wall IS NOT NULL))
                         """,
                     arguments: [
                         h.record.id, h.sha256, h.record.name, h.record.role.rawValue, Int64(clamping: h.record.createdAt), h.record.revokedAt.map { Int64(clamping: $0) },
@@ -154,7 +155,9 @@ extension ReplicaStore {
                 changed += db.changesCount
             }
             let ids = Set(sent.map(\.record.id))
-            for id in try String.fetchAll(db, sql: "SELECT id FROM tokens WHERE upstream = ? AND revoked_wall IS NULL", arguments: [upstream])
+            // A depot has one upstream: what an earlier one sent (the depot moved) and this one
+            // does not send is revoked too.
+            for id in try String.fetchAll(db, sql: "SELECT id FROM tokens WHERE upstream IS NOT NULL AND revoked_wall IS NULL")
             where !ids.contains(id) {
                 try db.execute(sql: "UPDATE tokens SET revoked_wall = ? WHERE id = ?", arguments: [Int64(clamping: now), id])
                 changed += 1

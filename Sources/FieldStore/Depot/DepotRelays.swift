@@ -24,6 +24,10 @@ enum DepotRelays {
     /// Adds (`relayed`) or removes the relay of `child` by `parent`; false when nothing changed.
     static func set(parent: String, child: String, relayed: Bool, now: UInt64, _ db: Database) throws -> Bool {
         if relayed {
+            for name in [parent, child] {
+                let roles = try String.fetchAll(db, sql: "SELECT DISTINCT role FROM tokens WHERE name = ?", arguments: [name])
+                try DepotTree.checkIsDepot(name, roles: roles)
+            }
             try DepotTree(relays: all(db)).checkRelay(parent: parent, child: child)
             try db.execute(
                 sql: """
@@ -46,12 +50,13 @@ enum DepotRelays {
         ).map { DepotRelay(parent: $0[0], child: $0[1], addedAt: UInt64(clamping: $0[2] as Int64), removedAt: ($0[3] as Int64?).map { UInt64(clamping: $0) }) }
     }
 
-    /// Replaces what was adopted from `upstream` with `tree`; rows made here stay as they
-    /// are. Names no principal can have, and relays closing a loop, are not kept. Returns whether anything changed.
+    /// Replaces what was adopted from upstream with `tree` (from `upstream`, this depot's one
+    /// upstream now); rows made here stay as they are. Names no principal can have, and relays closing a loop, are not kept. Returns whether anything changed.
     static func adopt(_ tree: DepotTree, from upstream: String, _ db: Database) throws -> Bool {
-        let before = try adopted(from: upstream, db)
-        try db.execute(sql: "DELETE FROM depot_relays WHERE upstream = ?", arguments: [upstream])
-        try db.execute(sql: "DELETE FROM depot_members WHERE upstream = ?", arguments: [upstream])
+        // A depot has one upstream: what an earlier one sent (the depot moved) goes too.
+        let before = try adopted(db)
+        try db.execute(sql: "DELETE FROM depot_relays WHERE upstream IS NOT NULL")
+        try db.execute(sql: "DELETE FROM depot_members WHERE upstream IS NOT NULL")
         // A relay that would close a loop is not kept (central makes none; a confused upstream
         // might send one): it would make each depot on it serve the others' engineers.
         var kept = DepotTree(relays: try all(db))
@@ -67,19 +72,19 @@ enum DepotRelays {
                 sql: "INSERT INTO depot_members (depot, engineer, added_wall, removed_wall, upstream) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [e.depot, e.member.engineer, Int64(clamping: e.member.addedAt), e.member.removedAt.map { Int64(clamping: $0) }, upstream])
         }
-        return try adopted(from: upstream, db) != before
+        return try adopted(db) != before
     }
 
-    /// The rows adopted from `upstream`, as text to compare.
-    private static func adopted(from upstream: String, _ db: Database) throws -> [String] {
+    /// The rows adopted from upstream, as text to compare.
+    private static func adopted(_ db: Database) throws -> [String] {
         try String.fetchAll(
             db,
             sql: """
-                SELECT 'r ' || parent || ' ' || child || ' ' || added_wall || ' ' || IFNULL(removed_wall, '-') FROM depot_relays WHERE upstream = ?1
+                SELECT 'r ' || parent || ' ' || child || ' ' || added_wall || ' ' || IFNULL(removed_wall, '-') FROM depot_relays WHERE upstream IS NOT NULL
                 UNION ALL
-                SELECT 'm ' || depot || ' ' || engineer || ' ' || added_wall || ' ' || IFNULL(removed_wall, '-') FROM depot_members WHERE upstream = ?1
+                SELECT 'm ' || depot || ' ' || engineer || ' ' || added_wall || ' ' || IFNULL(removed_wall, '-') FROM depot_members WHERE upstream IS NOT NULL
                 ORDER BY 1
-                """, arguments: [upstream])
+                """)
     }
 }
 

@@ -44,23 +44,38 @@ public struct DepotTree: Sendable, Hashable, Codable {
     }
 
     /// The most depots one path may hold: deeper trees are refused when made, and a deeper
-    /// one sent by a confused upstream is cut there.
+    /// one sent by a confused upstream is cut there (as the SQLite scope's `Scope.depotNames`).
     public static let maxDepth = 16
 
-    /// Each depot `depot` reaches through relays (itself included), with when the path to
-    /// it ended: nil while every relay on it stands. A path that stands wins over one that
-    /// ended, a later end over an earlier; a cycle (only ever sent, never made) ends.
-    public func reach(from depot: String) -> [String: UInt64?] {
-        var reached: [String: UInt64?] = [depot: nil]
+    /// When a path of relays stood: from the latest of its relays' additions to the earliest
+    /// of their removals (nil: it stands).
+    public struct Span: Sendable, Hashable {
+        public let start: UInt64
+        public let end: UInt64?
+
+        /// Whether this span serves better than `other`: one that stands beats one that
+        /// ended, a later end an earlier, then an earlier start a later.
+        func outlasts(_ other: Span) -> Bool {
+            if end != other.end { return DepotTree.outlasts(end, other.end) }
+            return start < other.start
+        }
+    }
+
+    /// Each depot `depot` reaches through relays (itself included, from 0 and standing), with
+    /// the span its best path stood. A path whose relays never stood together reaches
+    /// nothing; a loop (only ever sent, never made) ends.
+    public func reach(from depot: String) -> [String: Span] {
+        var reached: [String: Span] = [depot: Span(start: 0, end: nil)]
         var level: [String] = [depot]
-        for _ in 0..<Self.maxDepth where !level.isEmpty {
+        for _ in 1..<Self.maxDepth where !level.isEmpty {
             var next: [String] = []
             for parent in level {
-                let ended = reached[parent] ?? nil
+                guard let above = reached[parent] else { continue }
                 for relay in relays where relay.parent == parent {
-                    let end = Self.earlier(ended, relay.removedAt)
-                    if let known = reached[relay.child], !Self.outlasts(end, known) { continue }
-                    reached[relay.child] = end
+                    let span = Span(start: max(above.start, relay.addedAt), end: Self.earlier(above.end, relay.removedAt))
+                    if let end = span.end, end <= span.start { continue }
+                    if let known = reached[relay.child], !span.outlasts(known) { continue }
+                    reached[relay.child] = span
                     next.append(relay.child)
                 }
             }
@@ -70,15 +85,18 @@ public struct DepotTree: Sendable, Hashable, Codable {
     }
 
     /// The engineers `depot` serves or served, oldest first: its own and, through the relays
-    /// below it, its sub-depots'. One served only through a relay since removed counts as
-    /// removed then.
+    /// below it, its sub-depots' while those relays stood. One served only through a relay
+    /// since removed counts as removed then; one who joined a sub-depot after its relay
+    /// ended, or left before it began, was never served.
     public func served(by depot: String) -> [DepotMember] {
         let reached = reach(from: depot)
         var best: [String: DepotMember] = [:]
         for entry in members {
-            guard let path = reached[entry.depot] else { continue }
+            guard let span = reached[entry.depot] else { continue }
             let m = entry.member
-            let served = DepotMember(engineer: m.engineer, addedAt: m.addedAt, removedAt: Self.earlier(path, m.removedAt))
+            if let end = span.end, m.addedAt >= end { continue }
+            if let left = m.removedAt, left <= span.start { continue }
+            let served = DepotMember(engineer: m.engineer, addedAt: m.addedAt, removedAt: Self.earlier(span.end, m.removedAt))
             if let known = best[m.engineer], !Self.outlasts(served.removedAt, known.removedAt) { continue }
             best[m.engineer] = served
         }
@@ -87,7 +105,7 @@ public struct DepotTree: Sendable, Hashable, Codable {
 
     /// The depots `depot` relays now, at any depth (itself not included).
     public func relayed(by depot: String) -> [String] {
-        reach(from: depot).compactMap { name, end in name != depot && end == nil ? name : nil }.sorted()
+        reach(from: depot).compactMap { name, span in name != depot && span.end == nil ? name : nil }.sorted()
     }
 
     /// The names beyond its own whose scope `depot` sees: its current engineers (its
@@ -120,6 +138,18 @@ public struct DepotTree: Sendable, Hashable, Codable {
         }
         if depth(above: parent) + 1 + height(below: child) > Self.maxDepth {
             throw StoreError(.invalidOp, "relays are at most \(Self.maxDepth) depots deep")
+        }
+    }
+
+    /// Refuses to relay `name` unless it is a depot's: a token of role depot, and of no other
+    /// role, is named so (`roles`: the roles of the tokens named `name`).
+    public static func checkIsDepot(_ name: String, roles: [String]) throws(StoreError) {
+        guard roles == [Principal.Role.depot.rawValue] else {
+            throw StoreError(
+                .invalidOp,
+                roles.isEmpty
+                    ? "\(name) is no depot here: make its token first (`fieldsync-node token create --role depot --name \(name)`)"
+                    : "\(name) is a principal of role \(roles.filter { $0 != "depot" }.joined(separator: ", ")) here, not a depot")
         }
     }
 

@@ -25,9 +25,11 @@ enum Scope {
     }
 
     /// The names a depot (the one argument) sees: itself and the depots it relays now, with
-    /// their current engineers. `UNION` ends a loop an upstream might send.
+    /// their current engineers, as ``DepotTree`` decides them: at most `maxDepth` depots on a
+    /// path, which also ends a loop an upstream might send.
     static let depotNames = """
-        WITH RECURSIVE tree(d) AS (SELECT ? UNION SELECT r.child FROM depot_relays r JOIN tree ON r.parent = tree.d WHERE r.removed_wall IS NULL) \
+        WITH RECURSIVE tree(d, n) AS (SELECT ?, 1 UNION SELECT r.child, tree.n + 1 FROM depot_relays r JOIN tree ON r.parent = tree.d \
+        WHERE r.removed_wall IS NULL AND tree.n < \(DepotTree.maxDepth)) \
         SELECT d FROM tree UNION ALL SELECT engineer FROM depot_members WHERE depot IN (SELECT d FROM tree) AND removed_wall IS NULL
         """
 

@@ -207,7 +207,12 @@ import Testing
                 store, [F.created(F.desk, 1, t17, assignee: "E17"), F.created(F.desk, 2, t18, assignee: "E18")], from: F.dispatcher, replica: F.desk)
             let (_, r17) = try await store.createToken(name: "E17", role: .engineer, now: F.now)
             let (_, rMine) = try await store.createToken(name: "mine2", role: .depot, now: F.now)
-            _ = try await store.createToken(name: "south", role: .depot, now: F.now)
+            for name in ["south", "north", "shaft"] + (0...16).map({ "d\($0)" }) { _ = try await store.createToken(name: name, role: .depot, now: F.now) }
+            // Only depots are relayed: an engineer, or a name with no token, is refused.
+            #expect(await F.refusal { try await store.setDepotRelay(parent: "north", child: "E17", relayed: true, now: F.now) } == .invalidOp)
+            #expect(await F.refusal { try await store.setDepotRelay(parent: "north", child: "pit9", relayed: true, now: F.now) } == .invalidOp)
+            #expect(await F.refusal { try await store.setDepotRelay(parent: "E17", child: "mine2", relayed: true, now: F.now) } == .invalidOp)
+            #expect(try await store.depotTree(of: "north").relays.isEmpty)
             // mine2 serves E17, and north relays mine2: north serves E17 too.
             #expect(try await store.setDepotRelay(parent: "north", child: "mine2", relayed: true, now: F.now))
             #expect(try await !store.setDepotRelay(parent: "north", child: "mine2", relayed: true, now: F.now), "added twice: no change")

@@ -83,6 +83,32 @@ extension PostgresNodeStore: DepotStore {
         }
     }
 
+    public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [String] {
+        try await guarded("recording the replicas of the depots a depot relays") {
+            try await client.checkedTransaction(logger: logger) { connection in
+                let relayed = try await DepotRows(connection: connection, logger: logger).tree(of: depot).relayed(by: depot)
+                var refused: [String] = []
+                for claim in claims {
+                    let engineer = try await connection.checkedQuery(
+                        """
+                        SELECT 1 FROM tokens WHERE role = 'engineer' AND substr(\(claim.replica), 1, length(name) + 1) = lower(name) || '-' LIMIT 1
+                        """, logger: logger
+                    ).decode(Int.self).all()
+                    let owner = try await connection.checkedQuery(
+                        "SELECT owner FROM replica_progress WHERE replica = \(claim.replica) FOR UPDATE", logger: logger
+                    ).decode(String.self).all().first
+                    if let why = claim.refusal(by: depot, relayed: relayed, namedAfterEngineer: !engineer.isEmpty, owner: owner) {
+                        refused.append(why)
+                    } else if owner == nil {
+                        try await connection.checkedQuery(
+                            "INSERT INTO replica_progress (replica, acked, owner) VALUES (\(claim.replica), 0, \(claim.depot)) ON CONFLICT DO NOTHING", logger: logger)
+                    }
+                }
+                return refused
+            }
+        }
+    }
+
     public func depotTree(of depot: String) async throws(StoreError) -> DepotTree {
         try await guarded("reading the depots' relays") {
             try await client.withConnection { connection in try await DepotRows(connection: connection, logger: logger).tree(of: depot) }

@@ -44,16 +44,15 @@ struct Ingest {
         // Replicas whose ops all came with vouchers: given back, under the owner they name.
         var givenBackBy: [ReplicaID: String] = [:]
         // A depot relays its engineers' devices (M8): who they are, from central's record.
-        let served = pusher.role == .depot ? try await DepotRows(connection: connection, logger: logger).members(of: pusher.name) : []
-        let members = Set(served.map(\.engineer))
-        let current = Set(served.current)
+        let rights = pusher.role == .depot ? try await DepotRows(connection: connection, logger: logger).tree(of: pusher.name).rights(of: pusher.name) : RelayRights()
+        let current = rights.current
         var owners: [ReplicaID: String] = [:]
         for r in Set(byReplica.keys).union([replica]).sorted() {
             let recorded = try await progress(of: r)
             let givenBack = PushCheck.givenBackOwner(byReplica[r] ?? [], vouched)
             try PushCheck.checkOwner(
                 of: r, recorded: recorded?.owner, claimant: givenBack ?? pusher.name, pusher: pusher, device: replica, vouched: givenBack != nil,
-                members: members, current: current)
+                members: rights.owners, current: current)
             held[r] = recorded?.acked ?? 0
             givenBackBy[r] = givenBack
             owners[r] = recorded?.owner ?? PushCheck.claimedOwner(of: r, by: pusher, members: current)
@@ -101,7 +100,7 @@ struct Ingest {
         }
         // Judged as their pusher, or a depot's relayed ops as their engineer (PushCheck.judge).
         let owned = owners
-        let byJudge = Dictionary(grouping: fresh) { PushCheck.judge(of: $0, pusher: pusher, owners: owned, members: members) }
+        let byJudge = Dictionary(grouping: fresh) { PushCheck.judge(of: $0, pusher: pusher, owners: owned, rights: rights) }
         for (who, ops) in byJudge { try PushCheck.checkStock(ops, by: who, held: transfers) }
         var allowedIDs: Set<OpID> = []
         for (who, ops) in byJudge {

@@ -86,10 +86,19 @@ import Testing
                 "ticket", "create", "--customer", "Acme", "--site", "Plant 9", "--device-model", "Pump", "--category", "repair",
                 "--fault", "Leak", "--assign", "E20")
             let e17Token = try s.atCentral("token", "create", "--role", "engineer", "--name", "E17")
+            // The ship relays a launch's depot, which serves E19: the ship learns both by bundle.
+            let launchToken = try s.atCentral("token", "create", "--role", "depot", "--name", "launch")
+            try s.atCentral("depot", "add-relay", "ship", "launch")
+            try s.atCentral("depot", "add-engineer", "launch", "E19")
 
             // The first round trip brings the site its engineers' tickets and tokens (E20's stays).
             let first = try s.roundTrip("first")
             #expect(first.site["ops"] as? Int == 2, "\(first.site)")
+            #expect(try #require(try Sites.ok(["depot", "relays", "--data", s.site.data, "ship", "--json"]).json as? [String]) == ["launch"])
+            let launchMembers = try #require(try Sites.ok(["depot", "members", "--data", s.site.data, "launch", "--json"]).json as? [[String: Any]])
+            #expect(launchMembers.compactMap { $0["engineer"] as? String } == ["E19"])
+            let launch = try RawHTTP(port: RawHTTP.port(of: s.site.url)).request("GET", "/v1/depot/members", token: launchToken)
+            #expect(launch.status == 200, "the launch's token made at central does not work at the ship")
             #expect(try s.notes(shared, at: ["--data", s.site.data]).isEmpty)
             #expect(try Binaries.run("fieldsync-node", ["ticket", "show", other, "--data", s.site.data]).status != 0, "E20's ticket reached the ship")
 

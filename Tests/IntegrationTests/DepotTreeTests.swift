@@ -108,6 +108,20 @@ extension DepotRelayTests {
             let northCopy = "\(north.data)/blobs/\(photo.hex.prefix(2))/\(photo.hex)"
             #expect(SHA256.hash(try Data(contentsOf: URL(fileURLWithPath: northCopy))) == photo)
 
+            // The mine's own work (its site's stock, on its node's replica) goes up both hops as
+            // the mine's: north claims the mine's replica at central before relaying it.
+            let received = try #require(
+                try mine.admin("stock", "receive", "--as", "mine2", "--location", "depot:mine2", "--part", "CAP-35UF", "--qty", "7", "--json").object["op"]
+                    as? String)
+            #expect(received.contains("@node-"), "the mine's own replica: \(received)")
+            func levels(_ node: NodeProcess) throws -> [String] {
+                try #require(try node.admin("stock", "levels", "--location", "depot:mine2", "--json").json as? [[String: Any]])
+                    .map { "\($0["part"] as? String ?? "?") \($0["expected"] as? String ?? "?")" }
+            }
+            #expect(try eventually(60) { try levels(central) == ["CAP-35UF 7"] }, "the mine's own op never reached central: \(north.log)")
+            #expect(try levels(north) == ["CAP-35UF 7"])
+            #expect(try status(north).upstreams.first?.lastError == nil, "\(north.log)")
+
             // Revoked at central: E31's token stops at the mine once north, then mine2, synced.
             let id = try #require(try central.admin("token", "list", "--json").json as? [[String: Any]]).first {
                 $0["name"] as? String == "E31" && $0["role"] as? String == "engineer"

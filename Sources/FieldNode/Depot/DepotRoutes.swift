@@ -13,6 +13,9 @@ import Hummingbird
 ///   again from the start, so their tickets arrive whole.
 /// - `GET /v1/depot/tree`: the part of the relay tree below the calling depot (``DepotTree``):
 ///   the depots it relays and their engineers, so it serves them as central would (M8 trees).
+/// - `POST /v1/depot/replicas`, `{"replicas": [{"replica", "depot"}, …]}`: the calling depot
+///   claims each sub-depot's own replica (its node's id) for that sub-depot, which it relays
+///   now, so the sub-depot's own ops go up through it as that depot's (``RelayedReplica``).
 /// - `POST /v1/depot/vouch`, `{"blobs": [{"sha", "engineers": [NAME, …]}, …]}`: the depot,
 ///   which proved here that it holds each blob, says which of its engineers proved it there
 ///   (SPEC §7.3), so their references grant downloads here as if they had uploaded here.
@@ -21,6 +24,7 @@ struct DepotRoutes: Sendable {
     static let vouchPath = "/v1/depot/vouch"
     static let membersPath = "/v1/depot/members"
     static let treePath = "/v1/depot/tree"
+    static let replicasPath = "/v1/depot/replicas"
     /// Entries in one vouch (the depot sends pages of this many).
     static let vouchesPerRequest = 1_000
     let store: any NodeStore
@@ -29,6 +33,16 @@ struct DepotRoutes: Sendable {
 
     struct VouchList: Codable {
         let blobs: [BlobVouch]
+    }
+
+    struct ReplicaClaims: Codable {
+        let replicas: [RelayedReplica]
+    }
+
+    struct ClaimAnswer: ResponseEncodable {
+        let claimed: Int
+        /// Why claims were not taken (a depot it does not relay, another's replica).
+        let refused: [String]
     }
 
     struct VouchAnswer: ResponseEncodable {
@@ -56,6 +70,19 @@ struct DepotRoutes: Sendable {
             let tree = try await store.depotTree(of: depot.name).below(depot.name)
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(tree))))
+        }
+        api.post("depot/replicas") { request, context -> ClaimAnswer in
+            let depot = try Self.depot(context)
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: 1 << 20) } catch {
+                throw HTTPError(.contentTooLarge, message: "a claim is at most 1 MiB: send \(RelayedReplica.perRequest) replicas at a time")
+            }
+            guard let list = try? JSONDecoder().decode(ReplicaClaims.self, from: Data(body.readableBytesView)), list.replicas.count <= RelayedReplica.perRequest
+            else {
+                throw HTTPError(.badRequest, message: "send {\"replicas\": [{\"replica\": ID, \"depot\": NAME}, …]}, at most \(RelayedReplica.perRequest)")
+            }
+            let refused = try await store.claimRelayedReplicas(list.replicas, by: depot.name)
+            return ClaimAnswer(claimed: list.replicas.count - refused.count, refused: Array(refused.prefix(100)))
         }
         api.post("depot/vouch") { request, context -> VouchAnswer in
             let depot = try Self.depot(context)

@@ -36,6 +36,9 @@ public protocol DepotStore: Sendable {
     func setDepotRelay(parent: String, child: String, relayed: Bool, now: UInt64) async throws(StoreError) -> Bool
     /// The relays `depot` reaches and the engineers of the depots they reach.
     func depotTree(of depot: String) async throws(StoreError) -> DepotTree
+    /// Records the replicas `depot` claims for the depots it relays (``RelayedReplica``);
+    /// why any was refused.
+    func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [String]
     /// The tokens of the engineers `depot` serves now and of the depots it relays now
     /// (revoked ones too, as revoked): what it adopts at each sync, so an engineer's token
     /// made at central works there.

@@ -75,6 +75,37 @@ enum DepotRelays {
         return try adopted(db) != before
     }
 
+    /// Records each claim `depot` makes for a depot it relays (``RelayedReplica``); why
+    /// any was refused.
+    static func claim(_ claims: [RelayedReplica], by depot: String, _ db: Database) throws -> [String] {
+        let relayed = try DepotMembers.tree(of: depot, db).relayed(by: depot)
+        var refused: [String] = []
+        for claim in claims {
+            let engineer = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tokens WHERE role = 'engineer' AND substr(?, 1, length(name) + 1) = lower(name) || '-')"),
+                arguments: [claim.replica]) ?? false
+            let owner = try ReplicaID(claim.replica).flatMap { try ReplicaProgress.get($0, db) }?.owner
+            if let why = claim.refusal(by: depot, relayed: relayed, namedAfterEngineer: engineer, owner: owner) {
+                refused.append(why)
+            } else if owner == nil {
+                try db.execute(sql: "INSERT INTO replica_progress (replica, acked, owner) VALUES (?, 0, ?)", arguments: [claim.replica, claim.depot])
+            }
+        }
+        return refused
+    }
+
+    /// The replicas here owned by a depot this one relays (their token adopted from the
+    /// upstream): what it claims for them there.
+    static func subDepotReplicas(_ db: Database) throws -> [RelayedReplica] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT replica, owner FROM replica_progress
+                WHERE owner IN (SELECT name FROM tokens WHERE role = 'depot' AND upstream IS NOT NULL) ORDER BY replica
+                """
+        ).map { RelayedReplica(replica: $0[0], depot: $0[1]) }
+    }
+
     /// The rows adopted from upstream, as text to compare.
     private static func adopted(_ db: Database) throws -> [String] {
         try String.fetchAll(
@@ -99,6 +130,21 @@ extension ReplicaStore {
     /// The relays `depot` reaches and the engineers of the depots they reach.
     public func depotTree(of depot: String) throws(StoreError) -> DepotTree {
         try read { db in try DepotMembers.tree(of: depot, db) }
+    }
+
+    /// Records the claims `depot` makes for the depots it relays (``RelayedReplica``); why
+    /// any was refused. This node's own replica is never claimed.
+    public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) throws(StoreError) -> [String] {
+        let own = identity.replica.rawValue
+        return try write { db in
+            let refusedOwn = claims.filter { $0.replica == own }.map { _ in "replica \(own) is this node's own" }
+            return refusedOwn + (try DepotRelays.claim(claims.filter { $0.replica != own }, by: depot, db))
+        }
+    }
+
+    /// The replicas here owned by depots this one relays, to claim for them upstream.
+    public func subDepotReplicas() throws(StoreError) -> [RelayedReplica] {
+        try read { db in try DepotRelays.subDepotReplicas(db) }
     }
 
     /// Takes in the part of the tree below this depot that `upstream` sent (``DepotTree/below(_:)``):

@@ -103,6 +103,15 @@ public struct DepotTree: Sendable, Hashable, Codable {
         return best.values.sorted { ($0.addedAt, $0.engineer) < ($1.addedAt, $1.engineer) }
     }
 
+    /// What a push by `depot` may carry (``PushCheck``): the replicas of engineers it serves
+    /// or served and of depots it relays or relayed; new devices of the engineers it serves
+    /// now only (a sub-depot's own replica comes by claim, ``RelayedReplica``).
+    public func rights(of depot: String) -> RelayRights {
+        let served = served(by: depot)
+        return RelayRights(
+            engineers: Set(served.map(\.engineer)), current: Set(served.current), depots: Set(reach(from: depot).keys).subtracting([depot]))
+    }
+
     /// The depots `depot` relays now, at any depth (itself not included).
     public func relayed(by depot: String) -> [String] {
         reach(from: depot).compactMap { name, span in name != depot && span.end == nil ? name : nil }.sorted()
@@ -190,5 +199,52 @@ public struct DepotTree: Sendable, Hashable, Codable {
         case (_?, nil): false
         case (let a?, let b?): a > b
         }
+    }
+}
+
+/// Whose replicas a depot's push may carry (``DepotTree/rights(of:)``); empty for anyone else.
+public struct RelayRights: Sendable, Hashable {
+    /// Engineers the depot serves or served: their replicas it may relay.
+    public var engineers: Set<String> = []
+    /// Engineers it serves now: a new device named after one of them is claimed for them.
+    public var current: Set<String> = []
+    /// Depots it relays or relayed: their own replicas it may relay, once claimed for them.
+    public var depots: Set<String> = []
+
+    public init(engineers: Set<String> = [], current: Set<String> = [], depots: Set<String> = []) {
+        self.engineers = engineers
+        self.current = current
+        self.depots = depots
+    }
+
+    /// The owners whose replicas the depot relays.
+    public var owners: Set<String> { engineers.union(depots) }
+}
+
+/// A sub-depot's own replica (its node's id, which names no engineer), claimed for it at the
+/// upstream by the depot that relays it (`POST /v1/depot/replicas`), so its own ops (its
+/// site's stock) go up through every hop as its own.
+public struct RelayedReplica: Sendable, Hashable, Codable {
+    public let replica: String
+    public let depot: String
+
+    public init(replica: String, depot: String) {
+        self.replica = replica
+        self.depot = depot
+    }
+
+    /// Claims in one request, at most.
+    public static let perRequest = 1_000
+
+    /// Why `claimant` may not claim this (nil: it may, and the replica is the depot's from
+    /// now): the depot must be one it relays now, the id no engineer's device's (named after
+    /// an engineer with a token, `namedAfterEngineer`) and owned by no one else (`owner`).
+    public func refusal(by claimant: String, relayed: [String], namedAfterEngineer: Bool, owner: String?) -> String? {
+        let shown = String(reflecting: String(replica.prefix(64)))
+        guard ReplicaID(replica) != nil else { return "\(shown) is not a replica id" }
+        guard relayed.contains(depot) else { return "\(claimant) does not relay \(String(reflecting: String(depot.prefix(64)))) now" }
+        guard !namedAfterEngineer else { return "replica \(shown) is named after an engineer: it is their device's" }
+        if let owner, owner != depot { return "replica \(shown) belongs to another principal" }
+        return nil
     }
 }

@@ -48,9 +48,8 @@ extension ReplicaStore {
             // Replicas whose ops all came with vouchers, and the owner the vouchers name.
             var recovered: [ReplicaID: String] = [:]
             // A depot relays its engineers' devices (M8): who they are, from central's record.
-            let served = pusher.role == .depot ? try DepotMembers.members(of: pusher.name, db) : []
-            let members = Set(served.map(\.engineer))
-            let current = Set(served.current)
+            let rights = pusher.role == .depot ? try DepotMembers.tree(of: pusher.name, db).rights(of: pusher.name) : RelayRights()
+            let current = rights.current
             var owners: [ReplicaID: String] = [:]
             for replicaID in replicas {
                 let givenBack = PushCheck.givenBackOwner(byReplica[replicaID] ?? [], vouchedOwner)
@@ -60,7 +59,7 @@ extension ReplicaStore {
                 let progress = try ReplicaProgress.get(replicaID, db)
                 try PushCheck.checkOwner(
                     of: replicaID, recorded: progress?.owner, claimant: givenBack ?? pusher.name, pusher: pusher, device: replica,
-                    vouched: givenBack != nil, members: members, current: current)
+                    vouched: givenBack != nil, members: rights.owners, current: current)
                 if let givenBack { recovered[replicaID] = givenBack }
                 held[replicaID] = progress?.acked ?? 0
                 owners[replicaID] = progress?.owner ?? PushCheck.claimedOwner(of: replicaID, by: pusher, members: current)
@@ -103,7 +102,7 @@ extension ReplicaStore {
             var allowed: [Op] = []
             // Keyed by who is judged and the subject (a depot's push holds several engineers').
             var inScope: [String: Bool] = [:]
-            func judge(_ op: Op) -> Principal { PushCheck.judge(of: op, pusher: pusher, owners: owners, members: members) }
+            func judge(_ op: Op) -> Principal { PushCheck.judge(of: op, pusher: pusher, owners: owners, rights: rights) }
             let pushed = fresh.filter { recovered[$0.id.replica] == nil }
             var transfers: [EntityID: [Op]] = [:]
             for id in PushCheck.transfersConfirmed(in: pushed) { transfers[id] = try OpRows.ops(of: id, db).ops }

@@ -100,10 +100,13 @@ public enum PushCheck {
 
     /// Whose rights a pushed op is judged by, for ticket scope and stock: its pusher's, or
     /// for a depot relaying a device of one of its engineers (`owners`: each replica's
-    /// owner here), that engineer's. A depot relays; it does not lend its own scope.
-    public static func judge(of op: Op, pusher: Principal, owners: [ReplicaID: String], members: Set<String>) -> Principal {
-        guard pusher.role == .depot, let owner = owners[op.id.replica], members.contains(owner) else { return pusher }
-        return Principal(name: owner, role: .engineer)
+    /// owner here), that engineer's, or a sub-depot's own replica, that depot's. A depot
+    /// relays; it does not lend its own scope.
+    public static func judge(of op: Op, pusher: Principal, owners: [ReplicaID: String], rights: RelayRights) -> Principal {
+        guard pusher.role == .depot, let owner = owners[op.id.replica] else { return pusher }
+        // A sub-depot's own op is its own (its site's stock), as if it had pushed it.
+        if rights.depots.contains(owner) { return Principal(name: owner, role: .depot) }
+        return rights.engineers.contains(owner) ? Principal(name: owner, role: .engineer) : pusher
     }
 
     /// Who a push records as owner of a replica it names first: a depot relaying one of

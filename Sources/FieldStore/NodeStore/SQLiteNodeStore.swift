@@ -58,6 +58,10 @@ extension SQLiteNodeStore: DepotStore {
         try await blocking { store throws(StoreError) in try store.depotTree(of: depot) }
     }
 
+    public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [String] {
+        try await blocking { store throws(StoreError) in try store.claimRelayedReplicas(claims, by: depot) }
+    }
+
     public func memberTokens(of depot: String) async throws(StoreError) -> [TokenHash] {
         try await blocking { store throws(StoreError) in try store.memberTokens(of: depot) }
     }

@@ -265,4 +265,48 @@ import Testing
             #expect(try await store.depotMembers(of: "south").map(\.engineer) == ["E17"])
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func aSubDepotsOwnReplicaGoesUpAsItsOwn(_ backend: Backend) async throws {
+        try await withNodeStore(backend) { store, _ in
+            let ticket = "T1-dispatch-1"
+            _ = try await F.ingest(store, [F.created(F.desk, 1, ticket, assignee: "E18")], from: F.dispatcher, replica: F.desk)
+            for name in ["north", "mine2", "south"] { _ = try await store.createToken(name: name, role: .depot, now: F.now) }
+            _ = try await store.createToken(name: "E17", role: .engineer, now: F.now)
+            _ = try await store.setDepotRelay(parent: "north", child: "mine2", relayed: true, now: F.now)
+            let claim = RelayedReplica(replica: Self.mineNode.rawValue, depot: "mine2")
+
+            // Unclaimed, mine2's replica is no one north may relay.
+            let mineStock = StockLocation("depot:mine2")!
+            let received = StockConformanceTests.stockOp(Self.mineNode, 1, on: mineStock.entity, StockReceived(part: "CAP", quantity: Quantity(7)))
+            #expect(await F.refusal { try await F.ingest(store, [received], from: Self.north, replica: Self.northNode) } == .forbidden)
+
+            // Hostile claims: an engineer's device id, a depot north does not relay, a replica
+            // another principal owns, a malformed id, a claim by a depot that relays nothing.
+            let hostile = [
+                RelayedReplica(replica: "e17-tab", depot: "mine2"), RelayedReplica(replica: "node-0000b001", depot: "south"),
+                RelayedReplica(replica: F.desk.rawValue, depot: "mine2"), RelayedReplica(replica: "Node 1", depot: "mine2"),
+            ]
+            #expect(try await store.claimRelayedReplicas(hostile, by: "north").count == 4)
+            #expect(try await store.claimRelayedReplicas([claim], by: "south").count == 1)
+            for replica in ["e17-tab", "node-0000b001"] { #expect(try await store.owner(of: ReplicaID(replica)!) == nil) }
+            #expect(try await store.owner(of: F.desk) == F.dispatcher.name)
+
+            // North's claim: mine2's replica is mine2's, and its own stock goes up as mine2's.
+            #expect(try await store.claimRelayedReplicas([claim], by: "north").isEmpty)
+            #expect(try await store.claimRelayedReplicas([claim], by: "north").isEmpty, "claimed again: no refusal, no change")
+            #expect(try await store.owner(of: Self.mineNode) == "mine2")
+            #expect(try await F.ingest(store, [received], from: Self.north, replica: Self.northNode).acked[Self.mineNode] == 1)
+            // ...judged as mine2: not north's site stock, and not E18's ticket.
+            let northStock = StockLocation("depot:north")!
+            let foreign = StockConformanceTests.stockOp(Self.mineNode, 2, on: northStock.entity, StockReceived(part: "CAP", quantity: Quantity(1)))
+            #expect(await F.refusal { try await F.ingest(store, [foreign], from: Self.north, replica: Self.northNode) } == .forbidden)
+            let note = F.note(Self.mineNode, 2, on: ticket)
+            #expect(try await F.ingest(store, [note], from: Self.north, replica: Self.northNode).quarantined == [note.id])
+            #expect(try await store.quarantine().map(\.principal) == ["mine2"])
+            // South relays no mine2: it may not push mine2's replica.
+            let more = StockConformanceTests.stockOp(Self.mineNode, 3, on: mineStock.entity, StockReceived(part: "CAP", quantity: Quantity(1)))
+            #expect(await F.refusal { try await F.ingest(store, [more], from: Self.south, replica: Self.southNode) } == .forbidden)
+        }
+    }
 }

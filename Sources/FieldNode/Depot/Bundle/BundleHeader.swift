@@ -61,6 +61,9 @@ public struct BundleHeader: Sendable, Codable, Hashable {
     /// (as `GET /v1/depot/members` and `/v1/depot/tokens` answer).
     public var members: [String]?
     public var tokens: [TokenHash]?
+    /// An answer to a depot's request: the part of the relay tree below it (as
+    /// `GET /v1/depot/tree` answers).
+    public var tree: DepotTree?
 
     public init(role: Role, from: String, peer: String, created: UInt64, manifest: Manifest = Manifest()) {
         self.role = role

@@ -42,8 +42,11 @@ struct CentralBundles: Sendable {
         // added meanwhile is then news to the site, whose next pull starts over for them.
         var members: [String]?
         var tokens: [TokenHash]?
+        var tree: DepotTree?
         if principal.role == .depot {
-            members = try await store.depotTree(of: principal.name).seen(by: principal.name)
+            let whole = try await store.depotTree(of: principal.name)
+            members = whole.seen(by: principal.name)
+            tree = whole.below(principal.name)
             tokens = try await store.memberTokens(of: principal.name)
         }
         // What the site says it holds of its own replica: the extra pull requests say the
@@ -124,6 +127,7 @@ struct CentralBundles: Sendable {
         out.manifest = .init(frames: answers.count, ops: pushed, blobs: sending.map { .init(sha: $0.0.hex, bytes: $0.1.size, provenOn: $0.2) })
         out.members = members
         out.tokens = tokens
+        out.tree = tree
         let writer = try BundleWriter(path: path)
         try writer.header(out)
         for body in answers { try writer.frame(body) }

@@ -159,6 +159,7 @@ public struct SiteBundles: Sendable {
         for sha in header.held ?? [] { if let digest = Digest(hex: sha) { try store.confirmBlob(digest, now: now) } }
         try store.noteVouched(header.vouches ?? [])
         if let tokens = header.tokens { _ = try store.adoptUpstreamTokens(tokens, from: key, now: now) }
+        if let tree = header.tree { try store.adoptUpstreamTree(tree, from: key) }
         try store.noteBundleAnswered(key, created: header.created)
         if let members = header.members {
             try store.followUpstreamMembers(key, members.filter(DepotMember.isEngineerName))

@@ -8,10 +8,14 @@ extension PostgresNodeStore: DepotStore {
         return try await guarded("recording a depot's engineers") {
             let changed: PostgresRowSequence
             if member {
+                func roles(_ name: String) async throws -> [String] {
+                    try await client.query("SELECT DISTINCT role FROM tokens WHERE name = \(name)", logger: logger).decode(String.self).all()
+                }
+                try DepotMember.checkRoles(depot: depot, depotRoles: try await roles(depot), engineer: engineer, engineerRoles: try await roles(engineer))
                 changed = try await client.query(
                     """
                     INSERT INTO depot_members (depot, engineer, added_wall, removed_wall) VALUES (\(depot), \(engineer), \(now), NULL)
-                    ON CONFLICT (depot, engineer) DO UPDATE SET added_wall = excluded.added_wall, removed_wall = NULL
+                    ON CONFLICT (depot, engineer) DO UPDATE SET removed_wall = NULL
                     WHERE depot_members.removed_wall IS NOT NULL
                     RETURNING engineer
                     """, logger: logger)
@@ -67,7 +71,7 @@ extension PostgresNodeStore: DepotStore {
                     changed = try await connection.checkedQuery(
                         """
                         INSERT INTO depot_relays (parent, child, added_wall, removed_wall) VALUES (\(parent), \(child), \(now), NULL)
-                        ON CONFLICT (parent, child) DO UPDATE SET added_wall = excluded.added_wall, removed_wall = NULL
+                        ON CONFLICT (parent, child) DO UPDATE SET removed_wall = NULL
                         WHERE depot_relays.removed_wall IS NOT NULL
                         RETURNING child
                         """, logger: logger)
@@ -83,25 +87,38 @@ extension PostgresNodeStore: DepotStore {
         }
     }
 
-    public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [String] {
+    public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [RelayedReplica.Refusal] {
         try await guarded("recording the replicas of the depots a depot relays") {
             try await client.checkedTransaction(logger: logger) { connection in
                 let relayed = try await DepotRows(connection: connection, logger: logger).tree(of: depot).relayed(by: depot)
-                var refused: [String] = []
+                var refused: [RelayedReplica.Refusal] = []
                 for claim in claims {
+                    // Checked before any query: an id with a NUL byte never reaches PostgreSQL.
+                    if let why = claim.refusal(by: depot, relayed: relayed) {
+                        refused.append(why)
+                        continue
+                    }
                     let engineer = try await connection.checkedQuery(
                         """
-                        SELECT 1 FROM tokens WHERE role = 'engineer' AND substr(\(claim.replica), 1, length(name) + 1) = lower(name) || '-' LIMIT 1
+                        SELECT 1 FROM tokens WHERE role = 'engineer' AND substr(\(claim.replica), 1, length(name) + 1) = lower(name) || '-'
+                        UNION ALL SELECT 1 FROM depot_members WHERE substr(\(claim.replica), 1, length(engineer) + 1) = lower(engineer) || '-' LIMIT 1
                         """, logger: logger
                     ).decode(Int.self).all()
                     let owner = try await connection.checkedQuery(
                         "SELECT owner FROM replica_progress WHERE replica = \(claim.replica) FOR UPDATE", logger: logger
                     ).decode(String.self).all().first
-                    if let why = claim.refusal(by: depot, relayed: relayed, namedAfterEngineer: !engineer.isEmpty, owner: owner) {
+                    let ops = try await connection.checkedQuery("SELECT 1 FROM ops WHERE replica = \(claim.replica) LIMIT 1", logger: logger)
+                        .decode(Int.self).all()
+                    if let why = claim.refusal(namedAfterEngineer: !engineer.isEmpty, owner: owner, holdsOps: !ops.isEmpty) {
                         refused.append(why)
                     } else if owner == nil {
-                        try await connection.checkedQuery(
-                            "INSERT INTO replica_progress (replica, acked, owner) VALUES (\(claim.replica), 0, \(claim.depot)) ON CONFLICT DO NOTHING", logger: logger)
+                        let inserted = try await connection.checkedQuery(
+                            "INSERT INTO replica_progress (replica, acked, owner) VALUES (\(claim.replica), 0, \(claim.depot)) ON CONFLICT DO NOTHING RETURNING replica",
+                            logger: logger
+                        ).decode(String.self).all()
+                        if inserted.isEmpty {
+                            refused.append(.init(replica: claim.replica, why: "replica \(claim.replica) was first pushed meanwhile: claim it again"))
+                        }
                     }
                 }
                 return refused

@@ -44,6 +44,22 @@ import Testing
         #expect(tree.served(by: "mine2").map(\.engineer).sorted() == ["E1", "E2", "E3", "E4", "E5"])
     }
 
+    @Test("a depot relayed by one parent, then by another, was reached through each while it stood")
+    func reparented() {
+        let tree = DepotTree(
+            relays: [
+                DepotRelay(parent: "region", child: "p1", addedAt: 0, removedAt: nil), DepotRelay(parent: "region", child: "p2", addedAt: 0, removedAt: nil),
+                DepotRelay(parent: "p1", child: "site", addedAt: 10, removedAt: 20), DepotRelay(parent: "p2", child: "site", addedAt: 30, removedAt: nil),
+            ],
+            members: [
+                DepotMembership(depot: "site", member: DepotMember(engineer: "E1", addedAt: 12, removedAt: 18)),
+                DepotMembership(depot: "site", member: DepotMember(engineer: "E2", addedAt: 35, removedAt: nil)),
+            ])
+        let served = Dictionary(uniqueKeysWithValues: tree.served(by: "region").map { ($0.engineer, $0.removedAt) })
+        #expect(served == ["E1": 18, "E2": nil], "\(served)")
+        #expect(tree.reach(from: "region")["site"]?.end == nil, "the standing path is the best")
+    }
+
     @Test("a loop or a chain deeper than 16 that an upstream sent ends: it is read as far as a tree could go")
     func loopsAndDepthEnd() {
         let loop = DepotTree(relays: [relay("a", "b"), relay("b", "c"), relay("c", "a")], members: [member("c", "E1")])

@@ -135,6 +135,14 @@ import Testing
         try r.store.adoptUpstreamTokens([], from: "https://region.example:8443", now: now + 17)
         #expect(try r.store.principal(forToken: t8) == nil, "a token the old upstream sent outlived the move")
         #expect(try r.store.principal(forToken: local) != nil)
+        // Bundles are a source of their own: a network sync does not revoke what a bundle
+        // brought, nor a bundle what the network brought.
+        let (t9, h9) = try hash("E9")
+        try r.store.adoptUpstreamTokens([h9], from: "bundle:central", now: now + 18)
+        try r.store.adoptUpstreamTokens([], from: "https://region.example:8443", now: now + 19)
+        #expect(try r.store.principal(forToken: t9) != nil, "a network sync revoked a bundle's token")
+        try r.store.adoptUpstreamTokens([], from: "bundle:central", now: now + 20)
+        #expect(try r.store.principal(forToken: t9) == nil)
     }
 
     @Test("the depots below this one, from the upstream: their tokens work here as depots', their engineers are theirs here, a new list replaces the old; local rows stay, hostile names and loops change nothing else")
@@ -183,5 +191,29 @@ import Testing
         // Moved to another upstream that sends nothing: nothing adopted stays; local rows do.
         #expect(try r.store.adoptUpstreamTree(DepotTree(), from: "https://region.example:8443"))
         #expect(try r.store.depotMembers(of: "mine2").map(\.engineer) == ["E9"])
+    }
+
+    @Test("a sub-depot's replica is claimed here only for a depot this one's caller relays, and never one that came from upstream or names an engineer")
+    func claimsAtADepot() throws {
+        let (r, t) = try depot()
+        // Central's own ops came down here: their replica has no owner row, but ops.
+        let central = ReplicaID("node-central")!
+        let pulled = Op(id: OpID(replica: central, counter: 1), wallMillis: now, logical: 0, subject: t, body: .note(Note(text: "from central", at: now)))
+        try r.store.commitUpstreamPage(up, ops: [pulled], cursor: [1], acked: [:], now: now)
+        let tree = DepotTree(
+            relays: [DepotRelay(parent: "mine2", child: "shaft", addedAt: now, removedAt: nil)],
+            members: [DepotMembership(depot: "shaft", member: DepotMember(engineer: "E5", addedAt: now, removedAt: nil))])
+        try r.store.adoptUpstreamTree(tree, from: up)
+        let claims = [
+            RelayedReplica(replica: "node-central", depot: "shaft"), RelayedReplica(replica: "e5-tab", depot: "shaft"),
+            RelayedReplica(replica: "node-0000c001", depot: "pit"), RelayedReplica(replica: "node-depot", depot: "shaft"),
+        ]
+        let refused = try r.store.claimRelayedReplicas(claims, by: "mine2")
+        #expect(refused.map(\.replica).sorted() == ["e5-tab", "node-central", "node-0000c001", "node-depot"].sorted(), "\(refused)")
+        // The shaft's own node id: claimed, and claimed again without a change.
+        let shaft = RelayedReplica(replica: "node-0000c002", depot: "shaft")
+        #expect(try r.store.claimRelayedReplicas([shaft], by: "mine2").isEmpty)
+        #expect(try r.store.claimRelayedReplicas([shaft], by: "mine2").isEmpty)
+        #expect(try r.store.claimRelayedReplicas([RelayedReplica(replica: "node-0000c002", depot: "mine2")], by: "north").count == 1)
     }
 }

@@ -58,7 +58,12 @@ import Testing
             let folder = try TempFolder("fieldsync-depot")
             let data = folder.path + "/depot"
             let token = "fs_" + String(repeating: "a", count: 64)
+            let badFile = folder.path + "/bad-token"
+            try "hunter2\n".write(toFile: badFile, atomically: true, encoding: .utf8)
             for (args, needle) in [
+                (["serve", "--data", data, "--port", "0", "--upstream", "http://127.0.0.1:1", "--upstream-token-file", folder.path + "/none"], "cannot read the token file"),
+                (["serve", "--data", data, "--port", "0", "--upstream", "http://127.0.0.1:1", "--upstream-token-file", badFile], "must be a token"),
+                (["serve", "--data", data, "--port", "0", "--upstream-token", token], "goes with --upstream"),
                 (["serve", "--data", data, "--upstream", "http://127.0.0.1:1"], "needs the depot's token"),
                 (["serve", "--data", data, "--port", "0", "--upstream", "ftp://central", "--upstream-token", token], "not a node address"),
                 (["serve", "--data", data, "--port", "0", "--upstream", "http://127.0.0.1:1", "--upstream-token", "hunter2"], "not a FieldSync token"),

@@ -45,7 +45,11 @@ extension DepotRelayTests {
             let north = try relay("north", in: folder, upstream: central, token: northToken)
             let northPort = try #require(URL(string: north.url)?.port)
             #expect(try eventually(30) { try RawHTTP(port: northPort).request("GET", "/v1/depot/members", token: mineToken).status == 200 }, "\(north.log)")
-            let mine = try relay("mine2", in: folder, upstream: north, token: mineToken)
+            // The mine's token from a file: it shows in no process list.
+            let tokenFile = folder.path + "/mine2.token"
+            try (mineToken + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            let mine = try NodeProcess(
+                data: folder.path + "/mine2", extraArgs: ["--upstream", north.url, "--upstream-token-file", tokenFile, "--upstream-interval", "1"])
 
             // E31 works at the mine with a token made at central, E30 at north.
             let e31 = Engineer(name: "E31", home: folder.path + "/E31")

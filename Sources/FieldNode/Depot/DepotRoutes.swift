@@ -41,8 +41,8 @@ struct DepotRoutes: Sendable {
 
     struct ClaimAnswer: ResponseEncodable {
         let claimed: Int
-        /// Why claims were not taken (a depot it does not relay, another's replica).
-        let refused: [String]
+        /// Claims not taken, and why (a depot it does not relay, another's replica).
+        let refused: [RelayedReplica.Refusal]
     }
 
     struct VouchAnswer: ResponseEncodable {

@@ -134,33 +134,38 @@ public final class UpstreamRelay: Service, Sendable {
         }
         let (store, url) = (store, link.url)
         if try await BlockingWork.run({ try store.adoptUpstreamTree(tree, from: url) }) {
+            refusedClaims.withLock { $0.removeAll() }
             logger.info("adopted the depots this one relays from the upstream", metadata: ["relays": .stringConvertible(tree.relays.count), "engineers": .stringConvertible(tree.members.count)])
         }
     }
 
     /// Claims upstream the own replicas of the depots this one relays (``RelayedReplica``),
     /// before their ops go up: the upstream takes a replica no engineer's name claims only
-    /// so. Each once per run; a refused one stays here, held back with its reason.
+    /// so. Each once per run; a refused one stays here, held back with its reason, and is
+    /// claimed again when the tree below this depot changes.
     public func claimSubDepotReplicas() async throws {
         let store = store
-        let claimed = claimedReplicas.withLock { $0 }
-        let claims = try await BlockingWork.run { try store.subDepotReplicas() }.filter { !claimed.contains($0) }
+        let (claimed, refusedBefore) = (claimedReplicas.withLock { $0 }, refusedClaims.withLock { $0 })
+        let claims = try await BlockingWork.run { try store.subDepotReplicas() }.filter { !claimed.contains($0) && !refusedBefore.contains($0) }
         guard !claims.isEmpty else { return }
         for page in stride(from: 0, to: claims.count, by: RelayedReplica.perRequest) {
             let part = Array(claims[page..<min(page + RelayedReplica.perRequest, claims.count)])
             let (status, body) = try await link.postJSON(DepotRoutes.replicasPath, body: try JSONEncoder().encode(["replicas": part]))
             // An upstream older than relay trees has no such route: nothing to claim there.
             if status == 404 { return }
-            guard status == 200 else {
+            struct Answer: Decodable { let refused: [RelayedReplica.Refusal] }
+            guard status == 200, let answer = try? JSONDecoder().decode(Answer.self, from: Data(body)) else {
                 throw NodeError.badRequest("the upstream at \(link.url) would not take the replicas of the depots this one relays (HTTP \(status))")
             }
-            struct Answer: Decodable { let refused: [String] }
-            let refused = (try? JSONDecoder().decode(Answer.self, from: Data(body)))?.refused ?? []
-            for why in refused { logger.warning("the upstream refused a sub-depot's replica; its ops stay here", metadata: ["error": .string(why)]) }
-            claimedReplicas.withLock { $0.formUnion(part) }
-            // One pushed before its claim went up was held back: it goes up now, or is held
-            // back again with the upstream's reason.
-            heldBack.withLock { $0.subtract(part.compactMap { ReplicaID($0.replica) }) }
+            let refusedNow = Set(answer.refused.map(\.replica))
+            for refusal in answer.refused {
+                logger.warning("the upstream refused a sub-depot's replica; its ops stay here", metadata: ["replica": .string(refusal.replica), "error": .string(refusal.why)])
+            }
+            let (taken, refused) = (part.filter { !refusedNow.contains($0.replica) }, part.filter { refusedNow.contains($0.replica) })
+            claimedReplicas.withLock { $0.formUnion(taken) }
+            refusedClaims.withLock { $0.formUnion(refused) }
+            // One pushed before its claim went up was held back: it goes up now.
+            heldBack.withLock { $0.subtract(taken.compactMap { ReplicaID($0.replica) }) }
         }
     }
 
@@ -244,8 +249,10 @@ public final class UpstreamRelay: Service, Sendable {
     /// the relay's start, and after the upstream's incarnation changed (it restarted, maybe
     /// from a backup, SPEC §3.2).
     private let probing = Mutex(true)
-    /// Sub-depots' replicas claimed upstream since the relay started.
+    /// Sub-depots' replicas claimed upstream since the relay started, and those refused
+    /// since the tree below this depot last changed.
     private let claimedReplicas = Mutex<Set<RelayedReplica>>([])
+    private let refusedClaims = Mutex<Set<RelayedReplica>>([])
     private let incarnation = Mutex<String?>(nil)
 
     /// Records the upstream's incarnation; a new one means the next exchange probes.

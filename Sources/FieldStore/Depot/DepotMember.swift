@@ -16,6 +16,19 @@ public struct DepotMember: Sendable, Hashable, Codable {
     /// the names its upstream lists.
     public static func isEngineerName(_ name: String) -> Bool { (try? checkNames(depot: "-", engineer: name)) != nil }
 
+    /// Refuses a membership whose names only principals of other roles hold: a depot's name
+    /// must be a depot's, an engineer's an engineer's, when tokens are named so (`roles`: the
+    /// roles of the tokens so named). A name with no token yet is taken: its token may be
+    /// made after.
+    public static func checkRoles(depot: String, depotRoles: [String], engineer: String, engineerRoles: [String]) throws(StoreError) {
+        for (name, roles, role) in [(depot, depotRoles, Principal.Role.depot), (engineer, engineerRoles, .engineer)] {
+            let others = roles.filter { $0 != role.rawValue }
+            if !others.isEmpty, !roles.contains(role.rawValue) {
+                throw StoreError(.invalidOp, "\(name) is a principal of role \(others.joined(separator: ", ")) here, not \(role == .depot ? "a depot" : "an engineer")")
+            }
+        }
+    }
+
     /// Refuses names no principal can have (the token-name rule, ``NewToken``).
     public static func checkNames(depot: String, engineer: String) throws(StoreError) {
         for (what, name) in [("depot", depot), ("engineer", engineer)] where name.isEmpty || name.utf8.count > 64 || !ReplicaID.isValid(name) {
@@ -38,7 +51,7 @@ public protocol DepotStore: Sendable {
     func depotTree(of depot: String) async throws(StoreError) -> DepotTree
     /// Records the replicas `depot` claims for the depots it relays (``RelayedReplica``);
     /// why any was refused.
-    func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [String]
+    func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [RelayedReplica.Refusal]
     /// The tokens of the engineers `depot` serves now and of the depots it relays now
     /// (revoked ones too, as revoked): what it adopts at each sync, so an engineer's token
     /// made at central works there.

@@ -28,10 +28,12 @@ enum DepotMembers {
     /// Adds (`member`) or removes `engineer` at `depot`; false when nothing changed.
     static func set(depot: String, engineer: String, member: Bool, now: UInt64, _ db: Database) throws -> Bool {
         if member {
+            let roles = { (name: String) in try String.fetchAll(db, sql: "SELECT DISTINCT role FROM tokens WHERE name = ?", arguments: [name]) }
+            try DepotMember.checkRoles(depot: depot, depotRoles: roles(depot), engineer: engineer, engineerRoles: roles(engineer))
             try db.execute(
                 sql: """
                     INSERT INTO depot_members (depot, engineer, added_wall, removed_wall) VALUES (?, ?, ?, NULL)
-                    ON CONFLICT (depot, engineer) DO UPDATE SET added_wall = excluded.added_wall, removed_wall = NULL
+                    ON CONFLICT (depot, engineer) DO UPDATE SET removed_wall = NULL
                     WHERE removed_wall IS NOT NULL
                     """, arguments: [depot, engineer, Int64(clamping: now)])
         } else {
@@ -66,6 +68,10 @@ enum DepotMembers {
                 sha256: $0[1])
         }
     }
+
+    /// SQL: whether two upstream keys are the same source of adopted rows: the network (any
+    /// URL: a depot has one upstream at a time) or bundles (`bundle:PEER`).
+    static func sameSource(_ a: String, _ b: String) -> String { "((\(a) LIKE 'bundle:%') = (\(b) LIKE 'bundle:%'))" }
 
     /// The live tokens of role depot.
     static func depotTokens(_ db: Database) throws -> [TokenHash] {
@@ -144,9 +150,10 @@ extension ReplicaStore {
                 try db.execute(
                     sql: """
                         INSERT INTO tokens (id, sha256, name, role, created_wall, revoked_wall, upstream) VALUES (?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (id) DO UPDATE SET revoked_wall = COALESCE(tokens.revoked_wall, excluded.revoked_wall), upstream = excluded.upstream
-                        WHERE tokens.upstream IS NOT NULL
-                          AND (tokens.upstream != excluded.upstream OR (tokens.revoked_wall IS NULL AND excluded.revoked_wall IS NOT NULL))
+                        ON CONFLICT (id) DO UPDATE SET revoked_wall = COALESCE(tokens.revoked_wall, excluded.revoked_wall),
+                            upstream = CASE WHEN \(DepotMembers.sameSource("tokens.upstream", "excluded.upstream")) THEN excluded.upstream ELSE tokens.upstream END
+                        WHERE tokens.upstream IS NOT NULL AND ((tokens.revoked_wall IS NULL AND excluded.revoked_wall IS NOT NULL)
+                          OR (\(DepotMembers.sameSource("tokens.upstream", "excluded.upstream")) AND tokens.upstream != excluded.upstream))
                         """,
                     arguments: [
                         h.record.id, h.sha256, h.record.name, h.record.role.rawValue, Int64(clamping: h.record.createdAt), h.record.revokedAt.map { Int64(clamping: $0) },
@@ -155,9 +162,11 @@ extension ReplicaStore {
                 changed += db.changesCount
             }
             let ids = Set(sent.map(\.record.id))
-            // A depot has one upstream: what an earlier one sent (the depot moved) and this one
-            // does not send is revoked too.
-            for id in try String.fetchAll(db, sql: "SELECT id FROM tokens WHERE upstream IS NOT NULL AND revoked_wall IS NULL")
+            // A depot has one upstream over the network: what an earlier one sent (the depot
+            // moved) and this one does not send is revoked too. Bundles are a source of their own.
+            for id in try String.fetchAll(
+                db, sql: "SELECT id FROM tokens WHERE upstream IS NOT NULL AND revoked_wall IS NULL AND \(DepotMembers.sameSource("upstream", "?"))",
+                arguments: [upstream])
             where !ids.contains(id) {
                 try db.execute(sql: "UPDATE tokens SET revoked_wall = ? WHERE id = ?", arguments: [Int64(clamping: now), id])
                 changed += 1

@@ -32,7 +32,7 @@ enum DepotRelays {
             try db.execute(
                 sql: """
                     INSERT INTO depot_relays (parent, child, added_wall, removed_wall) VALUES (?, ?, ?, NULL)
-                    ON CONFLICT (parent, child) DO UPDATE SET added_wall = excluded.added_wall, removed_wall = NULL
+                    ON CONFLICT (parent, child) DO UPDATE SET removed_wall = NULL
                     WHERE removed_wall IS NOT NULL
                     """, arguments: [parent, child, Int64(clamping: now)])
         } else {
@@ -53,10 +53,12 @@ enum DepotRelays {
     /// Replaces what was adopted from upstream with `tree` (from `upstream`, this depot's one
     /// upstream now); rows made here stay as they are. Names no principal can have, and relays closing a loop, are not kept. Returns whether anything changed.
     static func adopt(_ tree: DepotTree, from upstream: String, _ db: Database) throws -> Bool {
-        // A depot has one upstream: what an earlier one sent (the depot moved) goes too.
+        // A depot has one upstream over the network: what an earlier one sent (the depot
+        // moved) goes too. Bundles are a source of their own (``DepotMembers/sameSource``).
         let before = try adopted(db)
-        try db.execute(sql: "DELETE FROM depot_relays WHERE upstream IS NOT NULL")
-        try db.execute(sql: "DELETE FROM depot_members WHERE upstream IS NOT NULL")
+        let same = DepotMembers.sameSource("upstream", "?")
+        try db.execute(sql: "DELETE FROM depot_relays WHERE upstream IS NOT NULL AND \(same)", arguments: [upstream])
+        try db.execute(sql: "DELETE FROM depot_members WHERE upstream IS NOT NULL AND \(same)", arguments: [upstream])
         // A relay that would close a loop is not kept (central makes none; a confused upstream
         // might send one): it would make each depot on it serve the others' engineers.
         var kept = DepotTree(relays: try all(db))
@@ -75,17 +77,25 @@ enum DepotRelays {
         return try adopted(db) != before
     }
 
-    /// Records each claim `depot` makes for a depot it relays (``RelayedReplica``); why
-    /// any was refused.
-    static func claim(_ claims: [RelayedReplica], by depot: String, _ db: Database) throws -> [String] {
+    /// Records each claim `depot` makes for a depot it relays (``RelayedReplica``); those
+    /// refused, and why.
+    static func claim(_ claims: [RelayedReplica], by depot: String, _ db: Database) throws -> [RelayedReplica.Refusal] {
         let relayed = try DepotMembers.tree(of: depot, db).relayed(by: depot)
-        var refused: [String] = []
+        var refused: [RelayedReplica.Refusal] = []
         for claim in claims {
+            if let why = claim.refusal(by: depot, relayed: relayed) {
+                refused.append(why)
+                continue
+            }
             let engineer = try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tokens WHERE role = 'engineer' AND substr(?, 1, length(name) + 1) = lower(name) || '-')"),
-                arguments: [claim.replica]) ?? false
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM tokens WHERE role = 'engineer' AND substr(?1, 1, length(name) + 1) = lower(name) || '-')
+                            OR EXISTS (SELECT 1 FROM depot_members WHERE substr(?1, 1, length(engineer) + 1) = lower(engineer) || '-')
+                        """), arguments: [claim.replica]) ?? false
             let owner = try ReplicaID(claim.replica).flatMap { try ReplicaProgress.get($0, db) }?.owner
-            if let why = claim.refusal(by: depot, relayed: relayed, namedAfterEngineer: engineer, owner: owner) {
+            let holdsOps = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM ops WHERE replica = ?)"), arguments: [claim.replica]) ?? false
+            if let why = claim.refusal(namedAfterEngineer: engineer, owner: owner, holdsOps: holdsOps) {
                 refused.append(why)
             } else if owner == nil {
                 try db.execute(sql: "INSERT INTO replica_progress (replica, acked, owner) VALUES (?, 0, ?)", arguments: [claim.replica, claim.depot])
@@ -101,7 +111,7 @@ enum DepotRelays {
             db,
             sql: """
                 SELECT replica, owner FROM replica_progress
-                WHERE owner IN (SELECT name FROM tokens WHERE role = 'depot' AND upstream IS NOT NULL) ORDER BY replica
+                WHERE owner IN (SELECT name FROM tokens WHERE role = 'depot' AND upstream IS NOT NULL AND revoked_wall IS NULL) ORDER BY replica
                 """
         ).map { RelayedReplica(replica: $0[0], depot: $0[1]) }
     }
@@ -134,10 +144,10 @@ extension ReplicaStore {
 
     /// Records the claims `depot` makes for the depots it relays (``RelayedReplica``); why
     /// any was refused. This node's own replica is never claimed.
-    public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) throws(StoreError) -> [String] {
+    public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) throws(StoreError) -> [RelayedReplica.Refusal] {
         let own = identity.replica.rawValue
         return try write { db in
-            let refusedOwn = claims.filter { $0.replica == own }.map { _ in "replica \(own) is this node's own" }
+            let refusedOwn = claims.filter { $0.replica == own }.map { _ in RelayedReplica.Refusal(replica: own, why: "replica \(own) is this node's own") }
             return refusedOwn + (try DepotRelays.claim(claims.filter { $0.replica != own }, by: depot, db))
         }
     }

@@ -62,21 +62,27 @@ public struct DepotTree: Sendable, Hashable, Codable {
     }
 
     /// Each depot `depot` reaches through relays (itself included, from 0 and standing), with
-    /// the span its best path stood. A path whose relays never stood together reaches
-    /// nothing; a loop (only ever sent, never made) ends.
+    /// the span its best path stood (``spans(from:)``).
     public func reach(from depot: String) -> [String: Span] {
-        var reached: [String: Span] = [depot: Span(start: 0, end: nil)]
-        var level: [String] = [depot]
+        spans(from: depot).compactMapValues { spans in spans.reduce(nil) { best, span in best.map { span.outlasts($0) ? span : $0 } ?? span } }
+    }
+
+    /// Each depot `depot` reaches through relays, with the span of every path to it: a depot
+    /// relayed by one parent, then by another, was reached through each while it stood. A
+    /// path whose relays never stood together reaches nothing; a loop (only ever sent, never
+    /// made) ends at `maxDepth` depots.
+    public func spans(from depot: String) -> [String: [Span]] {
+        var reached: [String: [Span]] = [depot: [Span(start: 0, end: nil)]]
+        var level: [(String, Span)] = [(depot, Span(start: 0, end: nil))]
         for _ in 1..<Self.maxDepth where !level.isEmpty {
-            var next: [String] = []
-            for parent in level {
-                guard let above = reached[parent] else { continue }
+            var next: [(String, Span)] = []
+            for (parent, above) in level {
                 for relay in relays where relay.parent == parent {
                     let span = Span(start: max(above.start, relay.addedAt), end: Self.earlier(above.end, relay.removedAt))
                     if let end = span.end, end <= span.start { continue }
-                    if let known = reached[relay.child], !span.outlasts(known) { continue }
-                    reached[relay.child] = span
-                    next.append(relay.child)
+                    if reached[relay.child]?.contains(span) == true { continue }
+                    reached[relay.child, default: []].append(span)
+                    next.append((relay.child, span))
                 }
             }
             level = next
@@ -87,18 +93,19 @@ public struct DepotTree: Sendable, Hashable, Codable {
     /// The engineers `depot` serves or served, oldest first: its own and, through the relays
     /// below it, its sub-depots' while those relays stood. One served only through a relay
     /// since removed counts as removed then; one who joined a sub-depot after its relay
-    /// ended, or left before it began, was never served.
+    /// ended, or left before it began, was never served through it.
     public func served(by depot: String) -> [DepotMember] {
-        let reached = reach(from: depot)
+        let reached = spans(from: depot)
         var best: [String: DepotMember] = [:]
         for entry in members {
-            guard let span = reached[entry.depot] else { continue }
             let m = entry.member
-            if let end = span.end, m.addedAt >= end { continue }
-            if let left = m.removedAt, left <= span.start { continue }
-            let served = DepotMember(engineer: m.engineer, addedAt: m.addedAt, removedAt: Self.earlier(span.end, m.removedAt))
-            if let known = best[m.engineer], !Self.outlasts(served.removedAt, known.removedAt) { continue }
-            best[m.engineer] = served
+            for span in reached[entry.depot] ?? [] {
+                if let end = span.end, m.addedAt >= end { continue }
+                if let left = m.removedAt, left <= span.start { continue }
+                let served = DepotMember(engineer: m.engineer, addedAt: m.addedAt, removedAt: Self.earlier(span.end, m.removedAt))
+                if let known = best[m.engineer], !Self.outlasts(served.removedAt, known.removedAt) { continue }
+                best[m.engineer] = served
+            }
         }
         return best.values.sorted { ($0.addedAt, $0.engineer) < ($1.addedAt, $1.engineer) }
     }
@@ -150,10 +157,10 @@ public struct DepotTree: Sendable, Hashable, Codable {
         }
     }
 
-    /// Refuses to relay `name` unless it is a depot's: a token of role depot, and of no other
-    /// role, is named so (`roles`: the roles of the tokens named `name`).
+    /// Refuses to relay `name` unless it is a depot's: a token of role depot is named so
+    /// (`roles`: the roles of the tokens named `name`).
     public static func checkIsDepot(_ name: String, roles: [String]) throws(StoreError) {
-        guard roles == [Principal.Role.depot.rawValue] else {
+        guard roles.contains(Principal.Role.depot.rawValue) else {
             throw StoreError(
                 .invalidOp,
                 roles.isEmpty
@@ -236,15 +243,36 @@ public struct RelayedReplica: Sendable, Hashable, Codable {
     /// Claims in one request, at most.
     public static let perRequest = 1_000
 
-    /// Why `claimant` may not claim this (nil: it may, and the replica is the depot's from
-    /// now): the depot must be one it relays now, the id no engineer's device's (named after
-    /// an engineer with a token, `namedAfterEngineer`) and owned by no one else (`owner`).
-    public func refusal(by claimant: String, relayed: [String], namedAfterEngineer: Bool, owner: String?) -> String? {
-        let shown = String(reflecting: String(replica.prefix(64)))
-        guard ReplicaID(replica) != nil else { return "\(shown) is not a replica id" }
-        guard relayed.contains(depot) else { return "\(claimant) does not relay \(String(reflecting: String(depot.prefix(64)))) now" }
-        guard !namedAfterEngineer else { return "replica \(shown) is named after an engineer: it is their device's" }
-        if let owner, owner != depot { return "replica \(shown) belongs to another principal" }
+    /// A claim refused, and why.
+    public struct Refusal: Sendable, Hashable, Codable {
+        public let replica: String
+        public let why: String
+
+        public init(replica: String, why: String) {
+            self.replica = replica
+            self.why = why
+        }
+    }
+
+    /// Why `claimant` may not claim this whatever the store holds (nil: it may so far): the
+    /// id must be one, and the depot one it relays now.
+    public func refusal(by claimant: String, relayed: [String]) -> Refusal? {
+        guard ReplicaID(replica) != nil else { return Refusal(replica: String(replica.prefix(64)), why: "\(shown) is not a replica id") }
+        guard relayed.contains(depot) else { return Refusal(replica: replica, why: "\(claimant) does not relay \(String(reflecting: String(depot.prefix(64)))) now") }
         return nil
     }
+
+    /// Why it may not be claimed given what the store holds (nil: the replica is the depot's
+    /// from now): the id is no engineer's device's (named after an engineer the store knows,
+    /// `namedAfterEngineer`), owned by no one else (`owner`), and, unowned, has no ops here
+    /// (`holdsOps`: it came from elsewhere, central's or another's).
+    public func refusal(namedAfterEngineer: Bool, owner: String?, holdsOps: Bool) -> Refusal? {
+        if owner == depot { return nil }
+        if namedAfterEngineer { return Refusal(replica: replica, why: "replica \(shown) is named after an engineer: it is their device's") }
+        if owner != nil { return Refusal(replica: replica, why: "replica \(shown) belongs to another principal") }
+        if holdsOps { return Refusal(replica: replica, why: "replica \(shown) has ops here that no depot pushed: it is not \(depot)'s") }
+        return nil
+    }
+
+    private var shown: String { String(reflecting: String(replica.prefix(64))) }
 }

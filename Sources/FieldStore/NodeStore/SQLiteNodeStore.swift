@@ -58,7 +58,7 @@ extension SQLiteNodeStore: DepotStore {
         try await blocking { store throws(StoreError) in try store.depotTree(of: depot) }
     }
 
-    public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [String] {
+    public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [RelayedReplica.Refusal] {
         try await blocking { store throws(StoreError) in try store.claimRelayedReplicas(claims, by: depot) }
     }
 

@@ -54,8 +54,10 @@ struct Serve: AsyncParsableCommand {
     var upstream: String?
     @Option(
         name: .customLong("upstream-token"),
-        help: "The depot's token at the upstream (`token create --role depot --name DEPOT` there); or FIELDSYNC_UPSTREAM_TOKEN.")
+        help: "The depot's token at the upstream (`token create --role depot --name DEPOT` there). Other users see it in `ps`: prefer --upstream-token-file or FIELDSYNC_UPSTREAM_TOKEN.")
     var upstreamToken: String?
+    @Option(name: .customLong("upstream-token-file"), help: "A file holding the depot's token at the upstream (readable by the node's user only).")
+    var upstreamTokenFile: String?
     @Option(name: .customLong("upstream-interval"), help: .hidden) var upstreamInterval: Int64 = 5
 
     /// Limits past these are typing mistakes (and would overflow as bytes or seconds).
@@ -63,9 +65,10 @@ struct Serve: AsyncParsableCommand {
     static let mostHours: UInt64 = 24 * 365
 
     func validate() throws {
-        if upstream != nil, upstreamToken == nil, ProcessInfo.processInfo.environment["FIELDSYNC_UPSTREAM_TOKEN"] == nil {
-            throw ValidationError("--upstream needs the depot's token there: --upstream-token TOKEN or FIELDSYNC_UPSTREAM_TOKEN")
+        if upstream != nil, upstreamToken == nil, upstreamTokenFile == nil, ProcessInfo.processInfo.environment["FIELDSYNC_UPSTREAM_TOKEN"] == nil {
+            throw ValidationError("--upstream needs the depot's token there: --upstream-token-file FILE, FIELDSYNC_UPSTREAM_TOKEN or --upstream-token TOKEN")
         }
+        if upstream == nil, upstreamToken != nil || upstreamTokenFile != nil { throw ValidationError("an upstream token goes with --upstream URL") }
         if upstream != nil, data == nil { throw ValidationError("--upstream is for a depot: give its --data DIR") }
         switch (data, postgresURL) {
         case (.some, .some): throw ValidationError("give --data DIR or --postgres URL, not both")
@@ -100,10 +103,15 @@ struct Serve: AsyncParsableCommand {
         config.diskReserveBytes = diskReserveMB << 20
         config.postgresURL = postgresURL
         config.upstreamURL = upstream
-        config.upstreamToken = upstreamToken ?? ProcessInfo.processInfo.environment["FIELDSYNC_UPSTREAM_TOKEN"]
         config.upstreamIntervalSeconds = upstreamInterval
         // A node that cannot open its store says why in one line, as every command does.
         try await reportingErrors {
+            if upstream != nil {
+                guard let token = try upstreamToken ?? BundleCommand.siteToken(upstreamTokenFile) else {
+                    throw NodeError.badRequest("the depot's token at the upstream must be a token (fs_…): check --upstream-token-file or FIELDSYNC_UPSTREAM_TOKEN")
+                }
+                config.upstreamToken = token
+            }
             try await NodeBackend.with(config, logger: logger) { backend in
                 try await buildApplication(configuration: config, backend: backend, metrics: registry, logger: logger).runService()
             }

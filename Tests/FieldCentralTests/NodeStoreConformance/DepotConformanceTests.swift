@@ -213,6 +213,11 @@ import Testing
             #expect(await F.refusal { try await store.setDepotRelay(parent: "north", child: "pit9", relayed: true, now: F.now) } == .invalidOp)
             #expect(await F.refusal { try await store.setDepotRelay(parent: "E17", child: "mine2", relayed: true, now: F.now) } == .invalidOp)
             #expect(try await store.depotTree(of: "north").relays.isEmpty)
+            // A depot is no engineer, nor an engineer a depot.
+            #expect(await F.refusal { try await store.setDepotMember(depot: "north", engineer: "mine2", member: true, now: F.now) } == .invalidOp)
+            #expect(await F.refusal { try await store.setDepotMember(depot: "E17", engineer: "E18", member: true, now: F.now) } == .invalidOp)
+            #expect(try await store.depotMembers(of: "north").isEmpty)
+            #expect(try await store.depotMembers(of: "E17").isEmpty)
             // mine2 serves E17, and north relays mine2: north serves E17 too.
             #expect(try await store.setDepotRelay(parent: "north", child: "mine2", relayed: true, now: F.now))
             #expect(try await !store.setDepotRelay(parent: "north", child: "mine2", relayed: true, now: F.now), "added twice: no change")
@@ -287,7 +292,7 @@ import Testing
                 RelayedReplica(replica: "e17-tab", depot: "mine2"), RelayedReplica(replica: "node-0000b001", depot: "south"),
                 RelayedReplica(replica: F.desk.rawValue, depot: "mine2"), RelayedReplica(replica: "Node 1", depot: "mine2"),
             ]
-            #expect(try await store.claimRelayedReplicas(hostile, by: "north").count == 4)
+            #expect(try await store.claimRelayedReplicas(hostile, by: "north").map(\.replica).sorted() == ["Node 1", "dispatch-1", "e17-tab", "node-0000b001"])
             #expect(try await store.claimRelayedReplicas([claim], by: "south").count == 1)
             for replica in ["e17-tab", "node-0000b001"] { #expect(try await store.owner(of: ReplicaID(replica)!) == nil) }
             #expect(try await store.owner(of: F.desk) == F.dispatcher.name)

@@ -61,6 +61,9 @@ public struct BundleHeader: Sendable, Codable, Hashable {
     /// (as `GET /v1/depot/members` and `/v1/depot/tokens` answer).
     public var members: [String]?
     public var tokens: [TokenHash]?
+    /// A depot's request: the own replicas of the depots it relays, claimed for them before
+    /// the frames are applied (as `POST /v1/depot/replicas`).
+    public var claims: [RelayedReplica]?
     /// An answer to a depot's request: the part of the relay tree below it (as
     /// `GET /v1/depot/tree` answers).
     public var tree: DepotTree?

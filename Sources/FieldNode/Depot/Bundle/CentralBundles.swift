@@ -55,6 +55,10 @@ struct CentralBundles: Sendable {
         var answers: [[UInt8]] = []
         var cursor: [UInt8]?
         var more = false
+        // The sub-depots' own replicas first, so their frames are taken as theirs.
+        if let claims = header.claims, !claims.isEmpty {
+            _ = try await store.claimRelayedReplicas(Array(claims.prefix(RelayedReplica.perRequest)), by: principal.name)
+        }
         // The site's frames, in order, each as a sync.
         for index in file.frames.indices {
             let frame = try file.frame(index)

@@ -83,6 +83,8 @@ public struct SiteBundles: Sendable {
         var header = BundleHeader(role: .request, from: own.rawValue, peer: peer, created: clock())
         header.manifest = .init(frames: frames.count, ops: ops.count, blobs: sizes.map { .init(sha: $0.0.hex, bytes: $0.1) })
         header.vouches = try store.blobVouches(for: sizes.map(\.0)) + store.blobVouches()
+        let claims = try store.subDepotReplicas()
+        if !claims.isEmpty { header.claims = claims }
         let writer = try BundleWriter(path: path)
         try writer.header(header)
         for frame in frames { try writer.frame(frame) }

@@ -1,4 +1,5 @@
 import FieldModel
+import FieldStore
 import FieldTestSupport
 import Foundation
 import Testing
@@ -156,9 +157,15 @@ import Testing
             // An older answer after a newer one would take back what the newer brought: refused.
             let older = try Binaries.run("fieldsync-node", ["bundle", "import", "--data", s.site.data, first.answer, "--token-file", s.tokenFile])
             #expect(older.status != 0 && older.stderr.contains("older than one taken in"), "\(older.stderr)")
+            // Central's clock stepped back a day since its last answer (as the site's record says
+            // by moving that answer a day ahead): the next answer is still newer, and taken in.
+            let siteStore = try ReplicaStore.open(at: s.site.data + "/node.sqlite")
+            let answeredAt = try #require(try siteStore.bundleAnswered("bundle:central"))
+            try siteStore.noteBundleAnswered("bundle:central", created: answeredAt + 86_400_000)
             // Nothing waits: a third round trip carries no op either way.
             let third = try s.roundTrip("third")
             #expect(third.central["applied"] as? Int == 0 && third.site["applied"] as? Int == 0)
+            #expect(try siteStore.bundleAnswered("bundle:central") == answeredAt + 86_400_001)
 
             try e17.ok("sync")
             let digests = try [s.digest(shared, at: s.central), s.digest(shared, at: ["--data", s.site.data]), e17.digest(shared), e18.digest(shared)]

@@ -61,6 +61,10 @@ public struct BundleHeader: Sendable, Codable, Hashable {
     /// (as `GET /v1/depot/members` and `/v1/depot/tokens` answer).
     public var members: [String]?
     public var tokens: [TokenHash]?
+    /// A request's: when the newest answer the site took in was written (its `created`).
+    /// The answer to this one is written later than that whatever the upstream's clock says,
+    /// so a clock stepped back there does not make the site refuse it as older.
+    public var answered: UInt64?
     /// A depot's request: the own replicas of the depots it relays, claimed for them before
     /// the frames are applied (as `POST /v1/depot/replicas`).
     public var claims: [RelayedReplica]?

@@ -123,7 +123,10 @@ struct CentralBundles: Sendable {
                 sending.append((a.sha256, content, proven))
             }
         }
-        var out = BundleHeader(role: .answer, from: nodeReplica.rawValue, peer: header.peer, created: clock())
+        // Later than the newest answer the site took in, whatever this clock says (it may have
+        // stepped back): the site takes in only answers newer than that one.
+        let created = max(clock(), min(header.answered ?? 0, .max - 1) + 1)
+        var out = BundleHeader(role: .answer, from: nodeReplica.rawValue, peer: header.peer, created: created)
         out.to = header.from
         out.answers = file.checksum.hex
         out.held = held

@@ -85,6 +85,7 @@ public struct SiteBundles: Sendable {
         header.vouches = try store.blobVouches(for: sizes.map(\.0)) + store.blobVouches()
         let claims = try store.subDepotReplicas()
         if !claims.isEmpty { header.claims = claims }
+        header.answered = try store.bundleAnswered(key)
         let writer = try BundleWriter(path: path)
         try writer.header(header)
         for frame in frames { try writer.frame(frame) }

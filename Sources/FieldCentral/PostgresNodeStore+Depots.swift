@@ -87,6 +87,15 @@ extension PostgresNodeStore: DepotStore {
         }
     }
 
+    public func replicas(ownedBy depots: [String]) async throws(StoreError) -> [RelayedReplica] {
+        guard !depots.isEmpty else { return [] }
+        let rows = try await guarded("reading the depots' own replicas") {
+            try await client.query("SELECT replica, owner FROM replica_progress WHERE owner = ANY(\(depots)) ORDER BY replica", logger: logger)
+                .decode((String, String).self).all()
+        }
+        return rows.map { RelayedReplica(replica: $0.0, depot: $0.1) }
+    }
+
     public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [RelayedReplica.Refusal] {
         try await guarded("recording the replicas of the depots a depot relays") {
             try await client.checkedTransaction(logger: logger) { connection in

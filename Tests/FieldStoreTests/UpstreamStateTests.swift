@@ -213,7 +213,26 @@ import Testing
         // The shaft's own node id: claimed, and claimed again without a change.
         let shaft = RelayedReplica(replica: "node-0000c002", depot: "shaft")
         #expect(try r.store.claimRelayedReplicas([shaft], by: "mine2").isEmpty)
+        #expect(try r.store.owner(of: ReplicaID("node-0000c002")!) == "shaft")
         #expect(try r.store.claimRelayedReplicas([shaft], by: "mine2").isEmpty)
         #expect(try r.store.claimRelayedReplicas([RelayedReplica(replica: "node-0000c002", depot: "mine2")], by: "north").count == 1)
+
+        // This depot was put above mine2 after the pit's ops reached central, so it pulled them
+        // with no owner here: the tree from upstream says whose they are, and mine2's claim
+        // for the pit then goes through.
+        let pit = ReplicaID("node-0000c009")!
+        let pitOp = Op(id: OpID(replica: pit, counter: 1), wallMillis: now, logical: 0, subject: t, body: .note(Note(text: "pit", at: now)))
+        try r.store.commitUpstreamPage(up, ops: [pitOp], cursor: [2], acked: [:], now: now)
+        let pitClaim = RelayedReplica(replica: pit.rawValue, depot: "pit3")
+        var withPit = tree
+        withPit.relays.append(DepotRelay(parent: "mine2", child: "pit3", addedAt: now, removedAt: nil))
+        try r.store.adoptUpstreamTree(withPit, from: up)
+        #expect(try r.store.claimRelayedReplicas([pitClaim], by: "mine2").map(\.replica) == [pit.rawValue], "held ops, no owner: refused")
+        withPit.replicas = [pitClaim, RelayedReplica(replica: "node-depot", depot: "pit3"), RelayedReplica(replica: "node-0000c00a", depot: "south")]
+        #expect(try r.store.adoptUpstreamTree(withPit, from: up))
+        #expect(try r.store.owner(of: pit) == "pit3")
+        #expect(try r.store.owner(of: ReplicaID("node-depot")!) != "pit3", "this node's own replica was given away")
+        #expect(try r.store.owner(of: ReplicaID("node-0000c00a")!) == nil, "a replica of a depot not below was taken")
+        #expect(try r.store.claimRelayedReplicas([pitClaim], by: "mine2").isEmpty)
     }
 }

@@ -67,7 +67,7 @@ struct DepotRoutes: Sendable {
         }
         api.get("depot/tree") { _, context -> Response in
             let depot = try Self.depot(context)
-            let tree = try await store.depotTree(of: depot.name).below(depot.name)
+            let tree = try await store.tree(below: depot.name)
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(tree))))
         }
@@ -82,7 +82,8 @@ struct DepotRoutes: Sendable {
                 throw HTTPError(.badRequest, message: "send {\"replicas\": [{\"replica\": ID, \"depot\": NAME}, …]}, at most \(RelayedReplica.perRequest)")
             }
             let refused = try await store.claimRelayedReplicas(list.replicas, by: depot.name)
-            return ClaimAnswer(claimed: list.replicas.count - refused.count, refused: Array(refused.prefix(100)))
+            // Every refusal (at most one per claim): the depot takes a claim not listed as taken.
+            return ClaimAnswer(claimed: list.replicas.count - refused.count, refused: refused)
         }
         api.post("depot/vouch") { request, context -> VouchAnswer in
             let depot = try Self.depot(context)

@@ -259,7 +259,12 @@ public final class UpstreamRelay: Service, Sendable {
     private func noteIncarnation(_ seen: String?) {
         guard let seen, !seen.isEmpty else { return }
         let changed = incarnation.withLock { last in defer { last = seen }; return last != nil && last != seen }
-        if changed { probing.withLock { $0 = true } }
+        if changed {
+            probing.withLock { $0 = true }
+            // Restored from a backup, it may have lost the claims: they go up again.
+            claimedReplicas.withLock { $0.removeAll() }
+            refusedClaims.withLock { $0.removeAll() }
+        }
     }
 
     /// Replicas the upstream refused alone: not pushed again until the node restarts.

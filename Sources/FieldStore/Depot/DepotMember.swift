@@ -49,6 +49,8 @@ public protocol DepotStore: Sendable {
     func setDepotRelay(parent: String, child: String, relayed: Bool, now: UInt64) async throws(StoreError) -> Bool
     /// The relays `depot` reaches and the engineers of the depots they reach.
     func depotTree(of depot: String) async throws(StoreError) -> DepotTree
+    /// The replicas owned by any of `depots` (their own nodes' replicas, claimed or pushed).
+    func replicas(ownedBy depots: [String]) async throws(StoreError) -> [RelayedReplica]
     /// Records the replicas `depot` claims for the depots it relays (``RelayedReplica``);
     /// why any was refused.
     func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [RelayedReplica.Refusal]
@@ -59,6 +61,17 @@ public protocol DepotStore: Sendable {
     /// The live (unrevoked) tokens of role depot, with their SHA-256: what a bundle's request,
     /// sealed with a depot's token's hash, is checked against (SPEC §11).
     func depotTokens() async throws(StoreError) -> [TokenHash]
+}
+
+extension DepotStore {
+    /// What `depot` adopts (`GET /v1/depot/tree`, a bundle's answer): the tree below it, with
+    /// the own replicas of every depot it reaches or reached.
+    public func tree(below depot: String) async throws(StoreError) -> DepotTree {
+        let whole = try await depotTree(of: depot)
+        var tree = whole.below(depot)
+        tree.replicas = try await replicas(ownedBy: whole.reach(from: depot).keys.filter { $0 != depot }.sorted())
+        return tree
+    }
 }
 
 extension Array where Element == DepotMember {

@@ -71,7 +71,9 @@ enum DepotMembers {
 
     /// SQL: whether two upstream keys are the same source of adopted rows: the network (any
     /// URL: a depot has one upstream at a time) or bundles (`bundle:PEER`).
-    static func sameSource(_ a: String, _ b: String) -> String { "((\(a) LIKE 'bundle:%') = (\(b) LIKE 'bundle:%'))" }
+    static func sameSource(_ a: String, _ b: String) -> String {
+        "((\(a) LIKE '\(ReplicaStore.bundleUpstreamPrefix)%') = (\(b) LIKE '\(ReplicaStore.bundleUpstreamPrefix)%'))"
+    }
 
     /// The live tokens of role depot.
     static func depotTokens(_ db: Database) throws -> [TokenHash] {
@@ -108,6 +110,10 @@ enum DepotMembers {
 }
 
 extension ReplicaStore {
+    /// What the upstream key of a site fed by bundles begins with (`bundle:PEER`): its
+    /// adopted rows are a source of their own, apart from the network upstream's.
+    public static let bundleUpstreamPrefix = "bundle:"
+
     /// Adds or removes an engineer at a depot (``DepotMembers``); false when nothing changed.
     public func setDepotMember(depot: String, engineer: String, member: Bool, now: UInt64) throws(StoreError) -> Bool {
         try DepotMember.checkNames(depot: depot, engineer: engineer)

@@ -74,7 +74,16 @@ enum DepotRelays {
                 sql: "INSERT INTO depot_members (depot, engineer, added_wall, removed_wall, upstream) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [e.depot, e.member.engineer, Int64(clamping: e.member.addedAt), e.member.removedAt.map { Int64(clamping: $0) }, upstream])
         }
-        return try adopted(db) != before
+        // The sub-depots' own replicas, as the upstream records them: owned here from now
+        // (none a row here already names, this node's own included).
+        let below = Set(kept.relays.map(\.child))
+        var owned = 0
+        for r in (tree.replicas ?? []).prefix(10_000) where below.contains(r.depot) && ReplicaID(r.replica) != nil {
+            try db.execute(
+                sql: "INSERT INTO replica_progress (replica, acked, owner) VALUES (?, 0, ?) ON CONFLICT DO NOTHING", arguments: [r.replica, r.depot])
+            owned += db.changesCount
+        }
+        return try adopted(db) != before || owned > 0
     }
 
     /// Records each claim `depot` makes for a depot it relays (``RelayedReplica``); those
@@ -102,6 +111,16 @@ enum DepotRelays {
             }
         }
         return refused
+    }
+
+    /// The replicas owned by any of `depots`.
+    static func owned(by depots: [String], _ db: Database) throws -> [RelayedReplica] {
+        guard !depots.isEmpty else { return [] }
+        return try Row.fetchAll(
+            db,
+            sql: "SELECT replica, owner FROM replica_progress WHERE owner IN (\(Array(repeating: "?", count: depots.count).joined(separator: ", "))) ORDER BY replica",
+            arguments: StatementArguments(depots)
+        ).map { RelayedReplica(replica: $0[0], depot: $0[1]) }
     }
 
     /// The replicas here owned by a depot this one relays (their token adopted from the
@@ -150,6 +169,11 @@ extension ReplicaStore {
             let refusedOwn = claims.filter { $0.replica == own }.map { _ in RelayedReplica.Refusal(replica: own, why: "replica \(own) is this node's own") }
             return refusedOwn + (try DepotRelays.claim(claims.filter { $0.replica != own }, by: depot, db))
         }
+    }
+
+    /// The replicas owned by any of `depots`.
+    public func replicas(ownedBy depots: [String]) throws(StoreError) -> [RelayedReplica] {
+        try read { db in try DepotRelays.owned(by: depots, db) }
     }
 
     /// The replicas here owned by depots this one relays, to claim for them upstream.

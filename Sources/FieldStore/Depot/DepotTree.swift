@@ -37,10 +37,15 @@ public struct DepotMembership: Sendable, Hashable, Codable {
 public struct DepotTree: Sendable, Hashable, Codable {
     public var relays: [DepotRelay]
     public var members: [DepotMembership]
+    /// The own replicas of the depots below, as the upstream records their owners: a depot
+    /// put above an existing pair, which pulled a sub-depot's ops before relaying it, knows
+    /// that replica is the sub-depot's (``RelayedReplica``). Absent from older upstreams.
+    public var replicas: [RelayedReplica]?
 
-    public init(relays: [DepotRelay] = [], members: [DepotMembership] = []) {
+    public init(relays: [DepotRelay] = [], members: [DepotMembership] = [], replicas: [RelayedReplica]? = nil) {
         self.relays = relays
         self.members = members
+        self.replicas = replicas
     }
 
     /// The most depots one path may hold: deeper trees are refused when made, and a deeper

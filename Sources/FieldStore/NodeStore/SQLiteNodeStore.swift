@@ -58,6 +58,10 @@ extension SQLiteNodeStore: DepotStore {
         try await blocking { store throws(StoreError) in try store.depotTree(of: depot) }
     }
 
+    public func replicas(ownedBy depots: [String]) async throws(StoreError) -> [RelayedReplica] {
+        try await blocking { store throws(StoreError) in try store.replicas(ownedBy: depots) }
+    }
+
     public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) async throws(StoreError) -> [RelayedReplica.Refusal] {
         try await blocking { store throws(StoreError) in try store.claimRelayedReplicas(claims, by: depot) }
     }

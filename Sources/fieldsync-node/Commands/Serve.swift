@@ -56,7 +56,7 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("upstream-token"),
         help: "The depot's token at the upstream (`token create --role depot --name DEPOT` there). Other users see it in `ps`: prefer --upstream-token-file or FIELDSYNC_UPSTREAM_TOKEN.")
     var upstreamToken: String?
-    @Option(name: .customLong("upstream-token-file"), help: "A file holding the depot's token at the upstream (readable by the node's user only).")
+    @Option(name: .customLong("upstream-token-file"), help: "A file holding the depot's token at the upstream; keep it readable by the node's user only.")
     var upstreamTokenFile: String?
     @Option(name: .customLong("upstream-interval"), help: .hidden) var upstreamInterval: Int64 = 5
 
@@ -69,6 +69,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--upstream needs the depot's token there: --upstream-token-file FILE, FIELDSYNC_UPSTREAM_TOKEN or --upstream-token TOKEN")
         }
         if upstream == nil, upstreamToken != nil || upstreamTokenFile != nil { throw ValidationError("an upstream token goes with --upstream URL") }
+        if upstreamToken != nil, upstreamTokenFile != nil { throw ValidationError("give --upstream-token-file or --upstream-token, not both") }
         if upstream != nil, data == nil { throw ValidationError("--upstream is for a depot: give its --data DIR") }
         switch (data, postgresURL) {
         case (.some, .some): throw ValidationError("give --data DIR or --postgres URL, not both")

@@ -301,6 +301,9 @@ import Testing
             #expect(try await store.claimRelayedReplicas([claim], by: "north").isEmpty)
             #expect(try await store.claimRelayedReplicas([claim], by: "north").isEmpty, "claimed again: no refusal, no change")
             #expect(try await store.owner(of: Self.mineNode) == "mine2")
+            // North's tree says so too: a depot put between them later knows whose it is.
+            #expect(try await store.tree(below: "north").replicas == [claim])
+            #expect(try await store.tree(below: "south").replicas == [])
             #expect(try await F.ingest(store, [received], from: Self.north, replica: Self.northNode).acked[Self.mineNode] == 1)
             // ...judged as mine2: not north's site stock, and not E18's ticket.
             let northStock = StockLocation("depot:north")!

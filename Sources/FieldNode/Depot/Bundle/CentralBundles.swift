@@ -46,7 +46,7 @@ struct CentralBundles: Sendable {
         if principal.role == .depot {
             let whole = try await store.depotTree(of: principal.name)
             members = whole.seen(by: principal.name)
-            tree = whole.below(principal.name)
+            tree = try await store.tree(below: principal.name)
             tokens = try await store.memberTokens(of: principal.name)
         }
         // What the site says it holds of its own replica: the extra pull requests say the
@@ -57,7 +57,8 @@ struct CentralBundles: Sendable {
         var more = false
         // The sub-depots' own replicas first, so their frames are taken as theirs.
         if let claims = header.claims, !claims.isEmpty {
-            _ = try await store.claimRelayedReplicas(Array(claims.prefix(RelayedReplica.perRequest)), by: principal.name)
+            let refused = try await store.claimRelayedReplicas(Array(claims.prefix(RelayedReplica.perRequest)), by: principal.name)
+            report.refused += refused.map { "replica \($0.replica) not claimed: \($0.why)" }
         }
         // The site's frames, in order, each as a sync.
         for index in file.frames.indices {

@@ -30,7 +30,7 @@ public struct SiteBundles: Sendable {
     }
 
     /// The key of a peer's sync state.
-    static func upstreamKey(_ peer: String) -> String { "bundle:" + peer }
+    static func upstreamKey(_ peer: String) -> String { ReplicaStore.bundleUpstreamPrefix + peer }
 
     /// What an export or an import moved.
     public struct Report: Sendable, Codable {

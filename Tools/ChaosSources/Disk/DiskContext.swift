@@ -151,7 +151,7 @@ final class DiskContext: @unchecked Sendable {
         guard let answer = try record(replica, ["photo", ticket, path, "--caption", "disk round \(round)"]), let sha = answer["sha256"] as? String else {
             return (nil, path)
         }
-        rig.attached(path: path, size: size, sha: sha)
+        rig.attached(path: path, size: size, sha: sha, engineer: replica.engineer)
         return (sha, path)
     }
 

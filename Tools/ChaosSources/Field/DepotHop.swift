@@ -1,17 +1,20 @@
 import FieldTestSupport
 import Foundation
 
-/// The depot hop of the crash and link campaigns (M8): a real `fieldsync-node serve
-/// --upstream` named `north`, relaying every second to the campaign's node (central), which
-/// records the depot's engineers as its members. Some replicas sync there instead of at
-/// central; the campaigns kill -9 it (crash) and cut and stall its uplink (link).
+/// One depot of the crash and link campaigns' relay tree (M8, ``DepotTree``): a real
+/// `fieldsync-node serve --upstream` relaying every second to its upstream (central, or the
+/// depot that relays it). Some replicas sync there instead of at central; the campaigns
+/// kill -9 it (crash) and cut and stall north's uplink (link).
 final class DepotHop: @unchecked Sendable {
     // @unchecked: driven from the campaign's one thread only.
-    static let name = "north"
+    let name: String
     let process: ChaosNode
+    /// The engineers it serves: its own members and those of the depots it relays.
     let engineers: [String]
+    /// Its upstream in reports: "the node" or the relaying depot's name.
+    let upstreamName: String
     private let token: String
-    /// Where it relays now (central, or a proxy in front of it).
+    /// Where it relays now (its upstream, or a proxy in front of it).
     var upstream: String { process.extraArgs[1] }
     private(set) var kills = 0
     private(set) var restarts = 0
@@ -25,19 +28,30 @@ final class DepotHop: @unchecked Sendable {
         let lastError: String?
     }
 
-    /// Records the depot's token and `engineers` as its members at `central`, starts it in
-    /// `data`, and waits until it synced once and holds `tickets` tickets.
-    init(data: String, central: ChaosNode, engineers: [String], tickets: Int) throws {
-        token = try central.adminOK("token", "create", "--role", "depot", "--name", Self.name)
-        for engineer in engineers { _ = try central.adminOK("depot", "add-engineer", Self.name, engineer) }
+    /// At `central`: a depot token for `name`, `parent` (if any) made its upstream, and
+    /// `members` made its engineers. Returns the token.
+    static func register(_ name: String, at central: ChaosNode, members: [String], relayedBy parent: String? = nil) throws -> String {
+        let token = try central.adminOK("token", "create", "--role", "depot", "--name", name)
+        if let parent { _ = try central.adminOK("depot", "add-relay", parent, name) }
+        for engineer in members { _ = try central.adminOK("depot", "add-engineer", name, engineer) }
+        return token
+    }
+
+    /// Starts the depot `name` (registered at central with `token`) in `data`, relaying to
+    /// `upstream`, and waits until it synced once and holds `tickets` tickets (a sub-depot
+    /// gets 401 until its upstream adopted its token: SPEC §8).
+    init(_ name: String, data: String, token: String, upstream: String, upstreamName: String, engineers: [String], tickets: Int) throws {
+        self.name = name
+        self.token = token
         self.engineers = engineers
-        process = try ChaosNode(data: data, extraArgs: Self.serveArgs(central.url, token))
-        let deadline = Date().addingTimeInterval(60)
+        self.upstreamName = upstreamName
+        process = try ChaosNode(data: data, extraArgs: Self.serveArgs(upstream, token))
+        let deadline = Date().addingTimeInterval(90)
         while Date() < deadline {
             if try status()?.lastSync != nil, try ticketDigests().count == tickets { return }
             usleep(200_000)
         }
-        throw ChaosError("the depot did not pull its engineers' \(tickets) tickets in 60 s: \(process.logTail)")
+        throw ChaosError("the depot \(name) did not pull its engineers' \(tickets) tickets in 90 s: \(process.logTail)")
     }
 
     private static func serveArgs(_ upstream: String, _ token: String) -> [String] {
@@ -95,7 +109,7 @@ final class DepotHop: @unchecked Sendable {
         var seen: Upstream?
         while Date() < deadline {
             usleep(100_000)
-            guard process.isRunning else { return "the depot is not running: \(process.crashLine ?? process.logTail)" }
+            guard process.isRunning else { return "the depot \(name) is not running: \(process.crashLine ?? process.logTail)" }
             guard let now = try? status() else { continue }
             seen = now
             if now.lastSync != last {

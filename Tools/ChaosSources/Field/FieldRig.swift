@@ -2,21 +2,27 @@ import FieldTestSupport
 import Foundation
 
 /// One long-lived field for the crash and link campaigns: a real node, two engineers with
-/// tickets, and three real replicas (E1's phone and tablet, E2's tablet). With a depot
-/// (``DepotHop``), E1 and E2 are its members and the two tablets sync there, the phone at
-/// the node (central): E1's tickets cross both hops.
+/// tickets, and three real replicas (E1's phone and tablet, E2's tablet). With depots
+/// (``DepotTree``: central ← north ← mine2), E1's tablet syncs at north, E2's at mine2, the
+/// phone at the node (central): E1's tablet's ops go up one relay, E2's tablet's two.
 final class FieldRig: @unchecked Sendable {
     // @unchecked: driven from the campaign's one thread only.
     let scratch: Scratch
     let node: ChaosNode
     let replicas: [Replica]
-    private(set) var depot: DepotHop?
-    /// The replicas that sync at the depot (none without one).
-    private(set) var atDepot: Set<String> = []
+    private(set) var tree: DepotTree?
+    /// The depot that relays to the node (north), if any.
+    var depot: DepotHop? { tree?.north }
+    /// The depot north relays (mine2), if any.
+    var subDepot: DepotHop? { tree?.mine2 }
+    /// Every depot, top down (none without a tree).
+    var depots: [DepotHop] { tree?.all ?? [] }
     private(set) var tickets: [String: [String]] = [:]
     private var tokens: [String: String] = [:]
     /// Every photo a replica attached: SHA-256 -> (original file, bytes).
     private(set) var originals: [String: (path: String, size: Int)] = [:]
+    /// Whose ticket each photo is on: SHA-256 -> engineer.
+    private(set) var photoEngineers: [String: String] = [:]
     /// Photos whose CLI-reported SHA-256 differed from the file's.
     private(set) var photoMismatches: [String] = []
 
@@ -39,19 +45,17 @@ final class FieldRig: @unchecked Sendable {
         for replica in replicas {
             tokens[replica.name] = try node.adminOK("token", "create", "--role", "engineer", "--name", replica.engineer)
         }
-        if withDepot {
-            let count = tickets.values.reduce(0) { $0 + $1.count }
-            depot = try DepotHop(data: scratch.sub("depot"), central: node, engineers: ["E1", "E2"], tickets: count)
-            atDepot = ["e1-tablet", "e2-tablet"]
-        }
+        if withDepot { tree = try DepotTree(scratch: scratch, central: node, tickets: tickets) }
         for replica in replicas { try replica.setUp(node: home(of: replica, central: node.url), token: tokens[replica.name]!) }
     }
 
     /// Where `replica` syncs: its depot, or `central` (the node, or a proxy in front of it).
     func home(of replica: Replica, central: String) -> String {
-        guard let depot, atDepot.contains(replica.name) else { return central }
-        return depot.url
+        tree?.homes[replica.name]?.url ?? central
     }
+
+    /// The replicas that sync at `depot`, by name.
+    func replicas(at depot: DepotHop) -> [String] { tree?.replicas(at: depot) ?? [] }
 
     /// Points every replica at `url` (the node, or a proxy in front of it), the depot's too
     /// (a link mode's device roams to central).
@@ -59,8 +63,8 @@ final class FieldRig: @unchecked Sendable {
         for replica in replicas { try replica.login(node: url, token: tokens[replica.name]!) }
     }
 
-    /// Points every replica back at where it syncs: the depot's at the depot, the others at
-    /// `central`.
+    /// Points every replica back at where it syncs: the depots' at their depot, the others
+    /// at `central`.
     func connectHome(central url: String) throws {
         for replica in replicas { try replica.login(node: home(of: replica, central: url), token: tokens[replica.name]!) }
     }
@@ -73,11 +77,11 @@ final class FieldRig: @unchecked Sendable {
         try connectHome(central: node.url)
     }
 
-    /// The depot is started again; if its port moved, its replicas follow (`central`: where
-    /// the others sync).
-    func restartDepot(central: String) throws {
-        guard let depot else { return }
-        if try depot.restart() { try connectHome(central: central) }
+    /// `depot` is started again; if its port moved, its replicas (and the depot it relays)
+    /// follow (`central`: where the others sync).
+    func restartDepot(_ depot: DepotHop, central: String) throws {
+        guard let tree else { return }
+        if try tree.restart(depot) { try connectHome(central: central) }
     }
 
     /// A new ticket from dispatch, assigned to `engineer`.
@@ -88,20 +92,25 @@ final class FieldRig: @unchecked Sendable {
         return id
     }
 
-    /// Notes a photo the harness wrote, with what the CLI said its SHA-256 is.
-    func attached(path: String, size: Int, sha: String) {
+    /// Notes a photo the harness wrote on one of `engineer`'s tickets, with what the CLI
+    /// said its SHA-256 is.
+    func attached(path: String, size: Int, sha: String, engineer: String) {
         if let mine = OpTable.fileSHA256(path), mine != sha { photoMismatches.append("\(path): the CLI said \(sha), the file is \(mine)") }
         originals[sha] = (path, size)
+        photoEngineers[sha] = engineer
     }
 
     /// A photo no replica and not the node can hold any more (the restore campaign: its
     /// device was put back from a backup taken before it was attached).
-    func forgetPhoto(_ sha: String) { originals.removeValue(forKey: sha) }
+    func forgetPhoto(_ sha: String) {
+        originals.removeValue(forKey: sha)
+        photoEngineers.removeValue(forKey: sha)
+    }
 
     var runs: String { scratch.sub("runs") }
 
     func tearDown() {
-        depot?.process.stop()
+        for depot in depots.reversed() { depot.process.stop() }
         node.stop()
         scratch.remove()
     }

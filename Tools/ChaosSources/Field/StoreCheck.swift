@@ -1,7 +1,7 @@
 import FieldTestSupport
 import Foundation
 
-/// After the kills: the node's, the depot's and every replica's own integrity check (SQLite, op
+/// After the kills: the node's, each depot's and every replica's own integrity check (SQLite, op
 /// checksums, tickets against their ops), where the build has `check`.
 enum StoreCheck {
     /// How many stores were checked (0 if this build has no `check`).
@@ -13,11 +13,11 @@ enum StoreCheck {
         if node.status != 0 || node.killedBySignal {
             findings.add("[damage] fieldsync-node check: exit \(node.status): \(brief(node.stdout + node.stderr))")
         }
-        if let depot = rig.depot {
+        for depot in rig.depots {
             let r = try depot.process.admin(["check"])
             checked += 1
             if r.status != 0 || r.killedBySignal {
-                findings.add("[damage] the depot: fieldsync-node check: exit \(r.status): \(brief(r.stdout + r.stderr))")
+                findings.add("[damage] the depot \(depot.name): fieldsync-node check: exit \(r.status): \(brief(r.stdout + r.stderr))")
             }
         }
         for replica in rig.replicas {

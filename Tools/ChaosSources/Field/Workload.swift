@@ -48,7 +48,7 @@ struct Workload {
                 continue
             }
             if let photo, let sha = answer["sha256"] as? String {
-                rig.attached(path: photo.path, size: photo.size, sha: sha)
+                rig.attached(path: photo.path, size: photo.size, sha: sha, engineer: replica.engineer)
                 attachedBytes += photo.size
             }
         }

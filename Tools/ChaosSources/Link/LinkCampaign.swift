@@ -5,8 +5,9 @@ import Foundation
 /// through two cutting proxies (one cuts uploads, one downloads) that also delay and
 /// stall chunks, for a number of seconds; between rounds, the link modes (`LinkModes`):
 /// an idle link, a dead one mid-upload and a 2 KB/s one, each at least once. Two replicas
-/// sync at a depot (M8, ``DepotHop``) on a clean LAN link; the depot's uplink to the node goes
-/// through its own pair of cutting proxies with the same cuts, delays and stalls.
+/// sync at depots of a relay tree (M8, ``DepotTree``: central ← north ← mine2) on a clean LAN
+/// link, as mine2 relays to north; north's uplink to the node goes through its own pair of
+/// cutting proxies with the same cuts, delays and stalls.
 enum LinkCampaign {
     static func run(seconds: Int, seed: UInt64) throws -> Bool {
         let started = Date()
@@ -70,9 +71,9 @@ enum LinkCampaign {
                 findings.add("[crash] the node died: \(rig.node.crashLine ?? rig.node.logTail)")
                 if try rig.node.restart() { throw ChaosError("the node came back on another port; the proxies cannot follow") }
             }
-            if let depot = rig.depot, !depot.process.isRunning {
-                findings.add("[crash] the depot died: \(depot.process.crashLine ?? depot.process.logTail)")
-                try rig.restartDepot(central: up.url)
+            for depot in rig.depots where !depot.process.isRunning {
+                findings.add("[crash] the depot \(depot.name) died: \(depot.process.crashLine ?? depot.process.logTail)")
+                try rig.restartDepot(depot, central: up.url)
             }
             if let mode = modes.plan.next(at: Date().timeIntervalSince(started)) {
                 try modes.run(mode, workload: &workload)
@@ -104,23 +105,26 @@ enum LinkCampaign {
         try rig.connectHome(central: rig.node.url)
         let settled = try Settle.run(rig, findings: findings)
         let ledger = try Ledger.check(rig, findings: findings)
-        let depotLedger = try DepotLedger.check(rig, findings: findings)
+        let depotLedgers = try DepotLedger.checkAll(rig, findings: findings)
         let stores = try StoreCheck.run(rig, findings: findings)
         let alive = Alive.check(rig.node, findings: findings)
-        let depotAlive = rig.depot.map { Alive.check($0.process, findings: findings) }
+        let depotsAlive = rig.depots.map { ($0 === rig.depot ? "depot" : $0.name, Alive.check($0.process, findings: findings)) }
 
         Say.line("chaos link: \(String(format: "%.0f", loopTime)) s of faults and \(modes.plan.started) link modes (\(modes.plan.modes.prefix(modes.plan.started).map(\.rawValue).joined(separator: ", "))), seed \(seed), \(iterations) iterations, in \(Say.seconds(started)) all told")
         Say.line("  workload: \(workload.commands) commands (\(workload.refused) refused by the CLI), \(workload.photos) photos, \(workload.photoBytes / 1_000_000) MB, biggest \(workload.biggestPhoto / 1_000_000) MB; \(workload.dispatchChanges) dispatch changes; \(fetches) fetches")
         Say.line("  link: \(cuts.up) upload cuts, \(cuts.down) download cuts, \(cuts.delays) delays, \(cuts.stalls) stalls of 0.5-4 s, \(cuts.longStalls) of 16-22 s; \(cuts.bytesUp / 1_000_000) MB up, \(cuts.bytesDown / 1_000_000) MB down")
         if rig.depot != nil {
-            Say.line("  depot uplink: \(uplink.up) upload cuts, \(uplink.down) download cuts, \(uplink.delays) delays, \(uplink.stalls) stalls of 0.5-4 s, \(uplink.longStalls) of 16-22 s; \(uplink.bytesUp / 1_000) KB up, \(uplink.bytesDown / 1_000) KB down; when the faults ended \(relayAtEnd.map { "\($0.opsWaiting) ops and \($0.blobsWaiting) photos waited (last error: \($0.lastError.map { String($0.prefix(120)) } ?? "none"))" } ?? "no relay status"); \(rig.atDepot.sorted().joined(separator: " and ")) sync at \(DepotHop.name); its relay drained after each settling round in \(settled.drains.map { String(format: "%.1f", $0) }.joined(separator: ", ")) s")
+            Say.line("  depot uplink: \(uplink.up) upload cuts, \(uplink.down) download cuts, \(uplink.delays) delays, \(uplink.stalls) stalls of 0.5-4 s, \(uplink.longStalls) of 16-22 s; \(uplink.bytesUp / 1_000) KB up, \(uplink.bytesDown / 1_000) KB down; when the faults ended \(relayAtEnd.map { "\($0.opsWaiting) ops and \($0.blobsWaiting) photos waited (last error: \($0.lastError.map { String($0.prefix(120)) } ?? "none"))" } ?? "no relay status"); \(rig.depot.map { rig.replicas(at: $0).joined(separator: " and ") } ?? "") syncs at north; its relay drained after each settling round in \(rig.depot.map { settled.drains(of: $0) } ?? "") s")
+        }
+        if let mine2 = rig.subDepot {
+            Say.line("  mine2: \(rig.replicas(at: mine2).joined(separator: " and ")) syncs at \(mine2.name), which relays to \(mine2.upstreamName) every 1 s on a clean link; \(mine2.restarts) restarts; its relay drained after each settling round in \(settled.drains(of: mine2)) s")
         }
         for line in modes.figures.lines { Say.line(line) }
         Say.line("  syncs: \(syncsOK) ok, \(syncsFailed) failed (cut or stalled); settled in \(settled.rounds) rounds\(settled.quiet ? "" : " (NOT quiet)")")
         Say.line("  \(ledger.summary)")
-        if let depotLedger { Say.line("  \(depotLedger.summary)") }
-        Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node, depot and replicas)")")
-        Say.line("  node alive: \(alive ? "yes" : "no")\(depotAlive.map { ", depot alive: \($0 ? "yes" : "no")" } ?? "")")
+        for depotLedger in depotLedgers { Say.line("  \(depotLedger.summary)") }
+        Say.line("  store checks: \(stores == 0 ? "none (no `check` in this build)" : "\(stores) stores (node, depots and replicas)")")
+        Say.line("  node alive: \(alive ? "yes" : "no")\(depotsAlive.map { ", \($0.0) alive: \($0.1 ? "yes" : "no")" }.joined())")
         return findings.verdict("link")
     }
 }

@@ -44,7 +44,7 @@ struct ModePhoto {
 
     private func attach(on replica: Replica, ticket: String, rig: FieldRig, caption: String) throws -> Bool {
         guard let answer = try replica.record(["photo", ticket, path, "--caption", caption]) else { return false }
-        rig.attached(path: path, size: size, sha: answer["sha256"] as? String ?? "")
+        rig.attached(path: path, size: size, sha: answer["sha256"] as? String ?? "", engineer: replica.engineer)
         return true
     }
 

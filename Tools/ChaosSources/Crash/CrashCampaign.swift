@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// `Tools/chaos crash`: a seeded workload on three real replicas, two of them syncing at
-/// depots of a relay tree (M8, ``DepotTree``: central ← north ← mine2; one tablet at north,
+/// depots of a relay tree (M8, ``RelayTreeRig``: central ← north ← mine2; one tablet at north,
 /// one at mine2), while the harness kill -9s the node, north, mine2, the syncing client, or
 /// client and node, at random points of a sync (inside its HTTP exchanges and its blob
 /// uploads, and the depots' relays running beside them); then everything is settled (the

@@ -1,7 +1,7 @@
 import FieldTestSupport
 import Foundation
 
-/// One depot of the crash and link campaigns' relay tree (M8, ``DepotTree``): a real
+/// One depot of the crash and link campaigns' relay tree (M8, ``RelayTreeRig``): a real
 /// `fieldsync-node serve --upstream` relaying every second to its upstream (central, or the
 /// depot that relays it). Some replicas sync there instead of at central; the campaigns
 /// kill -9 it (crash) and cut and stall north's uplink (link).

@@ -3,14 +3,14 @@ import Foundation
 
 /// One long-lived field for the crash and link campaigns: a real node, two engineers with
 /// tickets, and three real replicas (E1's phone and tablet, E2's tablet). With depots
-/// (``DepotTree``: central ← north ← mine2), E1's tablet syncs at north, E2's at mine2, the
+/// (``RelayTreeRig``: central ← north ← mine2), E1's tablet syncs at north, E2's at mine2, the
 /// phone at the node (central): E1's tablet's ops go up one relay, E2's tablet's two.
 final class FieldRig: @unchecked Sendable {
     // @unchecked: driven from the campaign's one thread only.
     let scratch: Scratch
     let node: ChaosNode
     let replicas: [Replica]
-    private(set) var tree: DepotTree?
+    private(set) var tree: RelayTreeRig?
     /// The depot that relays to the node (north), if any.
     var depot: DepotHop? { tree?.north }
     /// The depot north relays (mine2), if any.
@@ -45,7 +45,7 @@ final class FieldRig: @unchecked Sendable {
         for replica in replicas {
             tokens[replica.name] = try node.adminOK("token", "create", "--role", "engineer", "--name", replica.engineer)
         }
-        if withDepot { tree = try DepotTree(scratch: scratch, central: node, tickets: tickets) }
+        if withDepot { tree = try RelayTreeRig(scratch: scratch, central: node, tickets: tickets) }
         for replica in replicas { try replica.setUp(node: home(of: replica, central: node.url), token: tokens[replica.name]!) }
     }
 

@@ -5,7 +5,7 @@ import Foundation
 /// through two cutting proxies (one cuts uploads, one downloads) that also delay and
 /// stall chunks, for a number of seconds; between rounds, the link modes (`LinkModes`):
 /// an idle link, a dead one mid-upload and a 2 KB/s one, each at least once. Two replicas
-/// sync at depots of a relay tree (M8, ``DepotTree``: central ← north ← mine2) on a clean LAN
+/// sync at depots of a relay tree (M8, ``RelayTreeRig``: central ← north ← mine2) on a clean LAN
 /// link, as mine2 relays to north; north's uplink to the node goes through its own pair of
 /// cutting proxies with the same cuts, delays and stalls.
 enum LinkCampaign {

@@ -5,7 +5,7 @@ import Foundation
 /// `north` ← `mine2`. E1 is north's engineer, E2 mine2's (so north serves E2 too, through
 /// the relay); E1's tablet syncs at north, E2's tablet at mine2 (its ops cross two hops),
 /// E1's phone at central.
-final class DepotTree: @unchecked Sendable {
+final class RelayTreeRig: @unchecked Sendable {
     // @unchecked: driven from the campaign's one thread only.
     let north: DepotHop
     let mine2: DepotHop

@@ -8,10 +8,8 @@ extension PostgresNodeStore: DepotStore {
         return try await guarded("recording a depot's engineers") {
             let changed: PostgresRowSequence
             if member {
-                func roles(_ name: String) async throws -> [String] {
-                    try await client.query("SELECT DISTINCT role FROM tokens WHERE name = \(name)", logger: logger).decode(String.self).all()
-                }
-                try DepotMember.checkRoles(depot: depot, depotRoles: try await roles(depot), engineer: engineer, engineerRoles: try await roles(engineer))
+                try DepotMember.checkRoles(
+                    depot: depot, depotRoles: try await tokenRoles(of: depot), engineer: engineer, engineerRoles: try await tokenRoles(of: engineer))
                 changed = try await client.query(
                     """
                     INSERT INTO depot_members (depot, engineer, added_wall, removed_wall) VALUES (\(depot), \(engineer), \(now), NULL)
@@ -53,6 +51,11 @@ extension PostgresNodeStore: DepotStore {
         }
     }
 
+    /// The roles of the tokens named `name`.
+    private func tokenRoles(of name: String) async throws -> [String] {
+        try await client.query("SELECT DISTINCT role FROM tokens WHERE name = \(name)", logger: logger).decode(String.self).all()
+    }
+
     public func setDepotRelay(parent: String, child: String, relayed: Bool, now: UInt64) async throws(StoreError) -> Bool {
         try DepotMember.checkNames(depot: parent, engineer: child)
         let now = Int64(clamping: now)
@@ -62,11 +65,7 @@ extension PostgresNodeStore: DepotStore {
                 try await connection.checkedQuery("LOCK TABLE depot_relays IN EXCLUSIVE MODE", logger: logger)
                 let changed: PostgresRowSequence
                 if relayed {
-                    for name in [parent, child] {
-                        let roles = try await connection.checkedQuery("SELECT DISTINCT role FROM tokens WHERE name = \(name)", logger: logger)
-                            .decode(String.self).all()
-                        try DepotTree.checkIsDepot(name, roles: roles)
-                    }
+                    for name in [parent, child] { try DepotTree.checkIsDepot(name, roles: try await tokenRoles(of: name)) }
                     try DepotTree(relays: try await DepotRows(connection: connection, logger: logger).relays()).checkRelay(parent: parent, child: child)
                     changed = try await connection.checkedQuery(
                         """

@@ -124,23 +124,15 @@ import Testing
                 data: s.folder.path + "/launch", extraArgs: ["--upstream", s.site.url, "--upstream-token-file", launchTokenFile, "--upstream-interval", "1"])
             let received = try launchNode.admin("stock", "receive", "--as", "launch", "--location", "depot:launch", "--part", "CAP-35UF", "--qty", "5")
             #expect(received.status == 0, "\(received.stderr)")
-            func launchStock(_ store: [String]) throws -> [String] {
-                try #require(try Sites.ok(["stock", "levels", "--location", "depot:launch", "--json"] + store).json as? [[String: Any]])
-                    .map { "\($0["part"] as? String ?? "?") \($0["expected"] as? String ?? "?")" }
-            }
-            var atShip: [String] = []
-            let deadline = Date().addingTimeInterval(60)
-            while atShip.isEmpty, Date() < deadline {
-                atShip = (try? launchStock(["--data", s.site.data])) ?? []
-                if atShip.isEmpty { Thread.sleep(forTimeInterval: 0.2) }
-            }
-            #expect(atShip == ["CAP-35UF 5"], "the launch never relayed to the ship: \(launchNode.log)")
+            #expect(
+                eventually(60) { (try? stockLevels(at: "depot:launch", ["--data", s.site.data])) == ["CAP-35UF 5"] },
+                "the launch never relayed to the ship: \(launchNode.log)")
 
             // A dispatcher's change at central, before the stick arrives.
             try s.atCentral("ticket", "set", shared, "priority", "urgent")
             let second = try s.roundTrip("second")
             #expect(second.central["applied"] as? Int == 4, "\(second.central)")
-            #expect(try launchStock(s.central) == ["CAP-35UF 5"], "the launch's own op did not reach central")
+            #expect(try stockLevels(at: "depot:launch", s.central) == ["CAP-35UF 5"], "the launch's own op did not reach central")
             #expect(second.site["applied"] as? Int == 1, "\(second.site)")
             let atCentral = try s.notes(shared, at: s.central)
             #expect(atCentral.sorted() == ["E17: compressor replaced", "E18: tested, holds pressure"], "\(atCentral)")

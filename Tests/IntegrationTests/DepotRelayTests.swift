@@ -48,9 +48,16 @@ import Testing
             "--fault", "Compressor trips", "--assign", engineer)
     }
 
-    /// A depot `north` in `folder`, relaying to `upstream` every second with `token`.
-    func depot(in folder: TempFolder, upstream: NodeProcess, token: String) throws -> NodeProcess {
-        try NodeProcess(data: folder.path + "/depot", extraArgs: ["--upstream", upstream.url, "--upstream-token", token, "--upstream-interval", "1"])
+    /// A depot in `folder`/`name`, relaying to `upstream` every second with `token`.
+    func depot(_ name: String = "depot", in folder: TempFolder, upstream: NodeProcess, token: String) throws -> NodeProcess {
+        try NodeProcess(data: folder.path + "/" + name, extraArgs: ["--upstream", upstream.url, "--upstream-token", token, "--upstream-interval", "1"])
+    }
+
+    /// `fieldsync-node check --json` of a store: its op count, the store clean.
+    func checkedOps(_ r: ProcessResult) throws -> Int {
+        let report = try r.object
+        #expect(r.status == 0 && (report["integrity"] as? [Any])?.isEmpty == true, "\(r.stdout)")
+        return try #require(report["opsChecked"] as? Int)
     }
 
     /// An engineer's device in `folder`, logged in at `node` with `token` (one made there for
@@ -60,16 +67,6 @@ import Testing
         try e.ok("init", "--engineer", name)
         try e.ok("login", "--node", node.url, "--token", try token ?? ok(node, "token", "create", "--role", "engineer", "--name", name))
         return e
-    }
-
-    /// Polls `check` every 200 ms for up to `seconds`; whether it came true.
-    func eventually(_ seconds: Double = 30, _ check: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try check() { return true }
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        return try check()
     }
 
     @Test("central away for the whole shift: engineers sync their day at the depot; central back, it converges with nothing lost or twice, and a dispatcher's change reaches them through the depot")
@@ -303,15 +300,10 @@ import Testing
             // The dispatcher's change reached every engineer through the depot.
             for e in [e17, e18, e19] { #expect((try e.show(shared)["fields"] as? [String: String])?["priority"] == "urgent", "\(e.name)") }
             // And the same ops at every hop, each once, every store clean.
-            func checked(_ r: ProcessResult) throws -> Int {
-                let report = try r.object
-                #expect(r.status == 0 && (report["integrity"] as? [Any])?.isEmpty == true, "\(r.stdout)")
-                return try #require(report["opsChecked"] as? Int)
-            }
             let counts = try [
-                checked(Binaries.run("fieldsync-node", ["check", "--data", central.data, "--json"])),
-                checked(Binaries.run("fieldsync-node", ["check", "--data", depot.data, "--json"])),
-            ] + [e17, e18, e19, e20].map { try checked($0.run("check", "--json")) }
+                checkedOps(Binaries.run("fieldsync-node", ["check", "--data", central.data, "--json"])),
+                checkedOps(Binaries.run("fieldsync-node", ["check", "--data", depot.data, "--json"])),
+            ] + [e17, e18, e19, e20].map { try checkedOps($0.run("check", "--json")) }
             #expect(counts[0] > 0 && Set(counts).count == 1, "ops at central, the depot, E17–E20: \(counts)")
         }
     }

@@ -7,18 +7,6 @@ import Testing
 /// Depots in a tree (M8): a site depot whose upstream is a regional depot whose upstream is
 /// central, all real processes on loopback.
 extension DepotRelayTests {
-    /// A depot in `folder`/`name` relaying to `upstream` every second with `token`.
-    func relay(_ name: String, in folder: TempFolder, upstream: NodeProcess, token: String) throws -> NodeProcess {
-        try NodeProcess(data: folder.path + "/" + name, extraArgs: ["--upstream", upstream.url, "--upstream-token", token, "--upstream-interval", "1"])
-    }
-
-    /// `fieldsync-node check --json` of a node's folder: its op count, the store clean.
-    func checkedOps(_ r: ProcessResult) throws -> Int {
-        let report = try r.object
-        #expect(r.status == 0 && (report["integrity"] as? [Any])?.isEmpty == true, "\(r.stdout)")
-        return try #require(report["opsChecked"] as? Int)
-    }
-
     @Test("depots in a tree: a site relays through a regional depot to central; tokens, ops and a photo cross both hops, a dispatcher's change comes down them, and every hop converges")
     func aTreeOfDepots() async throws {
         try await onOwnThread {
@@ -43,7 +31,7 @@ extension DepotRelayTests {
             let e31Token = try ok(central, "token", "create", "--role", "engineer", "--name", "E31")
 
             // mine2's token, made at central, works at north once north synced: only hashes travel.
-            let north = try relay("north", in: folder, upstream: central, token: northToken)
+            let north = try depot("north", in: folder, upstream: central, token: northToken)
             let northPort = try #require(URL(string: north.url)?.port)
             #expect(try eventually(30) { try RawHTTP(port: northPort).request("GET", "/v1/depot/members", token: mineToken).status == 200 }, "\(north.log)")
             // The mine's token from a file: it shows in no process list.
@@ -119,10 +107,7 @@ extension DepotRelayTests {
                 try mine.admin("stock", "receive", "--as", "mine2", "--location", "depot:mine2", "--part", "CAP-35UF", "--qty", "7", "--json").object["op"]
                     as? String)
             #expect(received.contains("@node-"), "the mine's own replica: \(received)")
-            func levels(_ node: NodeProcess) throws -> [String] {
-                try #require(try node.admin("stock", "levels", "--location", "depot:mine2", "--json").json as? [[String: Any]])
-                    .map { "\($0["part"] as? String ?? "?") \($0["expected"] as? String ?? "?")" }
-            }
+            func levels(_ node: NodeProcess) throws -> [String] { try stockLevels(at: "depot:mine2", ["--data", node.data]) }
             #expect(try eventually(60) { try levels(central) == ["CAP-35UF 7"] }, "the mine's own op never reached central: \(north.log)")
             #expect(try levels(north) == ["CAP-35UF 7"])
 

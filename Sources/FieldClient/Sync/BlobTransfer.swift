@@ -400,17 +400,14 @@ public struct BlobTransfer: Sendable {
     /// them in one request first: a depot fetching what its upstream has for its engineers'
     /// tickets (M8), while photos their devices have not sent yet are skipped, not asked for
     /// one by one at every sync.
-    /// Returns what moved and, for each blob fetched, the tickets the node named as holding
-    /// a proven reference to it (a depot lets its engineers download it through those only).
-    /// `fetched` is told of each blob as soon as it is here, with those tickets, so what a
-    /// failure later in the pass stops is only what comes after.
-    public func fetchHeld(
-        _ wanted: [Digest: UInt64], fetched: (Digest, [String]) throws -> Void = { _, _ in }
-    ) async throws -> (Progress, provenOn: [Digest: [String]]) {
-        guard !wanted.isEmpty else { return (Progress(), [:]) }
+    /// Returns what moved. `fetched` is told of each blob as soon as it is here, with the
+    /// tickets the node named as holding a proven reference to it (a depot lets its engineers
+    /// download it through those only), so what a failure later in the pass stops is only
+    /// what comes after.
+    public func fetchHeld(_ wanted: [Digest: UInt64], fetched: (Digest, [String]) throws -> Void = { _, _ in }) async throws -> Progress {
+        guard !wanted.isEmpty else { return Progress() }
         let known = try await statuses(Array(wanted.keys))
         let held = wanted.filter { entry in (try? known[entry.key]?.get())?.complete == true }
-        var proven: [Digest: [String]] = [:]
         var moved = Progress()
         // One by one: a blob the node holds but will not give (no proven reference in scope)
         // is refused alone and left, not a stop for the others.
@@ -420,15 +417,13 @@ public struct BlobTransfer: Sendable {
                 moved.blobs += p.blobs
                 moved.bytes += p.bytes
                 if p.blobs > 0 {
-                    let tickets = (try? known[digest]?.get())?.provenOn ?? []
-                    proven[digest] = tickets
-                    try fetched(digest, tickets)
+                    try fetched(digest, (try? known[digest]?.get())?.provenOn ?? [])
                 }
             } catch let error as ClientError where error.code == .nodeRefused {
                 moved.notOnNode += 1
             }
         }
-        return (moved, proven)
+        return moved
     }
 
     /// Downloads `missing` (digest → size, 0 when unknown); `again` is the command that

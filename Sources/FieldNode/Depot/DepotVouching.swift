@@ -12,27 +12,37 @@ struct DepotVouching: Sendable {
 
     /// Records the engineers' possession the depot vouches for: only of a blob the depot
     /// proved it holds here, and only for engineers it serves or served.
-    func vouch(_ vouches: [BlobVouch], by depot: Principal) async throws -> (vouched: Int, refused: [String]) {
+    /// What a vouch did: the possessions recorded, why entries were refused, and the
+    /// entries of blobs the depot proved it holds here (those a bundle's answer echoes).
+    struct Outcome {
+        var vouched = 0
+        var refused: [String] = []
+        var held: [BlobVouch] = []
+    }
+
+    func vouch(_ vouches: [BlobVouch], by depot: Principal) async throws -> Outcome {
         let members = Set(try await store.depotMembers(of: depot.name).map(\.engineer))
-        var (vouched, refused) = (0, [String]())
+        var done = Outcome()
         for entry in vouches {
             guard let digest = Digest(hex: entry.sha) else {
-                refused.append("'\(entry.sha.prefix(16))' is not a blob's SHA-256")
+                done.refused.append("'\(entry.sha.prefix(16))' is not a blob's SHA-256")
                 continue
             }
             guard try await blobs.hasPossession(digest, principal: depot.name) else {
-                refused.append("blob \(entry.sha.prefix(12)): \(depot.name) has not shown it holds it here")
+                done.refused.append("blob \(entry.sha.prefix(12)): \(depot.name) has not shown it holds it here")
                 continue
             }
+            done.held.append(entry)
             for engineer in entry.engineers.prefix(64) {
                 guard members.contains(engineer) else {
-                    refused.append("blob \(entry.sha.prefix(12)): \(String(reflecting: String(engineer.prefix(64)))) is not \(depot.name)'s engineer")
+                    done.refused.append("blob \(entry.sha.prefix(12)): \(String(reflecting: String(engineer.prefix(64)))) is not \(depot.name)'s engineer")
                     continue
                 }
                 try await blobs.recordPossession(digest, principal: engineer, now: clock())
-                vouched += 1
+                done.vouched += 1
             }
         }
-        return (vouched, Array(refused.prefix(100)))
+        done.refused = Array(done.refused.prefix(100))
+        return done
     }
 }

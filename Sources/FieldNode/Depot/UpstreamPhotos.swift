@@ -43,7 +43,7 @@ struct UpstreamPhotos: Sendable {
         // Through the tickets the upstream proved a reference on, ticket by ticket, recorded as
         // each blob arrives (this pass runs on the blocking executor, UpstreamRelay).
         let (store, now) = (store, clock())
-        let (fetched, _) = try await transfer.fetchHeld(missing) { digest, tickets in
+        let fetched = try await transfer.fetchHeld(missing) { digest, tickets in
             for ticket in tickets { try store.recordPossession(digest, principal: ReplicaStore.upstreamPossession(on: ticket), now: now) }
         }
         moved.down = fetched.blobs

@@ -65,11 +65,13 @@ public protocol DepotStore: Sendable {
 
 extension DepotStore {
     /// What `depot` adopts (`GET /v1/depot/tree`, a bundle's answer): the tree below it, with
-    /// the own replicas of every depot it reaches or reached.
-    public func tree(below depot: String) async throws(StoreError) -> DepotTree {
-        let whole = try await depotTree(of: depot)
-        var tree = whole.below(depot)
-        tree.replicas = try await replicas(ownedBy: whole.reach(from: depot).keys.filter { $0 != depot }.sorted())
+    /// the own replicas of every depot it reaches or reached; `whole`, its ``depotTree(of:)``
+    /// when read already.
+    public func tree(below depot: String, of whole: DepotTree? = nil) async throws(StoreError) -> DepotTree {
+        let read: DepotTree
+        if let whole { read = whole } else { read = try await depotTree(of: depot) }
+        var tree = read.below(depot)
+        tree.replicas = try await replicas(ownedBy: read.reach(from: depot).keys.filter { $0 != depot }.sorted())
         return tree
     }
 }

@@ -28,8 +28,7 @@ enum DepotMembers {
     /// Adds (`member`) or removes `engineer` at `depot`; false when nothing changed.
     static func set(depot: String, engineer: String, member: Bool, now: UInt64, _ db: Database) throws -> Bool {
         if member {
-            let roles = { (name: String) in try String.fetchAll(db, sql: "SELECT DISTINCT role FROM tokens WHERE name = ?", arguments: [name]) }
-            try DepotMember.checkRoles(depot: depot, depotRoles: roles(depot), engineer: engineer, engineerRoles: roles(engineer))
+            try DepotMember.checkRoles(depot: depot, depotRoles: roles(of: depot, db), engineer: engineer, engineerRoles: roles(of: engineer, db))
             try db.execute(
                 sql: """
                     INSERT INTO depot_members (depot, engineer, added_wall, removed_wall) VALUES (?, ?, ?, NULL)
@@ -44,6 +43,11 @@ enum DepotMembers {
         return db.changesCount > 0
     }
 
+    /// The roles of the tokens named `name`.
+    static func roles(of name: String, _ db: Database) throws -> [String] {
+        try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT role FROM tokens WHERE name = ?"), arguments: [name])
+    }
+
     /// The tokens `depot` adopts: its current engineers' (its sub-depots' included) and the
     /// tokens of the depots it relays now, so they sync with it as with central (revoked ones
     /// too, as revoked).
@@ -52,14 +56,14 @@ enum DepotMembers {
         let engineers = tree.served(by: depot).current
         let depots = tree.relayed(by: depot)
         guard !engineers.isEmpty || !depots.isEmpty else { return [] }
-        let marks = { (n: Int) in Array(repeating: "?", count: n).joined(separator: ", ") }
         return try Row.fetchAll(
             db,
             sql: """
                 SELECT id, sha256, name, role, created_wall, revoked_wall FROM tokens
-                WHERE (role = 'engineer' AND name IN (\(marks(max(engineers.count, 1))))) OR (role = 'depot' AND name IN (\(marks(max(depots.count, 1)))))
+                WHERE (role = 'engineer' AND name IN (\(databaseQuestionMarks(count: engineers.count))))
+                   OR (role = 'depot' AND name IN (\(databaseQuestionMarks(count: depots.count))))
                 ORDER BY created_wall, id
-                """, arguments: StatementArguments(engineers.isEmpty ? [""] : engineers) + StatementArguments(depots.isEmpty ? [""] : depots)
+                """, arguments: StatementArguments(engineers + depots)
         ).map {
             TokenHash(
                 record: TokenRecord(
@@ -91,10 +95,7 @@ enum DepotMembers {
 
     /// The relays `depot` reaches and the engineers of each depot they reach (``DepotTree``).
     static func tree(of depot: String, _ db: Database) throws -> DepotTree {
-        let relays = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT parent, child, added_wall, removed_wall FROM depot_relays ORDER BY parent, child")
-        ).map { DepotRelay(parent: $0[0], child: $0[1], addedAt: UInt64(clamping: $0[2] as Int64), removedAt: ($0[3] as Int64?).map { UInt64(clamping: $0) }) }
-        var tree = DepotTree(relays: relays)
+        var tree = DepotTree(relays: try DepotRelays.all(db))
         for reached in tree.reach(from: depot).keys.sorted() {
             tree.members += try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT engineer, added_wall, removed_wall FROM depot_members WHERE depot = ? ORDER BY added_wall, engineer"),

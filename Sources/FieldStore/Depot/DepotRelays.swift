@@ -24,10 +24,7 @@ enum DepotRelays {
     /// Adds (`relayed`) or removes the relay of `child` by `parent`; false when nothing changed.
     static func set(parent: String, child: String, relayed: Bool, now: UInt64, _ db: Database) throws -> Bool {
         if relayed {
-            for name in [parent, child] {
-                let roles = try String.fetchAll(db, sql: "SELECT DISTINCT role FROM tokens WHERE name = ?", arguments: [name])
-                try DepotTree.checkIsDepot(name, roles: roles)
-            }
+            for name in [parent, child] { try DepotTree.checkIsDepot(name, roles: DepotMembers.roles(of: name, db)) }
             try DepotTree(relays: all(db)).checkRelay(parent: parent, child: child)
             try db.execute(
                 sql: """
@@ -78,10 +75,10 @@ enum DepotRelays {
         // (none a row here already names, this node's own included).
         let below = Set(kept.relays.map(\.child))
         var owned = 0
-        for r in (tree.replicas ?? []).prefix(10_000) where below.contains(r.depot) && ReplicaID(r.replica) != nil {
-            try db.execute(
-                sql: "INSERT INTO replica_progress (replica, acked, owner) VALUES (?, 0, ?) ON CONFLICT DO NOTHING", arguments: [r.replica, r.depot])
-            owned += db.changesCount
+        for r in (tree.replicas ?? []).prefix(10_000) where below.contains(r.depot) {
+            guard let replica = ReplicaID(r.replica), try ReplicaProgress.get(replica, db) == nil else { continue }
+            try ReplicaProgress.advance(replica, to: 0, owner: r.depot, db)
+            owned += 1
         }
         return try adopted(db) != before || owned > 0
     }
@@ -102,12 +99,14 @@ enum DepotRelays {
                         SELECT EXISTS (SELECT 1 FROM tokens WHERE role = 'engineer' AND substr(?1, 1, length(name) + 1) = lower(name) || '-')
                             OR EXISTS (SELECT 1 FROM depot_members WHERE substr(?1, 1, length(engineer) + 1) = lower(engineer) || '-')
                         """), arguments: [claim.replica]) ?? false
-            let owner = try ReplicaID(claim.replica).flatMap { try ReplicaProgress.get($0, db) }?.owner
+            // Valid: refusal(by:relayed:) checked the id.
+            guard let replica = ReplicaID(claim.replica) else { continue }
+            let owner = try ReplicaProgress.get(replica, db)?.owner
             let holdsOps = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM ops WHERE replica = ?)"), arguments: [claim.replica]) ?? false
             if let why = claim.refusal(namedAfterEngineer: engineer, owner: owner, holdsOps: holdsOps) {
                 refused.append(why)
             } else if owner == nil {
-                try db.execute(sql: "INSERT INTO replica_progress (replica, acked, owner) VALUES (?, 0, ?)", arguments: [claim.replica, claim.depot])
+                try ReplicaProgress.advance(replica, to: 0, owner: claim.depot, db)
             }
         }
         return refused
@@ -118,7 +117,7 @@ enum DepotRelays {
         guard !depots.isEmpty else { return [] }
         return try Row.fetchAll(
             db,
-            sql: "SELECT replica, owner FROM replica_progress WHERE owner IN (\(Array(repeating: "?", count: depots.count).joined(separator: ", "))) ORDER BY replica",
+            sql: "SELECT replica, owner FROM replica_progress WHERE owner IN (\(databaseQuestionMarks(count: depots.count))) ORDER BY replica",
             arguments: StatementArguments(depots)
         ).map { RelayedReplica(replica: $0[0], depot: $0[1]) }
     }
@@ -162,13 +161,10 @@ extension ReplicaStore {
     }
 
     /// Records the claims `depot` makes for the depots it relays (``RelayedReplica``); why
-    /// any was refused. This node's own replica is never claimed.
+    /// any was refused. This node's own replica is never claimed: it is owned from the
+    /// store's creation.
     public func claimRelayedReplicas(_ claims: [RelayedReplica], by depot: String) throws(StoreError) -> [RelayedReplica.Refusal] {
-        let own = identity.replica.rawValue
-        return try write { db in
-            let refusedOwn = claims.filter { $0.replica == own }.map { _ in RelayedReplica.Refusal(replica: own, why: "replica \(own) is this node's own") }
-            return refusedOwn + (try DepotRelays.claim(claims.filter { $0.replica != own }, by: depot, db))
-        }
+        try write { db in try DepotRelays.claim(claims, by: depot, db) }
     }
 
     /// The replicas owned by any of `depots`.

@@ -68,8 +68,11 @@ public struct DepotTree: Sendable, Hashable, Codable {
 
     /// Each depot `depot` reaches through relays (itself included, from 0 and standing), with
     /// the span its best path stood (``spans(from:)``).
-    public func reach(from depot: String) -> [String: Span] {
-        spans(from: depot).compactMapValues { spans in spans.reduce(nil) { best, span in best.map { span.outlasts($0) ? span : $0 } ?? span } }
+    public func reach(from depot: String) -> [String: Span] { Self.best(spans(from: depot)) }
+
+    /// The best span of each depot's.
+    static func best(_ spans: [String: [Span]]) -> [String: Span] {
+        spans.compactMapValues { spans in spans.reduce(nil) { best, span in best.map { span.outlasts($0) ? span : $0 } ?? span } }
     }
 
     /// Each depot `depot` reaches through relays, with the span of every path to it: a depot
@@ -99,8 +102,10 @@ public struct DepotTree: Sendable, Hashable, Codable {
     /// below it, its sub-depots' while those relays stood. One served only through a relay
     /// since removed counts as removed then; one who joined a sub-depot after its relay
     /// ended, or left before it began, was never served through it.
-    public func served(by depot: String) -> [DepotMember] {
-        let reached = spans(from: depot)
+    public func served(by depot: String) -> [DepotMember] { served(through: spans(from: depot)) }
+
+    /// The engineers of the depots `reached` (``spans(from:)``), while those spans stood.
+    private func served(through reached: [String: [Span]]) -> [DepotMember] {
         var best: [String: DepotMember] = [:]
         for entry in members {
             let m = entry.member
@@ -119,20 +124,24 @@ public struct DepotTree: Sendable, Hashable, Codable {
     /// or served and of depots it relays or relayed; new devices of the engineers it serves
     /// now only (a sub-depot's own replica comes by claim, ``RelayedReplica``).
     public func rights(of depot: String) -> RelayRights {
-        let served = served(by: depot)
-        return RelayRights(
-            engineers: Set(served.map(\.engineer)), current: Set(served.current), depots: Set(reach(from: depot).keys).subtracting([depot]))
+        let reached = spans(from: depot)
+        let served = served(through: reached)
+        return RelayRights(engineers: Set(served.map(\.engineer)), current: Set(served.current), depots: Set(reached.keys).subtracting([depot]))
     }
 
     /// The depots `depot` relays now, at any depth (itself not included).
-    public func relayed(by depot: String) -> [String] {
-        reach(from: depot).compactMap { name, span in name != depot && span.end == nil ? name : nil }.sorted()
+    public func relayed(by depot: String) -> [String] { Self.standing(reach(from: depot), except: depot) }
+
+    /// The depots whose best span stands, but `depot`.
+    private static func standing(_ reach: [String: Span], except depot: String) -> [String] {
+        reach.compactMap { name, span in name != depot && span.end == nil ? name : nil }.sorted()
     }
 
     /// The names beyond its own whose scope `depot` sees: its current engineers (its
     /// sub-depots' included) and the depots it relays now (their sites' stock).
     public func seen(by depot: String) -> [String] {
-        Array(Set(served(by: depot).current + relayed(by: depot))).sorted()
+        let reached = spans(from: depot)
+        return Array(Set(served(through: reached).current + Self.standing(Self.best(reached), except: depot))).sorted()
     }
 
     /// What `depot` adopts: the relays it reaches and the engineers of the depots below it

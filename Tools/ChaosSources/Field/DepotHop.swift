@@ -16,7 +16,6 @@ final class DepotHop: @unchecked Sendable {
     private let token: String
     /// Where it relays now (its upstream, or a proxy in front of it).
     var upstream: String { process.extraArgs[1] }
-    private(set) var kills = 0
     private(set) var restarts = 0
 
     /// `fieldsync-node status --json`'s upstream entry.
@@ -61,11 +60,8 @@ final class DepotHop: @unchecked Sendable {
     var url: String { process.url }
     var data: String { process.data }
 
-    /// kill -9, counted.
-    func kill9() {
-        kills += 1
-        process.kill9()
-    }
+    /// kill -9 (the campaign counts its kills).
+    func kill9() { process.kill9() }
 
     /// Starts it again on its data (and port, if free); true if its port moved.
     @discardableResult

@@ -46,7 +46,7 @@ struct CentralBundles: Sendable {
         if principal.role == .depot {
             let whole = try await store.depotTree(of: principal.name)
             members = whole.seen(by: principal.name)
-            tree = try await store.tree(below: principal.name)
+            tree = try await store.tree(below: principal.name, of: whole)
             tokens = try await store.memberTokens(of: principal.name)
         }
         // What the site says it holds of its own replica: the extra pull requests say the
@@ -92,10 +92,7 @@ struct CentralBundles: Sendable {
             report.refused += done.refused
             // Echoed only for blobs this node holds the depot's proof of: the others the site
             // sends again with its next bundle.
-            for vouch in vouches {
-                guard let digest = Digest(hex: vouch.sha), try await blobs.hasPossession(digest, principal: principal.name) else { continue }
-                vouched.append(vouch)
-            }
+            vouched = done.held
         }
         // What the site lacks beyond the first page, page after page.
         var pages = 0
